@@ -1,0 +1,45 @@
+//! The rule trait and the loop that runs every rule over every DaemonSet.
+
+use crate::diagnostic::{Diagnostic, ObjectRef, RuleMeta};
+use crate::model::DaemonSet;
+use crate::settings::Settings;
+
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, ds: &DaemonSet, cx: &mut Context);
+}
+
+/// What a rule sees besides the DaemonSet: the settings, and where its findings go.
+pub struct Context<'a> {
+    pub settings: &'a Settings,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Context<'_> {
+    pub fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+}
+
+pub fn object_ref(ds: &DaemonSet) -> ObjectRef {
+    ObjectRef {
+        kind: "DaemonSet".to_owned(),
+        namespace: ds.metadata.namespace.as_ref().map(|n| n.value.clone()),
+        name: ds.metadata.name.as_ref().map(|n| n.value.clone()),
+    }
+}
+
+pub fn run(ds: &DaemonSet, rules: &[&dyn Rule], settings: &Settings) -> Vec<Diagnostic> {
+    let mut cx = Context {
+        settings,
+        diagnostics: Vec::new(),
+    };
+    for rule in rules {
+        rule.check(ds, &mut cx);
+    }
+    let object = object_ref(ds);
+    for d in &mut cx.diagnostics {
+        d.object = Some(object.clone());
+    }
+    cx.diagnostics
+}

@@ -1,0 +1,80 @@
+//! One source file to the DaemonSets it holds, plus the findings about the file itself:
+//! syntax errors (DS001), wrong structure (DS002) and unrendered templates (DS009).
+
+use crate::diagnostic::Diagnostic;
+use crate::engine::object_ref;
+use crate::model::{DaemonSet, Problem, Reader, Spanned};
+use crate::rules::{ds001_yaml_syntax, ds002_invalid_structure, ds009_unrendered_template};
+use crate::source::{SourceFile, Span};
+use crate::yaml::{Node, ParseLimits, Value, parse_stream};
+
+#[derive(Default)]
+pub struct Loaded {
+    pub documents: usize,
+    pub daemonsets: Vec<DaemonSet>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn load(source: &SourceFile) -> Loaded {
+    let mut loaded = Loaded::default();
+    let outcome = parse_stream(&source.text, ParseLimits::default());
+    if let Some(error) = &outcome.error {
+        if let Some(at) = source.text.find("{{") {
+            loaded
+                .diagnostics
+                .push(ds009_unrendered_template::diagnostic(Span::new(at, at + 2)));
+            return loaded;
+        }
+        loaded
+            .diagnostics
+            .push(ds001_yaml_syntax::diagnostic(error.span, &error.message));
+    }
+    for dup in &outcome.duplicate_keys {
+        let mut d = ds002_invalid_structure::diagnostic(
+            dup.span,
+            format!("{}; Kubernetes rejects duplicate fields", dup.message),
+        )
+        .label("given again here")
+        .help("remove one of the two; only the last one would take effect");
+        if let Some(first) = dup.related {
+            d = d.related(first, "first given here");
+        }
+        loaded.diagnostics.push(d);
+    }
+    for doc in &outcome.documents {
+        loaded.documents += 1;
+        match doc.get("kind").and_then(Node::as_str) {
+            Some("List") => {
+                if let Some(Value::Seq(items)) = doc.get("items").map(|n| &n.value) {
+                    for item in items {
+                        read_object(item, &mut loaded);
+                    }
+                }
+            }
+            _ => read_object(doc, &mut loaded),
+        }
+    }
+    loaded
+}
+
+/// Reads one object if it is a DaemonSet; anything else is not ours to judge.
+fn read_object(node: &Node, loaded: &mut Loaded) {
+    let Some(entry) = node.entry("kind") else {
+        return;
+    };
+    if entry.value.as_str() != Some("DaemonSet") {
+        return;
+    }
+    let kind = Spanned::new("DaemonSet".to_owned(), entry);
+    let mut problems: Vec<Problem> = Vec::new();
+    let ds = DaemonSet::read(node, kind, &mut Reader {
+        problems: &mut problems,
+    });
+    let object = object_ref(&ds);
+    loaded.diagnostics.extend(problems.into_iter().map(|p| {
+        let mut d = ds002_invalid_structure::diagnostic(p.span, p.message);
+        d.object = Some(object.clone());
+        d
+    }));
+    loaded.daemonsets.push(ds);
+}

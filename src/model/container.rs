@@ -1,0 +1,276 @@
+use super::{Quantity, QuantityError, Reader, Spanned};
+use crate::source::Span;
+use crate::yaml::{Node, Value};
+
+#[derive(Debug)]
+pub struct Container {
+    pub span: Span,
+    pub init: bool,
+    pub name: Option<Spanned<String>>,
+    pub image: Option<Spanned<String>>,
+    pub image_pull_policy: Option<Spanned<String>>,
+    pub ports: Vec<ContainerPort>,
+    pub resources: Option<Resources>,
+    pub liveness_probe: Option<Probe>,
+    pub readiness_probe: Option<Probe>,
+    pub startup_probe: Option<Probe>,
+    pub security_context: Option<SecurityContext>,
+    pub volume_mounts: Vec<VolumeMount>,
+}
+
+#[derive(Debug)]
+pub struct ContainerPort {
+    pub span: Span,
+    pub name: Option<Spanned<String>>,
+    pub container_port: Option<Spanned<i64>>,
+    pub host_port: Option<Spanned<i64>>,
+}
+
+/// One `name: quantity` entry of requests or limits, with the text as written.
+#[derive(Debug)]
+pub struct ResourceQuantity {
+    pub resource: String,
+    pub text: String,
+    pub parsed: Result<Quantity, QuantityError>,
+}
+
+#[derive(Debug, Default)]
+pub struct ResourceList {
+    /// The `requests:` or `limits:` key, when present.
+    pub key: Option<Span>,
+    pub entries: Vec<Spanned<ResourceQuantity>>,
+}
+
+impl ResourceList {
+    pub fn get(&self, resource: &str) -> Option<&Spanned<ResourceQuantity>> {
+        self.entries.iter().find(|e| e.value.resource == resource)
+    }
+
+    /// The parsed quantity, when present and valid.
+    pub fn quantity(&self, resource: &str) -> Option<Quantity> {
+        self.get(resource).and_then(|e| e.value.parsed.clone().ok())
+    }
+}
+
+#[derive(Debug)]
+pub struct Resources {
+    pub key: Span,
+    pub requests: ResourceList,
+    pub limits: ResourceList,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PortRef {
+    Number(i64),
+    Name(String),
+}
+
+#[derive(Debug)]
+pub struct Probe {
+    pub key: Span,
+    /// The port of an httpGet, tcpSocket or grpc handler.
+    pub port: Option<Spanned<PortRef>>,
+    pub initial_delay_seconds: Option<Spanned<i64>>,
+    pub period_seconds: Option<Spanned<i64>>,
+    pub timeout_seconds: Option<Spanned<i64>>,
+    pub failure_threshold: Option<Spanned<i64>>,
+    pub success_threshold: Option<Spanned<i64>>,
+}
+
+#[derive(Debug)]
+pub struct SecurityContext {
+    pub key: Span,
+    pub privileged: Option<Spanned<bool>>,
+    pub allow_privilege_escalation: Option<Spanned<bool>>,
+    pub read_only_root_filesystem: Option<Spanned<bool>>,
+    pub run_as_non_root: Option<Spanned<bool>>,
+    pub run_as_user: Option<Spanned<i64>>,
+    pub capabilities: Option<Capabilities>,
+}
+
+#[derive(Debug)]
+pub struct Capabilities {
+    pub key: Span,
+    pub add: Vec<Spanned<String>>,
+    pub drop: Vec<Spanned<String>>,
+}
+
+#[derive(Debug)]
+pub struct VolumeMount {
+    pub span: Span,
+    pub name: Option<Spanned<String>>,
+    pub mount_path: Option<Spanned<String>>,
+    pub read_only: Option<Spanned<bool>>,
+    pub mount_propagation: Option<Spanned<String>>,
+}
+
+impl Container {
+    pub fn read(node: &Node, init: bool, r: &mut Reader) -> Container {
+        let name = r.string(node, "name");
+        let image = r.string(node, "image");
+        let what = if init { "init container" } else { "container" };
+        if name.is_none() && node.get("name").is_none_or(Node::is_null) {
+            r.problem(first_line(node), format!("the {what} has no `name`"));
+        }
+        if image.is_none() && node.get("image").is_none_or(Node::is_null) {
+            let at = name.as_ref().map_or(first_line(node), Spanned::whole);
+            r.problem(at, format!("the {what} has no `image`"));
+        }
+        let ports = r
+            .maps(node, "ports")
+            .into_iter()
+            .map(|p| ContainerPort {
+                span: p.span,
+                name: r.string(p, "name"),
+                container_port: r.int(p, "containerPort"),
+                host_port: r.int(p, "hostPort"),
+            })
+            .collect();
+        let resources = r.map(node, "resources").map(|e| Resources {
+            key: e.key_span,
+            requests: resource_list(&e.value, "requests", r),
+            limits: resource_list(&e.value, "limits", r),
+        });
+        let security_context = r.map(node, "securityContext").map(|e| {
+            let sc = &e.value;
+            SecurityContext {
+                key: e.key_span,
+                privileged: r.boolean(sc, "privileged"),
+                allow_privilege_escalation: r.boolean(sc, "allowPrivilegeEscalation"),
+                read_only_root_filesystem: r.boolean(sc, "readOnlyRootFilesystem"),
+                run_as_non_root: r.boolean(sc, "runAsNonRoot"),
+                run_as_user: r.int(sc, "runAsUser"),
+                capabilities: r.map(sc, "capabilities").map(|c| Capabilities {
+                    key: c.key_span,
+                    add: r.string_list(&c.value, "add"),
+                    drop: r.string_list(&c.value, "drop"),
+                }),
+            }
+        });
+        let volume_mounts = r
+            .maps(node, "volumeMounts")
+            .into_iter()
+            .map(|m| VolumeMount {
+                span: m.span,
+                name: r.string(m, "name"),
+                mount_path: r.string(m, "mountPath"),
+                read_only: r.boolean(m, "readOnly"),
+                mount_propagation: r.string(m, "mountPropagation"),
+            })
+            .collect();
+        Container {
+            span: node.span,
+            init,
+            name,
+            image,
+            image_pull_policy: r.string(node, "imagePullPolicy"),
+            ports,
+            resources,
+            liveness_probe: probe(node, "livenessProbe", r),
+            readiness_probe: probe(node, "readinessProbe", r),
+            startup_probe: probe(node, "startupProbe", r),
+            security_context,
+            volume_mounts,
+        }
+    }
+
+    /// Where to point for a finding about the container as a whole: its name.
+    pub fn at(&self) -> Span {
+        self.name.as_ref().map_or(self.span, Spanned::whole)
+    }
+
+    /// The container's name for messages.
+    pub fn display_name(&self) -> &str {
+        self.name.as_ref().map_or("<unnamed>", |n| n.value.as_str())
+    }
+
+    /// "container `x`" or "init container `x`".
+    pub fn describe(&self) -> String {
+        let what = if self.init { "init container" } else { "container" };
+        format!("{what} `{}`", self.display_name())
+    }
+
+    pub fn privileged(&self) -> bool {
+        self.security_context
+            .as_ref()
+            .and_then(|sc| sc.privileged.as_ref())
+            .is_some_and(|p| p.value)
+    }
+}
+
+/// The first entry of a mapping, so findings about a list item point at one line.
+fn first_line(node: &Node) -> Span {
+    match &node.value {
+        Value::Map(entries) if !entries.is_empty() => {
+            entries[0].key_span.to(entries[0].value.span)
+        }
+        _ => node.span,
+    }
+}
+
+fn resource_list(node: &Node, key: &str, r: &mut Reader) -> ResourceList {
+    let Some(entry) = r.map(node, key) else {
+        return ResourceList::default();
+    };
+    let Value::Map(entries) = &entry.value.value else {
+        return ResourceList::default();
+    };
+    let entries = entries
+        .iter()
+        .filter_map(|e| {
+            let text = match &e.value.value {
+                Value::Str(s) => s.clone(),
+                Value::Int(i) => i.to_string(),
+                Value::Float(f) if f.is_finite() => f.to_string(),
+                _ => {
+                    r.problem(
+                        e.value.span,
+                        format!(
+                            "`{}` must be a quantity like `100m` or `64Mi`, found {}",
+                            e.key,
+                            e.value.type_name()
+                        ),
+                    );
+                    return None;
+                }
+            };
+            let parsed = Quantity::parse(&text);
+            Some(Spanned::new(
+                ResourceQuantity {
+                    resource: e.key.clone(),
+                    text,
+                    parsed,
+                },
+                e,
+            ))
+        })
+        .collect();
+    ResourceList {
+        key: Some(entry.key_span),
+        entries,
+    }
+}
+
+fn probe(node: &Node, key: &str, r: &mut Reader) -> Option<Probe> {
+    let entry = r.map(node, key)?;
+    let p = &entry.value;
+    let port = ["httpGet", "tcpSocket", "grpc"].iter().find_map(|handler| {
+        let h = p.get(handler)?;
+        let e = h.entry("port")?;
+        let port = match &e.value.value {
+            Value::Int(i) => PortRef::Number(*i),
+            Value::Str(s) => PortRef::Name(s.clone()),
+            _ => return None,
+        };
+        Some(Spanned::new(port, e))
+    });
+    Some(Probe {
+        key: entry.key_span,
+        port,
+        initial_delay_seconds: r.int(p, "initialDelaySeconds"),
+        period_seconds: r.int(p, "periodSeconds"),
+        timeout_seconds: r.int(p, "timeoutSeconds"),
+        failure_threshold: r.int(p, "failureThreshold"),
+        success_threshold: r.int(p, "successThreshold"),
+    })
+}

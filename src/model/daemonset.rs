@@ -1,0 +1,193 @@
+use super::{IntOrPercent, Pair, PodTemplate, Reader, Spanned};
+use crate::source::Span;
+use crate::yaml::{Node, Value};
+
+#[derive(Debug)]
+pub struct DaemonSet {
+    pub api_version: Option<Spanned<String>>,
+    /// The `kind: DaemonSet` entry.
+    pub kind: Spanned<String>,
+    pub metadata: ObjectMeta,
+    /// Absent when `spec` is missing or not a mapping.
+    pub spec: Option<DaemonSetSpec>,
+    /// The whole object, for findings about the object as a whole.
+    pub span: Span,
+}
+
+#[derive(Debug, Default)]
+pub struct ObjectMeta {
+    /// The `metadata:` key, or the object's start when metadata is missing.
+    pub key: Span,
+    pub name: Option<Spanned<String>>,
+    pub namespace: Option<Spanned<String>>,
+    pub labels: Vec<Pair>,
+    pub annotations: Vec<Pair>,
+}
+
+#[derive(Debug)]
+pub struct DaemonSetSpec {
+    pub key: Span,
+    pub selector: Option<LabelSelector>,
+    pub update_strategy: Option<UpdateStrategy>,
+    pub min_ready_seconds: Option<Spanned<i64>>,
+    pub template: Option<PodTemplate>,
+}
+
+#[derive(Debug, Default)]
+pub struct LabelSelector {
+    pub key: Span,
+    pub match_labels: Vec<Pair>,
+    pub match_expressions: Vec<Requirement>,
+}
+
+/// A `{key, operator, values}` requirement of a label selector.
+#[derive(Debug)]
+pub struct Requirement {
+    pub span: Span,
+    pub key: Option<Spanned<String>>,
+    pub operator: Option<Spanned<String>>,
+    pub values: Vec<Spanned<String>>,
+}
+
+#[derive(Debug)]
+pub struct UpdateStrategy {
+    pub key: Span,
+    pub kind: Option<Spanned<String>>,
+    pub rolling_update: Option<RollingUpdate>,
+}
+
+#[derive(Debug)]
+pub struct RollingUpdate {
+    pub key: Span,
+    pub max_unavailable: Option<Spanned<IntOrPercent>>,
+    pub max_surge: Option<Spanned<IntOrPercent>>,
+}
+
+impl DaemonSet {
+    /// Reads a DaemonSet object; `kind` is its already-checked `kind` entry.
+    pub fn read(root: &Node, kind: Spanned<String>, r: &mut Reader) -> DaemonSet {
+        let api_version = r.string(root, "apiVersion");
+        let metadata = match r.map(root, "metadata") {
+            Some(entry) => ObjectMeta::read(&entry.value, entry.key_span, r),
+            None => ObjectMeta {
+                key: kind.key,
+                ..ObjectMeta::default()
+            },
+        };
+        let spec = match r.map(root, "spec") {
+            Some(entry) => Some(DaemonSetSpec::read(&entry.value, entry.key_span, r)),
+            None => {
+                if root.get("spec").is_none_or(Node::is_null) {
+                    r.problem(kind.whole(), "the DaemonSet has no `spec`".to_owned());
+                }
+                None
+            }
+        };
+        DaemonSet {
+            api_version,
+            kind,
+            metadata,
+            spec,
+            span: root.span,
+        }
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.metadata.name.as_ref().map(|n| n.value.as_str())
+    }
+
+    /// The pod template's spec, when there is one.
+    pub fn pod(&self) -> Option<&super::PodSpec> {
+        self.spec.as_ref()?.template.as_ref()?.spec.as_ref()
+    }
+}
+
+impl ObjectMeta {
+    pub fn read(node: &Node, key: Span, r: &mut Reader) -> ObjectMeta {
+        ObjectMeta {
+            key,
+            name: r.string(node, "name"),
+            namespace: r.string(node, "namespace"),
+            labels: r.string_map(node, "labels"),
+            annotations: r.string_map(node, "annotations"),
+        }
+    }
+}
+
+impl DaemonSetSpec {
+    fn read(node: &Node, key: Span, r: &mut Reader) -> DaemonSetSpec {
+        let selector = r
+            .map(node, "selector")
+            .map(|e| LabelSelector::read(&e.value, e.key_span, r));
+        let update_strategy = r.map(node, "updateStrategy").map(|e| {
+            let value = &e.value;
+            UpdateStrategy {
+                key: e.key_span,
+                kind: r.string(value, "type"),
+                rolling_update: r.map(value, "rollingUpdate").map(|ru| RollingUpdate {
+                    key: ru.key_span,
+                    max_unavailable: int_or_percent(&ru.value, "maxUnavailable", r),
+                    max_surge: int_or_percent(&ru.value, "maxSurge", r),
+                }),
+            }
+        });
+        let template = match r.map(node, "template") {
+            Some(e) => Some(PodTemplate::read(&e.value, e.key_span, r)),
+            None => {
+                r.problem(key, "the DaemonSet spec has no pod `template`".to_owned());
+                None
+            }
+        };
+        DaemonSetSpec {
+            key,
+            selector,
+            update_strategy,
+            min_ready_seconds: r.int(node, "minReadySeconds"),
+            template,
+        }
+    }
+}
+
+impl LabelSelector {
+    pub fn read(node: &Node, key: Span, r: &mut Reader) -> LabelSelector {
+        LabelSelector {
+            key,
+            match_labels: r.string_map(node, "matchLabels"),
+            match_expressions: r
+                .maps(node, "matchExpressions")
+                .into_iter()
+                .map(|m| Requirement::read(m, r))
+                .collect(),
+        }
+    }
+}
+
+impl Requirement {
+    pub fn read(node: &Node, r: &mut Reader) -> Requirement {
+        Requirement {
+            span: node.span,
+            key: r.string(node, "key"),
+            operator: r.string(node, "operator"),
+            values: r.string_list(node, "values"),
+        }
+    }
+}
+
+fn int_or_percent(node: &Node, key: &str, r: &mut Reader) -> Option<Spanned<IntOrPercent>> {
+    let entry = node.entry(key).filter(|e| !e.value.is_null())?;
+    let value = match &entry.value.value {
+        Value::Int(i) => IntOrPercent::Int(*i),
+        Value::Str(s) => IntOrPercent::from_str(s),
+        _ => {
+            r.problem(
+                entry.value.span,
+                format!(
+                    "`{key}` must be an integer or a percentage string, found {}",
+                    entry.value.type_name()
+                ),
+            );
+            return None;
+        }
+    };
+    Some(Spanned::new(value, entry))
+}

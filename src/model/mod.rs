@@ -1,0 +1,58 @@
+//! The typed DaemonSet the rules read. Every field keeps its span (and its key's span), so a
+//! rule can point at a value, or at the parent when a field is missing.
+
+mod container;
+mod daemonset;
+mod int_or_percent;
+mod pod;
+mod quantity;
+mod reader;
+
+pub use container::{
+    Capabilities, Container, ContainerPort, PortRef, Probe, ResourceList, ResourceQuantity,
+    Resources, SecurityContext, VolumeMount,
+};
+pub use daemonset::{
+    DaemonSet, DaemonSetSpec, LabelSelector, ObjectMeta, Requirement, RollingUpdate,
+    UpdateStrategy,
+};
+pub use int_or_percent::IntOrPercent;
+pub use pod::{HostPathVolume, PodSecurityContext, PodSpec, PodTemplate, Toleration, Volume};
+pub use quantity::{Quantity, QuantityError};
+pub use reader::Reader;
+
+use crate::source::Span;
+use crate::yaml::Entry;
+
+/// A value with the span of the value and of the key it was found under.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+    pub key: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, entry: &Entry) -> Spanned<T> {
+        Spanned {
+            value,
+            span: entry.value.span,
+            key: entry.key_span,
+        }
+    }
+
+    /// From the key through the value: `key: value`.
+    pub fn whole(&self) -> Span {
+        self.key.to(self.span)
+    }
+}
+
+/// A field of the wrong type or a required field that is missing (reported as DS002).
+#[derive(Clone, Debug)]
+pub struct Problem {
+    pub span: Span,
+    pub message: String,
+}
+
+/// A `key: value` pair of a string map (labels, nodeSelector).
+pub type Pair = Spanned<(String, String)>;

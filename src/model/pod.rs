@@ -1,0 +1,187 @@
+use super::daemonset::Requirement;
+use super::{Container, ObjectMeta, Pair, Reader, Spanned};
+use crate::source::Span;
+use crate::yaml::Node;
+
+#[derive(Debug)]
+pub struct PodTemplate {
+    pub key: Span,
+    pub metadata: ObjectMeta,
+    pub spec: Option<PodSpec>,
+}
+
+#[derive(Debug, Default)]
+pub struct PodSpec {
+    pub key: Span,
+    pub containers: Vec<Container>,
+    pub init_containers: Vec<Container>,
+    pub volumes: Vec<Volume>,
+    /// The `tolerations:` key, when present.
+    pub tolerations_key: Option<Span>,
+    pub tolerations: Vec<Toleration>,
+    pub node_selector: Vec<Pair>,
+    /// `nodeSelectorTerms` of required node affinity; a pod must match one of them.
+    pub required_node_terms: Vec<Vec<Requirement>>,
+    pub priority_class_name: Option<Spanned<String>>,
+    pub host_network: Option<Spanned<bool>>,
+    pub host_pid: Option<Spanned<bool>>,
+    pub host_ipc: Option<Spanned<bool>>,
+    pub termination_grace_period_seconds: Option<Spanned<i64>>,
+    pub restart_policy: Option<Spanned<String>>,
+    pub security_context: Option<PodSecurityContext>,
+}
+
+#[derive(Debug)]
+pub struct Toleration {
+    pub span: Span,
+    pub key: Option<Spanned<String>>,
+    pub operator: Option<Spanned<String>>,
+    pub value: Option<Spanned<String>>,
+    pub effect: Option<Spanned<String>>,
+    pub toleration_seconds: Option<Spanned<i64>>,
+}
+
+#[derive(Debug)]
+pub struct Volume {
+    pub span: Span,
+    pub name: Option<Spanned<String>>,
+    pub host_path: Option<HostPathVolume>,
+}
+
+#[derive(Debug)]
+pub struct HostPathVolume {
+    pub key: Span,
+    pub path: Option<Spanned<String>>,
+    pub kind: Option<Spanned<String>>,
+}
+
+#[derive(Debug)]
+pub struct PodSecurityContext {
+    pub key: Span,
+    pub run_as_non_root: Option<Spanned<bool>>,
+    pub run_as_user: Option<Spanned<i64>>,
+}
+
+impl PodTemplate {
+    pub fn read(node: &Node, key: Span, r: &mut Reader) -> PodTemplate {
+        let metadata = match r.map(node, "metadata") {
+            Some(e) => ObjectMeta::read(&e.value, e.key_span, r),
+            None => ObjectMeta {
+                key,
+                ..ObjectMeta::default()
+            },
+        };
+        let spec = match r.map(node, "spec") {
+            Some(e) => Some(PodSpec::read(&e.value, e.key_span, r)),
+            None => {
+                r.problem(key, "the pod template has no `spec`".to_owned());
+                None
+            }
+        };
+        PodTemplate {
+            key,
+            metadata,
+            spec,
+        }
+    }
+}
+
+impl PodSpec {
+    fn read(node: &Node, key: Span, r: &mut Reader) -> PodSpec {
+        let containers: Vec<Container> = r
+            .maps(node, "containers")
+            .into_iter()
+            .map(|c| Container::read(c, false, r))
+            .collect();
+        if containers.is_empty() && node.get("containers").is_none_or(|c| !c.is_null()) {
+            let at = node.entry("containers").map_or(key, |e| e.key_span);
+            r.problem(at, "the pod template needs at least one container".to_owned());
+        }
+        let init_containers = r
+            .maps(node, "initContainers")
+            .into_iter()
+            .map(|c| Container::read(c, true, r))
+            .collect();
+        let tolerations_key = r.seq(node, "tolerations").map(|(key, _)| key);
+        let tolerations = r
+            .maps(node, "tolerations")
+            .into_iter()
+            .map(|t| Toleration {
+                span: t.span,
+                key: r.string(t, "key"),
+                operator: r.string(t, "operator"),
+                value: r.string(t, "value"),
+                effect: r.string(t, "effect"),
+                toleration_seconds: r.int(t, "tolerationSeconds"),
+            })
+            .collect();
+        let volumes = r
+            .maps(node, "volumes")
+            .into_iter()
+            .map(|v| Volume {
+                span: v.span,
+                name: r.string(v, "name"),
+                host_path: r.map(v, "hostPath").map(|h| HostPathVolume {
+                    key: h.key_span,
+                    path: r.string(&h.value, "path"),
+                    kind: r.string(&h.value, "type"),
+                }),
+            })
+            .collect();
+        let security_context = r.map(node, "securityContext").map(|e| PodSecurityContext {
+            key: e.key_span,
+            run_as_non_root: r.boolean(&e.value, "runAsNonRoot"),
+            run_as_user: r.int(&e.value, "runAsUser"),
+        });
+        PodSpec {
+            key,
+            containers,
+            init_containers,
+            volumes,
+            tolerations_key,
+            tolerations,
+            node_selector: r.string_map(node, "nodeSelector"),
+            required_node_terms: required_node_terms(node, r),
+            priority_class_name: r.string(node, "priorityClassName"),
+            host_network: r.boolean(node, "hostNetwork"),
+            host_pid: r.boolean(node, "hostPID"),
+            host_ipc: r.boolean(node, "hostIPC"),
+            termination_grace_period_seconds: r.int(node, "terminationGracePeriodSeconds"),
+            restart_policy: r.string(node, "restartPolicy"),
+            security_context,
+        }
+    }
+
+    /// Regular containers first, then init containers.
+    pub fn all_containers(&self) -> impl Iterator<Item = &Container> {
+        self.containers.iter().chain(&self.init_containers)
+    }
+
+    pub fn host_network(&self) -> bool {
+        self.host_network.as_ref().is_some_and(|h| h.value)
+    }
+}
+
+fn required_node_terms(node: &Node, r: &mut Reader) -> Vec<Vec<Requirement>> {
+    let Some(affinity) = r.map(node, "affinity") else {
+        return Vec::new();
+    };
+    let Some(node_affinity) = r.map(&affinity.value, "nodeAffinity") else {
+        return Vec::new();
+    };
+    let Some(required) = r.map(
+        &node_affinity.value,
+        "requiredDuringSchedulingIgnoredDuringExecution",
+    ) else {
+        return Vec::new();
+    };
+    r.maps(&required.value, "nodeSelectorTerms")
+        .into_iter()
+        .map(|term| {
+            r.maps(term, "matchExpressions")
+                .into_iter()
+                .map(|m| Requirement::read(m, r))
+                .collect()
+        })
+        .collect()
+}

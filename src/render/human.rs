@@ -1,0 +1,129 @@
+//! rustc-style reports with code frames, through miette's graphical handler.
+
+use std::fmt;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode, SourceSpan,
+};
+use owo_colors::{OwoColorize, Style};
+
+use super::{Summary, plural};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::{SourceFile, Span};
+
+struct Report<'a> {
+    diagnostic: &'a Diagnostic,
+    source: &'a NamedSource<String>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+fn source_span(span: Span) -> SourceSpan {
+    SourceSpan::new((span.start as usize).into(), span.len())
+}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        let rule = self.diagnostic.rule;
+        Some(Box::new(format!("{}({})", rule.code, rule.name)))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let d = self.diagnostic;
+        let primary =
+            LabeledSpan::new_primary_with_span(d.label.clone(), source_span(d.span));
+        let related = d
+            .related
+            .iter()
+            .map(|(span, label)| LabeledSpan::new_with_span(Some(label.clone()), source_span(*span)));
+        Some(Box::new(std::iter::once(primary).chain(related)))
+    }
+}
+
+pub fn render_file(source: &SourceFile, diagnostics: &[Diagnostic], color: bool) -> String {
+    if diagnostics.is_empty() {
+        return String::new();
+    }
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(100);
+    let named = NamedSource::new(&source.name, source.text.clone()).with_language("yaml");
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let report = Report {
+            diagnostic,
+            source: &named,
+        };
+        if handler.render_report(&mut out, &report).is_err() {
+            out.push_str(&diagnostic.message);
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    out
+}
+
+pub fn summary_line(summary: &Summary, failures: usize, color: bool) -> String {
+    let style = |s: Style| if color { s } else { Style::new() };
+    let mut parts = Vec::new();
+    if summary.errors > 0 {
+        parts.push(plural(summary.errors, "error").style(style(Style::new().red().bold())).to_string());
+    }
+    if summary.warnings > 0 {
+        parts.push(plural(summary.warnings, "warning").style(style(Style::new().yellow().bold())).to_string());
+    }
+    if summary.notes > 0 {
+        parts.push(plural(summary.notes, "note").style(style(Style::new().cyan())).to_string());
+    }
+    let found = if parts.is_empty() {
+        "No problems found".style(style(Style::new().green().bold())).to_string()
+    } else {
+        format!("Found {}", parts.join(", "))
+    };
+    let mut line = format!(
+        "{found} in {} ({}, {} checked)",
+        plural(summary.daemonsets, "DaemonSet"),
+        plural(summary.documents, "document"),
+        plural(summary.files, "file"),
+    );
+    if failures > 0 {
+        line.push_str(&format!("; {} could not be read", plural(failures, "input")));
+    }
+    line
+}

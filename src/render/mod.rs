@@ -1,0 +1,96 @@
+//! Findings as users see them. Renderers read resolved findings and never the rules.
+
+pub mod concise;
+pub mod human;
+pub mod json;
+
+use serde::Serialize;
+
+use crate::diagnostic::{Diagnostic, ObjectRef, Severity};
+use crate::lint::FileReport;
+use crate::source::SourceFile;
+
+/// A finding with its positions resolved to 1-based lines and columns.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<ObjectRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+impl Finding {
+    pub fn resolve(d: &Diagnostic, source: &SourceFile) -> Finding {
+        let start = source.position(d.span.start);
+        let end = source.end_position(d.span);
+        Finding {
+            code: d.rule.code,
+            name: d.rule.name,
+            severity: d.severity,
+            message: d.message.clone(),
+            file: source.name.clone(),
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+            object: d.object.clone(),
+            help: d.help.clone(),
+        }
+    }
+}
+
+/// Totals over a run.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub documents: usize,
+    pub daemonsets: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+}
+
+impl Summary {
+    pub fn add(&mut self, report: &FileReport) {
+        self.files += 1;
+        self.documents += report.documents;
+        self.daemonsets += report.daemonsets;
+        for d in &report.diagnostics {
+            match d.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Note => self.notes += 1,
+            }
+        }
+    }
+
+    /// The most severe finding, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        if self.errors > 0 {
+            Some(Severity::Error)
+        } else if self.warnings > 0 {
+            Some(Severity::Warning)
+        } else if self.notes > 0 {
+            Some(Severity::Note)
+        } else {
+            None
+        }
+    }
+}
+
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

@@ -1,0 +1,149 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::{DaemonSet, Pair};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS003",
+    name: "selector-mismatch",
+    severity: Severity::Error,
+    summary: "spec.selector is missing or does not select the pod template's labels",
+    doc: include_str!("../../rules/DS003.md"),
+};
+
+pub struct SelectorMismatch;
+
+impl Rule for SelectorMismatch {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(spec) = &ds.spec else { return };
+        let Some(template) = &spec.template else {
+            return;
+        };
+        let labels = &template.metadata.labels;
+        let Some(selector) = &spec.selector else {
+            // Old API groups defaulted the selector from the template labels; DS007 covers them.
+            let legacy = ds
+                .api_version
+                .as_ref()
+                .is_some_and(|v| v.value != "apps/v1");
+            if !legacy {
+                cx.report(
+                    Diagnostic::new(&META, spec.key, "the DaemonSet has no `spec.selector`")
+                        .label("selector missing under this spec")
+                        .help(selector_help(labels)),
+                );
+            }
+            return;
+        };
+        if selector.match_labels.is_empty() && selector.match_expressions.is_empty() {
+            cx.report(
+                Diagnostic::new(&META, selector.key, "the selector is empty")
+                    .label("selects nothing")
+                    .help(selector_help(labels)),
+            );
+            return;
+        }
+        for wanted in &selector.match_labels {
+            let (key, value) = &wanted.value;
+            let found = labels.iter().find(|l| &l.value.0 == key);
+            let message = match found {
+                Some(l) if &l.value.1 == value => continue,
+                Some(l) => format!(
+                    "the selector wants `{key}: {value}` but the template has `{key}: {}`",
+                    l.value.1
+                ),
+                None => format!("the selector wants `{key}: {value}` but the template has no `{key}` label"),
+            };
+            let mut d = Diagnostic::new(&META, wanted.whole(), message)
+                .label("not matched by the template")
+                .help(format!(
+                    "set the pod template label `{key}: {value}`, or change the selector; the API server rejects a DaemonSet whose selector does not match its template"
+                ));
+            if let Some(l) = found {
+                d = d.related(l.whole(), "template label");
+            } else if template.metadata.labels.is_empty() {
+                d = d.related(template.key, "this template has no labels");
+            }
+            cx.report(d);
+        }
+        for req in &selector.match_expressions {
+            let (Some(key), Some(op)) = (&req.key, &req.operator) else {
+                continue;
+            };
+            let label = labels.iter().find(|l| l.value.0 == key.value);
+            let value = label.map(|l| l.value.1.as_str());
+            let values: Vec<&str> = req.values.iter().map(|v| v.value.as_str()).collect();
+            let matches = match op.value.as_str() {
+                "In" => value.is_some_and(|v| values.contains(&v)),
+                "NotIn" => value.is_none_or(|v| !values.contains(&v)),
+                "Exists" => value.is_some(),
+                "DoesNotExist" => value.is_none(),
+                _ => continue, // an unknown operator is DS004's finding
+            };
+            if !matches {
+                let found = value.map_or_else(
+                    || format!("has no `{}` label", key.value),
+                    |v| format!("has `{}: {v}`", key.value),
+                );
+                cx.report(
+                    Diagnostic::new(
+                        &META,
+                        req.span,
+                        format!(
+                            "the selector expression `{} {}` does not match the template, which {found}",
+                            key.value, op.value
+                        ),
+                    )
+                    .label("not matched by the template")
+                    .help("make the template labels satisfy every selector expression"),
+                );
+            }
+        }
+    }
+}
+
+fn selector_help(labels: &[Pair]) -> String {
+    match labels.first() {
+        Some(l) => format!(
+            "add `selector: {{matchLabels: {{{}: {}}}}}` matching the pod template labels",
+            l.value.0, l.value.1
+        ),
+        None => "give the pod template labels and select them with `spec.selector.matchLabels`"
+            .to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::positions;
+
+    const HEAD: &str = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: a\nspec:\n";
+    const POD: &str = "    spec:\n      containers:\n      - name: c\n        image: i:1\n";
+
+    #[test]
+    fn matching_selector_passes() {
+        let y = format!(
+            "{HEAD}  selector:\n    matchLabels: {{app: a}}\n    matchExpressions:\n    - {{key: tier, operator: NotIn, values: [web]}}\n  template:\n    metadata:\n      labels: {{app: a}}\n{POD}"
+        );
+        assert!(positions(&y, "DS003").is_empty());
+    }
+
+    #[test]
+    fn mismatched_label_and_expression() {
+        let y = format!(
+            "{HEAD}  selector:\n    matchLabels:\n      app: b\n    matchExpressions:\n    - {{key: app, operator: In, values: [c]}}\n  template:\n    metadata:\n      labels: {{app: a}}\n{POD}"
+        );
+        assert_eq!(positions(&y, "DS003"), ["8:7", "10:7"]);
+    }
+
+    #[test]
+    fn missing_selector_points_at_spec() {
+        let y = format!("{HEAD}  template:\n    metadata:\n      labels: {{app: a}}\n{POD}");
+        assert_eq!(positions(&y, "DS003"), ["5:1"]);
+        let legacy = y.replace("apps/v1", "extensions/v1beta1");
+        assert!(positions(&legacy, "DS003").is_empty());
+    }
+}

@@ -1,0 +1,58 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::DaemonSet;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS007",
+    name: "removed-api-version",
+    severity: Severity::Error,
+    summary: "The DaemonSet uses an API version removed in Kubernetes 1.16",
+    doc: include_str!("../../rules/DS007.md"),
+};
+
+const REMOVED: &[&str] = &["extensions/v1beta1", "apps/v1beta1", "apps/v1beta2"];
+
+pub struct RemovedApiVersion;
+
+impl Rule for RemovedApiVersion {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(version) = &ds.api_version else {
+            return;
+        };
+        if !REMOVED.contains(&version.value.as_str()) {
+            return;
+        }
+        let mut help = "use `apiVersion: apps/v1`".to_owned();
+        if ds.spec.as_ref().is_some_and(|s| s.selector.is_none()) {
+            help.push_str(", and add `spec.selector`, which apps/v1 requires");
+        }
+        if ds.spec.as_ref().is_some_and(|s| s.update_strategy.is_none()) {
+            help.push_str("; note apps/v1 defaults updateStrategy to RollingUpdate where the old groups defaulted to OnDelete");
+        }
+        cx.report(
+            Diagnostic::new(
+                &META,
+                version.span,
+                format!("`{}` DaemonSets were removed in Kubernetes 1.16", version.value),
+            )
+            .label("no longer served")
+            .help(help),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::positions;
+
+    #[test]
+    fn removed_versions() {
+        let y = "apiVersion: extensions/v1beta1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: i}]\n";
+        assert_eq!(positions(y, "DS007"), ["1:13"]);
+        assert!(positions(&y.replace("extensions/v1beta1", "apps/v1"), "DS007").is_empty());
+    }
+}

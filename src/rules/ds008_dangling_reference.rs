@@ -1,0 +1,134 @@
+use std::collections::HashMap;
+
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::{Container, DaemonSet, PortRef, Spanned};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS008",
+    name: "dangling-reference",
+    severity: Severity::Error,
+    summary: "A volumeMount or probe port names nothing, or two containers or volumes share a name",
+    doc: include_str!("../../rules/DS008.md"),
+};
+
+pub struct DanglingReference;
+
+impl Rule for DanglingReference {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        duplicates(
+            cx,
+            pod.all_containers().filter_map(|c| c.name.as_ref()),
+            "container",
+        );
+        duplicates(cx, pod.volumes.iter().filter_map(|v| v.name.as_ref()), "volume");
+        for c in pod.all_containers() {
+            for m in &c.volume_mounts {
+                let Some(name) = &m.name else { continue };
+                if pod
+                    .volumes
+                    .iter()
+                    .any(|v| v.name.as_ref().is_some_and(|n| n.value == name.value))
+                {
+                    continue;
+                }
+                cx.report(
+                    Diagnostic::new(
+                        &META,
+                        name.span,
+                        format!(
+                            "{} mounts volume `{}`, which the pod does not define",
+                            c.describe(),
+                            name.value
+                        ),
+                    )
+                    .label("no such volume")
+                    .help(format!(
+                        "add a volume named `{}` under `spec.template.spec.volumes`, or fix the name",
+                        name.value
+                    )),
+                );
+            }
+            probe_ports(cx, c);
+        }
+    }
+}
+
+fn probe_ports(cx: &mut Context, c: &Container) {
+    let probes = [&c.liveness_probe, &c.readiness_probe, &c.startup_probe];
+    for probe in probes.into_iter().flatten() {
+        let Some(port) = &probe.port else { continue };
+        let PortRef::Name(name) = &port.value else {
+            continue;
+        };
+        if c
+            .ports
+            .iter()
+            .any(|p| p.name.as_ref().is_some_and(|n| &n.value == name))
+        {
+            continue;
+        }
+        let declared: Vec<&str> = c
+            .ports
+            .iter()
+            .filter_map(|p| p.name.as_ref().map(|n| n.value.as_str()))
+            .collect();
+        let help = if declared.is_empty() {
+            format!("declare a port named `{name}` in the container's `ports`, or use the port number")
+        } else {
+            format!("the container's named ports are: {}", declared.join(", "))
+        };
+        cx.report(
+            Diagnostic::new(
+                &META,
+                port.span,
+                format!(
+                    "a probe of {} uses port `{name}`, which the container does not declare",
+                    c.describe()
+                ),
+            )
+            .label("no such named port")
+            .help(help),
+        );
+    }
+}
+
+fn duplicates<'a>(
+    cx: &mut Context,
+    names: impl Iterator<Item = &'a Spanned<String>>,
+    what: &str,
+) {
+    let mut seen: HashMap<&str, &Spanned<String>> = HashMap::new();
+    for name in names {
+        if let Some(first) = seen.get(name.value.as_str()) {
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    name.span,
+                    format!("two {what}s are named `{}`", name.value),
+                )
+                .label("duplicate name")
+                .related(first.span, "first defined here")
+                .help(format!("{what} names must be unique within the pod")),
+            );
+        } else {
+            seen.insert(&name.value, name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::positions;
+
+    #[test]
+    fn references() {
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      volumes: [{name: logs}, {name: logs}]\n      containers:\n      - name: c\n        image: i:1\n        ports: [{name: http, containerPort: 80}]\n        livenessProbe: {httpGet: {port: metrics}}\n        readinessProbe: {httpGet: {port: http}}\n        volumeMounts: [{name: logs, mountPath: /l}, {name: varlog, mountPath: /v}]\n      - name: c\n        image: i:1\n";
+        assert_eq!(positions(y, "DS008"), ["9:38", "14:41", "16:60", "17:15"]);
+    }
+}

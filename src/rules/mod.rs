@@ -1,0 +1,124 @@
+//! Every rule, one file each, named by code: `ds003_selector_mismatch.rs` holds DS003's
+//! metadata, logic and unit tests; `rules/DS003.md` is its page.
+
+use crate::diagnostic::RuleMeta;
+use crate::engine::Rule;
+
+pub mod ds001_yaml_syntax;
+pub mod ds002_invalid_structure;
+pub mod ds003_selector_mismatch;
+pub mod ds004_invalid_value;
+pub mod ds005_invalid_quantity;
+pub mod ds006_requests_exceed_limits;
+pub mod ds007_removed_api_version;
+pub mod ds008_dangling_reference;
+pub mod ds009_unrendered_template;
+
+/// Rules that run over a loaded DaemonSet, in code order.
+pub static CHECKS: &[&dyn Rule] = &[
+    &ds003_selector_mismatch::SelectorMismatch,
+    &ds004_invalid_value::InvalidValue,
+    &ds005_invalid_quantity::InvalidQuantity,
+    &ds006_requests_exceed_limits::RequestsExceedLimits,
+    &ds007_removed_api_version::RemovedApiVersion,
+    &ds008_dangling_reference::DanglingReference,
+];
+
+/// Every rule's metadata, including those the loader reports, in code order.
+pub static ALL: &[&RuleMeta] = &[
+    &ds001_yaml_syntax::META,
+    &ds002_invalid_structure::META,
+    &ds003_selector_mismatch::META,
+    &ds004_invalid_value::META,
+    &ds005_invalid_quantity::META,
+    &ds006_requests_exceed_limits::META,
+    &ds007_removed_api_version::META,
+    &ds008_dangling_reference::META,
+    &ds009_unrendered_template::META,
+];
+
+/// Finds a rule by code (`DS003`, any case) or name (`selector-mismatch`).
+pub fn find(code_or_name: &str) -> Option<&'static RuleMeta> {
+    ALL.iter()
+        .copied()
+        .find(|m| m.code.eq_ignore_ascii_case(code_or_name) || m.name == code_or_name)
+}
+
+/// The closest allowed value to a misspelt one, for "did you mean" hints.
+pub fn suggest<'a>(found: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    allowed
+        .iter()
+        .map(|a| (edit_distance(&found.to_ascii_lowercase(), &a.to_ascii_lowercase()), *a))
+        .filter(|&(d, a)| d <= 2.max(a.len() / 3))
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, a)| a)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut row = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            row.push((prev[j] + cost).min(prev[j + 1] + 1).min(row[j] + 1));
+        }
+        prev = row;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+pub mod test_support {
+    //! Lints YAML text in memory, so a rule's tests sit next to its logic.
+    use crate::lint::{Linter, Output};
+    use crate::source::SourceFile;
+
+    /// `(code, line, column)` of every finding.
+    pub fn findings(yaml: &str) -> Vec<(String, usize, usize)> {
+        let linter = Linter::new(Output::Data);
+        let report = linter.lint_source(SourceFile::new("test.yaml".into(), yaml.into()));
+        report
+            .diagnostics
+            .iter()
+            .map(|d| (d.code.to_owned(), d.line, d.column))
+            .collect()
+    }
+
+    /// Findings of one rule, as `line:column` strings.
+    pub fn positions(yaml: &str, code: &str) -> Vec<String> {
+        findings(yaml)
+            .into_iter()
+            .filter(|(c, _, _)| c == code)
+            .map(|(_, l, c)| format!("{l}:{c}"))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique_and_documented() {
+        for (i, a) in ALL.iter().enumerate() {
+            assert!(a.doc.starts_with(&format!("# {} {}", a.code, a.name)), "{}", a.code);
+            for b in &ALL[i + 1..] {
+                assert_ne!(a.code, b.code);
+                assert_ne!(a.name, b.name);
+            }
+        }
+        for check in CHECKS {
+            assert!(ALL.iter().any(|m| std::ptr::eq(*m, check.meta())));
+        }
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggest("NoScheduler", &["NoSchedule", "NoExecute"]), Some("NoSchedule"));
+        assert_eq!(suggest("noexecute", &["NoSchedule", "NoExecute"]), Some("NoExecute"));
+        assert_eq!(suggest("Banana", &["NoSchedule", "NoExecute"]), None);
+        assert_eq!(find("ds003").map(|m| m.name), Some("selector-mismatch"));
+        assert_eq!(find("selector-mismatch").map(|m| m.code), Some("DS003"));
+    }
+}

@@ -1,0 +1,89 @@
+//! Source text of one input and the mapping from byte offsets to line and column.
+
+/// A byte range in one source file. Kept small: the model holds one per field.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: end.max(start) as u32,
+        }
+    }
+
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// One input as read: its display name and its text.
+pub struct SourceFile {
+    pub name: String,
+    pub text: String,
+    line_starts: Vec<u32>,
+}
+
+/// A 1-based position as editors and CI systems show it; columns count characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl SourceFile {
+    pub fn new(name: String, text: String) -> SourceFile {
+        let mut line_starts = vec![0u32];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| (i + 1) as u32),
+        );
+        SourceFile {
+            name,
+            text,
+            line_starts,
+        }
+    }
+
+    pub fn position(&self, offset: u32) -> Position {
+        let offset = (offset as usize).min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s as usize <= offset) - 1;
+        let start = self.line_starts[line] as usize;
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.trim_end_matches('\r').chars().count())
+            + 1;
+        Position {
+            line: line + 1,
+            column,
+        }
+    }
+
+    /// The end position of a span: the column just past its last character, on the line of
+    /// that character (so a span ending with a newline does not spill onto the next line).
+    pub fn end_position(&self, span: Span) -> Position {
+        if span.end <= span.start {
+            return self.position(span.start);
+        }
+        let text = &self.text.as_bytes()[..(span.end as usize).min(self.text.len())];
+        let mut end = text.len();
+        while end > span.start as usize && matches!(text[end - 1], b'\n' | b'\r') {
+            end -= 1;
+        }
+        self.position(end as u32)
+    }
+}

@@ -1,0 +1,11 @@
+//! YAML text to a tree of spanned nodes, read the way Kubernetes reads it (YAML 1.1 scalars,
+//! merge keys), with limits that keep hostile input cheap.
+
+mod build;
+mod repair;
+mod resolve;
+mod tree;
+
+pub use build::{ParseLimits, ParseOutcome, SyntaxError};
+pub use repair::parse_stream;
+pub use tree::{Entry, Node, Value};
