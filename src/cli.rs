@@ -13,7 +13,12 @@ use crate::rules;
 
 /// Lint Kubernetes DaemonSet manifests against a production checklist for node agents.
 #[derive(Parser, Debug)]
-#[command(name = "daemonlint", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "daemonlint",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

@@ -40,11 +40,19 @@ impl Excludes {
 
 /// Inputs in command-line order; a folder's files sorted by path. Problems walking a folder
 /// (unreadable entries, symlink loops) come back as messages, not silence.
-pub fn discover(paths: &[String], excludes: &Excludes, stdin_name: &str) -> (Vec<Input>, Vec<String>) {
+pub fn discover(
+    paths: &[String],
+    excludes: &Excludes,
+    stdin_name: &str,
+) -> (Vec<Input>, Vec<String>) {
     let mut inputs = Vec::new();
     let mut failures = Vec::new();
     let defaults = [".".to_owned()];
-    let paths = if paths.is_empty() { &defaults[..] } else { paths };
+    let paths = if paths.is_empty() {
+        &defaults[..]
+    } else {
+        paths
+    };
     for p in paths {
         if p == "-" {
             inputs.push(Input::Stdin {
@@ -81,11 +89,14 @@ fn walk(root: &Path, excludes: &Excludes, inputs: &mut Vec<Input>, failures: &mu
     for entry in walker {
         match entry {
             Err(e) => {
-                let at = e.path().map_or_else(|| root.display().to_string(), |p| p.display().to_string());
+                let at = e
+                    .path()
+                    .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
                 let why = if e.loop_ancestor().is_some() {
                     "symlink loop, not followed".to_owned()
                 } else {
-                    e.io_error().map_or_else(|| e.to_string(), ToString::to_string)
+                    e.io_error()
+                        .map_or_else(|| e.to_string(), ToString::to_string)
                 };
                 failures.push(format!("{at}: {why}"));
             }

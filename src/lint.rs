@@ -115,17 +115,18 @@ impl Linter {
             Ok(text) => {
                 let at = text.find('\0').unwrap_or(0);
                 let source = SourceFile::new(name, text);
-                let d = ds001_yaml_syntax::diagnostic(Span::new(at, at), "the file is binary (it contains a NUL byte)");
+                let d = ds001_yaml_syntax::diagnostic(
+                    Span::new(at, at),
+                    "the file is binary (it contains a NUL byte)",
+                );
                 self.finish(&source, vec![d], 0, 0)
             }
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
                 let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
                 let source = SourceFile::new(name, text);
-                let d = ds001_yaml_syntax::diagnostic(
-                    Span::new(at, at),
-                    "the file is not UTF-8 text",
-                );
+                let d =
+                    ds001_yaml_syntax::diagnostic(Span::new(at, at), "the file is not UTF-8 text");
                 self.finish(&source, vec![d], 0, 0)
             }
         }
@@ -137,7 +138,12 @@ impl Linter {
         for ds in &loaded.daemonsets {
             diagnostics.extend(engine::run(ds, self.rules, &self.settings));
         }
-        self.finish(&source, diagnostics, loaded.documents, loaded.daemonsets.len())
+        self.finish(
+            &source,
+            diagnostics,
+            loaded.documents,
+            loaded.daemonsets.len(),
+        )
     }
 
     fn finish(

@@ -67,9 +67,13 @@ fn read_object(node: &Node, loaded: &mut Loaded) {
     }
     let kind = Spanned::new("DaemonSet".to_owned(), entry);
     let mut problems: Vec<Problem> = Vec::new();
-    let ds = DaemonSet::read(node, kind, &mut Reader {
-        problems: &mut problems,
-    });
+    let ds = DaemonSet::read(
+        node,
+        kind,
+        &mut Reader {
+            problems: &mut problems,
+        },
+    );
     let object = object_ref(&ds);
     loaded.diagnostics.extend(problems.into_iter().map(|p| {
         let mut d = ds002_invalid_structure::diagnostic(p.span, p.message);

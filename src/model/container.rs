@@ -186,7 +186,11 @@ impl Container {
 
     /// "container `x`" or "init container `x`".
     pub fn describe(&self) -> String {
-        let what = if self.init { "init container" } else { "container" };
+        let what = if self.init {
+            "init container"
+        } else {
+            "container"
+        };
         format!("{what} `{}`", self.display_name())
     }
 
@@ -201,9 +205,7 @@ impl Container {
 /// The first entry of a mapping, so findings about a list item point at one line.
 fn first_line(node: &Node) -> Span {
     match &node.value {
-        Value::Map(entries) if !entries.is_empty() => {
-            entries[0].key_span.to(entries[0].value.span)
-        }
+        Value::Map(entries) if !entries.is_empty() => entries[0].key_span.to(entries[0].value.span),
         _ => node.span,
     }
 }

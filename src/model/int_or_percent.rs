@@ -13,9 +13,10 @@ impl IntOrPercent {
     pub fn from_str(text: &str) -> IntOrPercent {
         match text.strip_suffix('%') {
             Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
-                digits
-                    .parse()
-                    .map_or_else(|_| IntOrPercent::Invalid(text.to_owned()), IntOrPercent::Percent)
+                digits.parse().map_or_else(
+                    |_| IntOrPercent::Invalid(text.to_owned()),
+                    IntOrPercent::Percent,
+                )
             }
             _ => IntOrPercent::Invalid(text.to_owned()),
         }
@@ -45,7 +46,10 @@ mod tests {
         assert_eq!(IntOrPercent::from_str("25%"), IntOrPercent::Percent(25));
         assert_eq!(IntOrPercent::from_str("0%"), IntOrPercent::Percent(0));
         for bad in ["1", "%", "-5%", "10 %", "1.5%", ""] {
-            assert!(matches!(IntOrPercent::from_str(bad), IntOrPercent::Invalid(_)), "{bad}");
+            assert!(
+                matches!(IntOrPercent::from_str(bad), IntOrPercent::Invalid(_)),
+                "{bad}"
+            );
         }
     }
 

@@ -13,8 +13,7 @@ pub use container::{
     Resources, SecurityContext, VolumeMount,
 };
 pub use daemonset::{
-    DaemonSet, DaemonSetSpec, LabelSelector, ObjectMeta, Requirement, RollingUpdate,
-    UpdateStrategy,
+    DaemonSet, DaemonSetSpec, LabelSelector, ObjectMeta, Requirement, RollingUpdate, UpdateStrategy,
 };
 pub use int_or_percent::IntOrPercent;
 pub use pod::{HostPathVolume, PodSecurityContext, PodSpec, PodTemplate, Toleration, Volume};

@@ -95,7 +95,10 @@ impl PodSpec {
             .collect();
         if containers.is_empty() && node.get("containers").is_none_or(|c| !c.is_null()) {
             let at = node.entry("containers").map_or(key, |e| e.key_span);
-            r.problem(at, "the pod template needs at least one container".to_owned());
+            r.problem(
+                at,
+                "the pod template needs at least one container".to_owned(),
+            );
         }
         let init_containers = r
             .maps(node, "initContainers")

@@ -61,12 +61,10 @@ impl miette::Diagnostic for Report<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let d = self.diagnostic;
-        let primary =
-            LabeledSpan::new_primary_with_span(d.label.clone(), source_span(d.span));
-        let related = d
-            .related
-            .iter()
-            .map(|(span, label)| LabeledSpan::new_with_span(Some(label.clone()), source_span(*span)));
+        let primary = LabeledSpan::new_primary_with_span(d.label.clone(), source_span(d.span));
+        let related = d.related.iter().map(|(span, label)| {
+            LabeledSpan::new_with_span(Some(label.clone()), source_span(*span))
+        });
         Some(Box::new(std::iter::once(primary).chain(related)))
     }
 }
@@ -103,16 +101,30 @@ pub fn summary_line(summary: &Summary, failures: usize, color: bool) -> String {
     let style = |s: Style| if color { s } else { Style::new() };
     let mut parts = Vec::new();
     if summary.errors > 0 {
-        parts.push(plural(summary.errors, "error").style(style(Style::new().red().bold())).to_string());
+        parts.push(
+            plural(summary.errors, "error")
+                .style(style(Style::new().red().bold()))
+                .to_string(),
+        );
     }
     if summary.warnings > 0 {
-        parts.push(plural(summary.warnings, "warning").style(style(Style::new().yellow().bold())).to_string());
+        parts.push(
+            plural(summary.warnings, "warning")
+                .style(style(Style::new().yellow().bold()))
+                .to_string(),
+        );
     }
     if summary.notes > 0 {
-        parts.push(plural(summary.notes, "note").style(style(Style::new().cyan())).to_string());
+        parts.push(
+            plural(summary.notes, "note")
+                .style(style(Style::new().cyan()))
+                .to_string(),
+        );
     }
     let found = if parts.is_empty() {
-        "No problems found".style(style(Style::new().green().bold())).to_string()
+        "No problems found"
+            .style(style(Style::new().green().bold()))
+            .to_string()
     } else {
         format!("Found {}", parts.join(", "))
     };
@@ -123,7 +135,10 @@ pub fn summary_line(summary: &Summary, failures: usize, color: bool) -> String {
         plural(summary.files, "file"),
     );
     if failures > 0 {
-        line.push_str(&format!("; {} could not be read", plural(failures, "input")));
+        line.push_str(&format!(
+            "; {} could not be read",
+            plural(failures, "input")
+        ));
     }
     line
 }

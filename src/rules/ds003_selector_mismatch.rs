@@ -55,7 +55,9 @@ impl Rule for SelectorMismatch {
                     "the selector wants `{key}: {value}` but the template has `{key}: {}`",
                     l.value.1
                 ),
-                None => format!("the selector wants `{key}: {value}` but the template has no `{key}` label"),
+                None => format!(
+                    "the selector wants `{key}: {value}` but the template has no `{key}` label"
+                ),
             };
             let mut d = Diagnostic::new(&META, wanted.whole(), message)
                 .label("not matched by the template")

@@ -46,15 +46,23 @@ impl Rule for InvalidValue {
                     let needs_values = matches!(op.value.as_str(), "In" | "NotIn");
                     if needs_values && req.values.is_empty() {
                         cx.report(
-                            Diagnostic::new(&META, op.whole(), format!("operator `{}` needs at least one value", op.value))
-                                .label("no `values` given")
-                                .help("list the label values to match under `values`"),
+                            Diagnostic::new(
+                                &META,
+                                op.whole(),
+                                format!("operator `{}` needs at least one value", op.value),
+                            )
+                            .label("no `values` given")
+                            .help("list the label values to match under `values`"),
                         );
                     } else if !needs_values && !req.values.is_empty() {
                         cx.report(
-                            Diagnostic::new(&META, req.values[0].span, format!("operator `{}` takes no values", op.value))
-                                .label("must be empty")
-                                .help("remove `values`, or use `In`/`NotIn`"),
+                            Diagnostic::new(
+                                &META,
+                                req.values[0].span,
+                                format!("operator `{}` takes no values", op.value),
+                            )
+                            .label("must be empty")
+                            .help("remove `values`, or use `In`/`NotIn`"),
                         );
                     }
                 }
@@ -73,7 +81,10 @@ fn pod_values(cx: &mut Context, pod: &PodSpec) {
                 Diagnostic::new(
                     &META,
                     policy.span,
-                    format!("a DaemonSet's pods must use `restartPolicy: Always`, not `{}`", policy.value),
+                    format!(
+                        "a DaemonSet's pods must use `restartPolicy: Always`, not `{}`",
+                        policy.value
+                    ),
                 )
                 .label("rejected by the API server")
                 .help("remove `restartPolicy` (it defaults to Always)"),
@@ -102,26 +113,38 @@ fn toleration(cx: &mut Context, t: &Toleration) {
     let key_empty = t.key.as_ref().is_none_or(|k| k.value.is_empty());
     if key_empty && operator != "Exists" {
         cx.report(
-            Diagnostic::new(&META, t.operator.as_ref().map_or(t.span, Spanned::whole), "a toleration without a key must use `operator: Exists`")
-                .label("empty key with operator Equal")
-                .help("add the taint's `key`, or set `operator: Exists` to tolerate every taint"),
+            Diagnostic::new(
+                &META,
+                t.operator.as_ref().map_or(t.span, Spanned::whole),
+                "a toleration without a key must use `operator: Exists`",
+            )
+            .label("empty key with operator Equal")
+            .help("add the taint's `key`, or set `operator: Exists` to tolerate every taint"),
         );
     }
     if operator == "Exists" {
         if let Some(v) = t.value.as_ref().filter(|v| !v.value.is_empty()) {
             cx.report(
-                Diagnostic::new(&META, v.whole(), "a toleration with `operator: Exists` cannot have a value")
-                    .label("value not allowed with Exists")
-                    .help("remove `value`, or use `operator: Equal` to match this value"),
+                Diagnostic::new(
+                    &META,
+                    v.whole(),
+                    "a toleration with `operator: Exists` cannot have a value",
+                )
+                .label("value not allowed with Exists")
+                .help("remove `value`, or use `operator: Equal` to match this value"),
             );
         }
     }
     if let Some(seconds) = &t.toleration_seconds {
         if effect.is_none_or(|e| e.value != "NoExecute") {
             cx.report(
-                Diagnostic::new(&META, seconds.whole(), "`tolerationSeconds` is only allowed with `effect: NoExecute`")
-                    .label("needs effect NoExecute")
-                    .help("set `effect: NoExecute`, or remove `tolerationSeconds`"),
+                Diagnostic::new(
+                    &META,
+                    seconds.whole(),
+                    "`tolerationSeconds` is only allowed with `effect: NoExecute`",
+                )
+                .label("needs effect NoExecute")
+                .help("set `effect: NoExecute`, or remove `tolerationSeconds`"),
             );
         }
     }
@@ -140,7 +163,9 @@ fn container(cx: &mut Context, c: &Container) {
         }
     }
     for m in &c.volume_mounts {
-        let Some(prop) = &m.mount_propagation else { continue };
+        let Some(prop) = &m.mount_propagation else {
+            continue;
+        };
         if one_of(cx, prop, "mountPropagation", PROPAGATIONS)
             && prop.value == "Bidirectional"
             && !c.privileged()
@@ -157,20 +182,31 @@ fn container(cx: &mut Context, c: &Container) {
 fn port_range(cx: &mut Context, port: &Spanned<i64>, field: &str, min: i64) {
     if !(min..=65535).contains(&port.value) {
         cx.report(
-            Diagnostic::new(&META, port.span, format!("`{field}` {} is outside {min}..65535", port.value))
-                .label("not a valid port")
-                .help("use a port number between 1 and 65535"),
+            Diagnostic::new(
+                &META,
+                port.span,
+                format!("`{field}` {} is outside {min}..65535", port.value),
+            )
+            .label("not a valid port")
+            .help("use a port number between 1 and 65535"),
         );
     }
 }
 
 fn rolling_update(cx: &mut Context, ru: &RollingUpdate) {
-    for (field, value) in [("maxUnavailable", &ru.max_unavailable), ("maxSurge", &ru.max_surge)] {
+    for (field, value) in [
+        ("maxUnavailable", &ru.max_unavailable),
+        ("maxSurge", &ru.max_surge),
+    ] {
         let Some(v) = value else { continue };
         let problem = match &v.value {
-            IntOrPercent::Invalid(s) => Some(format!("`{field}: \"{s}\"` is neither an integer nor a percentage like \"25%\"")),
+            IntOrPercent::Invalid(s) => Some(format!(
+                "`{field}: \"{s}\"` is neither an integer nor a percentage like \"25%\""
+            )),
             IntOrPercent::Int(i) if *i < 0 => Some(format!("`{field}` cannot be negative ({i})")),
-            IntOrPercent::Percent(p) if *p > 100 => Some(format!("`{field}` cannot exceed 100% ({p}%)")),
+            IntOrPercent::Percent(p) if *p > 100 => {
+                Some(format!("`{field}` cannot exceed 100% ({p}%)"))
+            }
             _ => None,
         };
         if let Some(message) = problem {
@@ -182,7 +218,10 @@ fn rolling_update(cx: &mut Context, ru: &RollingUpdate) {
         }
     }
     // The API defaults maxUnavailable to 1 and maxSurge to 0 when they are absent.
-    let unavailable_zero = ru.max_unavailable.as_ref().is_some_and(|v| v.value.is_zero());
+    let unavailable_zero = ru
+        .max_unavailable
+        .as_ref()
+        .is_some_and(|v| v.value.is_zero());
     let surge_zero = ru.max_surge.as_ref().is_none_or(|v| v.value.is_zero());
     if unavailable_zero && surge_zero {
         let at = ru.max_unavailable.as_ref().map_or(ru.key, Spanned::whole);
@@ -204,9 +243,13 @@ fn one_of(cx: &mut Context, value: &Spanned<String>, what: &str, allowed: &[&str
         None => format!("allowed values: {}", allowed.join(", ")),
     };
     cx.report(
-        Diagnostic::new(&META, value.span, format!("`{}` is not a valid {what}", value.value))
-            .label("not an allowed value")
-            .help(help),
+        Diagnostic::new(
+            &META,
+            value.span,
+            format!("`{}` is not a valid {what}", value.value),
+        )
+        .label("not an allowed value")
+        .help(help),
     );
     false
 }
@@ -241,13 +284,25 @@ mod tests {
 
     #[test]
     fn rollout_values() {
-        let y = ds("", "  updateStrategy:\n    type: Rolling\n    rollingUpdate:\n      maxUnavailable: \"1\"\n");
+        let y = ds(
+            "",
+            "  updateStrategy:\n    type: Rolling\n    rollingUpdate:\n      maxUnavailable: \"1\"\n",
+        );
         assert_eq!(positions(&y, "DS004"), ["9:11", "11:23"]);
-        let zero = ds("", "  updateStrategy:\n    rollingUpdate:\n      maxUnavailable: 0\n");
+        let zero = ds(
+            "",
+            "  updateStrategy:\n    rollingUpdate:\n      maxUnavailable: 0\n",
+        );
         assert_eq!(positions(&zero, "DS004"), ["10:7"]);
-        let surge = ds("", "  updateStrategy:\n    rollingUpdate:\n      maxUnavailable: 0\n      maxSurge: 1\n");
+        let surge = ds(
+            "",
+            "  updateStrategy:\n    rollingUpdate:\n      maxUnavailable: 0\n      maxSurge: 1\n",
+        );
         assert!(positions(&surge, "DS004").is_empty());
-        let over = ds("", "  updateStrategy:\n    rollingUpdate:\n      maxUnavailable: 101%\n");
+        let over = ds(
+            "",
+            "  updateStrategy:\n    rollingUpdate:\n      maxUnavailable: 101%\n",
+        );
         assert_eq!(positions(&over, "DS004"), ["10:23"]);
     }
 }

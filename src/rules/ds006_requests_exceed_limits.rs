@@ -68,9 +68,18 @@ mod tests {
 
     #[test]
     fn compares_after_normalisation() {
-        assert!(positions(&ds("{memory: 1Gi, cpu: 1}", "{memory: 1024Mi, cpu: 1000m}"), "DS006").is_empty());
+        assert!(
+            positions(
+                &ds("{memory: 1Gi, cpu: 1}", "{memory: 1024Mi, cpu: 1000m}"),
+                "DS006"
+            )
+            .is_empty()
+        );
         assert_eq!(
-            positions(&ds("{memory: 1025Mi, cpu: 0.5}", "{memory: 1Gi, cpu: 400m}"), "DS006"),
+            positions(
+                &ds("{memory: 1025Mi, cpu: 0.5}", "{memory: 1Gi, cpu: 400m}"),
+                "DS006"
+            ),
             ["13:30", "13:43"]
         );
     }

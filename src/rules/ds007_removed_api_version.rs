@@ -30,14 +30,21 @@ impl Rule for RemovedApiVersion {
         if ds.spec.as_ref().is_some_and(|s| s.selector.is_none()) {
             help.push_str(", and add `spec.selector`, which apps/v1 requires");
         }
-        if ds.spec.as_ref().is_some_and(|s| s.update_strategy.is_none()) {
+        if ds
+            .spec
+            .as_ref()
+            .is_some_and(|s| s.update_strategy.is_none())
+        {
             help.push_str("; note apps/v1 defaults updateStrategy to RollingUpdate where the old groups defaulted to OnDelete");
         }
         cx.report(
             Diagnostic::new(
                 &META,
                 version.span,
-                format!("`{}` DaemonSets were removed in Kubernetes 1.16", version.value),
+                format!(
+                    "`{}` DaemonSets were removed in Kubernetes 1.16",
+                    version.value
+                ),
             )
             .label("no longer served")
             .help(help),

@@ -26,7 +26,11 @@ impl Rule for DanglingReference {
             pod.all_containers().filter_map(|c| c.name.as_ref()),
             "container",
         );
-        duplicates(cx, pod.volumes.iter().filter_map(|v| v.name.as_ref()), "volume");
+        duplicates(
+            cx,
+            pod.volumes.iter().filter_map(|v| v.name.as_ref()),
+            "volume",
+        );
         for c in pod.all_containers() {
             for m in &c.volume_mounts {
                 let Some(name) = &m.name else { continue };
@@ -66,8 +70,7 @@ fn probe_ports(cx: &mut Context, c: &Container) {
         let PortRef::Name(name) = &port.value else {
             continue;
         };
-        if c
-            .ports
+        if c.ports
             .iter()
             .any(|p| p.name.as_ref().is_some_and(|n| &n.value == name))
         {
@@ -79,7 +82,9 @@ fn probe_ports(cx: &mut Context, c: &Container) {
             .filter_map(|p| p.name.as_ref().map(|n| n.value.as_str()))
             .collect();
         let help = if declared.is_empty() {
-            format!("declare a port named `{name}` in the container's `ports`, or use the port number")
+            format!(
+                "declare a port named `{name}` in the container's `ports`, or use the port number"
+            )
         } else {
             format!("the container's named ports are: {}", declared.join(", "))
         };
@@ -98,11 +103,7 @@ fn probe_ports(cx: &mut Context, c: &Container) {
     }
 }
 
-fn duplicates<'a>(
-    cx: &mut Context,
-    names: impl Iterator<Item = &'a Spanned<String>>,
-    what: &str,
-) {
+fn duplicates<'a>(cx: &mut Context, names: impl Iterator<Item = &'a Spanned<String>>, what: &str) {
     let mut seen: HashMap<&str, &Spanned<String>> = HashMap::new();
     for name in names {
         if let Some(first) = seen.get(name.value.as_str()) {

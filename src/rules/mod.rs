@@ -48,7 +48,12 @@ pub fn find(code_or_name: &str) -> Option<&'static RuleMeta> {
 pub fn suggest<'a>(found: &str, allowed: &[&'a str]) -> Option<&'a str> {
     allowed
         .iter()
-        .map(|a| (edit_distance(&found.to_ascii_lowercase(), &a.to_ascii_lowercase()), *a))
+        .map(|a| {
+            (
+                edit_distance(&found.to_ascii_lowercase(), &a.to_ascii_lowercase()),
+                *a,
+            )
+        })
         .filter(|&(d, a)| d <= 2.max(a.len() / 3))
         .min_by_key(|&(d, _)| d)
         .map(|(_, a)| a)
@@ -102,7 +107,11 @@ mod tests {
     #[test]
     fn codes_and_names_are_unique_and_documented() {
         for (i, a) in ALL.iter().enumerate() {
-            assert!(a.doc.starts_with(&format!("# {} {}", a.code, a.name)), "{}", a.code);
+            assert!(
+                a.doc.starts_with(&format!("# {} {}", a.code, a.name)),
+                "{}",
+                a.code
+            );
             for b in &ALL[i + 1..] {
                 assert_ne!(a.code, b.code);
                 assert_ne!(a.name, b.name);
@@ -115,8 +124,14 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        assert_eq!(suggest("NoScheduler", &["NoSchedule", "NoExecute"]), Some("NoSchedule"));
-        assert_eq!(suggest("noexecute", &["NoSchedule", "NoExecute"]), Some("NoExecute"));
+        assert_eq!(
+            suggest("NoScheduler", &["NoSchedule", "NoExecute"]),
+            Some("NoSchedule")
+        );
+        assert_eq!(
+            suggest("noexecute", &["NoSchedule", "NoExecute"]),
+            Some("NoExecute")
+        );
         assert_eq!(suggest("Banana", &["NoSchedule", "NoExecute"]), None);
         assert_eq!(find("ds003").map(|m| m.name), Some("selector-mismatch"));
         assert_eq!(find("selector-mismatch").map(|m| m.code), Some("DS003"));

@@ -24,7 +24,12 @@ pub fn parse_stream(text: &str, limits: ParseLimits) -> ParseOutcome {
     let Some(error) = &first.error else {
         return first;
     };
-    let mut edits = plan(text, error.message.as_str(), error.span.start as usize, flow_start);
+    let mut edits = plan(
+        text,
+        error.message.as_str(),
+        error.span.start as usize,
+        flow_start,
+    );
     if edits.is_empty() {
         return first;
     }
@@ -42,7 +47,11 @@ pub fn parse_stream(text: &str, limits: ParseLimits) -> ParseOutcome {
                 edits = plan(&patched, &e.message, e.span.start as usize, flow_start);
                 if edits.is_empty() {
                     let still_indentation = e.message.starts_with("invalid indentation");
-                    return if still_indentation { first } else { inserted.map_outcome(outcome) };
+                    return if still_indentation {
+                        first
+                    } else {
+                        inserted.map_outcome(outcome)
+                    };
                 }
             }
         }
@@ -186,7 +195,10 @@ mod tests {
         assert!(out.error.is_none(), "{:?}", out.error);
         let spec = out.documents[0].get("spec").expect("spec");
         let env = spec.entry("env").expect("env");
-        assert_eq!(&text[env.key_span.start as usize..env.key_span.end as usize], "env");
+        assert_eq!(
+            &text[env.key_span.start as usize..env.key_span.end as usize],
+            "env"
+        );
         let Value::Seq(args) = &spec.get("args").expect("args").value else {
             panic!("args is not a list")
         };

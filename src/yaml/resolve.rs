@@ -45,7 +45,8 @@ fn parse_int(text: &str) -> Option<i64> {
     if digits.is_empty() {
         return None;
     }
-    let (radix, body) = if let Some(rest) = digits.strip_prefix("0b").or(digits.strip_prefix("0B")) {
+    let (radix, body) = if let Some(rest) = digits.strip_prefix("0b").or(digits.strip_prefix("0B"))
+    {
         (2, rest)
     } else if let Some(rest) = digits.strip_prefix("0x").or(digits.strip_prefix("0X")) {
         (16, rest)
@@ -134,7 +135,10 @@ mod tests {
         assert_eq!(int("0"), Some(0));
         assert_eq!(int("08"), None, "invalid octal falls through to float");
         assert!(matches!(resolve_plain("08"), Value::Float(f) if f == 8.0));
-        assert!(matches!(resolve_plain("99999999999999999999"), Value::Float(_)));
+        assert!(matches!(
+            resolve_plain("99999999999999999999"),
+            Value::Float(_)
+        ));
     }
 
     #[test]
