@@ -84,7 +84,8 @@ fn walk(root: &Path, excludes: &Excludes, inputs: &mut Vec<Input>, failures: &mu
                 return true;
             }
             let hidden = e.file_name().to_str().is_some_and(|n| n.starts_with('.'));
-            !(hidden && e.file_type().is_dir()) && !excludes.matches(e.path())
+            let hidden_dir = hidden && e.file_type().is_dir();
+            !hidden_dir && !excludes.matches(e.path())
         });
     for entry in walker {
         match entry {

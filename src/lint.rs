@@ -42,6 +42,8 @@ pub struct FileReport {
     pub name: String,
     pub documents: usize,
     pub daemonsets: usize,
+    /// Kustomize patch fragments recognised and not linted.
+    pub partial: usize,
     pub diagnostics: Vec<Finding>,
     /// Human rendering of the findings, when asked for.
     pub rendered: String,
@@ -138,12 +140,14 @@ impl Linter {
         for ds in &loaded.daemonsets {
             diagnostics.extend(engine::run(ds, self.rules, &self.settings));
         }
-        self.finish(
+        let mut report = self.finish(
             &source,
             diagnostics,
             loaded.documents,
             loaded.daemonsets.len(),
-        )
+        );
+        report.partial = loaded.partial;
+        report
     }
 
     fn finish(
@@ -164,6 +168,7 @@ impl Linter {
             name: source.name.clone(),
             documents,
             daemonsets,
+            partial: 0,
             diagnostics: diagnostics
                 .iter()
                 .map(|d| Finding::resolve(d, source))

@@ -11,6 +11,8 @@ use crate::yaml::{Node, ParseLimits, Value, parse_stream};
 #[derive(Default)]
 pub struct Loaded {
     pub documents: usize,
+    /// DaemonSet fragments (kustomize patches) that were recognised and not linted.
+    pub partial: usize,
     pub daemonsets: Vec<DaemonSet>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -65,6 +67,10 @@ fn read_object(node: &Node, loaded: &mut Loaded) {
     if entry.value.as_str() != Some("DaemonSet") {
         return;
     }
+    if is_patch_fragment(node) {
+        loaded.partial += 1;
+        return;
+    }
     let kind = Spanned::new("DaemonSet".to_owned(), entry);
     let mut problems: Vec<Problem> = Vec::new();
     let ds = DaemonSet::read(
@@ -81,4 +87,22 @@ fn read_object(node: &Node, loaded: &mut Loaded) {
         d
     }));
     loaded.daemonsets.push(ds);
+}
+
+/// A DaemonSet with neither a selector nor pod template labels cannot be a complete object
+/// (apps/v1 requires the selector, and the selector must match template labels), but it is
+/// exactly what a kustomize strategic-merge patch looks like: only the fields it changes.
+/// Judging it for what it leaves out would report the base's fields as missing; lint the
+/// output of `kustomize build` instead.
+fn is_patch_fragment(node: &Node) -> bool {
+    let Some(spec) = node.get("spec") else {
+        return false;
+    };
+    let selector = spec.get("selector").is_some_and(|s| !s.is_null());
+    let labels = spec
+        .get("template")
+        .and_then(|t| t.get("metadata"))
+        .and_then(|m| m.get("labels"))
+        .is_some_and(|l| !l.is_null());
+    !selector && !labels
 }

@@ -244,3 +244,31 @@ fn colors_only_when_asked() {
     let forced = daemonlint(&["--color", "always", BROKEN]);
     assert!(forced.stdout.contains('\u{1b}'));
 }
+
+#[test]
+fn kustomize_patches_are_counted_not_judged() {
+    let patch = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n  template:\n    spec:\n      containers:\n      - name: agent\n        imagePullPolicy: Always\n";
+    let run = run_with_stdin(&["--format", "json", "-"], Some(patch.as_bytes()));
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(run.code, 0);
+    assert_eq!(report["summary"]["partial"], 1);
+    assert_eq!(report["summary"]["daemonsets"], 0);
+    assert_eq!(report["diagnostics"].as_array().map(Vec::len), Some(0));
+    let human = run_with_stdin(&["--color", "never", "-"], Some(patch.as_bytes()));
+    assert!(
+        human.stdout.contains("1 kustomize patch skipped"),
+        "{}",
+        human.stdout
+    );
+    // With template labels it is a complete object, and its missing selector is an error.
+    let complete = patch.replace(
+        "  template:\n",
+        "  template:\n    metadata: {labels: {app: agent}}\n",
+    );
+    let run = run_with_stdin(&["--format", "concise", "-"], Some(complete.as_bytes()));
+    assert!(
+        run.stdout.contains("[DS003]") && run.stdout.contains("[DS002]"),
+        "{}",
+        run.stdout
+    );
+}

@@ -134,6 +134,12 @@ pub fn summary_line(summary: &Summary, failures: usize, color: bool) -> String {
         plural(summary.documents, "document"),
         plural(summary.files, "file"),
     );
+    if summary.partial > 0 {
+        line.push_str(&format!(
+            "; {} skipped (lint `kustomize build` output instead)",
+            plural(summary.partial, "kustomize patch")
+        ));
+    }
     if failures > 0 {
         line.push_str(&format!(
             "; {} could not be read",

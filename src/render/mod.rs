@@ -54,6 +54,8 @@ pub struct Summary {
     pub files: usize,
     pub documents: usize,
     pub daemonsets: usize,
+    /// DaemonSet fragments (kustomize patches) recognised and not linted.
+    pub partial: usize,
     pub errors: usize,
     pub warnings: usize,
     pub notes: usize,
@@ -64,6 +66,7 @@ impl Summary {
         self.files += 1;
         self.documents += report.documents;
         self.daemonsets += report.daemonsets;
+        self.partial += report.partial;
         for d in &report.diagnostics {
             match d.severity {
                 Severity::Error => self.errors += 1,
@@ -90,6 +93,8 @@ impl Summary {
 pub fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("{n} {word}")
+    } else if word.ends_with("ch") || word.ends_with('s') {
+        format!("{n} {word}es")
     } else {
         format!("{n} {word}s")
     }

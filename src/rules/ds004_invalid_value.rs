@@ -75,21 +75,21 @@ impl Rule for InvalidValue {
 }
 
 fn pod_values(cx: &mut Context, pod: &PodSpec) {
-    if let Some(policy) = &pod.restart_policy {
-        if policy.value != "Always" {
-            cx.report(
-                Diagnostic::new(
-                    &META,
-                    policy.span,
-                    format!(
-                        "a DaemonSet's pods must use `restartPolicy: Always`, not `{}`",
-                        policy.value
-                    ),
-                )
-                .label("rejected by the API server")
-                .help("remove `restartPolicy` (it defaults to Always)"),
-            );
-        }
+    if let Some(policy) = &pod.restart_policy
+        && policy.value != "Always"
+    {
+        cx.report(
+            Diagnostic::new(
+                &META,
+                policy.span,
+                format!(
+                    "a DaemonSet's pods must use `restartPolicy: Always`, not `{}`",
+                    policy.value
+                ),
+            )
+            .label("rejected by the API server")
+            .help("remove `restartPolicy` (it defaults to Always)"),
+        );
     }
     for t in &pod.tolerations {
         toleration(cx, t);
@@ -101,10 +101,10 @@ fn pod_values(cx: &mut Context, pod: &PodSpec) {
 
 fn toleration(cx: &mut Context, t: &Toleration) {
     let operator = t.operator.as_ref().map_or("Equal", |o| o.value.as_str());
-    if let Some(op) = &t.operator {
-        if !one_of(cx, op, "toleration operator", OPERATORS) {
-            return;
-        }
+    if let Some(op) = &t.operator
+        && !one_of(cx, op, "toleration operator", OPERATORS)
+    {
+        return;
     }
     let effect = t.effect.as_ref().filter(|e| !e.value.is_empty());
     if let Some(e) = effect {
@@ -122,31 +122,31 @@ fn toleration(cx: &mut Context, t: &Toleration) {
             .help("add the taint's `key`, or set `operator: Exists` to tolerate every taint"),
         );
     }
-    if operator == "Exists" {
-        if let Some(v) = t.value.as_ref().filter(|v| !v.value.is_empty()) {
-            cx.report(
-                Diagnostic::new(
-                    &META,
-                    v.whole(),
-                    "a toleration with `operator: Exists` cannot have a value",
-                )
-                .label("value not allowed with Exists")
-                .help("remove `value`, or use `operator: Equal` to match this value"),
-            );
-        }
+    if operator == "Exists"
+        && let Some(v) = t.value.as_ref().filter(|v| !v.value.is_empty())
+    {
+        cx.report(
+            Diagnostic::new(
+                &META,
+                v.whole(),
+                "a toleration with `operator: Exists` cannot have a value",
+            )
+            .label("value not allowed with Exists")
+            .help("remove `value`, or use `operator: Equal` to match this value"),
+        );
     }
-    if let Some(seconds) = &t.toleration_seconds {
-        if effect.is_none_or(|e| e.value != "NoExecute") {
-            cx.report(
-                Diagnostic::new(
-                    &META,
-                    seconds.whole(),
-                    "`tolerationSeconds` is only allowed with `effect: NoExecute`",
-                )
-                .label("needs effect NoExecute")
-                .help("set `effect: NoExecute`, or remove `tolerationSeconds`"),
-            );
-        }
+    if let Some(seconds) = &t.toleration_seconds
+        && effect.is_none_or(|e| e.value != "NoExecute")
+    {
+        cx.report(
+            Diagnostic::new(
+                &META,
+                seconds.whole(),
+                "`tolerationSeconds` is only allowed with `effect: NoExecute`",
+            )
+            .label("needs effect NoExecute")
+            .help("set `effect: NoExecute`, or remove `tolerationSeconds`"),
+        );
     }
 }
 

@@ -58,7 +58,7 @@ mod tests {
 
     #[test]
     fn removed_versions() {
-        let y = "apiVersion: extensions/v1beta1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: i}]\n";
+        let y = "apiVersion: extensions/v1beta1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      containers: [{name: c, image: i}]\n";
         assert_eq!(positions(y, "DS007"), ["1:13"]);
         assert!(positions(&y.replace("extensions/v1beta1", "apps/v1"), "DS007").is_empty());
     }
