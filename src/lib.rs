@@ -1,0 +1,16 @@
+//! daemonlint: lints Kubernetes DaemonSet manifests against a production checklist for node
+//! agents. The binary is a thin wrapper around [`cli::run`]; the library exists so benchmarks
+//! and fuzz targets can drive each stage directly.
+
+pub mod cli;
+pub mod diagnostic;
+pub mod discover;
+pub mod engine;
+pub mod lint;
+pub mod loader;
+pub mod model;
+pub mod render;
+pub mod rules;
+pub mod settings;
+pub mod source;
+pub mod yaml;
