@@ -26,7 +26,7 @@ const AGENTS: &[(&str, &str, &str)] = &[
 
 fn daemonset(i: usize) -> String {
     let (name, image, tag) = AGENTS[i % AGENTS.len()];
-    let flawed = i % 3 == 0;
+    let flawed = i.is_multiple_of(3);
     let name = format!("{name}-{i}");
     let mut s = String::new();
     let _ = write!(
@@ -129,18 +129,22 @@ spec:
 ",
         ns = i % 7,
         unavailable = if flawed { "\"100%\"" } else { "1" },
-        sel = if i % 11 == 0 {
+        sel = if i.is_multiple_of(11) {
             "other".to_owned()
         } else {
             name.clone()
         },
-        host = i % 2 == 0,
-        effect = if i % 13 == 0 {
+        host = i.is_multiple_of(2),
+        effect = if i.is_multiple_of(13) {
             "NoScheduler"
         } else {
             "NoSchedule"
         },
-        memory = if i % 17 == 0 { "300MB" } else { "128Mi" },
+        memory = if i.is_multiple_of(17) {
+            "300MB"
+        } else {
+            "128Mi"
+        },
         flawed = flawed,
         not_flawed = !flawed,
     );
@@ -210,14 +214,14 @@ fn main() -> std::io::Result<()> {
     let mut bytes = 0;
     for i in 0..count {
         let mut text = daemonset(i);
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             // Containers come last in the pod spec, so the sidecar can be appended after the
             // volumes only by inserting it before them.
             if let Some(at) = text.find("      volumes:") {
                 text.insert_str(at, &sidecar(i));
             }
         }
-        if i % 4 == 0 {
+        if i.is_multiple_of(4) {
             text.push_str(&companions(i));
         }
         bytes += text.len();

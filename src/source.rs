@@ -19,6 +19,10 @@ impl Span {
         (self.end - self.start) as usize
     }
 
+    pub fn is_empty(self) -> bool {
+        self.end == self.start
+    }
+
     /// The smallest span covering both.
     pub fn to(self, other: Span) -> Span {
         Span {

@@ -177,7 +177,7 @@ fn int_or_percent(node: &Node, key: &str, r: &mut Reader) -> Option<Spanned<IntO
     let entry = node.entry(key).filter(|e| !e.value.is_null())?;
     let value = match &entry.value.value {
         Value::Int(i) => IntOrPercent::Int(*i),
-        Value::Str(s) => IntOrPercent::from_str(s),
+        Value::Str(s) => IntOrPercent::parse(s),
         _ => {
             r.problem(
                 entry.value.span,

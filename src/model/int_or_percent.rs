@@ -10,7 +10,7 @@ pub enum IntOrPercent {
 }
 
 impl IntOrPercent {
-    pub fn from_str(text: &str) -> IntOrPercent {
+    pub fn parse(text: &str) -> IntOrPercent {
         match text.strip_suffix('%') {
             Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
                 digits.parse().map_or_else(
@@ -43,11 +43,11 @@ mod tests {
 
     #[test]
     fn percent_strings() {
-        assert_eq!(IntOrPercent::from_str("25%"), IntOrPercent::Percent(25));
-        assert_eq!(IntOrPercent::from_str("0%"), IntOrPercent::Percent(0));
+        assert_eq!(IntOrPercent::parse("25%"), IntOrPercent::Percent(25));
+        assert_eq!(IntOrPercent::parse("0%"), IntOrPercent::Percent(0));
         for bad in ["1", "%", "-5%", "10 %", "1.5%", ""] {
             assert!(
-                matches!(IntOrPercent::from_str(bad), IntOrPercent::Invalid(_)),
+                matches!(IntOrPercent::parse(bad), IntOrPercent::Invalid(_)),
                 "{bad}"
             );
         }

@@ -162,7 +162,7 @@ pub(super) fn parse_once(text: &str, limits: ParseLimits) -> (ParseOutcome, Opti
                     related: None,
                 });
                 let flow_start = b.stack.iter().find_map(|f| match f {
-                    Frame::Seq { start, .. } | Frame::Map { start, .. } if start.len() > 0 => {
+                    Frame::Seq { start, .. } | Frame::Map { start, .. } if !start.is_empty() => {
                         Some(start.start as usize)
                     }
                     _ => None,
