@@ -1,6 +1,7 @@
 //! Command-line interface: arguments, subcommands, output selection and exit codes.
 
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
@@ -27,9 +28,19 @@ struct Cli {
     /// *.yaml, *.yml and *.json. Default: the current folder.
     paths: Vec<String>,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    /// Output format (repeatable). Each `--format` pairs with the `--output` in the same
+    /// position; a format without one goes to standard output. Default: human, or github when
+    /// GITHUB_ACTIONS=true.
+    #[arg(long, value_enum)]
+    format: Vec<Format>,
+
+    /// Write the matching `--format` to this file instead of standard output (repeatable).
+    #[arg(long, value_name = "FILE")]
+    output: Vec<PathBuf>,
+
+    /// Print how often each rule fired instead of the findings (human and concise output).
+    #[arg(long)]
+    statistics: bool,
 
     /// When to use colors in human output (NO_COLOR is honoured with `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -69,6 +80,10 @@ enum Format {
     Human,
     Concise,
     Json,
+    Sarif,
+    Github,
+    Gitlab,
+    Junit,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -116,6 +131,34 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// Where each requested format goes: a file, or standard output (`None`).
+fn destinations(cli: &Cli) -> Result<Vec<(Format, Option<PathBuf>)>, String> {
+    let formats = if cli.format.is_empty() {
+        let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+        vec![if github {
+            Format::Github
+        } else {
+            Format::Human
+        }]
+    } else {
+        cli.format.clone()
+    };
+    if cli.output.len() > formats.len() {
+        return Err("each --output needs a --format before it".to_owned());
+    }
+    let mut outputs = cli.output.iter().cloned().map(Some);
+    let pairs: Vec<_> = formats
+        .into_iter()
+        .map(|f| (f, outputs.next().flatten()))
+        .collect();
+    if pairs.iter().filter(|(_, out)| out.is_none()).count() > 1 {
+        return Err(
+            "only one --format can go to standard output; give the others an --output".to_owned(),
+        );
+    }
+    Ok(pairs)
+}
+
 fn lint(cli: &Cli) -> ExitCode {
     let excludes = match Excludes::new(&cli.exclude) {
         Ok(e) => e,
@@ -124,10 +167,19 @@ fn lint(cli: &Cli) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    let color = use_color(cli.color);
-    let output = match cli.format {
-        Format::Human => Output::Human { color },
-        Format::Concise | Format::Json => Output::Data,
+    let destinations = match destinations(cli) {
+        Ok(d) => d,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    // Colors only for human output on a terminal; never into files.
+    let human = destinations.iter().find(|(f, _)| *f == Format::Human);
+    let color = human.is_some_and(|(_, out)| out.is_none()) && use_color(cli.color);
+    let output = match human {
+        Some(_) if !cli.statistics => Output::Human { color },
+        _ => Output::Data,
     };
     let (inputs, mut failures) = discover(&cli.paths, &excludes, &cli.stdin_filename);
     let linter = Linter::new(output);
@@ -142,51 +194,91 @@ fn lint(cli: &Cli) -> ExitCode {
             Err(message) => failures.push(message),
         }
     }
-
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let written = match cli.format {
-        Format::Human => {
-            for f in &failures {
-                eprintln!("error: {f}");
-            }
-            let mut text = String::new();
-            for r in &reports {
-                text.push_str(&r.rendered);
-            }
-            text.push_str(&human::summary_line(&summary, failures.len(), color));
-            text.push('\n');
-            out.write_all(text.as_bytes())
-        }
-        Format::Concise => {
-            for f in &failures {
-                eprintln!("error: {f}");
-            }
-            let mut text = String::new();
-            for d in reports.iter().flat_map(|r| &r.diagnostics) {
-                text.push_str(&render::concise::line(d));
-                text.push('\n');
-            }
-            out.write_all(text.as_bytes())
-        }
-        Format::Json => {
-            let findings = reports.iter().flat_map(|r| &r.diagnostics).collect();
-            let text = render::json::render(summary, findings, &failures);
-            writeln!(out, "{text}")
-        }
+    let threshold = cli.fail_on.threshold();
+    let run = Run {
+        reports: &reports,
+        summary,
+        failures: &failures,
+        statistics: cli.statistics,
+        color,
+        threshold,
     };
-    if written.is_err() {
-        // A closed pipe (`| head`) is not a failure of the lint itself.
-        return ExitCode::from(EXIT_FAILURE);
+    for f in &failures {
+        eprintln!("error: {f}");
+    }
+    for (format, destination) in &destinations {
+        let text = run.render(*format);
+        let written = match destination {
+            Some(path) => {
+                std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+            }
+            None => std::io::stdout()
+                .lock()
+                .write_all(text.as_bytes())
+                .map_err(|e| format!("standard output: {e}")),
+        };
+        if let Err(message) = written {
+            // A closed pipe (`| head`) lands here too; it is not worth a panic.
+            eprintln!("error: cannot write {message}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
     }
     if !failures.is_empty() {
         return ExitCode::from(EXIT_FAILURE);
     }
-    let failing = match (cli.fail_on.threshold(), summary.worst()) {
+    let failing = match (threshold, summary.worst()) {
         (Some(threshold), Some(worst)) => worst >= threshold,
         _ => false,
     };
     ExitCode::from(if failing { EXIT_FINDINGS } else { 0 })
+}
+
+/// Everything a renderer may need from one run.
+struct Run<'a> {
+    reports: &'a [crate::lint::FileReport],
+    summary: Summary,
+    failures: &'a [String],
+    statistics: bool,
+    color: bool,
+    threshold: Option<Severity>,
+}
+
+impl Run<'_> {
+    fn findings(&self) -> Vec<&render::Finding> {
+        self.reports.iter().flat_map(|r| &r.diagnostics).collect()
+    }
+
+    fn render(&self, format: Format) -> String {
+        let lines = |f: fn(&render::Finding) -> String| -> String {
+            self.findings().into_iter().map(|d| f(d) + "\n").collect()
+        };
+        match format {
+            Format::Human if self.statistics => {
+                render::statistics::render(&self.findings())
+                    + &human::summary_line(&self.summary, self.failures.len(), self.color)
+                    + "\n"
+            }
+            Format::Concise if self.statistics => render::statistics::render(&self.findings()),
+            Format::Human => {
+                let mut text: String = self.reports.iter().map(|r| r.rendered.as_str()).collect();
+                text.push_str(&human::summary_line(
+                    &self.summary,
+                    self.failures.len(),
+                    self.color,
+                ));
+                text.push('\n');
+                text
+            }
+            Format::Concise => lines(render::concise::line),
+            Format::Github => lines(render::github::line),
+            Format::Json => {
+                render::json::render(self.summary, self.findings(), self.failures) + "\n"
+            }
+            Format::Sarif => render::sarif::render(&self.findings()) + "\n",
+            Format::Gitlab => render::gitlab::render(&self.findings()) + "\n",
+            Format::Junit => render::junit::render(self.reports, self.threshold),
+        }
+    }
 }
 
 fn use_color(choice: ColorChoice) -> bool {

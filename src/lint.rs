@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, ObjectRef};
 use crate::engine::{self, Rule};
 use crate::loader;
 use crate::render::{self, Finding};
@@ -44,6 +44,8 @@ pub struct FileReport {
     pub daemonsets: usize,
     /// Kustomize patch fragments recognised and not linted.
     pub partial: usize,
+    /// The DaemonSets linted, for reports that list what passed.
+    pub objects: Vec<ObjectRef>,
     pub diagnostics: Vec<Finding>,
     /// Human rendering of the findings, when asked for.
     pub rendered: String,
@@ -147,6 +149,7 @@ impl Linter {
             loaded.daemonsets.len(),
         );
         report.partial = loaded.partial;
+        report.objects = loaded.daemonsets.iter().map(engine::object_ref).collect();
         report
     }
 
@@ -169,6 +172,7 @@ impl Linter {
             documents,
             daemonsets,
             partial: 0,
+            objects: Vec::new(),
             diagnostics: diagnostics
                 .iter()
                 .map(|d| Finding::resolve(d, source))

@@ -1,8 +1,13 @@
 //! Findings as users see them. Renderers read resolved findings and never the rules.
 
 pub mod concise;
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
+pub mod statistics;
 
 use serde::Serialize;
 
@@ -98,4 +103,26 @@ pub fn plural(n: usize, word: &str) -> String {
     } else {
         format!("{n} {word}s")
     }
+}
+
+/// A stable identity for a finding across commits: it leaves out line numbers, which move
+/// when unrelated lines change. FNV-1a, so it is the same on every platform and version.
+pub fn fingerprint(f: &Finding) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let object = f.object.as_ref();
+    let parts = [
+        f.code,
+        f.file.as_str(),
+        object.map_or("", |o| o.kind.as_str()),
+        object.and_then(|o| o.namespace.as_deref()).unwrap_or(""),
+        object.and_then(|o| o.name.as_deref()).unwrap_or(""),
+        f.message.as_str(),
+    ];
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0)) {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
 }

@@ -20,6 +20,14 @@ pub fn daemonlint(args: &[&str]) -> Run {
 }
 
 pub fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    run_full(args, stdin, &[])
+}
+
+pub fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    run_full(args, None, env)
+}
+
+fn run_full(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_daemonlint"));
     cmd.args(args)
         .current_dir(root())
@@ -32,6 +40,9 @@ pub fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     let mut child = cmd.spawn().expect("spawn daemonlint");
     if let Some(input) = stdin {
         let mut pipe = child.stdin.take().expect("stdin");

@@ -1,0 +1,123 @@
+//! JUnit XML for CI systems that show test reports: one test case per DaemonSet and rule
+//! family (resources, tolerations, security, ...), failing when it has findings at or above
+//! the fail level. Findings not tied to a DaemonSet (syntax errors, templates) form a test
+//! case named after the file.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use super::{Finding, concise};
+use crate::diagnostic::{ObjectRef, Severity};
+use crate::lint::FileReport;
+use crate::rules;
+
+/// Families by the hundreds digit of the rule code.
+fn family(code: &str) -> &'static str {
+    match code.as_bytes().get(2) {
+        Some(b'0') => "manifest",
+        Some(b'1') => "resources",
+        Some(b'2') => "tolerations",
+        Some(b'3') => "security",
+        Some(b'4') => "rollout",
+        Some(b'5') => "priority",
+        Some(b'6') => "probes",
+        Some(b'7') => "placement",
+        Some(b'8') => "images",
+        _ => "other",
+    }
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn object_name(o: &ObjectRef) -> String {
+    let name = o.name.as_deref().unwrap_or("<unnamed>");
+    match &o.namespace {
+        Some(ns) => format!("{} {ns}/{name}", o.kind),
+        None => format!("{} {name}", o.kind),
+    }
+}
+
+pub fn render(reports: &[FileReport], fail_at: Option<Severity>) -> String {
+    let mut families: Vec<&str> = rules::ALL.iter().map(|m| family(m.code)).collect();
+    families.dedup();
+    let fails = |f: &Finding| fail_at.is_some_and(|t| f.severity >= t);
+    let mut suites = String::new();
+    let (mut total, mut failed) = (0, 0);
+    for report in reports {
+        // test case name -> findings
+        let mut cases: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
+        for object in &report.objects {
+            for fam in &families {
+                cases
+                    .entry(format!("{} {fam}", object_name(object)))
+                    .or_default();
+            }
+        }
+        for f in &report.diagnostics {
+            let name = match &f.object {
+                Some(o) => format!("{} {}", object_name(o), family(f.code)),
+                None => report.name.clone(),
+            };
+            cases.entry(name).or_default().push(f);
+        }
+        if cases.is_empty() {
+            cases.insert(report.name.clone(), Vec::new());
+        }
+        let suite_failures = cases
+            .values()
+            .filter(|fs| fs.iter().any(|f| fails(f)))
+            .count();
+        total += cases.len();
+        failed += suite_failures;
+        let _ = writeln!(
+            suites,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{suite_failures}\">",
+            escape(&report.name),
+            cases.len()
+        );
+        for (name, findings) in &cases {
+            let _ = write!(
+                suites,
+                "    <testcase classname=\"{}\" name=\"{}\"",
+                escape(&report.name),
+                escape(name)
+            );
+            if findings.is_empty() {
+                suites.push_str("/>\n");
+                continue;
+            }
+            suites.push_str(">\n");
+            let text: String = findings.iter().map(|f| concise::line(f) + "\n").collect();
+            if let Some(first) = findings.iter().find(|f| fails(f)) {
+                let _ = writeln!(
+                    suites,
+                    "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+                    first.code,
+                    escape(&first.message),
+                    escape(&text)
+                );
+            } else {
+                let _ = writeln!(suites, "      <system-out>{}</system-out>", escape(&text));
+            }
+            suites.push_str("    </testcase>\n");
+        }
+        suites.push_str("  </testsuite>\n");
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"daemonlint\" tests=\"{total}\" failures=\"{failed}\">\n{suites}</testsuites>\n"
+    )
+}

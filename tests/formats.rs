@@ -1,0 +1,199 @@
+//! The CI formats, parsed the way their consumers parse them.
+
+mod common;
+
+use common::{daemonlint, temp_dir};
+
+const NOSCHEDULER: &str = "fixtures/DS004/fires-noscheduler.yaml";
+
+#[test]
+fn sarif_has_rules_regions_and_fingerprints() {
+    let run = daemonlint(&["--format", "sarif", NOSCHEDULER]);
+    assert_eq!(run.code, 1);
+    let log: serde_json::Value = serde_json::from_str(&run.stdout).expect("SARIF is JSON");
+    assert_eq!(log["version"], "2.1.0");
+    let run0 = &log["runs"][0];
+    let rules = run0["tool"]["driver"]["rules"].as_array().expect("rules");
+    let ds004 = rules
+        .iter()
+        .find(|r| r["id"] == "DS004")
+        .expect("DS004 metadata");
+    assert_eq!(ds004["name"], "invalid-value");
+    assert_eq!(ds004["defaultConfiguration"]["level"], "error");
+    assert!(
+        ds004["helpUri"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("rules/DS004.md"))
+    );
+    assert!(
+        ds004["fullDescription"]["text"]
+            .as_str()
+            .is_some_and(|t| t.len() > 20)
+    );
+    let result = &run0["results"][0];
+    assert_eq!(result["ruleId"], "DS004");
+    assert_eq!(
+        rules[result["ruleIndex"].as_u64().expect("index") as usize]["id"],
+        "DS004"
+    );
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], NOSCHEDULER);
+    assert_eq!(location["region"]["startLine"], 20);
+    assert_eq!(location["region"]["startColumn"], 19);
+    assert_eq!(location["region"]["endColumn"], 30);
+    let fp = result["partialFingerprints"]["daemonlint/v1"]
+        .as_str()
+        .expect("fingerprint");
+    assert_eq!(fp.len(), 16);
+}
+
+#[test]
+fn fingerprints_survive_moved_lines() {
+    let dir = temp_dir("fingerprints");
+    let text = std::fs::read_to_string(common::root().join(NOSCHEDULER)).expect("fixture");
+    let a = dir.join("a.yaml");
+    std::fs::write(&a, &text).expect("write");
+    let first = daemonlint(&["--format", "gitlab", &a.to_string_lossy()]);
+    std::fs::write(&a, format!("# a new comment\n# and another\n{text}")).expect("write");
+    let second = daemonlint(&["--format", "gitlab", &a.to_string_lossy()]);
+    let fps = |s: &str| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(s).expect("gitlab JSON");
+        v.as_array()
+            .expect("array")
+            .iter()
+            .map(|i| i["fingerprint"].to_string())
+            .collect()
+    };
+    assert_eq!(fps(&first.stdout), fps(&second.stdout));
+    assert!(second.stdout.contains("\"begin\": 22"), "{}", second.stdout);
+}
+
+#[test]
+fn github_workflow_commands() {
+    let run = daemonlint(&["--format", "github", NOSCHEDULER]);
+    let line = run.stdout.lines().next().expect("a command");
+    let (head, message) = line
+        .split_once("::")
+        .and_then(|(_, rest)| rest.split_once("::"))
+        .expect("::cmd props::msg");
+    let (command, props) = head.split_once(' ').expect("command and properties");
+    assert_eq!(command, "error");
+    let props: Vec<(&str, &str)> = props.split(',').filter_map(|p| p.split_once('=')).collect();
+    assert_eq!(
+        props,
+        [
+            ("file", NOSCHEDULER),
+            ("line", "20"),
+            ("col", "19"),
+            ("endLine", "20"),
+            ("endColumn", "30"),
+            ("title", "DS004 invalid-value"),
+        ]
+    );
+    assert!(message.starts_with("`NoScheduler` is not a valid toleration effect%0Adid you mean"));
+}
+
+#[test]
+fn github_is_the_default_on_actions() {
+    let run = common::run_with_env(&[NOSCHEDULER], &[("GITHUB_ACTIONS", "true")]);
+    assert!(run.stdout.starts_with("::error file="), "{}", run.stdout);
+}
+
+#[test]
+fn gitlab_code_quality() {
+    let run = daemonlint(&["--format", "gitlab", "fixtures/DS005/fires-megabytes.yaml"]);
+    let issues: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let issue = &issues[0];
+    assert_eq!(issue["check_name"], "DS005");
+    assert_eq!(issue["severity"], "major");
+    assert_eq!(
+        issue["location"]["path"],
+        "fixtures/DS005/fires-megabytes.yaml"
+    );
+    assert_eq!(issue["location"]["lines"]["begin"], 21);
+    assert!(
+        issue["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("50MB"))
+    );
+}
+
+#[test]
+fn junit_cases_per_daemonset_and_family() {
+    let run = daemonlint(&[
+        "--format",
+        "junit",
+        NOSCHEDULER,
+        "fixtures/DS004/clean-valid-values.yaml",
+    ]);
+    let xml = run.stdout;
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites"));
+    assert_eq!(xml.matches("<testsuite ").count(), 2);
+    assert_eq!(
+        xml.matches("<testsuite ").count(),
+        xml.matches("</testsuite>").count()
+    );
+    assert!(
+        xml.contains("name=\"DaemonSet node-exporter manifest\">\n      <failure type=\"DS004\"")
+    );
+    assert!(xml.contains("<testcase classname=\"fixtures/DS004/clean-valid-values.yaml\" name=\"DaemonSet agent manifest\"/>"));
+    // Quotes in messages are escaped, so attributes stay well-formed.
+    let quoted = daemonlint(&[
+        "--format",
+        "junit",
+        "fixtures/DS004/fires-rollout-and-ports.yaml",
+    ]);
+    assert!(
+        quoted
+            .stdout
+            .contains("message=\"`maxUnavailable: &quot;10&quot;` is neither"),
+        "{}",
+        quoted.stdout
+    );
+}
+
+#[test]
+fn several_formats_at_once() {
+    let dir = temp_dir("several");
+    let sarif = dir.join("out.sarif");
+    let junit = dir.join("out.xml");
+    let run = daemonlint(&[
+        "--format",
+        "sarif",
+        "--output",
+        &sarif.to_string_lossy(),
+        "--format",
+        "junit",
+        "--output",
+        &junit.to_string_lossy(),
+        "--format",
+        "concise",
+        NOSCHEDULER,
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.starts_with(NOSCHEDULER));
+    assert!(
+        std::fs::read_to_string(&sarif)
+            .expect("sarif")
+            .contains("\"2.1.0\"")
+    );
+    assert!(
+        std::fs::read_to_string(&junit)
+            .expect("junit")
+            .contains("<testsuites")
+    );
+    let two_stdout = daemonlint(&["--format", "json", "--format", "concise", NOSCHEDULER]);
+    assert_eq!(two_stdout.code, 2);
+    assert!(two_stdout.stderr.contains("only one --format"));
+}
+
+#[test]
+fn statistics_count_rules() {
+    let run = daemonlint(&["--statistics", "--color", "never", "fixtures/DS004"]);
+    let first = run.stdout.lines().next().expect("a row");
+    assert_eq!(
+        first.split_whitespace().collect::<Vec<_>>(),
+        ["5", "DS004", "invalid-value", "error"]
+    );
+    assert!(!run.stdout.contains("╭"));
+}
