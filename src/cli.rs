@@ -1,11 +1,12 @@
 //! Command-line interface: arguments, subcommands, output selection and exit codes.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
+use crate::config::{Config, Level};
 use crate::diagnostic::Severity;
 use crate::discover::{Excludes, discover};
 use crate::lint::{Linter, Output};
@@ -46,9 +47,30 @@ struct Cli {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
 
-    /// Lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
-    fail_on: FailOn,
+    /// Lowest severity that makes the exit code 1 [default: warning, or the config's].
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+
+    /// Use this config file instead of looking for .daemonlint.yaml.
+    #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+
+    /// Ignore any .daemonlint.yaml.
+    #[arg(long)]
+    no_config: bool,
+
+    /// Run only these rules: codes (DS303), names (privileged-container) or code prefixes
+    /// (DS3), comma-separated or repeated.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    select: Vec<String>,
+
+    /// Turn these rules off (same forms as --select).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    ignore: Vec<String>,
+
+    /// Also show findings hidden by suppressions.
+    #[arg(long)]
+    show_suppressed: bool,
 
     /// Skip files and folders matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
@@ -67,6 +89,12 @@ enum Command {
     Explain {
         /// Rule code (DS003) or name (selector-mismatch).
         rule: String,
+    },
+    /// Write a commented starter .daemonlint.yaml with every setting and its default.
+    Init {
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
     },
     /// Print a shell completion script.
     Completions {
@@ -127,6 +155,7 @@ pub fn run() -> ExitCode {
         Some(Command::Rules) => list_rules(),
         Some(Command::Explain { rule }) => explain(rule),
         Some(Command::Completions { shell }) => completions(*shell),
+        Some(Command::Init { force }) => init(*force),
         None => lint(&cli),
     }
 }
@@ -159,8 +188,73 @@ fn destinations(cli: &Cli) -> Result<Vec<(Format, Option<PathBuf>)>, String> {
     Ok(pairs)
 }
 
+/// The config file (found or given) with the command line's choices on top.
+fn load_config(cli: &Cli) -> Result<Config, String> {
+    let path = match (&cli.config, cli.no_config) {
+        (_, true) => None,
+        (Some(p), false) => Some(p.clone()),
+        (None, false) => Config::discover(Path::new(".")),
+    };
+    let mut config = match path {
+        // Config errors come framed, like findings, and need no `error:` prefix.
+        Some(p) => Config::load(&p).map_err(|e| {
+            human::render_error(&e.source, e.span, &e.message, use_color(cli.color))
+        })?,
+        None => Config::default(),
+    };
+    for name in &cli.ignore {
+        for code in matching_rules(name)? {
+            config.cli_levels.set(code, Level::Off);
+        }
+    }
+    if !cli.select.is_empty() {
+        let mut selected = Vec::new();
+        for name in &cli.select {
+            selected.extend(matching_rules(name)?);
+        }
+        for meta in rules::ALL {
+            if !selected.contains(&meta.code) {
+                config.cli_levels.set(meta.code, Level::Off);
+            }
+        }
+    }
+    Ok(config)
+}
+
+/// Rule codes named by a code, a name or a code prefix.
+fn matching_rules(name: &str) -> Result<Vec<&'static str>, String> {
+    if let Some(meta) = rules::find(name) {
+        return Ok(vec![meta.code]);
+    }
+    let prefix = name.to_ascii_uppercase();
+    let codes: Vec<_> = rules::ALL
+        .iter()
+        .filter(|m| prefix.len() >= 3 && m.code.starts_with(&prefix))
+        .map(|m| m.code)
+        .collect();
+    if codes.is_empty() {
+        return Err(format!(
+            "error: no rule matches `{name}`; `daemonlint rules` lists them\n"
+        ));
+    }
+    Ok(codes)
+}
+
 fn lint(cli: &Cli) -> ExitCode {
-    let excludes = match Excludes::new(&cli.exclude) {
+    let config = match load_config(cli) {
+        Ok(c) => c,
+        Err(message) => {
+            eprint!("{message}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let mut exclude = config.exclude.clone();
+    exclude.extend(cli.exclude.iter().cloned());
+    let threshold = match cli.fail_on {
+        Some(f) => f.threshold(),
+        None => config.fail_on.unwrap_or(Some(Severity::Warning)),
+    };
+    let excludes = match Excludes::new(&exclude) {
         Ok(e) => e,
         Err(message) => {
             eprintln!("error: {message}");
@@ -182,7 +276,7 @@ fn lint(cli: &Cli) -> ExitCode {
         _ => Output::Data,
     };
     let (inputs, mut failures) = discover(&cli.paths, &excludes, &cli.stdin_filename);
-    let linter = Linter::new(output);
+    let linter = Linter::with_config(output, config, cli.show_suppressed);
     let mut summary = Summary::default();
     let mut reports = Vec::with_capacity(inputs.len());
     for result in linter.lint_all(&inputs) {
@@ -194,12 +288,12 @@ fn lint(cli: &Cli) -> ExitCode {
             Err(message) => failures.push(message),
         }
     }
-    let threshold = cli.fail_on.threshold();
     let run = Run {
         reports: &reports,
         summary,
         failures: &failures,
         statistics: cli.statistics,
+        show_suppressed: cli.show_suppressed,
         color,
         threshold,
     };
@@ -239,13 +333,29 @@ struct Run<'a> {
     summary: Summary,
     failures: &'a [String],
     statistics: bool,
+    show_suppressed: bool,
     color: bool,
     threshold: Option<Severity>,
 }
 
 impl Run<'_> {
     fn findings(&self) -> Vec<&render::Finding> {
+        if self.show_suppressed {
+            return self.all_findings();
+        }
         self.reports.iter().flat_map(|r| &r.diagnostics).collect()
+    }
+
+    /// Reported and suppressed findings, in file and position order.
+    fn all_findings(&self) -> Vec<&render::Finding> {
+        let mut all = Vec::new();
+        for r in self.reports {
+            let mut file: Vec<&render::Finding> =
+                r.diagnostics.iter().chain(&r.suppressed).collect();
+            file.sort_by_key(|f| (f.line, f.column, f.code));
+            all.extend(file);
+        }
+        all
     }
 
     fn render(&self, format: Format) -> String {
@@ -274,7 +384,8 @@ impl Run<'_> {
             Format::Json => {
                 render::json::render(self.summary, self.findings(), self.failures) + "\n"
             }
-            Format::Sarif => render::sarif::render(&self.findings()) + "\n",
+            // Code scanning shows suppressed results as dismissed, so SARIF always has them.
+            Format::Sarif => render::sarif::render(&self.all_findings()) + "\n",
             Format::Gitlab => render::gitlab::render(&self.findings()) + "\n",
             Format::Junit => render::junit::render(self.reports, self.threshold),
         }
@@ -327,5 +438,26 @@ fn print_or_fail(text: &str) -> ExitCode {
     match std::io::stdout().lock().write_all(text.as_bytes()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => ExitCode::from(EXIT_FAILURE),
+    }
+}
+
+fn init(force: bool) -> ExitCode {
+    let path = Path::new(crate::config::FILE_NAMES[0]);
+    if path.exists() && !force {
+        eprintln!(
+            "error: {} exists; use --force to overwrite it",
+            path.display()
+        );
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    match std::fs::write(path, crate::config::starter()) {
+        Ok(()) => {
+            println!("wrote {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            ExitCode::from(EXIT_FAILURE)
+        }
     }
 }

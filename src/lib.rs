@@ -3,6 +3,7 @@
 //! and fuzz targets can drive each stage directly.
 
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod engine;
@@ -13,4 +14,5 @@ pub mod render;
 pub mod rules;
 pub mod settings;
 pub mod source;
+pub mod suppress;
 pub mod yaml;

@@ -5,13 +5,14 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::config::{Config, Effective, Level};
 use crate::diagnostic::{Diagnostic, ObjectRef};
 use crate::engine::{self, Rule};
 use crate::loader;
 use crate::render::{self, Finding};
 use crate::rules::{self, ds001_yaml_syntax};
-use crate::settings::Settings;
 use crate::source::{SourceFile, Span};
+use crate::suppress::{self, Applied, Suppression};
 
 /// What the caller will print, so workers only do the work it needs.
 #[derive(Clone, Copy, Debug)]
@@ -47,21 +48,30 @@ pub struct FileReport {
     /// The DaemonSets linted, for reports that list what passed.
     pub objects: Vec<ObjectRef>,
     pub diagnostics: Vec<Finding>,
+    /// Findings a suppression hid, each with how it was suppressed.
+    pub suppressed: Vec<Finding>,
     /// Human rendering of the findings, when asked for.
     pub rendered: String,
 }
 
 pub struct Linter {
     output: Output,
-    settings: Settings,
+    config: Config,
+    show_suppressed: bool,
     rules: &'static [&'static dyn Rule],
 }
 
 impl Linter {
+    /// A linter with the default configuration.
     pub fn new(output: Output) -> Linter {
+        Linter::with_config(output, Config::default(), false)
+    }
+
+    pub fn with_config(output: Output, config: Config, show_suppressed: bool) -> Linter {
         Linter {
             output,
-            settings: Settings::default(),
+            config,
+            show_suppressed,
             rules: rules::CHECKS,
         }
     }
@@ -123,7 +133,7 @@ impl Linter {
                     Span::new(at, at),
                     "the file is binary (it contains a NUL byte)",
                 );
-                self.finish(&source, vec![d], 0, 0)
+                self.finish(&source, vec![d], Vec::new(), 0, 0)
             }
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
@@ -131,20 +141,47 @@ impl Linter {
                 let source = SourceFile::new(name, text);
                 let d =
                     ds001_yaml_syntax::diagnostic(Span::new(at, at), "the file is not UTF-8 text");
-                self.finish(&source, vec![d], 0, 0)
+                self.finish(&source, vec![d], Vec::new(), 0, 0)
             }
         }
     }
 
     pub fn lint_source(&self, source: SourceFile) -> FileReport {
         let loaded = loader::load(&source);
-        let mut diagnostics = loaded.diagnostics;
+        let comments = suppress::comments(&source);
+        let mut sorted = Sorted::default();
+        let file = self.config.effective(&source.name, None);
+        for d in loaded.diagnostics {
+            sorted.place(d, &file, &source, &comments, &[]);
+        }
         for ds in &loaded.daemonsets {
-            diagnostics.extend(engine::run(ds, self.rules, &self.settings));
+            let object = engine::object_ref(ds);
+            let key = format!(
+                "{}/{}",
+                object.namespace.as_deref().unwrap_or("default"),
+                object.name.as_deref().unwrap_or_default()
+            );
+            let effective = self.config.effective(&source.name, Some(&key));
+            let annotations = suppress::annotations(ds);
+            for d in engine::run(ds, self.rules, &effective.settings) {
+                sorted.place(d, &effective, &source, &comments, &annotations);
+            }
+            for s in &annotations {
+                for mut d in hygiene(s) {
+                    d.object = Some(object.clone());
+                    sorted.place(d, &effective, &source, &[], &[]);
+                }
+            }
+        }
+        for s in &comments {
+            for d in hygiene(s) {
+                sorted.place(d, &file, &source, &[], &[]);
+            }
         }
         let mut report = self.finish(
             &source,
-            diagnostics,
+            sorted.kept,
+            sorted.suppressed,
             loaded.documents,
             loaded.daemonsets.len(),
         );
@@ -157,13 +194,24 @@ impl Linter {
         &self,
         source: &SourceFile,
         mut diagnostics: Vec<Diagnostic>,
+        mut suppressed: Vec<(Diagnostic, Applied)>,
         documents: usize,
         daemonsets: usize,
     ) -> FileReport {
-        diagnostics.sort_by(|a, b| {
-            (a.span.start, a.rule.code, a.span.end).cmp(&(b.span.start, b.rule.code, b.span.end))
-        });
+        let order = |d: &Diagnostic| (d.span.start, d.rule.code, d.span.end);
+        diagnostics.sort_by_key(order);
+        suppressed.sort_by_key(|(d, _)| order(d));
         let rendered = match self.output {
+            Output::Human { color } if self.show_suppressed => {
+                let mut all: Vec<Diagnostic> = diagnostics.clone();
+                all.extend(suppressed.iter().map(|(d, applied)| {
+                    let mut d = d.clone();
+                    d.message = format!("{} {}", d.message, applied.describe());
+                    d
+                }));
+                all.sort_by_key(order);
+                render::human::render_file(source, &all, color)
+            }
             Output::Human { color } => render::human::render_file(source, &diagnostics, color),
             Output::Data => String::new(),
         };
@@ -177,7 +225,60 @@ impl Linter {
                 .iter()
                 .map(|d| Finding::resolve(d, source))
                 .collect(),
+            suppressed: suppressed
+                .iter()
+                .map(|(d, applied)| {
+                    let mut f = Finding::resolve(d, source);
+                    f.suppression = Some(applied.clone());
+                    f
+                })
+                .collect(),
             rendered,
         }
     }
+}
+
+/// Findings sorted into those reported and those a suppression hid.
+#[derive(Default)]
+struct Sorted {
+    kept: Vec<Diagnostic>,
+    suppressed: Vec<(Diagnostic, Applied)>,
+}
+
+impl Sorted {
+    /// Applies the configured level, then the suppressions.
+    fn place(
+        &mut self,
+        mut d: Diagnostic,
+        effective: &Effective,
+        source: &SourceFile,
+        comments: &[Suppression],
+        annotations: &[Suppression],
+    ) {
+        match effective.level(d.rule) {
+            Level::Off => return,
+            Level::On(severity) => d.severity = severity,
+        }
+        if comments.is_empty() && annotations.is_empty() {
+            self.kept.push(d);
+            return;
+        }
+        let line = source.position(d.span.start).line;
+        match suppress::find(comments.iter().chain(annotations), d.rule.code, line) {
+            Some(s) => self.suppressed.push((d, s.applied())),
+            None => self.kept.push(d),
+        }
+    }
+}
+
+/// DS901 and DS902 for one suppression, once every finding has had its chance to use it.
+fn hygiene(s: &Suppression) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if !s.used.get() {
+        out.push(rules::ds901_unused_suppression::diagnostic(s));
+    }
+    if s.reason.is_none() && s.unknown.is_empty() {
+        out.push(rules::ds902_suppression_without_reason::diagnostic(s));
+    }
+    out
 }

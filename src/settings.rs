@@ -4,6 +4,7 @@
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::model::{IntOrPercent, Quantity};
+use crate::yaml::{Node, Value};
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -113,6 +114,39 @@ impl Taint {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::yaml::{ParseLimits, parse_stream};
+
+    fn node(yaml: &str) -> Node {
+        parse_stream(yaml, ParseLimits::default())
+            .documents
+            .remove(0)
+    }
+
+    #[test]
+    fn defaults_in_the_table_match_the_struct() {
+        let mut from_table = Settings::default();
+        for doc in SETTINGS {
+            from_table
+                .apply(doc.key, &node(doc.default))
+                .expect(doc.key);
+        }
+        let d = Settings::default();
+        assert_eq!(format!("{from_table:?}"), format!("{d:?}"));
+    }
+
+    #[test]
+    fn wrong_values_are_explained() {
+        let mut s = Settings::default();
+        assert!(s.apply("max-unavailable", &node("\"25\"")).is_err());
+        assert!(s.apply("max-unavailable", &node("10%")).is_ok());
+        assert!(s.apply("cluster-nodes", &node("0")).is_err());
+        assert!(s.apply("memory-limit-floor", &node("64MB")).is_err());
+        assert!(
+            s.apply("required-tolerations", &node("[a:NoScheduler]"))
+                .is_err()
+        );
+        assert!(s.apply("nope", &node("1")).is_err());
+    }
 
     #[test]
     fn taint_syntax() {
@@ -131,5 +165,204 @@ mod tests {
         assert!(Taint::parse("nokey").is_err());
         assert!(Taint::parse("a=b:NoScheduler").is_err());
         assert!(Taint::parse(":NoSchedule").is_err());
+    }
+}
+
+/// The type of a setting's value, for validation messages and the config JSON schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    IntOrPercent,
+    Count,
+    Quantity,
+    Bool,
+    Strings,
+}
+
+/// A setting as the config file spells it: key, type, default (as YAML) and meaning.
+pub struct SettingDoc {
+    pub key: &'static str,
+    pub kind: Kind,
+    pub default: &'static str,
+    pub rules: &'static str,
+    pub help: &'static str,
+}
+
+/// Every setting, in the order `daemonlint init` writes them. The config reader, the starter
+/// config and the JSON schema are all generated from this table.
+pub const SETTINGS: &[SettingDoc] = &[
+    SettingDoc {
+        key: "max-unavailable",
+        kind: Kind::IntOrPercent,
+        default: "25%",
+        rules: "DS402",
+        help: "largest acceptable rollingUpdate.maxUnavailable (a count, or a percentage like 25%)",
+    },
+    SettingDoc {
+        key: "cluster-nodes",
+        kind: Kind::Count,
+        default: "~",
+        rules: "DS402",
+        help: "the cluster's node count, to judge absolute maxUnavailable values; unset: unknown",
+    },
+    SettingDoc {
+        key: "min-liveness-delay",
+        kind: Kind::Count,
+        default: "10",
+        rules: "DS603",
+        help: "smallest liveness initialDelaySeconds when no startupProbe guards startup",
+    },
+    SettingDoc {
+        key: "min-failure-threshold",
+        kind: Kind::Count,
+        default: "3",
+        rules: "DS604",
+        help: "smallest liveness failureThreshold",
+    },
+    SettingDoc {
+        key: "min-termination-grace",
+        kind: Kind::Count,
+        default: "30",
+        rules: "DS404",
+        help: "smallest terminationGracePeriodSeconds",
+    },
+    SettingDoc {
+        key: "memory-limit-floor",
+        kind: Kind::Quantity,
+        default: "64Mi",
+        rules: "DS104",
+        help: "lowest memory limit for images without a known floor of their own",
+    },
+    SettingDoc {
+        key: "require-cpu-limit",
+        kind: Kind::Bool,
+        default: "true",
+        rules: "DS102",
+        help: "report containers without a cpu limit",
+    },
+    SettingDoc {
+        key: "writable-host-paths",
+        kind: Kind::Strings,
+        default: "[]",
+        rules: "DS301",
+        help: "globs of host paths that may be mounted writable (e.g. a log shipper's position database)",
+    },
+    SettingDoc {
+        key: "dangerous-capabilities",
+        kind: Kind::Strings,
+        default: "[ALL, SYS_ADMIN, SYS_MODULE, SYS_RAWIO, SYS_BOOT, NET_ADMIN, DAC_READ_SEARCH, BPF]",
+        rules: "DS305",
+        help: "capabilities a container must not add",
+    },
+    SettingDoc {
+        key: "required-tolerations",
+        kind: Kind::Strings,
+        default: "[]",
+        rules: "DS203",
+        help: "taints of your node pools every agent must tolerate, as key[=value]:Effect",
+    },
+    SettingDoc {
+        key: "priority-classes",
+        kind: Kind::Strings,
+        default: "[]",
+        rules: "DS501",
+        help: "priority classes agents may use; empty accepts any",
+    },
+];
+
+impl Settings {
+    /// Sets one setting from its config value; the message says what was expected.
+    pub fn apply(&mut self, key: &str, node: &Node) -> Result<(), String> {
+        let doc = SETTINGS.iter().find(|d| d.key == key).ok_or_else(|| {
+            let keys: Vec<&str> = SETTINGS.iter().map(|d| d.key).collect();
+            match crate::rules::suggest(key, &keys) {
+                Some(k) => format!("unknown setting `{key}`; did you mean `{k}`?"),
+                None => format!("unknown setting `{key}`"),
+            }
+        })?;
+        let expected = || format!("`{key}` must be {}", describe(doc.kind));
+        match key {
+            "max-unavailable" => {
+                self.max_unavailable = match &node.value {
+                    Value::Int(i) if *i >= 0 => IntOrPercent::Int(*i),
+                    Value::Str(s) => match IntOrPercent::parse(s) {
+                        IntOrPercent::Invalid(_) => return Err(expected()),
+                        v => v,
+                    },
+                    _ => return Err(expected()),
+                }
+            }
+            "cluster-nodes" => {
+                self.cluster_nodes = match node.value {
+                    Value::Null => None,
+                    Value::Int(i) if i > 0 => Some(i),
+                    _ => return Err(format!("`{key}` must be a positive number of nodes")),
+                }
+            }
+            "min-liveness-delay" => self.min_liveness_delay = count(node).ok_or_else(expected)?,
+            "min-failure-threshold" => {
+                self.min_failure_threshold = count(node).ok_or_else(expected)?;
+            }
+            "min-termination-grace" => {
+                self.min_termination_grace = count(node).ok_or_else(expected)?;
+            }
+            "memory-limit-floor" => {
+                let text = match &node.value {
+                    Value::Str(s) => s.clone(),
+                    Value::Int(i) => i.to_string(),
+                    _ => return Err(expected()),
+                };
+                self.memory_limit_floor =
+                    Quantity::parse(&text).map_err(|e| format!("`{key}`: `{text}` {e}"))?;
+            }
+            "require-cpu-limit" => {
+                self.require_cpu_limit = match node.value {
+                    Value::Bool(b) => b,
+                    _ => return Err(expected()),
+                }
+            }
+            "writable-host-paths" => {
+                self.writable_host_paths = PathGlobs::new(strings(node).ok_or_else(expected)?)?;
+            }
+            "dangerous-capabilities" => {
+                self.dangerous_capabilities = strings(node).ok_or_else(expected)?;
+            }
+            "required-tolerations" => {
+                self.required_tolerations = strings(node)
+                    .ok_or_else(expected)?
+                    .iter()
+                    .map(|t| Taint::parse(t))
+                    .collect::<Result<_, _>>()?;
+            }
+            "priority-classes" => self.priority_classes = strings(node).ok_or_else(expected)?,
+            _ => return Err(format!("unknown setting `{key}`")),
+        }
+        Ok(())
+    }
+}
+
+pub fn describe(kind: Kind) -> &'static str {
+    match kind {
+        Kind::IntOrPercent => "a count or a percentage string like \"25%\"",
+        Kind::Count => "a whole number, 0 or more",
+        Kind::Quantity => "a quantity like 64Mi",
+        Kind::Bool => "true or false",
+        Kind::Strings => "a list of strings",
+    }
+}
+
+fn count(node: &Node) -> Option<i64> {
+    match node.value {
+        Value::Int(i) if i >= 0 => Some(i),
+        _ => None,
+    }
+}
+
+fn strings(node: &Node) -> Option<Vec<String>> {
+    match &node.value {
+        Value::Seq(items) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_owned))
+            .collect(),
+        _ => None,
     }
 }

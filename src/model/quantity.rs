@@ -151,10 +151,17 @@ fn suffix(s: &str) -> Result<(i64, u32), QuantityError> {
         "Pi" => (0, 5),
         "Ei" => (0, 6),
         _ => {
+            let unknown = || {
+                if s.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                    QuantityError::UnknownSuffix(s.to_owned())
+                } else {
+                    QuantityError::Malformed
+                }
+            };
             let rest = s
                 .strip_prefix('e')
                 .or_else(|| s.strip_prefix('E'))
-                .ok_or_else(|| QuantityError::UnknownSuffix(s.to_owned()))?;
+                .ok_or_else(unknown)?;
             let digits = rest.strip_prefix(['+', '-']).unwrap_or(rest);
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(if s.starts_with(|c: char| c.is_ascii_alphabetic()) {
@@ -218,6 +225,7 @@ mod tests {
             Err(QuantityError::UnknownSuffix("MB".into()))
         );
         assert_eq!(Quantity::parse("1e400"), Err(QuantityError::TooLarge));
+        assert_eq!(Quantity::parse("2.5.1"), Err(QuantityError::Malformed));
         assert_eq!(Quantity::parse("100Ei"), Err(QuantityError::TooLarge));
     }
 

@@ -17,5 +17,8 @@ pub fn line(f: &Finding) -> String {
         f.code,
         f.message
     );
+    if let Some(applied) = &f.suppression {
+        let _ = write!(s, " {}", applied.describe());
+    }
     s
 }

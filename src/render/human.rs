@@ -11,20 +11,25 @@ use super::{Summary, plural};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{SourceFile, Span};
 
+/// One report for miette: a finding, or a config error.
 struct Report<'a> {
-    diagnostic: &'a Diagnostic,
+    code: Option<String>,
+    severity: miette::Severity,
+    message: &'a str,
+    help: Option<&'a str>,
+    labels: Vec<LabeledSpan>,
     source: &'a NamedSource<String>,
 }
 
 impl fmt::Debug for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(self.message)
     }
 }
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(self.message)
     }
 }
 
@@ -36,23 +41,17 @@ fn source_span(span: Span) -> SourceSpan {
 
 impl miette::Diagnostic for Report<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        let rule = self.diagnostic.rule;
-        Some(Box::new(format!("{}({})", rule.code, rule.name)))
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.diagnostic.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
-            Severity::Note => miette::Severity::Advice,
-        })
+        Some(self.severity)
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.diagnostic
-            .help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help.map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -60,36 +59,69 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let d = self.diagnostic;
-        let primary = LabeledSpan::new_primary_with_span(d.label.clone(), source_span(d.span));
-        let related = d.related.iter().map(|(span, label)| {
-            LabeledSpan::new_with_span(Some(label.clone()), source_span(*span))
-        });
-        Some(Box::new(std::iter::once(primary).chain(related)))
+        Some(Box::new(self.labels.iter().cloned()))
     }
+}
+
+fn handler(color: bool) -> GraphicalReportHandler {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(100)
+}
+
+fn named(source: &SourceFile) -> NamedSource<String> {
+    NamedSource::new(&source.name, source.text.clone()).with_language("yaml")
+}
+
+/// A config file error, framed like a finding.
+pub fn render_error(source: &SourceFile, span: Span, message: &str, color: bool) -> String {
+    let named = named(source);
+    let report = Report {
+        code: None,
+        severity: miette::Severity::Error,
+        message,
+        help: None,
+        labels: vec![LabeledSpan::new_primary_with_span(None, source_span(span))],
+        source: &named,
+    };
+    let mut out = String::new();
+    if source.text.is_empty() || handler(color).render_report(&mut out, &report).is_err() {
+        return format!("error: {}: {message}\n", source.name);
+    }
+    out
 }
 
 pub fn render_file(source: &SourceFile, diagnostics: &[Diagnostic], color: bool) -> String {
     if diagnostics.is_empty() {
         return String::new();
     }
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_links(false)
-        .with_width(100);
-    let named = NamedSource::new(&source.name, source.text.clone()).with_language("yaml");
+    let handler = handler(color);
+    let named = named(source);
     let mut out = String::new();
-    for diagnostic in diagnostics {
+    for d in diagnostics {
+        let primary = LabeledSpan::new_primary_with_span(d.label.clone(), source_span(d.span));
+        let related = d.related.iter().map(|(span, label)| {
+            LabeledSpan::new_with_span(Some(label.clone()), source_span(*span))
+        });
         let report = Report {
-            diagnostic,
+            code: Some(format!("{}({})", d.rule.code, d.rule.name)),
+            severity: match d.severity {
+                Severity::Error => miette::Severity::Error,
+                Severity::Warning => miette::Severity::Warning,
+                Severity::Note => miette::Severity::Advice,
+            },
+            message: &d.message,
+            help: d.help.as_deref(),
+            labels: std::iter::once(primary).chain(related).collect(),
             source: &named,
         };
         if handler.render_report(&mut out, &report).is_err() {
-            out.push_str(&diagnostic.message);
+            out.push_str(&d.message);
             out.push('\n');
         }
         out.push('\n');
@@ -134,6 +166,9 @@ pub fn summary_line(summary: &Summary, failures: usize, color: bool) -> String {
         plural(summary.documents, "document"),
         plural(summary.files, "file"),
     );
+    if summary.suppressed > 0 {
+        line.push_str(&format!("; {} suppressed", summary.suppressed));
+    }
     if summary.partial > 0 {
         line.push_str(&format!(
             "; {} skipped (lint `kustomize build` output instead)",

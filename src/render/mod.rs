@@ -31,6 +31,9 @@ pub struct Finding {
     pub object: Option<ObjectRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// Set on findings a suppression hid (shown with `--show-suppressed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<crate::suppress::Applied>,
 }
 
 impl Finding {
@@ -49,6 +52,7 @@ impl Finding {
             end_column: end.column,
             object: d.object.clone(),
             help: d.help.clone(),
+            suppression: None,
         }
     }
 }
@@ -64,6 +68,8 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub notes: usize,
+    /// Findings hidden by suppressions.
+    pub suppressed: usize,
 }
 
 impl Summary {
@@ -72,6 +78,7 @@ impl Summary {
         self.documents += report.documents;
         self.daemonsets += report.daemonsets;
         self.partial += report.partial;
+        self.suppressed += report.suppressed.len();
         for d in &report.diagnostics {
             match d.severity {
                 Severity::Error => self.errors += 1,

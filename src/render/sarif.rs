@@ -84,6 +84,16 @@ struct SarifResult {
     message: Text,
     locations: [Location; 1],
     partial_fingerprints: Fingerprints,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<SarifSuppression>,
+}
+
+/// A dismissed result: in the manifest itself (comment, annotation).
+#[derive(Serialize)]
+struct SarifSuppression {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    justification: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -207,6 +217,14 @@ pub fn render(findings: &[&Finding]) -> String {
                 },
             }],
             partial_fingerprints: Fingerprints { v1: fingerprint(f) },
+            suppressions: f
+                .suppression
+                .iter()
+                .map(|s| SarifSuppression {
+                    kind: "inSource",
+                    justification: s.reason.clone(),
+                })
+                .collect(),
         })
         .collect();
     let log = Log {

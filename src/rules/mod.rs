@@ -13,6 +13,8 @@ pub mod ds006_requests_exceed_limits;
 pub mod ds007_removed_api_version;
 pub mod ds008_dangling_reference;
 pub mod ds009_unrendered_template;
+pub mod ds901_unused_suppression;
+pub mod ds902_suppression_without_reason;
 
 /// Rules that run over a loaded DaemonSet, in code order.
 pub static CHECKS: &[&dyn Rule] = &[
@@ -35,6 +37,8 @@ pub static ALL: &[&RuleMeta] = &[
     &ds007_removed_api_version::META,
     &ds008_dangling_reference::META,
     &ds009_unrendered_template::META,
+    &ds901_unused_suppression::META,
+    &ds902_suppression_without_reason::META,
 ];
 
 /// Finds a rule by code (`DS003`, any case) or name (`selector-mismatch`).

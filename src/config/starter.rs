@@ -1,0 +1,127 @@
+//! The starter config `daemonlint init` writes and the JSON Schema editors use, both built
+//! from the settings table and the rule list, so neither can fall behind the code.
+
+use serde_json::{Value, json};
+
+use crate::rules;
+use crate::settings::{Kind, SETTINGS, describe};
+
+/// Where the schema is published, for the modeline in the starter config.
+pub const SCHEMA_URL: &str =
+    "https://raw.githubusercontent.com/daemonlint/daemonlint/main/daemonlint.schema.json";
+
+pub fn starter() -> String {
+    let mut out = format!(
+        "# yaml-language-server: $schema={SCHEMA_URL}\n\
+         # daemonlint configuration. Every setting is listed with its default.\n\
+         # Command-line flags (--fail-on, --select, --ignore, --exclude) win over this file.\n\n\
+         # Lowest severity that fails the run: error, warning, note or never.\n\
+         fail-on: warning\n\n\
+         # Change a rule's severity (error, warning, note) or turn it off, by code or name.\n\
+         rules:\n"
+    );
+    for meta in rules::ALL {
+        out.push_str(&format!(
+            "  # {}: {}  # {} ({})\n",
+            meta.code,
+            meta.severity.as_str(),
+            meta.name,
+            meta.summary
+        ));
+    }
+    out.push_str("\nsettings:\n");
+    for s in SETTINGS {
+        out.push_str(&format!(
+            "  # {}: {}. {}.\n  {}: {}\n",
+            s.rules,
+            s.help,
+            describe(s.kind),
+            s.key,
+            s.default
+        ));
+    }
+    out.push_str(
+        "\n# Files and folders never linted (globs).\nexclude: []\n\n\
+         # Different rules or settings for some files or objects, applied in order.\n\
+         overrides: []\n\
+         #  - files: [\"clusters/gpu/**\"]\n\
+         #    objects: [\"kube-system/*\"]   # namespace/name\n\
+         #    rules: {DS702: off}\n\
+         #    settings: {cluster-nodes: 8}\n\
+         #    reason: \"GPU pool agents are placed by the operator\"\n",
+    );
+    out
+}
+
+fn setting_schema(kind: Kind, help: &str) -> Value {
+    let mut v = match kind {
+        Kind::IntOrPercent => json!({
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": "^[0-9]+%$"}
+            ]
+        }),
+        Kind::Count => json!({"type": ["integer", "null"], "minimum": 0}),
+        Kind::Quantity => json!({"type": ["string", "integer"]}),
+        Kind::Bool => json!({"type": "boolean"}),
+        Kind::Strings => json!({"type": "array", "items": {"type": "string"}}),
+    };
+    v["description"] = json!(help);
+    v
+}
+
+fn rules_schema() -> Value {
+    let level = json!({"enum": ["error", "warning", "note", "off", false]});
+    let mut properties = serde_json::Map::new();
+    for meta in rules::ALL {
+        for key in [meta.code, meta.name] {
+            let mut l = level.clone();
+            l["description"] = json!(meta.summary);
+            properties.insert(key.to_owned(), l);
+        }
+    }
+    json!({"type": "object", "properties": properties, "additionalProperties": false})
+}
+
+fn settings_schema() -> Value {
+    let mut properties = serde_json::Map::new();
+    for s in SETTINGS {
+        properties.insert(s.key.to_owned(), setting_schema(s.kind, s.help));
+    }
+    json!({"type": "object", "properties": properties, "additionalProperties": false})
+}
+
+/// JSON Schema (draft-07) for `.daemonlint.yaml`.
+pub fn schema() -> Value {
+    let globs = json!({"type": "array", "items": {"type": "string"}});
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "daemonlint configuration (.daemonlint.yaml)",
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "fail-on": {
+                "description": "Lowest severity that fails the run",
+                "enum": ["error", "warning", "note", "never"]
+            },
+            "rules": rules_schema(),
+            "settings": settings_schema(),
+            "exclude": globs,
+            "overrides": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "anyOf": [{"required": ["files"]}, {"required": ["objects"]}],
+                    "properties": {
+                        "files": globs,
+                        "objects": globs,
+                        "rules": rules_schema(),
+                        "settings": settings_schema(),
+                        "reason": {"type": "string"}
+                    }
+                }
+            }
+        }
+    })
+}
