@@ -10,6 +10,7 @@ use crate::discover::{Excludes, discover};
 use crate::lint::{Linter, Output};
 use crate::render::{self, Summary, human};
 use crate::rules;
+use crate::settings::{Settings, Taint};
 
 /// Lint Kubernetes DaemonSet manifests against a production checklist for node agents.
 #[derive(Parser, Debug)]
@@ -46,6 +47,11 @@ struct Cli {
     /// Name to show for standard input in reports.
     #[arg(long, value_name = "NAME", default_value = "<stdin>")]
     stdin_filename: String,
+
+    /// A taint of the cluster's own nodes that every DaemonSet must tolerate, written as
+    /// `kubectl taint` does: `key[=value]:Effect` (repeatable; read by DS203).
+    #[arg(long, value_name = "TAINT", value_parser = Taint::parse)]
+    required_toleration: Vec<Taint>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -130,7 +136,11 @@ fn lint(cli: &Cli) -> ExitCode {
         Format::Concise | Format::Json => Output::Data,
     };
     let (inputs, mut failures) = discover(&cli.paths, &excludes, &cli.stdin_filename);
-    let linter = Linter::new(output);
+    let settings = Settings {
+        required_tolerations: cli.required_toleration.clone(),
+        ..Settings::default()
+    };
+    let linter = Linter::new(output).with_settings(settings);
     let mut summary = Summary::default();
     let mut reports = Vec::with_capacity(inputs.len());
     for result in linter.lint_all(&inputs) {

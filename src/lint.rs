@@ -62,6 +62,10 @@ impl Linter {
         }
     }
 
+    pub fn with_settings(self, settings: Settings) -> Linter {
+        Linter { settings, ..self }
+    }
+
     /// Lints every input on all cores; results come back in input order. An input that
     /// cannot be read yields its error message instead of a report.
     pub fn lint_all(&self, inputs: &[Input]) -> Vec<Result<FileReport, String>> {
