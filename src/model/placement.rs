@@ -54,6 +54,16 @@ impl<'a> NodeRequirement<'a> {
         matches!(self.key, OS | "beta.kubernetes.io/os") && matches!(self.operator, "In" | "NotIn")
     }
 
+    /// An OS requirement no Linux node meets (`In` without `linux`, `NotIn` with it), e.g.
+    /// `kubernetes.io/os: windows`.
+    pub fn excludes_linux(&self) -> bool {
+        self.constrains_os()
+            && match self.operator {
+                "In" => !self.values.contains(&"linux"),
+                _ => self.values.contains(&"linux"),
+            }
+    }
+
     /// A positive requirement on a label that marks a subset of nodes (a pool, an instance
     /// type, a GPU label, a worker role), rather than a platform label or the control-plane
     /// role.

@@ -14,6 +14,9 @@ pub static META: RuleMeta = RuleMeta {
 
 pub struct MissingControlPlaneToleration;
 
+/// The kubelet's device plugin socket folder, which every device plugin mounts.
+const DEVICE_PLUGINS: &str = "/var/lib/kubelet/device-plugins";
+
 impl Rule for MissingControlPlaneToleration {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -26,8 +29,21 @@ impl Rule for MissingControlPlaneToleration {
             return;
         }
         // A DaemonSet aimed at a pool of nodes (or explicitly away from the control plane)
-        // stays off control-plane nodes on purpose.
-        if pod.only_on_nodes(|r| r.selects_pool() || r.excludes_control_plane()) {
+        // stays off control-plane nodes on purpose; control-plane nodes always run Linux.
+        if pod
+            .only_on_nodes(|r| r.selects_pool() || r.excludes_control_plane() || r.excludes_linux())
+        {
+            return;
+        }
+        // A device plugin advertises devices to pods scheduled on its node; the control-plane
+        // taint keeps those pods away, so the plugin has nothing to serve there.
+        let device_plugin = pod.volumes.iter().any(|v| {
+            v.host_path
+                .as_ref()
+                .and_then(|h| h.path.as_ref())
+                .is_some_and(|p| p.value.trim_end_matches('/') == DEVICE_PLUGINS)
+        });
+        if device_plugin {
             return;
         }
         let legacy = tolerations
@@ -103,6 +119,8 @@ mod tests {
             "      tolerations:\n      - operator: Exists\n",
             "      nodeSelector:\n        nvidia.com/gpu.present: \"true\"\n",
             "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: node-role.kubernetes.io/control-plane, operator: DoesNotExist}\n",
+            "      nodeSelector:\n        kubernetes.io/os: windows\n",
+            "      volumes:\n      - name: dp\n        hostPath: {path: /var/lib/kubelet/device-plugins/}\n",
         ] {
             assert!(positions(&ds(pod), "DS201").is_empty(), "{pod}");
         }
