@@ -144,9 +144,10 @@ fn timed(
             &META,
             seconds.whole(),
             format!(
-                "the agent is evicted {when} its node becomes {states}: this toleration differs \
-                 from the DaemonSet controller's (key, operator, value or effect), so it is kept, \
-                 and it is the one the taint manager consults"
+                "the agent is evicted {when} its node becomes {states}: this toleration ({}) is \
+                 not the DaemonSet controller's (`operator: Exists` on the exact key and effect), \
+                 so it is kept, and the taint manager uses it as the first match",
+                describe(t)
             ),
         )
         .severity(Severity::Warning)
@@ -156,6 +157,26 @@ fn timed(
              controller's own toleration has none)",
         ),
     );
+}
+
+/// The fields that decide whether the controller replaces a toleration, as written.
+fn describe(t: &Toleration) -> String {
+    let terms = t.terms();
+    let key = if terms.key.is_empty() {
+        "no key".to_owned()
+    } else {
+        format!("`key: {}`", terms.key)
+    };
+    let operator = if terms.operator.is_empty() {
+        "no operator, i.e. Equal".to_owned()
+    } else {
+        format!("`operator: {}`", terms.operator)
+    };
+    let mut parts = vec![key, operator];
+    if !terms.value.is_empty() {
+        parts.push(format!("`value: {}`", terms.value));
+    }
+    parts.join(", ")
 }
 
 #[cfg(test)]

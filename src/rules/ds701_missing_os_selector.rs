@@ -49,7 +49,7 @@ impl Rule for MissingOsSelector {
             Diagnostic::new(&META, at, message)
                 .label("no OS constraint")
                 .help(format!(
-                    "add `nodeSelector: {{{OS}: linux}}` (or an `{OS}` In [linux] expression in \
+                    "add `nodeSelector: {{{OS}: linux}}` (or a `{OS}` In [linux] expression in \
                      every nodeSelectorTerm)"
                 )),
         );
