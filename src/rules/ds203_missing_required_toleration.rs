@@ -51,7 +51,9 @@ impl Rule for MissingRequiredToleration {
             if required.effect != "NoExecute" {
                 continue;
             }
-            let (Some(seconds), Some(declared)) = (first.terms.seconds, first.declared) else {
+            let (Some(seconds), Some(declared)) =
+                (tolerations.eviction_after(required), first.declared)
+            else {
                 continue;
             };
             let span = declared
@@ -63,9 +65,8 @@ impl Rule for MissingRequiredToleration {
                     &META,
                     span,
                     format!(
-                        "the pod tolerates the cluster taint `{written}` for only {} seconds: the \
-                         taint manager then evicts the agent from those nodes",
-                        seconds.max(0)
+                        "the pod tolerates the cluster taint `{written}` for only {seconds} \
+                         seconds: the taint manager then evicts the agent from those nodes"
                     ),
                 )
                 .label("temporary toleration")
