@@ -79,6 +79,12 @@ struct Cli {
     /// Name to show for standard input in reports.
     #[arg(long, value_name = "NAME", default_value = "<stdin>")]
     stdin_filename: String,
+
+    /// Set one setting, over the config file: `--setting cluster-nodes=40`,
+    /// `--setting required-tolerations=[dedicated=gpu:NoSchedule]` (repeatable; the value is
+    /// read as YAML).
+    #[arg(long, value_name = "KEY=VALUE")]
+    setting: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -202,6 +208,11 @@ fn load_config(cli: &Cli) -> Result<Config, String> {
         })?,
         None => Config::default(),
     };
+    for setting in &cli.setting {
+        let entry = crate::config::parse_setting(setting)
+            .map_err(|m| format!("error: --setting {setting}: {m}\n"))?;
+        config.cli_settings.push(entry);
+    }
     for name in &cli.ignore {
         for code in matching_rules(name)? {
             config.cli_levels.set(code, Level::Off);

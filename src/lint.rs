@@ -256,8 +256,9 @@ impl Sorted {
         annotations: &[Suppression],
     ) {
         match effective.level(d.rule) {
-            Level::Off => return,
-            Level::On(severity) => d.severity = severity,
+            Some(Level::Off) => return,
+            Some(Level::On(severity)) => d.severity = severity,
+            None => {}
         }
         if comments.is_empty() && annotations.is_empty() {
             self.kept.push(d);

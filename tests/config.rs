@@ -52,7 +52,16 @@ fn command_line_wins_over_the_file() {
         ".daemonlint.yaml",
         b"fail-on: never\nrules:\n  invalid-value: off\n",
     );
-    let off = run_in(&dir, &["--format", "concise", &fixture(NOSCHEDULER)]);
+    let off = run_in(
+        &dir,
+        &[
+            "--select",
+            "DS004",
+            "--format",
+            "concise",
+            &fixture(NOSCHEDULER),
+        ],
+    );
     assert_eq!((off.code, off.stdout.as_str()), (0, ""));
     let failing = run_in(
         &dir,
@@ -138,6 +147,8 @@ fn overrides_by_file_and_object_apply_in_order() {
     let run = run_in(
         &dir,
         &[
+            "--select",
+            "DS004",
             "--format",
             "concise",
             &fixture(NOSCHEDULER),

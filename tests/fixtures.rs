@@ -1,6 +1,7 @@
 //! Every fixture under `fixtures/DSnnn/` declares, in `# expect:` comments, exactly where rule
 //! DSnnn must fire (`# expect: DS003 9:7`) or that it must not (`# expect: none`). This test
-//! lints each one with the real binary and compares.
+//! lints each one with the real binary and compares. A `# args: ...` line passes extra
+//! command-line arguments, for rules that need a setting to fire.
 
 mod common;
 
@@ -30,6 +31,9 @@ fn expectations(path: &Path, code: &str) -> BTreeSet<String> {
     let mut expected = BTreeSet::new();
     let mut declared = false;
     for line in text.lines() {
+        if line.starts_with("# args: ") {
+            continue;
+        }
         let Some(rest) = line.strip_prefix("# expect: ") else {
             continue;
         };
@@ -64,7 +68,10 @@ fn every_fixture_fires_exactly_where_it_says() {
                 .expect("relative")
                 .to_string_lossy()
                 .into_owned();
-            let (_, report) = json(&[&rel]);
+            let text = std::fs::read_to_string(&path).expect("read fixture");
+            let mut args = common::extra_args(&text);
+            args.push(&rel);
+            let (_, report) = json(&args);
             let found: BTreeSet<String> = positions(&report)
                 .into_iter()
                 .filter(|(c, _)| *c == code)

@@ -8,7 +8,7 @@ const NOSCHEDULER: &str = "fixtures/DS004/fires-noscheduler.yaml";
 
 #[test]
 fn sarif_has_rules_regions_and_fingerprints() {
-    let run = daemonlint(&["--format", "sarif", NOSCHEDULER]);
+    let run = daemonlint(&["--select", "DS004", "--format", "sarif", NOSCHEDULER]);
     assert_eq!(run.code, 1);
     let log: serde_json::Value = serde_json::from_str(&run.stdout).expect("SARIF is JSON");
     assert_eq!(log["version"], "2.1.0");
@@ -53,9 +53,21 @@ fn fingerprints_survive_moved_lines() {
     let text = std::fs::read_to_string(common::root().join(NOSCHEDULER)).expect("fixture");
     let a = dir.join("a.yaml");
     std::fs::write(&a, &text).expect("write");
-    let first = daemonlint(&["--format", "gitlab", &a.to_string_lossy()]);
+    let first = daemonlint(&[
+        "--select",
+        "DS004",
+        "--format",
+        "gitlab",
+        &a.to_string_lossy(),
+    ]);
     std::fs::write(&a, format!("# a new comment\n# and another\n{text}")).expect("write");
-    let second = daemonlint(&["--format", "gitlab", &a.to_string_lossy()]);
+    let second = daemonlint(&[
+        "--select",
+        "DS004",
+        "--format",
+        "gitlab",
+        &a.to_string_lossy(),
+    ]);
     let fps = |s: &str| -> Vec<String> {
         let v: serde_json::Value = serde_json::from_str(s).expect("gitlab JSON");
         v.as_array()
@@ -70,7 +82,7 @@ fn fingerprints_survive_moved_lines() {
 
 #[test]
 fn github_workflow_commands() {
-    let run = daemonlint(&["--format", "github", NOSCHEDULER]);
+    let run = daemonlint(&["--select", "DS004", "--format", "github", NOSCHEDULER]);
     let line = run.stdout.lines().next().expect("a command");
     let (head, message) = line
         .split_once("::")
@@ -95,13 +107,22 @@ fn github_workflow_commands() {
 
 #[test]
 fn github_is_the_default_on_actions() {
-    let run = common::run_with_env(&[NOSCHEDULER], &[("GITHUB_ACTIONS", "true")]);
+    let run = common::run_with_env(
+        &["--select", "DS004", NOSCHEDULER],
+        &[("GITHUB_ACTIONS", "true")],
+    );
     assert!(run.stdout.starts_with("::error file="), "{}", run.stdout);
 }
 
 #[test]
 fn gitlab_code_quality() {
-    let run = daemonlint(&["--format", "gitlab", "fixtures/DS005/fires-megabytes.yaml"]);
+    let run = daemonlint(&[
+        "--select",
+        "DS005",
+        "--format",
+        "gitlab",
+        "fixtures/DS005/fires-megabytes.yaml",
+    ]);
     let issues: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
     let issue = &issues[0];
     assert_eq!(issue["check_name"], "DS005");
@@ -189,7 +210,14 @@ fn several_formats_at_once() {
 
 #[test]
 fn statistics_count_rules() {
-    let run = daemonlint(&["--statistics", "--color", "never", "fixtures/DS004"]);
+    let run = daemonlint(&[
+        "--select",
+        "DS004",
+        "--statistics",
+        "--color",
+        "never",
+        "fixtures/DS004",
+    ]);
     let first = run.stdout.lines().next().expect("a row");
     assert_eq!(
         first.split_whitespace().collect::<Vec<_>>(),

@@ -1,5 +1,6 @@
 //! Each rule page's "Example" must trigger the rule and its "Use instead" must not, so the
-//! documentation cannot drift from the code.
+//! documentation cannot drift from the code. A `# args: ...` line in a block passes extra
+//! command-line arguments, as in fixtures.
 
 mod common;
 
@@ -14,7 +15,10 @@ fn yaml_block_after(page: &str, heading: &str) -> Option<String> {
 }
 
 fn codes(yaml: &str) -> Vec<String> {
-    let run = run_with_stdin(&["--format", "json", "-"], Some(yaml.as_bytes()));
+    let mut args = vec!["--format", "json"];
+    args.extend(common::extra_args(yaml));
+    args.push("-");
+    let run = run_with_stdin(&args, Some(yaml.as_bytes()));
     let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON report");
     positions(&report).into_iter().map(|(c, _)| c).collect()
 }

@@ -5,26 +5,52 @@ mod common;
 
 use common::{daemonlint, root};
 
-const CASES: &[(&str, &str)] = &[
+/// Name, fixture, and the rules shown (so a new rule elsewhere does not churn every snapshot;
+/// empty for all rules).
+const CASES: &[(&str, &str, &str)] = &[
     (
         "selector-mismatch",
         "fixtures/DS003/fires-label-mismatch.yaml",
+        "DS003",
     ),
-    ("noscheduler", "fixtures/DS004/fires-noscheduler.yaml"),
+    (
+        "noscheduler",
+        "fixtures/DS004/fires-noscheduler.yaml",
+        "DS004",
+    ),
     (
         "probe-port-and-duplicates",
         "fixtures/DS008/fires-probe-port-and-duplicates.yaml",
+        "DS008",
     ),
-    ("syntax-error", "fixtures/DS001/fires-bad-indentation.yaml"),
-    ("helm-template", "fixtures/DS009/fires-helm-template.yaml"),
+    (
+        "syntax-error",
+        "fixtures/DS001/fires-bad-indentation.yaml",
+        "DS001",
+    ),
+    (
+        "helm-template",
+        "fixtures/DS009/fires-helm-template.yaml",
+        "DS009",
+    ),
+    // Every rule: a production manifest gets only the notes it deserves.
+    (
+        "hardened-node-exporter",
+        "fixtures/hardened/node-exporter.yaml",
+        "",
+    ),
 ];
 
 #[test]
 fn human_output_matches_snapshots() {
     let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
     let mut stale = Vec::new();
-    for (name, fixture) in CASES {
-        let run = daemonlint(&["--color", "never", fixture]);
+    for (name, fixture, rules) in CASES {
+        let mut args: Vec<&str> = vec!["--color", "never", fixture];
+        if !rules.is_empty() {
+            args.extend(["--select", rules]);
+        }
+        let run = daemonlint(&args);
         let path = root().join("tests/snapshots").join(format!("{name}.txt"));
         if update {
             std::fs::write(&path, &run.stdout).expect("write snapshot");

@@ -34,10 +34,10 @@ impl Levels {
         self.0.push((code, level));
     }
 
-    fn apply(&self, code: &str, level: &mut Level) {
+    fn apply(&self, code: &str, level: &mut Option<Level>) {
         for (c, l) in &self.0 {
             if *c == code {
-                *level = *l;
+                *level = Some(*l);
             }
         }
     }
@@ -59,6 +59,8 @@ pub struct Config {
     pub levels: Levels,
     /// `--select` and `--ignore`: applied after the file's rules and overrides.
     pub cli_levels: Levels,
+    /// `--setting KEY=VALUE`: applied after the file's settings and overrides.
+    pub cli_settings: Vec<Entry>,
     pub settings: Settings,
     pub exclude: Vec<String>,
     pub overrides: Vec<Override>,
@@ -71,8 +73,10 @@ pub struct Effective<'a> {
 }
 
 impl Effective<'_> {
-    pub fn level(&self, rule: &RuleMeta) -> Level {
-        let mut level = Level::On(rule.severity);
+    /// The configured level of a rule, or `None` to keep each finding's own severity (some
+    /// rules raise theirs for the worst cases).
+    pub fn level(&self, rule: &RuleMeta) -> Option<Level> {
+        let mut level = None;
         for l in &self.levels {
             l.apply(rule.code, &mut level);
         }
@@ -110,6 +114,10 @@ impl Config {
             }
         }
         levels.push(&self.cli_levels);
+        for e in &self.cli_settings {
+            // Validated when the command line was read.
+            let _ = settings.to_mut().apply(&e.key, &e.value);
+        }
         Effective { settings, levels }
     }
 
@@ -143,6 +151,27 @@ impl Config {
         config.path = Some(path.to_path_buf());
         Ok(config)
     }
+}
+
+/// Reads `KEY=VALUE` from the command line, the value as YAML, and checks it.
+pub fn parse_setting(text: &str) -> Result<Entry, String> {
+    let (key, value) = text
+        .split_once('=')
+        .ok_or_else(|| "expected KEY=VALUE".to_owned())?;
+    let outcome = parse_stream(value, ParseLimits::default());
+    if let Some(e) = outcome.error {
+        return Err(format!("the value is not valid YAML: {}", e.message));
+    }
+    let node = outcome.documents.into_iter().next().unwrap_or(Node {
+        span: Span::default(),
+        value: Value::Null,
+    });
+    Settings::default().apply(key, &node)?;
+    Ok(Entry {
+        key: key.to_owned(),
+        key_span: Span::default(),
+        value: node,
+    })
 }
 
 type Error = (Span, String);

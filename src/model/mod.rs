@@ -4,9 +4,11 @@
 mod container;
 mod daemonset;
 mod int_or_percent;
+mod placement;
 mod pod;
 mod quantity;
 mod reader;
+pub mod toleration;
 
 pub use container::{
     Capabilities, Container, ContainerPort, PortRef, Probe, ResourceList, ResourceQuantity,
@@ -16,6 +18,7 @@ pub use daemonset::{
     DaemonSet, DaemonSetSpec, LabelSelector, ObjectMeta, Requirement, RollingUpdate, UpdateStrategy,
 };
 pub use int_or_percent::IntOrPercent;
+pub use placement::{CONTROL_PLANE, MASTER, NodeRequirement, OS};
 pub use pod::{HostPathVolume, PodSecurityContext, PodSpec, PodTemplate, Toleration, Volume};
 pub use quantity::{Quantity, QuantityError};
 pub use reader::Reader;

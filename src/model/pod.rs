@@ -22,6 +22,8 @@ pub struct PodSpec {
     pub node_selector: Vec<Pair>,
     /// `nodeSelectorTerms` of required node affinity; a pod must match one of them.
     pub required_node_terms: Vec<Vec<Requirement>>,
+    /// `matchExpressions` of each preferred node affinity term's `preference`.
+    pub preferred_node_terms: Vec<Vec<Requirement>>,
     pub priority_class_name: Option<Spanned<String>>,
     pub host_network: Option<Spanned<bool>>,
     pub host_pid: Option<Spanned<bool>>,
@@ -136,6 +138,7 @@ impl PodSpec {
             run_as_non_root: r.boolean(&e.value, "runAsNonRoot"),
             run_as_user: r.int(&e.value, "runAsUser"),
         });
+        let (required_node_terms, preferred_node_terms) = node_affinity_terms(node, r);
         PodSpec {
             key,
             containers,
@@ -144,7 +147,8 @@ impl PodSpec {
             tolerations_key,
             tolerations,
             node_selector: r.string_map(node, "nodeSelector"),
-            required_node_terms: required_node_terms(node, r),
+            required_node_terms,
+            preferred_node_terms,
             priority_class_name: r.string(node, "priorityClassName"),
             host_network: r.boolean(node, "hostNetwork"),
             host_pid: r.boolean(node, "hostPID"),
@@ -165,26 +169,42 @@ impl PodSpec {
     }
 }
 
-fn required_node_terms(node: &Node, r: &mut Reader) -> Vec<Vec<Requirement>> {
+/// The `matchExpressions` of required node affinity's `nodeSelectorTerms`, and of each
+/// preferred term's `preference`.
+type Terms = Vec<Vec<Requirement>>;
+
+fn node_affinity_terms(node: &Node, r: &mut Reader) -> (Terms, Terms) {
     let Some(affinity) = r.map(node, "affinity") else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let Some(node_affinity) = r.map(&affinity.value, "nodeAffinity") else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
-    let Some(required) = r.map(
+    let expressions = |term: &Node, r: &mut Reader| -> Vec<Requirement> {
+        r.maps(term, "matchExpressions")
+            .into_iter()
+            .map(|m| Requirement::read(m, r))
+            .collect()
+    };
+    let required = match r.map(
         &node_affinity.value,
         "requiredDuringSchedulingIgnoredDuringExecution",
-    ) else {
-        return Vec::new();
+    ) {
+        Some(required) => r
+            .maps(&required.value, "nodeSelectorTerms")
+            .into_iter()
+            .map(|term| expressions(term, r))
+            .collect(),
+        None => Vec::new(),
     };
-    r.maps(&required.value, "nodeSelectorTerms")
-        .into_iter()
-        .map(|term| {
-            r.maps(term, "matchExpressions")
-                .into_iter()
-                .map(|m| Requirement::read(m, r))
-                .collect()
-        })
-        .collect()
+    let mut preferred = Vec::new();
+    for weighted in r.maps(
+        &node_affinity.value,
+        "preferredDuringSchedulingIgnoredDuringExecution",
+    ) {
+        if let Some(preference) = r.map(weighted, "preference") {
+            preferred.push(expressions(&preference.value, r));
+        }
+    }
+    (required, preferred)
 }

@@ -13,6 +13,12 @@ pub mod ds006_requests_exceed_limits;
 pub mod ds007_removed_api_version;
 pub mod ds008_dangling_reference;
 pub mod ds009_unrendered_template;
+pub mod ds201_missing_control_plane_toleration;
+pub mod ds202_not_ready_toleration;
+pub mod ds203_missing_required_toleration;
+pub mod ds701_missing_os_selector;
+pub mod ds702_unconstrained_gpu_agent;
+pub mod ds703_deprecated_node_label;
 pub mod ds901_unused_suppression;
 pub mod ds902_suppression_without_reason;
 
@@ -24,6 +30,12 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds006_requests_exceed_limits::RequestsExceedLimits,
     &ds007_removed_api_version::RemovedApiVersion,
     &ds008_dangling_reference::DanglingReference,
+    &ds201_missing_control_plane_toleration::MissingControlPlaneToleration,
+    &ds202_not_ready_toleration::NotReadyToleration,
+    &ds203_missing_required_toleration::MissingRequiredToleration,
+    &ds701_missing_os_selector::MissingOsSelector,
+    &ds702_unconstrained_gpu_agent::UnconstrainedGpuAgent,
+    &ds703_deprecated_node_label::DeprecatedNodeLabel,
 ];
 
 /// Every rule's metadata, including those the loader reports, in code order.
@@ -37,6 +49,12 @@ pub static ALL: &[&RuleMeta] = &[
     &ds007_removed_api_version::META,
     &ds008_dangling_reference::META,
     &ds009_unrendered_template::META,
+    &ds201_missing_control_plane_toleration::META,
+    &ds202_not_ready_toleration::META,
+    &ds203_missing_required_toleration::META,
+    &ds701_missing_os_selector::META,
+    &ds702_unconstrained_gpu_agent::META,
+    &ds703_deprecated_node_label::META,
     &ds901_unused_suppression::META,
     &ds902_suppression_without_reason::META,
 ];

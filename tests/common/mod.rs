@@ -95,3 +95,11 @@ pub fn temp_dir(test: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("create temp dir");
     dir
 }
+
+/// Extra command-line arguments from `# args: ...` lines (split on whitespace).
+pub fn extra_args(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("# args: "))
+        .flat_map(str::split_whitespace)
+        .collect()
+}

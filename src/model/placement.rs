@@ -1,0 +1,120 @@
+//! Which nodes a pod's node selection lets it onto. The DaemonSet controller places pods by
+//! nodeSelector, required node affinity and taints only: a pod runs on a node when every
+//! nodeSelector entry matches and, if there are required terms, at least one term matches.
+
+use super::{PodSpec, Requirement};
+use crate::source::Span;
+
+pub const OS: &str = "kubernetes.io/os";
+pub const CONTROL_PLANE: &str = "node-role.kubernetes.io/control-plane";
+pub const MASTER: &str = "node-role.kubernetes.io/master";
+
+/// Labels every node carries that describe its platform or location, not a pool of nodes:
+/// selecting on them does not say "only these special nodes".
+const PLATFORM_LABELS: &[&str] = &[
+    OS,
+    "kubernetes.io/arch",
+    "beta.kubernetes.io/os",
+    "beta.kubernetes.io/arch",
+    "topology.kubernetes.io/zone",
+    "topology.kubernetes.io/region",
+    "failure-domain.beta.kubernetes.io/zone",
+    "failure-domain.beta.kubernetes.io/region",
+];
+
+/// One label requirement on nodes, with a nodeSelector entry read as `key In [value]`.
+#[derive(Debug)]
+pub struct NodeRequirement<'a> {
+    pub key: &'a str,
+    pub operator: &'a str,
+    pub values: Vec<&'a str>,
+    /// The key as written, for findings.
+    pub at: Span,
+}
+
+impl<'a> NodeRequirement<'a> {
+    pub fn from_expression(r: &'a Requirement) -> Option<NodeRequirement<'a>> {
+        let key = r.key.as_ref()?;
+        Some(NodeRequirement {
+            key: &key.value,
+            operator: r.operator.as_ref().map_or("", |o| o.value.as_str()),
+            values: r.values.iter().map(|v| v.value.as_str()).collect(),
+            at: key.span,
+        })
+    }
+
+    /// Requirements a node meets only by carrying a label: In, Exists, Gt, Lt.
+    pub fn is_positive(&self) -> bool {
+        matches!(self.operator, "In" | "Exists" | "Gt" | "Lt")
+    }
+
+    /// `kubernetes.io/os` (or its deprecated beta twin, which the kubelet still sets) with
+    /// In or NotIn: the pod is kept to, or away from, named operating systems.
+    pub fn constrains_os(&self) -> bool {
+        matches!(self.key, OS | "beta.kubernetes.io/os") && matches!(self.operator, "In" | "NotIn")
+    }
+
+    /// An OS requirement no Linux node meets (`In` without `linux`, `NotIn` with it), e.g.
+    /// `kubernetes.io/os: windows`.
+    pub fn excludes_linux(&self) -> bool {
+        self.constrains_os()
+            && match self.operator {
+                "In" => !self.values.contains(&"linux"),
+                _ => self.values.contains(&"linux"),
+            }
+    }
+
+    /// A positive requirement on a label that marks a subset of nodes (a pool, an instance
+    /// type, a GPU label, a worker role), rather than a platform label or the control-plane
+    /// role.
+    pub fn selects_pool(&self) -> bool {
+        self.is_positive()
+            && !PLATFORM_LABELS.contains(&self.key)
+            && !matches!(self.key, CONTROL_PLANE | MASTER)
+    }
+
+    /// `node-role.kubernetes.io/control-plane` DoesNotExist, or NotIn `""` (the value kubeadm
+    /// gives the label): control-plane nodes are left out.
+    pub fn excludes_control_plane(&self) -> bool {
+        self.key == CONTROL_PLANE
+            && (self.operator == "DoesNotExist"
+                || (self.operator == "NotIn" && self.values.contains(&"")))
+    }
+}
+
+impl PodSpec {
+    fn selector_requirements(&self) -> impl Iterator<Item = NodeRequirement<'_>> {
+        self.node_selector.iter().map(|pair| NodeRequirement {
+            key: &pair.value.0,
+            operator: "In",
+            values: vec![pair.value.1.as_str()],
+            at: pair.key,
+        })
+    }
+
+    /// Whether every node the pod may run on meets a requirement for which `test` holds:
+    /// some nodeSelector entry passes, or there are required terms and each term (they are
+    /// ORed) has a passing expression.
+    pub fn only_on_nodes(&self, test: impl Fn(&NodeRequirement) -> bool) -> bool {
+        if self.selector_requirements().any(|r| test(&r)) {
+            return true;
+        }
+        !self.required_node_terms.is_empty()
+            && self.required_node_terms.iter().all(|term| {
+                term.iter()
+                    .filter_map(NodeRequirement::from_expression)
+                    .any(|r| test(&r))
+            })
+    }
+
+    /// Every label requirement on nodes: nodeSelector, required and preferred node affinity.
+    pub fn node_requirements(&self) -> Vec<NodeRequirement<'_>> {
+        let expressions = self
+            .required_node_terms
+            .iter()
+            .chain(&self.preferred_node_terms)
+            .flatten()
+            .filter_map(NodeRequirement::from_expression);
+        self.selector_requirements().chain(expressions).collect()
+    }
+}

@@ -1,0 +1,133 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::DaemonSet;
+use crate::model::toleration::{DaemonPodTolerations, taint};
+use crate::model::{CONTROL_PLANE, MASTER};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS201",
+    name: "missing-control-plane-toleration",
+    severity: Severity::Warning,
+    summary: "The agent does not tolerate the control-plane taint, so control-plane nodes go unwatched",
+    doc: include_str!("../../rules/DS201.md"),
+};
+
+pub struct MissingControlPlaneToleration;
+
+/// The kubelet's device plugin socket folder, which every device plugin mounts.
+const DEVICE_PLUGINS: &str = "/var/lib/kubelet/device-plugins";
+
+impl Rule for MissingControlPlaneToleration {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        let tolerations = DaemonPodTolerations::of(pod);
+        if tolerations.tolerate(&taint(CONTROL_PLANE, "NoSchedule")) {
+            return;
+        }
+        // A DaemonSet aimed at a pool of nodes (or explicitly away from the control plane)
+        // stays off control-plane nodes on purpose; control-plane nodes always run Linux.
+        if pod
+            .only_on_nodes(|r| r.selects_pool() || r.excludes_control_plane() || r.excludes_linux())
+        {
+            return;
+        }
+        // A device plugin advertises devices to pods scheduled on its node; the control-plane
+        // taint keeps those pods away, so the plugin has nothing to serve there.
+        let device_plugin = pod.volumes.iter().any(|v| {
+            v.host_path
+                .as_ref()
+                .and_then(|h| h.path.as_ref())
+                .is_some_and(|p| p.value.trim_end_matches('/') == DEVICE_PLUGINS)
+        });
+        if device_plugin {
+            return;
+        }
+        let legacy = tolerations
+            .first_match(&taint(MASTER, "NoSchedule"))
+            .and_then(|t| t.declared);
+        let diagnostic = match legacy {
+            Some(master) => Diagnostic::new(
+                &META,
+                master.key.as_ref().map_or(master.span, |k| k.whole()),
+                format!(
+                    "the pod tolerates only the legacy `{MASTER}` taint; control-plane nodes have \
+                     carried `{CONTROL_PLANE}:NoSchedule` instead since Kubernetes 1.25"
+                ),
+            )
+            .label("no longer set on control-plane nodes")
+            .help(format!(
+                "add the same toleration with `key: {CONTROL_PLANE}` (keep this one only while \
+                 nodes older than 1.25 remain)"
+            )),
+            None => Diagnostic::new(
+                &META,
+                pod.tolerations_key.unwrap_or(pod.key),
+                format!(
+                    "the pod does not tolerate `{CONTROL_PLANE}:NoSchedule`, so the agent never \
+                     runs on control-plane nodes"
+                ),
+            )
+            .label("no control-plane toleration")
+            .help(format!(
+                "add a toleration `{{key: {CONTROL_PLANE}, operator: Exists, effect: NoSchedule}}`; \
+                 if the agent must stay off the control plane, say so with a required node affinity \
+                 `{CONTROL_PLANE}` DoesNotExist"
+            )),
+        };
+        cx.report(diagnostic);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::positions;
+
+    fn ds(pod: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: a\nspec:\n  selector:\n    matchLabels: {{app: a}}\n  template:\n    metadata:\n      labels: {{app: a}}\n    spec:\n{pod}      containers:\n      - name: c\n        image: i:1\n"
+        )
+    }
+
+    #[test]
+    fn missing_and_legacy() {
+        assert_eq!(positions(&ds(""), "DS201"), ["11:5"]);
+        let other = ds("      tolerations:\n      - {key: dedicated, operator: Exists}\n");
+        assert_eq!(positions(&other, "DS201"), ["12:7"]);
+        let master = ds(
+            "      tolerations:\n      - key: node-role.kubernetes.io/master\n        operator: Exists\n        effect: NoSchedule\n",
+        );
+        assert_eq!(positions(&master, "DS201"), ["13:9"]);
+        // Wrong effect: NoExecute does not tolerate a NoSchedule taint.
+        let effect = ds(
+            "      tolerations:\n      - {key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoExecute}\n",
+        );
+        assert_eq!(positions(&effect, "DS201"), ["12:7"]);
+        // The OS selector alone still lets the pod onto control-plane nodes.
+        let os = ds("      nodeSelector:\n        kubernetes.io/os: linux\n");
+        assert_eq!(positions(&os, "DS201"), ["11:5"]);
+    }
+
+    #[test]
+    fn tolerated_or_deliberately_elsewhere() {
+        for pod in [
+            "      tolerations:\n      - {key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}\n",
+            "      tolerations:\n      - {key: node-role.kubernetes.io/control-plane, effect: NoSchedule}\n",
+            "      tolerations:\n      - operator: Exists\n",
+            "      nodeSelector:\n        nvidia.com/gpu.present: \"true\"\n",
+            "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: node-role.kubernetes.io/control-plane, operator: DoesNotExist}\n",
+            "      nodeSelector:\n        kubernetes.io/os: windows\n",
+            "      volumes:\n      - name: dp\n        hostPath: {path: /var/lib/kubelet/device-plugins/}\n",
+        ] {
+            assert!(positions(&ds(pod), "DS201").is_empty(), "{pod}");
+        }
+        // One term that still admits control-plane nodes is enough to need the toleration.
+        let ored = ds(
+            "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: pool, operator: In, values: [gpu]}\n            - matchExpressions:\n              - {key: kubernetes.io/os, operator: In, values: [linux]}\n",
+        );
+        assert_eq!(positions(&ored, "DS201"), ["11:5"]);
+    }
+}

@@ -1,0 +1,108 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::{DaemonSet, NodeRequirement, OS};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS701",
+    name: "missing-os-selector",
+    severity: Severity::Note,
+    summary: "Nothing restricts the pods to an operating system, so mixed Linux/Windows clusters get broken pods",
+    doc: include_str!("../../rules/DS701.md"),
+};
+
+pub struct MissingOsSelector;
+
+impl Rule for MissingOsSelector {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        if pod.only_on_nodes(|r| r.constrains_os()) {
+            return;
+        }
+        // With required terms, point at the first term that lets any OS through.
+        let open_term = pod.required_node_terms.iter().find(|term| {
+            !term
+                .iter()
+                .filter_map(NodeRequirement::from_expression)
+                .any(|r| r.constrains_os())
+        });
+        let (at, message) = match open_term.and_then(|term| term.first()) {
+            Some(first) => (
+                first.span,
+                format!(
+                    "this nodeSelectorTerm does not constrain `{OS}`, and terms are ORed, so the \
+                     pods may land on nodes of any operating system"
+                ),
+            ),
+            None => (
+                pod.key,
+                format!(
+                    "neither nodeSelector nor required node affinity constrains `{OS}`, so the \
+                     DaemonSet also creates pods on nodes of other operating systems"
+                ),
+            ),
+        };
+        cx.report(
+            Diagnostic::new(&META, at, message)
+                .label("no OS constraint")
+                .help(format!(
+                    "add `nodeSelector: {{{OS}: linux}}` (or a `{OS}` In [linux] expression in \
+                     every nodeSelectorTerm)"
+                )),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::positions;
+
+    fn ds(pod: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: a\nspec:\n  selector:\n    matchLabels: {{app: a}}\n  template:\n    metadata:\n      labels: {{app: a}}\n    spec:\n{pod}      containers:\n      - name: c\n        image: i:1\n"
+        )
+    }
+
+    fn terms(terms: &[&str]) -> String {
+        let mut y = "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n".to_owned();
+        for t in terms {
+            y.push_str(&format!(
+                "            - matchExpressions:\n              - {t}\n"
+            ));
+        }
+        y
+    }
+
+    #[test]
+    fn unconstrained() {
+        assert_eq!(positions(&ds(""), "DS701"), ["11:5"]);
+        let pool = ds("      nodeSelector:\n        pool: logging\n");
+        assert_eq!(positions(&pool, "DS701"), ["11:5"]);
+        let exists = ds(&terms(&["{key: kubernetes.io/os, operator: Exists}"]));
+        assert_eq!(positions(&exists, "DS701"), ["17:17"]);
+        // The second term admits every OS.
+        let ored = ds(&terms(&[
+            "{key: kubernetes.io/os, operator: In, values: [linux]}",
+            "{key: pool, operator: In, values: [gpu]}",
+        ]));
+        assert_eq!(positions(&ored, "DS701"), ["19:17"]);
+    }
+
+    #[test]
+    fn constrained() {
+        for pod in [
+            "      nodeSelector:\n        kubernetes.io/os: linux\n".to_owned(),
+            "      nodeSelector:\n        beta.kubernetes.io/os: linux\n".to_owned(),
+            terms(&["{key: kubernetes.io/os, operator: NotIn, values: [windows]}"]),
+            terms(&[
+                "{key: kubernetes.io/os, operator: In, values: [linux]}",
+                "{key: kubernetes.io/os, operator: In, values: [windows]}",
+            ]),
+        ] {
+            assert!(positions(&ds(&pod), "DS701").is_empty(), "{pod}");
+        }
+    }
+}

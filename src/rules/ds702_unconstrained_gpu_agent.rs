@@ -1,0 +1,157 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::{Container, DaemonSet};
+use crate::source::Span;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS702",
+    name: "unconstrained-gpu-agent",
+    severity: Severity::Warning,
+    summary: "A GPU agent (GPU request or GPU exporter image) is not restricted to GPU nodes",
+    doc: include_str!("../../rules/DS702.md"),
+};
+
+pub struct UnconstrainedGpuAgent;
+
+/// Extended resources of the NVIDIA, AMD and Intel device plugins (NVIDIA's MIG and
+/// renamed time-sliced resources share the `nvidia.com/` prefixes).
+fn is_gpu_resource(name: &str) -> bool {
+    name.starts_with("nvidia.com/gpu")
+        || name.starts_with("nvidia.com/mig-")
+        || name == "amd.com/gpu"
+        || name.starts_with("gpu.intel.com/")
+}
+
+/// Exporters that read GPU metrics through the vendor's driver and fail where there is none.
+const GPU_EXPORTERS: &[&str] = &["dcgm-exporter", "device-metrics-exporter"];
+
+/// The image's repository name without registry, path, tag or digest.
+fn image_name(image: &str) -> &str {
+    let name = image.split('@').next().unwrap_or(image);
+    let last = name.rsplit('/').next().unwrap_or(name);
+    last.split(':').next().unwrap_or(last)
+}
+
+impl Rule for UnconstrainedGpuAgent {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        // Any positive selection of a node pool counts: the linter cannot know which custom
+        // labels mean "has a GPU", and a pool selector is almost always deliberate.
+        if pod.only_on_nodes(|r| r.selects_pool()) {
+            return;
+        }
+        for c in pod.all_containers() {
+            if let Some((at, what, outcome)) = gpu_use(c) {
+                cx.report(
+                    Diagnostic::new(
+                        &META,
+                        at,
+                        format!(
+                            "{} {what}, but nothing restricts the pod to GPU nodes: the DaemonSet \
+                             creates it on every node, and on nodes without a GPU it {outcome}",
+                            c.describe()
+                        ),
+                    )
+                    .label("GPU agent on every node")
+                    .help(
+                        "select the GPU nodes, e.g. `nodeSelector: {nvidia.com/gpu.present: \
+                         \"true\"}` (set by GPU feature discovery) or your GPU pool's label",
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Where and how the container needs a GPU, and what happens to it on other nodes.
+fn gpu_use(c: &Container) -> Option<(Span, String, &'static str)> {
+    if let Some(resources) = &c.resources {
+        // Extended resources are requested through limits alone (request = limit), so
+        // either list counts; a zero quantity asks for nothing.
+        let entry = resources
+            .limits
+            .entries
+            .iter()
+            .chain(&resources.requests.entries)
+            .find(|e| {
+                is_gpu_resource(&e.value.resource)
+                    && e.value.parsed.as_ref().is_ok_and(|q| !q.is_zero())
+            });
+        if let Some(e) = entry {
+            return Some((
+                e.whole(),
+                format!("requests `{}: {}`", e.value.resource, e.value.text),
+                "stays Pending",
+            ));
+        }
+    }
+    let image = c.image.as_ref()?;
+    GPU_EXPORTERS.contains(&image_name(&image.value)).then(|| {
+        (
+            image.span,
+            format!("runs the GPU exporter `{}`", image.value),
+            "cannot find a GPU driver and keeps failing",
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::image_name;
+    use crate::rules::test_support::positions;
+
+    fn ds(pod: &str, container: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: a\nspec:\n  selector:\n    matchLabels: {{app: a}}\n  template:\n    metadata:\n      labels: {{app: a}}\n    spec:\n{pod}      containers:\n      - name: c\n{container}"
+        )
+    }
+
+    #[test]
+    fn image_names() {
+        assert_eq!(
+            image_name("nvcr.io/nvidia/k8s/dcgm-exporter:3.3.5-3.4.0-ubuntu22.04"),
+            "dcgm-exporter"
+        );
+        assert_eq!(
+            image_name("localhost:5000/dcgm-exporter@sha256:ab"),
+            "dcgm-exporter"
+        );
+        assert_eq!(image_name("dcgm-exporter"), "dcgm-exporter");
+    }
+
+    #[test]
+    fn unrestricted_gpu_agents() {
+        let request = "        image: example.com/gpu-agent:1\n        resources:\n          limits:\n            nvidia.com/gpu: 1\n";
+        assert_eq!(positions(&ds("", request), "DS702"), ["17:13"]);
+        let exporter = "        image: nvcr.io/nvidia/k8s/dcgm-exporter:3.3.5-3.4.0-ubuntu22.04\n";
+        assert_eq!(positions(&ds("", exporter), "DS702"), ["14:16"]);
+        let os_only = ds(
+            "      nodeSelector:\n        kubernetes.io/os: linux\n",
+            exporter,
+        );
+        assert_eq!(positions(&os_only, "DS702"), ["16:16"]);
+    }
+
+    #[test]
+    fn restricted_or_not_gpu() {
+        let exporter = "        image: nvcr.io/nvidia/k8s/dcgm-exporter:3.3.5-3.4.0-ubuntu22.04\n";
+        let gpu = ds(
+            "      nodeSelector:\n        nvidia.com/gpu.present: \"true\"\n",
+            exporter,
+        );
+        assert!(positions(&gpu, "DS702").is_empty());
+        let affinity = ds(
+            "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: feature.node.kubernetes.io/pci-10de.present, operator: In, values: [\"true\"]}\n",
+            exporter,
+        );
+        assert!(positions(&affinity, "DS702").is_empty());
+        let zero = "        image: example.com/agent:1\n        resources:\n          limits:\n            nvidia.com/gpu: 0\n";
+        assert!(positions(&ds("", zero), "DS702").is_empty());
+        let plugin = "        image: nvcr.io/nvidia/k8s-device-plugin:v0.15.0\n";
+        assert!(positions(&ds("", plugin), "DS702").is_empty());
+    }
+}

@@ -1,0 +1,87 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::DaemonSet;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS703",
+    name: "deprecated-node-label",
+    severity: Severity::Warning,
+    summary: "nodeSelector or node affinity uses a deprecated beta node label",
+    doc: include_str!("../../rules/DS703.md"),
+};
+
+pub struct DeprecatedNodeLabel;
+
+/// The node labels the API server warns about in pod specs: (label, since, replacement).
+const DEPRECATED: &[(&str, &str, &str)] = &[
+    ("beta.kubernetes.io/os", "1.14", "kubernetes.io/os"),
+    ("beta.kubernetes.io/arch", "1.14", "kubernetes.io/arch"),
+    (
+        "failure-domain.beta.kubernetes.io/zone",
+        "1.17",
+        "topology.kubernetes.io/zone",
+    ),
+    (
+        "failure-domain.beta.kubernetes.io/region",
+        "1.17",
+        "topology.kubernetes.io/region",
+    ),
+    (
+        "beta.kubernetes.io/instance-type",
+        "1.17",
+        "node.kubernetes.io/instance-type",
+    ),
+];
+
+impl Rule for DeprecatedNodeLabel {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        for r in pod.node_requirements() {
+            let Some((label, since, instead)) = DEPRECATED.iter().find(|d| d.0 == r.key) else {
+                continue;
+            };
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    r.at,
+                    format!("node label `{label}` is deprecated since Kubernetes {since}"),
+                )
+                .label("deprecated label")
+                .help(format!(
+                    "use `{instead}`, which every node carries with the same value"
+                )),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::positions;
+
+    fn ds(pod: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: a\nspec:\n  selector:\n    matchLabels: {{app: a}}\n  template:\n    metadata:\n      labels: {{app: a}}\n    spec:\n{pod}      containers:\n      - name: c\n        image: i:1\n"
+        )
+    }
+
+    #[test]
+    fn deprecated_labels_everywhere() {
+        let y = ds(
+            "      nodeSelector:\n        beta.kubernetes.io/os: linux\n      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: beta.kubernetes.io/arch, operator: In, values: [amd64]}\n          preferredDuringSchedulingIgnoredDuringExecution:\n          - weight: 1\n            preference:\n              matchExpressions:\n              - {key: failure-domain.beta.kubernetes.io/zone, operator: In, values: [a]}\n",
+        );
+        assert_eq!(positions(&y, "DS703"), ["13:9", "19:23", "24:23"]);
+    }
+
+    #[test]
+    fn current_labels_pass() {
+        let y = ds(
+            "      nodeSelector:\n        kubernetes.io/os: linux\n        kubernetes.io/arch: amd64\n        node.kubernetes.io/instance-type: m5.large\n",
+        );
+        assert!(positions(&y, "DS703").is_empty());
+    }
+}
