@@ -17,6 +17,21 @@ from collections import Counter
 from pathlib import Path
 
 
+# DS001/DS002 findings on files the index calls valid YAML that are real: reviewed by hand,
+# kept here so a new finding still fails the check. (file name, line, message start)
+KNOWN_TRUE = {
+    # An init container with its own `volumes` list, and a volume with a `mountPath`: the
+    # author nested the pod's volumes inside the init container. Strict validation rejects both.
+    ("grafana__agent__operations__helm__tests__initcontainers__grafana-agent__templates__controllers__daemonset.yaml", 43, "unknown field `volumes`"),
+    ("grafana__agent__operations__helm__tests__initcontainers__grafana-agent__templates__controllers__daemonset.yaml", 98, "unknown field `mountPath`"),
+}
+
+
+def known(d):
+    name = Path(d["file"]).name
+    return any(name == f and d["line"] == l and d["message"].startswith(m) for f, l, m in KNOWN_TRUE)
+
+
 def lint(binary, files):
     proc = subprocess.run(
         [binary, "--format", "json", "--fail-on", "never", *files],
@@ -52,7 +67,7 @@ def main():
     if not least_ds <= seen <= most_ds:
         problems.append(f"index lists {least_ds}-{most_ds} DaemonSets, linter saw {seen}")
     for d in report["diagnostics"]:
-        if d["code"] in ("DS001", "DS002") and d["file"] in valid:
+        if d["code"] in ("DS001", "DS002") and d["file"] in valid and not known(d):
             problems.append(f"{d['file']}:{d['line']}:{d['column']}: {d['code']} {d['message']}")
 
     templates = sorted(

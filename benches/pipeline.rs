@@ -27,6 +27,10 @@ fn stages(c: &mut Criterion) {
     let text = stream();
     let mut group = c.benchmark_group("stream-200");
     group.throughput(Throughput::Bytes(text.len() as u64));
+    // The parser alone, to separate its cost from building the tree.
+    group.bench_function("saphyr-events", |b| {
+        b.iter(|| saphyr_parser::Parser::new_from_str(&text).count())
+    });
     group.bench_function("yaml-tree", |b| {
         b.iter(|| parse_stream(&text, ParseLimits::default()))
     });

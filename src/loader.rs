@@ -3,7 +3,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::engine::object_ref;
-use crate::model::{DaemonSet, Problem, Reader, Spanned};
+use crate::model::{DaemonSet, Problem, Reader, Spanned, fields};
 use crate::rules::{ds001_yaml_syntax, ds002_invalid_structure, ds009_unrendered_template};
 use crate::source::{SourceFile, Span};
 use crate::yaml::{Node, ParseLimits, Value, parse_stream};
@@ -80,6 +80,14 @@ fn read_object(node: &Node, loaded: &mut Loaded) {
             problems: &mut problems,
         },
     );
+    // The old API groups had fields of their own (templateGeneration); only apps/v1 is checked.
+    if ds
+        .api_version
+        .as_ref()
+        .is_some_and(|v| v.value == "apps/v1")
+    {
+        fields::check(node, &mut problems);
+    }
     let object = object_ref(&ds);
     loaded.diagnostics.extend(problems.into_iter().map(|p| {
         let mut d = ds002_invalid_structure::diagnostic(p.span, p.message);

@@ -3,6 +3,7 @@
 
 mod container;
 mod daemonset;
+pub mod fields;
 mod int_or_percent;
 mod placement;
 mod pod;
