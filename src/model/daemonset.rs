@@ -92,6 +92,33 @@ impl DaemonSet {
         }
     }
 
+    /// Whether updates roll out by themselves: `RollingUpdate`, written or defaulted. apps/v1
+    /// defaults to it; the removed beta groups defaulted to `OnDelete`.
+    pub fn rolls_out(&self) -> bool {
+        let kind = self
+            .spec
+            .as_ref()
+            .and_then(|s| s.update_strategy.as_ref())
+            .and_then(|u| u.kind.as_ref());
+        match kind {
+            Some(k) => k.value == "RollingUpdate",
+            None => self
+                .api_version
+                .as_ref()
+                .is_none_or(|v| v.value != "extensions/v1beta1"),
+        }
+    }
+
+    /// The written `rollingUpdate` block, if any.
+    pub fn rolling_update(&self) -> Option<&RollingUpdate> {
+        self.spec
+            .as_ref()?
+            .update_strategy
+            .as_ref()?
+            .rolling_update
+            .as_ref()
+    }
+
     pub fn name(&self) -> Option<&str> {
         self.metadata.name.as_ref().map(|n| n.value.as_str())
     }

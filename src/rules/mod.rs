@@ -16,6 +16,10 @@ pub mod ds009_unrendered_template;
 pub mod ds201_missing_control_plane_toleration;
 pub mod ds202_not_ready_toleration;
 pub mod ds203_missing_required_toleration;
+pub mod ds401_on_delete_update;
+pub mod ds402_max_unavailable_too_high;
+pub mod ds403_surge_port_conflict;
+pub mod ds404_short_termination_grace;
 pub mod ds701_missing_os_selector;
 pub mod ds702_unconstrained_gpu_agent;
 pub mod ds703_deprecated_node_label;
@@ -33,6 +37,10 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds201_missing_control_plane_toleration::MissingControlPlaneToleration,
     &ds202_not_ready_toleration::NotReadyToleration,
     &ds203_missing_required_toleration::MissingRequiredToleration,
+    &ds401_on_delete_update::OnDeleteUpdate,
+    &ds402_max_unavailable_too_high::MaxUnavailableTooHigh,
+    &ds403_surge_port_conflict::SurgePortConflict,
+    &ds404_short_termination_grace::ShortTerminationGrace,
     &ds701_missing_os_selector::MissingOsSelector,
     &ds702_unconstrained_gpu_agent::UnconstrainedGpuAgent,
     &ds703_deprecated_node_label::DeprecatedNodeLabel,
@@ -52,6 +60,10 @@ pub static ALL: &[&RuleMeta] = &[
     &ds201_missing_control_plane_toleration::META,
     &ds202_not_ready_toleration::META,
     &ds203_missing_required_toleration::META,
+    &ds401_on_delete_update::META,
+    &ds402_max_unavailable_too_high::META,
+    &ds403_surge_port_conflict::META,
+    &ds404_short_termination_grace::META,
     &ds701_missing_os_selector::META,
     &ds702_unconstrained_gpu_agent::META,
     &ds703_deprecated_node_label::META,

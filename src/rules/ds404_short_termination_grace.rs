@@ -1,0 +1,75 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::DaemonSet;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS404",
+    name: "short-termination-grace",
+    severity: Severity::Warning,
+    summary: "terminationGracePeriodSeconds is too short for the agent to flush and exit cleanly",
+    doc: include_str!("../../rules/DS404.md"),
+};
+
+pub struct ShortTerminationGrace;
+
+/// The API's default when the field is absent.
+const DEFAULT_GRACE: i64 = 30;
+
+impl Rule for ShortTerminationGrace {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        let min = cx.settings.min_termination_grace;
+        let (value, at) = match &pod.termination_grace_period_seconds {
+            Some(g) => (g.value, g.span),
+            None => (DEFAULT_GRACE, pod.key),
+        };
+        if value >= min {
+            return;
+        }
+        let written = if pod.termination_grace_period_seconds.is_some() {
+            format!("`terminationGracePeriodSeconds: {value}`")
+        } else {
+            format!("the default grace period of {value} seconds")
+        };
+        cx.report(
+            Diagnostic::new(
+                &META,
+                at,
+                format!(
+                    "{written} is below {min}: the agent is killed before it can flush buffered \
+                     logs or metrics"
+                ),
+            )
+            .label("SIGKILL after this many seconds")
+            .help(format!(
+                "set `terminationGracePeriodSeconds: {min}` or more, longer than the agent's \
+                 flush interval"
+            )),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::positions;
+
+    fn ds(pod: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n{pod}      containers: [{{name: c, image: i:1}}]\n"
+        )
+    }
+
+    #[test]
+    fn short_grace() {
+        assert_eq!(
+            positions(&ds("      terminationGracePeriodSeconds: 5\n"), "DS404"),
+            ["9:38"]
+        );
+        assert!(positions(&ds("      terminationGracePeriodSeconds: 30\n"), "DS404").is_empty());
+        assert!(positions(&ds(""), "DS404").is_empty(), "the default is 30");
+    }
+}
