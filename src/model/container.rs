@@ -194,6 +194,12 @@ impl Container {
         format!("{what} `{}`", self.display_name())
     }
 
+    /// The image's repository name without registry, path, tag or digest:
+    /// `quay.io/prometheus/node-exporter:v1.8.2` is `node-exporter`.
+    pub fn image_name(&self) -> Option<&str> {
+        self.image.as_ref().map(|i| image_name(&i.value))
+    }
+
     pub fn privileged(&self) -> bool {
         self.security_context
             .as_ref()
@@ -275,4 +281,27 @@ fn probe(node: &Node, key: &str, r: &mut Reader) -> Option<Probe> {
         failure_threshold: r.int(p, "failureThreshold"),
         success_threshold: r.int(p, "successThreshold"),
     })
+}
+
+/// The repository name of an image reference, without registry, path, tag or digest.
+pub fn image_name(image: &str) -> &str {
+    let name = image.split('@').next().unwrap_or(image);
+    let last = name.rsplit('/').next().unwrap_or(name);
+    last.split(':').next().unwrap_or(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::image_name;
+
+    #[test]
+    fn image_names() {
+        let name = image_name("nvcr.io/nvidia/k8s/dcgm-exporter:3.3.5-3.4.0-ubuntu22.04");
+        assert_eq!(name, "dcgm-exporter");
+        assert_eq!(
+            image_name("localhost:5000/dcgm-exporter@sha256:ab"),
+            "dcgm-exporter"
+        );
+        assert_eq!(image_name("dcgm-exporter"), "dcgm-exporter");
+    }
 }

@@ -25,13 +25,6 @@ fn is_gpu_resource(name: &str) -> bool {
 /// Exporters that read GPU metrics through the vendor's driver and fail where there is none.
 const GPU_EXPORTERS: &[&str] = &["dcgm-exporter", "device-metrics-exporter"];
 
-/// The image's repository name without registry, path, tag or digest.
-fn image_name(image: &str) -> &str {
-    let name = image.split('@').next().unwrap_or(image);
-    let last = name.rsplit('/').next().unwrap_or(name);
-    last.split(':').next().unwrap_or(last)
-}
-
 impl Rule for UnconstrainedGpuAgent {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -90,7 +83,7 @@ fn gpu_use(c: &Container) -> Option<(Span, String, &'static str)> {
         }
     }
     let image = c.image.as_ref()?;
-    GPU_EXPORTERS.contains(&image_name(&image.value)).then(|| {
+    GPU_EXPORTERS.contains(&c.image_name()?).then(|| {
         (
             image.span,
             format!("runs the GPU exporter `{}`", image.value),
@@ -101,26 +94,12 @@ fn gpu_use(c: &Container) -> Option<(Span, String, &'static str)> {
 
 #[cfg(test)]
 mod tests {
-    use super::image_name;
     use crate::rules::test_support::positions;
 
     fn ds(pod: &str, container: &str) -> String {
         format!(
             "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: a\nspec:\n  selector:\n    matchLabels: {{app: a}}\n  template:\n    metadata:\n      labels: {{app: a}}\n    spec:\n{pod}      containers:\n      - name: c\n{container}"
         )
-    }
-
-    #[test]
-    fn image_names() {
-        assert_eq!(
-            image_name("nvcr.io/nvidia/k8s/dcgm-exporter:3.3.5-3.4.0-ubuntu22.04"),
-            "dcgm-exporter"
-        );
-        assert_eq!(
-            image_name("localhost:5000/dcgm-exporter@sha256:ab"),
-            "dcgm-exporter"
-        );
-        assert_eq!(image_name("dcgm-exporter"), "dcgm-exporter");
     }
 
     #[test]

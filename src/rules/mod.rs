@@ -20,11 +20,17 @@ pub mod ds401_on_delete_update;
 pub mod ds402_max_unavailable_too_high;
 pub mod ds403_surge_port_conflict;
 pub mod ds404_short_termination_grace;
+pub mod ds601_missing_liveness_probe;
+pub mod ds602_missing_readiness_probe;
+pub mod ds603_short_liveness_delay;
+pub mod ds604_low_failure_threshold;
 pub mod ds701_missing_os_selector;
 pub mod ds702_unconstrained_gpu_agent;
 pub mod ds703_deprecated_node_label;
 pub mod ds901_unused_suppression;
 pub mod ds902_suppression_without_reason;
+
+mod probes;
 
 /// Rules that run over a loaded DaemonSet, in code order.
 pub static CHECKS: &[&dyn Rule] = &[
@@ -41,6 +47,10 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds402_max_unavailable_too_high::MaxUnavailableTooHigh,
     &ds403_surge_port_conflict::SurgePortConflict,
     &ds404_short_termination_grace::ShortTerminationGrace,
+    &ds601_missing_liveness_probe::MissingLivenessProbe,
+    &ds602_missing_readiness_probe::MissingReadinessProbe,
+    &ds603_short_liveness_delay::ShortLivenessDelay,
+    &ds604_low_failure_threshold::LowFailureThreshold,
     &ds701_missing_os_selector::MissingOsSelector,
     &ds702_unconstrained_gpu_agent::UnconstrainedGpuAgent,
     &ds703_deprecated_node_label::DeprecatedNodeLabel,
@@ -64,6 +74,10 @@ pub static ALL: &[&RuleMeta] = &[
     &ds402_max_unavailable_too_high::META,
     &ds403_surge_port_conflict::META,
     &ds404_short_termination_grace::META,
+    &ds601_missing_liveness_probe::META,
+    &ds602_missing_readiness_probe::META,
+    &ds603_short_liveness_delay::META,
+    &ds604_low_failure_threshold::META,
     &ds701_missing_os_selector::META,
     &ds702_unconstrained_gpu_agent::META,
     &ds703_deprecated_node_label::META,

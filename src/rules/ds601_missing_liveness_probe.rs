@@ -1,0 +1,45 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::DaemonSet;
+use crate::rules::probes;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS601",
+    name: "missing-liveness-probe",
+    severity: Severity::Warning,
+    summary: "A container has no livenessProbe, so a hung agent is never restarted",
+    doc: include_str!("../../rules/DS601.md"),
+};
+
+pub struct MissingLivenessProbe;
+
+impl Rule for MissingLivenessProbe {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        for c in probes::judged(pod).filter(|c| c.liveness_probe.is_none()) {
+            cx.report(
+                Diagnostic::new(&META, c.at(), format!("{} has no livenessProbe", c.describe()))
+                    .label("a hung process here is never restarted")
+                    .help(
+                        "add a livenessProbe on the agent's health endpoint (httpGet or tcpSocket) \
+                         with `initialDelaySeconds` covering startup and `failureThreshold: 3` or more",
+                    ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::positions;
+
+    #[test]
+    fn regular_containers_only() {
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      initContainers: [{name: init, image: i:1}]\n      containers:\n      - {name: c, image: i:1}\n      - {name: probe, image: registry.k8s.io/sig-storage/livenessprobe:v2.12.0}\n      - {name: ok, image: i:1, livenessProbe: {tcpSocket: {port: 80}}}\n";
+        assert_eq!(positions(y, "DS601"), ["11:10"]);
+    }
+}

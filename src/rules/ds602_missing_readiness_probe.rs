@@ -1,0 +1,49 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::DaemonSet;
+use crate::rules::probes;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS602",
+    name: "missing-readiness-probe",
+    severity: Severity::Note,
+    summary: "A container has no readinessProbe, so a rollout cannot tell a broken agent from a working one",
+    doc: include_str!("../../rules/DS602.md"),
+};
+
+pub struct MissingReadinessProbe;
+
+impl Rule for MissingReadinessProbe {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        for c in probes::judged(pod).filter(|c| c.readiness_probe.is_none()) {
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    c.at(),
+                    format!("{} has no readinessProbe", c.describe()),
+                )
+                .label("counted as ready as soon as it starts")
+                .help(
+                    "add a readinessProbe on the agent's health endpoint, so a rolling \
+                         update stops at the first nodes where the new version does not work",
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::positions;
+
+    #[test]
+    fn reported_per_container() {
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: c, image: i:1}\n      - {name: ok, image: i:1, readinessProbe: {httpGet: {port: 80}}}\n";
+        assert_eq!(positions(y, "DS602"), ["10:10"]);
+    }
+}
