@@ -39,7 +39,7 @@ mod tests {
 
     #[test]
     fn regular_containers_only() {
-        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      initContainers: [{name: init, image: i:1}]\n      containers:\n      - {name: c, image: i:1}\n      - {name: probe, image: registry.k8s.io/sig-storage/livenessprobe:v2.12.0}\n      - {name: ok, image: i:1, livenessProbe: {tcpSocket: {port: 80}}}\n";
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      initContainers: [{name: init, image: i:1}]\n      containers:\n      - {name: c, image: i:1}\n      - {name: probe, image: registry.k8s.io/sig-storage/livenessprobe:v2.12.0}\n      - {name: hold, image: registry.k8s.io/pause:3.9}\n      - {name: ok, image: i:1, livenessProbe: {tcpSocket: {port: 80}}}\n";
         assert_eq!(positions(y, "DS601"), ["11:10"]);
     }
 }
