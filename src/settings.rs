@@ -42,7 +42,13 @@ impl Default for Settings {
             min_termination_grace: 30,
             memory_limit_floor: Quantity::parse("64Mi").unwrap_or_else(|_| unreachable!()),
             require_cpu_limit: true,
-            writable_host_paths: PathGlobs::default(),
+            writable_host_paths: PathGlobs::new(
+                DEFAULT_WRITABLE_HOST_PATHS
+                    .iter()
+                    .map(|p| (*p).to_owned())
+                    .collect(),
+            )
+            .unwrap_or_default(),
             dangerous_capabilities: [
                 "ALL",
                 "SYS_ADMIN",
@@ -60,6 +66,23 @@ impl Default for Settings {
         }
     }
 }
+
+/// Host paths node plugins must write by design: the kubelet's plugin and device-plugin
+/// registration sockets, the CNI binary and config directories that CNI installers fill,
+/// the iptables lock that every iptables user takes, and Windows named pipes (csi-proxy), which
+/// are not files at all. Log and metric collectors need none of them.
+pub const DEFAULT_WRITABLE_HOST_PATHS: &[&str] = &[
+    "/var/lib/kubelet/plugins_registry",
+    "/var/lib/kubelet/plugins_registry/**",
+    "/var/lib/kubelet/plugins/**",
+    "/var/lib/kubelet/device-plugins",
+    "/var/lib/kubelet/device-plugins/**",
+    "/opt/cni/bin",
+    "/etc/cni/net.d",
+    "/run/xtables.lock",
+    "/var/run/xtables.lock",
+    "//./pipe/**",
+];
 
 /// Glob patterns over host paths, compiled once.
 #[derive(Clone, Debug, Default)]
@@ -242,9 +265,9 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
         key: "writable-host-paths",
         kind: Kind::Strings,
-        default: "[]",
+        default: "[/var/lib/kubelet/plugins_registry, /var/lib/kubelet/plugins_registry/**, /var/lib/kubelet/plugins/**, /var/lib/kubelet/device-plugins, /var/lib/kubelet/device-plugins/**, /opt/cni/bin, /etc/cni/net.d, /run/xtables.lock, /var/run/xtables.lock, //./pipe/**]",
         rules: "DS301",
-        help: "globs of host paths that may be mounted writable (e.g. a log shipper's position database)",
+        help: "globs of host paths that may be mounted writable (replaces the default list of node-plugin paths)",
     },
     SettingDoc {
         key: "dangerous-capabilities",

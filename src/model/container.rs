@@ -104,6 +104,28 @@ pub struct VolumeMount {
     pub mount_propagation: Option<Spanned<String>>,
 }
 
+impl Capabilities {
+    /// A capability name as runtimes read it: case-insensitive, with or without `CAP_`.
+    pub fn normalize(name: &str) -> String {
+        let upper = name.trim().to_ascii_uppercase();
+        upper
+            .strip_prefix("CAP_")
+            .map_or(upper.clone(), str::to_owned)
+    }
+
+    pub fn drops_all(&self) -> bool {
+        self.drop
+            .iter()
+            .any(|d| Capabilities::normalize(&d.value) == "ALL")
+    }
+
+    pub fn adds(&self, capability: &str) -> bool {
+        self.add
+            .iter()
+            .any(|a| Capabilities::normalize(&a.value) == capability)
+    }
+}
+
 impl Container {
     pub fn read(node: &Node, init: bool, r: &mut Reader) -> Container {
         let name = r.string(node, "name");
@@ -198,6 +220,17 @@ impl Container {
     /// `quay.io/prometheus/node-exporter:v1.8.2` is `node-exporter`.
     pub fn image_name(&self) -> Option<&str> {
         self.image.as_ref().map(|i| image_name(&i.value))
+    }
+
+    pub fn capabilities(&self) -> Option<&Capabilities> {
+        self.security_context.as_ref()?.capabilities.as_ref()
+    }
+
+    /// Where to point for a missing security setting: the securityContext, or the container.
+    pub fn security_at(&self) -> Span {
+        self.security_context
+            .as_ref()
+            .map_or(self.at(), |sc| sc.key)
     }
 
     pub fn privileged(&self) -> bool {

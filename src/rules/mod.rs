@@ -16,6 +16,14 @@ pub mod ds009_unrendered_template;
 pub mod ds201_missing_control_plane_toleration;
 pub mod ds202_not_ready_toleration;
 pub mod ds203_missing_required_toleration;
+pub mod ds301_writable_host_path;
+pub mod ds302_runtime_socket_mount;
+pub mod ds303_privileged_container;
+pub mod ds304_capabilities_not_dropped;
+pub mod ds305_dangerous_capability;
+pub mod ds306_privilege_escalation_allowed;
+pub mod ds307_host_namespace;
+pub mod ds308_writable_root_filesystem;
 pub mod ds401_on_delete_update;
 pub mod ds402_max_unavailable_too_high;
 pub mod ds403_surge_port_conflict;
@@ -30,6 +38,7 @@ pub mod ds703_deprecated_node_label;
 pub mod ds901_unused_suppression;
 pub mod ds902_suppression_without_reason;
 
+mod host_paths;
 mod probes;
 
 /// Rules that run over a loaded DaemonSet, in code order.
@@ -43,6 +52,14 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds201_missing_control_plane_toleration::MissingControlPlaneToleration,
     &ds202_not_ready_toleration::NotReadyToleration,
     &ds203_missing_required_toleration::MissingRequiredToleration,
+    &ds301_writable_host_path::WritableHostPath,
+    &ds302_runtime_socket_mount::RuntimeSocketMount,
+    &ds303_privileged_container::PrivilegedContainer,
+    &ds304_capabilities_not_dropped::CapabilitiesNotDropped,
+    &ds305_dangerous_capability::DangerousCapability,
+    &ds306_privilege_escalation_allowed::PrivilegeEscalationAllowed,
+    &ds307_host_namespace::HostNamespace,
+    &ds308_writable_root_filesystem::WritableRootFilesystem,
     &ds401_on_delete_update::OnDeleteUpdate,
     &ds402_max_unavailable_too_high::MaxUnavailableTooHigh,
     &ds403_surge_port_conflict::SurgePortConflict,
@@ -70,6 +87,14 @@ pub static ALL: &[&RuleMeta] = &[
     &ds201_missing_control_plane_toleration::META,
     &ds202_not_ready_toleration::META,
     &ds203_missing_required_toleration::META,
+    &ds301_writable_host_path::META,
+    &ds302_runtime_socket_mount::META,
+    &ds303_privileged_container::META,
+    &ds304_capabilities_not_dropped::META,
+    &ds305_dangerous_capability::META,
+    &ds306_privilege_escalation_allowed::META,
+    &ds307_host_namespace::META,
+    &ds308_writable_root_filesystem::META,
     &ds401_on_delete_update::META,
     &ds402_max_unavailable_too_high::META,
     &ds403_surge_port_conflict::META,

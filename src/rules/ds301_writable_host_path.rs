@@ -1,0 +1,92 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::DaemonSet;
+use crate::rules::host_paths;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS301",
+    name: "writable-host-path",
+    severity: Severity::Warning,
+    summary: "A hostPath volume is mounted writable",
+    doc: include_str!("../../rules/DS301.md"),
+};
+
+pub struct WritableHostPath;
+
+impl Rule for WritableHostPath {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        for m in host_paths::mounts(pod) {
+            // A privileged container can remount anything writable; DS303 is the finding.
+            if m.container.privileged() {
+                continue;
+            }
+            if m.mount.read_only.as_ref().is_some_and(|r| r.value) {
+                continue;
+            }
+            // Bidirectional propagation exists so the container can mount onto the host
+            // (CSI node plugins); that needs a writable mount by design.
+            if m.mount
+                .mount_propagation
+                .as_ref()
+                .is_some_and(|p| p.value == "Bidirectional")
+            {
+                continue;
+            }
+            let path = host_paths::normalize(&m.path.value);
+            if cx.settings.writable_host_paths.matches(&path) {
+                continue;
+            }
+            let at = m.mount.name.as_ref().map_or(m.mount.span, |n| n.whole());
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    at,
+                    format!(
+                        "{} mounts host path `{}` writable",
+                        m.container.describe(),
+                        m.path.value
+                    ),
+                )
+                .label("no `readOnly: true`")
+                .related(m.path.span, "host path")
+                .help(format!(
+                    "add `readOnly: true` to this mount; if the agent must write there (a \
+                     position database, a plugin socket), list `{path}` under the \
+                     `writable-host-paths` setting"
+                )),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::positions;
+
+    fn ds(mounts: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n      containers:\n      - name: c\n        image: i:1\n        volumeMounts:\n{mounts}      volumes:\n      - {{name: log, hostPath: {{path: /var/log}}}}\n      - {{name: kubelet, hostPath: {{path: /var/lib/kubelet}}}}\n      - {{name: reg, hostPath: {{path: /var/lib/kubelet/plugins_registry/}}}}\n      - {{name: cm, configMap: {{name: x}}}}\n"
+        )
+    }
+
+    #[test]
+    fn writable_mounts() {
+        let y = ds(
+            "        - {name: log, mountPath: /var/log}\n        - {name: log, mountPath: /l2, readOnly: false}\n        - {name: cm, mountPath: /etc/x}\n",
+        );
+        assert_eq!(positions(&y, "DS301"), ["13:12", "14:12"]);
+    }
+
+    #[test]
+    fn exemptions() {
+        let y = ds(
+            "        - {name: log, mountPath: /var/log, readOnly: true}\n        - {name: kubelet, mountPath: /var/lib/kubelet, mountPropagation: Bidirectional}\n        - {name: reg, mountPath: /registration}\n",
+        );
+        assert!(positions(&y, "DS301").is_empty());
+    }
+}

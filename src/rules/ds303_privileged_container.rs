@@ -1,0 +1,57 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::DaemonSet;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS303",
+    name: "privileged-container",
+    severity: Severity::Error,
+    summary: "A container runs privileged: full root access to the node",
+    doc: include_str!("../../rules/DS303.md"),
+};
+
+pub struct PrivilegedContainer;
+
+impl Rule for PrivilegedContainer {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        for c in pod.all_containers() {
+            let Some(p) = c
+                .security_context
+                .as_ref()
+                .and_then(|sc| sc.privileged.as_ref())
+                .filter(|p| p.value)
+            else {
+                continue;
+            };
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    p.whole(),
+                    format!("{} runs privileged", c.describe()),
+                )
+                .label("every capability, every device, no isolation")
+                .help(
+                    "remove `privileged: true`; add only the capabilities the agent needs \
+                         (`capabilities: {drop: [ALL], add: [...]}`) and mount only the host \
+                         paths it reads, read-only",
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::positions;
+
+    #[test]
+    fn privileged_only() {
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      initContainers: [{name: i, image: i:1, securityContext: {privileged: true}}]\n      containers: [{name: c, image: i:1, securityContext: {privileged: false}}]\n";
+        assert_eq!(positions(y, "DS303"), ["9:64"]);
+    }
+}

@@ -1,0 +1,58 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::DaemonSet;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS304",
+    name: "capabilities-not-dropped",
+    severity: Severity::Warning,
+    summary: "A container keeps the runtime's default capabilities (capabilities.drop lacks ALL)",
+    doc: include_str!("../../rules/DS304.md"),
+};
+
+pub struct CapabilitiesNotDropped;
+
+impl Rule for CapabilitiesNotDropped {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        // A privileged container has every capability whatever it drops; DS303 reports it.
+        for c in pod.all_containers().filter(|c| !c.privileged()) {
+            let caps = c.capabilities();
+            if caps.is_some_and(|k| k.drops_all()) {
+                continue;
+            }
+            let at = caps.map_or(c.security_at(), |k| k.key);
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    at,
+                    format!(
+                        "{} keeps the runtime's default capabilities: `capabilities.drop` does not \
+                         include ALL",
+                        c.describe()
+                    ),
+                )
+                .label("default capabilities kept")
+                .help(
+                    "set `capabilities: {drop: [ALL]}` and add back only what the agent needs, \
+                     e.g. `add: [SYS_PTRACE]` for process metrics under hostPID",
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::positions;
+
+    #[test]
+    fn drop_all() {
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: a, image: i:1}\n      - {name: b, image: i:1, securityContext: {capabilities: {drop: [NET_RAW]}}}\n      - {name: c, image: i:1, securityContext: {capabilities: {drop: [cap_all]}}}\n      - {name: d, image: i:1, securityContext: {privileged: true}}\n";
+        assert_eq!(positions(y, "DS304"), ["10:10", "11:49"]);
+    }
+}

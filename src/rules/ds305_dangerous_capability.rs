@@ -1,0 +1,77 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::{Capabilities, DaemonSet};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS305",
+    name: "dangerous-capability",
+    severity: Severity::Warning,
+    summary: "A container adds a capability that amounts to control of the node",
+    doc: include_str!("../../rules/DS305.md"),
+};
+
+pub struct DangerousCapability;
+
+impl Rule for DangerousCapability {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        let dangerous: Vec<String> = cx
+            .settings
+            .dangerous_capabilities
+            .iter()
+            .map(|c| Capabilities::normalize(c))
+            .collect();
+        for c in pod.all_containers().filter(|c| !c.privileged()) {
+            let Some(caps) = c.capabilities() else {
+                continue;
+            };
+            for added in &caps.add {
+                let name = Capabilities::normalize(&added.value);
+                if !dangerous.contains(&name) {
+                    continue;
+                }
+                cx.report(
+                    Diagnostic::new(
+                        &META,
+                        added.span,
+                        format!("{} adds the capability {name}", c.describe()),
+                    )
+                    .label(why(&name))
+                    .help(
+                        "drop it if the agent works without it; if it is needed (a CNI plugin \
+                         needs NET_ADMIN), suppress this finding with the reason",
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn why(capability: &str) -> &'static str {
+    match capability {
+        "ALL" => "every capability: as good as privileged",
+        "SYS_ADMIN" => "mounts, namespaces, BPF and more: close to root on the node",
+        "SYS_MODULE" => "loads kernel modules into the node's kernel",
+        "SYS_RAWIO" => "raw access to devices and memory",
+        "SYS_BOOT" => "can reboot the node",
+        "NET_ADMIN" => "reconfigures the node's network",
+        "DAC_READ_SEARCH" => "reads any file, whatever its permissions",
+        "BPF" => "loads BPF programs into the node's kernel",
+        _ => "listed in the dangerous-capabilities setting",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::positions;
+
+    #[test]
+    fn dangerous_adds() {
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: a, image: i:1, securityContext: {capabilities: {drop: [ALL], add: [SYS_PTRACE, CAP_SYS_ADMIN, net_admin]}}}\n";
+        assert_eq!(positions(y, "DS305"), ["10:95", "10:110"]);
+    }
+}

@@ -1,0 +1,64 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::DaemonSet;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS306",
+    name: "privilege-escalation-allowed",
+    severity: Severity::Warning,
+    summary: "allowPrivilegeEscalation is not false, so setuid binaries can gain privileges",
+    doc: include_str!("../../rules/DS306.md"),
+};
+
+pub struct PrivilegeEscalationAllowed;
+
+impl Rule for PrivilegeEscalationAllowed {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        for c in pod.all_containers() {
+            // Privileged or CAP_SYS_ADMIN containers always allow escalation, and the API
+            // rejects `false` for them; DS303 and DS305 report those.
+            if c.privileged() || c.capabilities().is_some_and(|k| k.adds("SYS_ADMIN")) {
+                continue;
+            }
+            let setting = c
+                .security_context
+                .as_ref()
+                .and_then(|sc| sc.allow_privilege_escalation.as_ref());
+            let (at, message) = match setting {
+                Some(s) if !s.value => continue,
+                Some(s) => (
+                    s.whole(),
+                    format!("{} sets `allowPrivilegeEscalation: true`", c.describe()),
+                ),
+                None => (
+                    c.security_at(),
+                    format!(
+                        "{} does not set `allowPrivilegeEscalation: false`, and it defaults to true",
+                        c.describe()
+                    ),
+                ),
+            };
+            cx.report(
+                Diagnostic::new(&META, at, message)
+                    .label("setuid binaries can gain privileges")
+                    .help("set `securityContext.allowPrivilegeEscalation: false`"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::positions;
+
+    #[test]
+    fn escalation() {
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: a, image: i:1}\n      - {name: b, image: i:1, securityContext: {allowPrivilegeEscalation: true}}\n      - {name: c, image: i:1, securityContext: {allowPrivilegeEscalation: false}}\n      - {name: d, image: i:1, securityContext: {privileged: true}}\n      - {name: e, image: i:1, securityContext: {capabilities: {add: [SYS_ADMIN]}}}\n";
+        assert_eq!(positions(y, "DS306"), ["10:10", "11:49"]);
+    }
+}

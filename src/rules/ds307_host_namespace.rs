@@ -1,0 +1,73 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::DaemonSet;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS307",
+    name: "host-namespace",
+    severity: Severity::Note,
+    summary: "The pod shares a host namespace (network, PID or IPC)",
+    doc: include_str!("../../rules/DS307.md"),
+};
+
+pub struct HostNamespace;
+
+impl Rule for HostNamespace {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        let namespaces = [
+            (
+                &pod.host_network,
+                "hostNetwork",
+                "the node's network",
+                "needed by CNI agents and for node-level network metrics; log shippers do not need it",
+                Severity::Note,
+            ),
+            (
+                &pod.host_pid,
+                "hostPID",
+                "every process on the node",
+                "needed for per-process metrics and node debuggers; it lets the agent signal and inspect every process",
+                Severity::Note,
+            ),
+            (
+                &pod.host_ipc,
+                "hostIPC",
+                "the node's shared memory and IPC",
+                "node agents almost never need it, and it exposes other workloads' shared memory",
+                Severity::Warning,
+            ),
+        ];
+        for (field, name, shares, why, severity) in namespaces {
+            let Some(on) = field.as_ref().filter(|f| f.value) else {
+                continue;
+            };
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    on.whole(),
+                    format!("`{name}: true` shares {shares} with the agent"),
+                )
+                .severity(severity)
+                .label(format!("{name} on"))
+                .help(format!("{why}; remove it unless the agent needs it")),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::findings;
+
+    #[test]
+    fn namespaces() {
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      hostNetwork: true\n      hostPID: false\n      hostIPC: true\n      containers: [{name: c, image: i:1}]\n";
+        let found: Vec<_> = findings(y).into_iter().filter(|f| f.0 == "DS307").collect();
+        assert_eq!(found, [("DS307".into(), 9, 7), ("DS307".into(), 11, 7)]);
+    }
+}
