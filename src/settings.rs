@@ -87,7 +87,6 @@ pub const DEFAULT_WRITABLE_HOST_PATHS: &[&str] = &[
 /// Glob patterns over host paths, compiled once.
 #[derive(Clone, Debug, Default)]
 pub struct PathGlobs {
-    pub patterns: Vec<String>,
     set: GlobSet,
 }
 
@@ -98,7 +97,7 @@ impl PathGlobs {
             builder.add(Glob::new(p).map_err(|e| format!("invalid glob `{p}`: {e}"))?);
         }
         let set = builder.build().map_err(|e| e.to_string())?;
-        Ok(PathGlobs { patterns, set })
+        Ok(PathGlobs { set })
     }
 
     pub fn matches(&self, path: &str) -> bool {

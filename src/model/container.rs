@@ -20,7 +20,6 @@ pub struct Container {
 
 #[derive(Debug)]
 pub struct ContainerPort {
-    pub span: Span,
     pub name: Option<Spanned<String>>,
     pub container_port: Option<Spanned<i64>>,
     pub host_port: Option<Spanned<i64>>,
@@ -36,19 +35,12 @@ pub struct ResourceQuantity {
 
 #[derive(Debug, Default)]
 pub struct ResourceList {
-    /// The `requests:` or `limits:` key, when present.
-    pub key: Option<Span>,
     pub entries: Vec<Spanned<ResourceQuantity>>,
 }
 
 impl ResourceList {
     pub fn get(&self, resource: &str) -> Option<&Spanned<ResourceQuantity>> {
         self.entries.iter().find(|e| e.value.resource == resource)
-    }
-
-    /// The parsed quantity, when present and valid.
-    pub fn quantity(&self, resource: &str) -> Option<Quantity> {
-        self.get(resource).and_then(|e| e.value.parsed.clone().ok())
     }
 }
 
@@ -72,9 +64,7 @@ pub struct Probe {
     pub port: Option<Spanned<PortRef>>,
     pub initial_delay_seconds: Option<Spanned<i64>>,
     pub period_seconds: Option<Spanned<i64>>,
-    pub timeout_seconds: Option<Spanned<i64>>,
     pub failure_threshold: Option<Spanned<i64>>,
-    pub success_threshold: Option<Spanned<i64>>,
 }
 
 #[derive(Debug)]
@@ -83,8 +73,6 @@ pub struct SecurityContext {
     pub privileged: Option<Spanned<bool>>,
     pub allow_privilege_escalation: Option<Spanned<bool>>,
     pub read_only_root_filesystem: Option<Spanned<bool>>,
-    pub run_as_non_root: Option<Spanned<bool>>,
-    pub run_as_user: Option<Spanned<i64>>,
     pub capabilities: Option<Capabilities>,
 }
 
@@ -99,7 +87,6 @@ pub struct Capabilities {
 pub struct VolumeMount {
     pub span: Span,
     pub name: Option<Spanned<String>>,
-    pub mount_path: Option<Spanned<String>>,
     pub read_only: Option<Spanned<bool>>,
     pub mount_propagation: Option<Spanned<String>>,
 }
@@ -142,7 +129,6 @@ impl Container {
             .maps(node, "ports")
             .into_iter()
             .map(|p| ContainerPort {
-                span: p.span,
                 name: r.string(p, "name"),
                 container_port: r.int(p, "containerPort"),
                 host_port: r.int(p, "hostPort"),
@@ -155,13 +141,14 @@ impl Container {
         });
         let security_context = r.map(node, "securityContext").map(|e| {
             let sc = &e.value;
+            // Read only to check their types: no rule needs them.
+            r.boolean(sc, "runAsNonRoot");
+            r.int(sc, "runAsUser");
             SecurityContext {
                 key: e.key_span,
                 privileged: r.boolean(sc, "privileged"),
                 allow_privilege_escalation: r.boolean(sc, "allowPrivilegeEscalation"),
                 read_only_root_filesystem: r.boolean(sc, "readOnlyRootFilesystem"),
-                run_as_non_root: r.boolean(sc, "runAsNonRoot"),
-                run_as_user: r.int(sc, "runAsUser"),
                 capabilities: r.map(sc, "capabilities").map(|c| Capabilities {
                     key: c.key_span,
                     add: r.string_list(&c.value, "add"),
@@ -172,12 +159,15 @@ impl Container {
         let volume_mounts = r
             .maps(node, "volumeMounts")
             .into_iter()
-            .map(|m| VolumeMount {
-                span: m.span,
-                name: r.string(m, "name"),
-                mount_path: r.string(m, "mountPath"),
-                read_only: r.boolean(m, "readOnly"),
-                mount_propagation: r.string(m, "mountPropagation"),
+            .map(|m| {
+                // Read only to check its type: no rule needs it.
+                r.string(m, "mountPath");
+                VolumeMount {
+                    span: m.span,
+                    name: r.string(m, "name"),
+                    read_only: r.boolean(m, "readOnly"),
+                    mount_propagation: r.string(m, "mountPropagation"),
+                }
             })
             .collect();
         Container {
@@ -286,10 +276,7 @@ fn resource_list(node: &Node, key: &str, r: &mut Reader) -> ResourceList {
             ))
         })
         .collect();
-    ResourceList {
-        key: Some(entry.key_span),
-        entries,
-    }
+    ResourceList { entries }
 }
 
 fn probe(node: &Node, key: &str, r: &mut Reader) -> Option<Probe> {
@@ -305,14 +292,14 @@ fn probe(node: &Node, key: &str, r: &mut Reader) -> Option<Probe> {
         };
         Some(Spanned::new(port, e))
     });
+    r.int(p, "timeoutSeconds");
+    r.int(p, "successThreshold");
     Some(Probe {
         key: entry.key_span,
         port,
         initial_delay_seconds: r.int(p, "initialDelaySeconds"),
         period_seconds: r.int(p, "periodSeconds"),
-        timeout_seconds: r.int(p, "timeoutSeconds"),
         failure_threshold: r.int(p, "failureThreshold"),
-        success_threshold: r.int(p, "successThreshold"),
     })
 }
 

@@ -5,19 +5,13 @@ use crate::yaml::{Node, Value};
 #[derive(Debug)]
 pub struct DaemonSet {
     pub api_version: Option<Spanned<String>>,
-    /// The `kind: DaemonSet` entry.
-    pub kind: Spanned<String>,
     pub metadata: ObjectMeta,
     /// Absent when `spec` is missing or not a mapping.
     pub spec: Option<DaemonSetSpec>,
-    /// The whole object, for findings about the object as a whole.
-    pub span: Span,
 }
 
 #[derive(Debug, Default)]
 pub struct ObjectMeta {
-    /// The `metadata:` key, or the object's start when metadata is missing.
-    pub key: Span,
     pub name: Option<Spanned<String>>,
     pub namespace: Option<Spanned<String>>,
     pub labels: Vec<Pair>,
@@ -29,7 +23,6 @@ pub struct DaemonSetSpec {
     pub key: Span,
     pub selector: Option<LabelSelector>,
     pub update_strategy: Option<UpdateStrategy>,
-    pub min_ready_seconds: Option<Spanned<i64>>,
     pub template: Option<PodTemplate>,
 }
 
@@ -51,7 +44,6 @@ pub struct Requirement {
 
 #[derive(Debug)]
 pub struct UpdateStrategy {
-    pub key: Span,
     pub kind: Option<Spanned<String>>,
     pub rolling_update: Option<RollingUpdate>,
 }
@@ -68,11 +60,8 @@ impl DaemonSet {
     pub fn read(root: &Node, kind: Spanned<String>, r: &mut Reader) -> DaemonSet {
         let api_version = r.string(root, "apiVersion");
         let metadata = match r.map(root, "metadata") {
-            Some(entry) => ObjectMeta::read(&entry.value, entry.key_span, r),
-            None => ObjectMeta {
-                key: kind.key,
-                ..ObjectMeta::default()
-            },
+            Some(entry) => ObjectMeta::read(&entry.value, r),
+            None => ObjectMeta::default(),
         };
         let spec = match r.map(root, "spec") {
             Some(entry) => Some(DaemonSetSpec::read(&entry.value, entry.key_span, r)),
@@ -85,10 +74,8 @@ impl DaemonSet {
         };
         DaemonSet {
             api_version,
-            kind,
             metadata,
             spec,
-            span: root.span,
         }
     }
 
@@ -119,10 +106,6 @@ impl DaemonSet {
             .as_ref()
     }
 
-    pub fn name(&self) -> Option<&str> {
-        self.metadata.name.as_ref().map(|n| n.value.as_str())
-    }
-
     /// The pod template's spec, when there is one.
     pub fn pod(&self) -> Option<&super::PodSpec> {
         self.spec.as_ref()?.template.as_ref()?.spec.as_ref()
@@ -130,9 +113,8 @@ impl DaemonSet {
 }
 
 impl ObjectMeta {
-    pub fn read(node: &Node, key: Span, r: &mut Reader) -> ObjectMeta {
+    pub fn read(node: &Node, r: &mut Reader) -> ObjectMeta {
         ObjectMeta {
-            key,
             name: r.string(node, "name"),
             namespace: r.string(node, "namespace"),
             labels: r.string_map(node, "labels"),
@@ -149,7 +131,6 @@ impl DaemonSetSpec {
         let update_strategy = r.map(node, "updateStrategy").map(|e| {
             let value = &e.value;
             UpdateStrategy {
-                key: e.key_span,
                 kind: r.string(value, "type"),
                 rolling_update: r.map(value, "rollingUpdate").map(|ru| RollingUpdate {
                     key: ru.key_span,
@@ -165,11 +146,12 @@ impl DaemonSetSpec {
                 None
             }
         };
+        // Read only to check its type: no rule needs it.
+        r.int(node, "minReadySeconds");
         DaemonSetSpec {
             key,
             selector,
             update_strategy,
-            min_ready_seconds: r.int(node, "minReadySeconds"),
             template,
         }
     }

@@ -11,16 +11,11 @@ mod quantity;
 mod reader;
 pub mod toleration;
 
-pub use container::{
-    Capabilities, Container, ContainerPort, PortRef, Probe, ResourceList, ResourceQuantity,
-    Resources, SecurityContext, VolumeMount,
-};
-pub use daemonset::{
-    DaemonSet, DaemonSetSpec, LabelSelector, ObjectMeta, Requirement, RollingUpdate, UpdateStrategy,
-};
+pub use container::{Capabilities, Container, PortRef, VolumeMount};
+pub use daemonset::{DaemonSet, ObjectMeta, Requirement, RollingUpdate};
 pub use int_or_percent::IntOrPercent;
 pub use placement::{CONTROL_PLANE, MASTER, NodeRequirement, OS};
-pub use pod::{HostPathVolume, PodSecurityContext, PodSpec, PodTemplate, Toleration, Volume};
+pub use pod::{PodSpec, PodTemplate, Toleration};
 pub use quantity::{Quantity, QuantityError};
 pub use reader::Reader;
 

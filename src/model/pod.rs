@@ -30,7 +30,6 @@ pub struct PodSpec {
     pub host_ipc: Option<Spanned<bool>>,
     pub termination_grace_period_seconds: Option<Spanned<i64>>,
     pub restart_policy: Option<Spanned<String>>,
-    pub security_context: Option<PodSecurityContext>,
 }
 
 #[derive(Debug)]
@@ -45,33 +44,20 @@ pub struct Toleration {
 
 #[derive(Debug)]
 pub struct Volume {
-    pub span: Span,
     pub name: Option<Spanned<String>>,
     pub host_path: Option<HostPathVolume>,
 }
 
 #[derive(Debug)]
 pub struct HostPathVolume {
-    pub key: Span,
     pub path: Option<Spanned<String>>,
-    pub kind: Option<Spanned<String>>,
-}
-
-#[derive(Debug)]
-pub struct PodSecurityContext {
-    pub key: Span,
-    pub run_as_non_root: Option<Spanned<bool>>,
-    pub run_as_user: Option<Spanned<i64>>,
 }
 
 impl PodTemplate {
     pub fn read(node: &Node, key: Span, r: &mut Reader) -> PodTemplate {
         let metadata = match r.map(node, "metadata") {
-            Some(e) => ObjectMeta::read(&e.value, e.key_span, r),
-            None => ObjectMeta {
-                key,
-                ..ObjectMeta::default()
-            },
+            Some(e) => ObjectMeta::read(&e.value, r),
+            None => ObjectMeta::default(),
         };
         let spec = match r.map(node, "spec") {
             Some(e) => Some(PodSpec::read(&e.value, e.key_span, r)),
@@ -124,20 +110,21 @@ impl PodSpec {
             .maps(node, "volumes")
             .into_iter()
             .map(|v| Volume {
-                span: v.span,
                 name: r.string(v, "name"),
-                host_path: r.map(v, "hostPath").map(|h| HostPathVolume {
-                    key: h.key_span,
-                    path: r.string(&h.value, "path"),
-                    kind: r.string(&h.value, "type"),
+                host_path: r.map(v, "hostPath").map(|h| {
+                    // Read only to check its type: no rule needs it.
+                    r.string(&h.value, "type");
+                    HostPathVolume {
+                        path: r.string(&h.value, "path"),
+                    }
                 }),
             })
             .collect();
-        let security_context = r.map(node, "securityContext").map(|e| PodSecurityContext {
-            key: e.key_span,
-            run_as_non_root: r.boolean(&e.value, "runAsNonRoot"),
-            run_as_user: r.int(&e.value, "runAsUser"),
-        });
+        // Read only to check their types: no rule needs them.
+        if let Some(e) = r.map(node, "securityContext") {
+            r.boolean(&e.value, "runAsNonRoot");
+            r.int(&e.value, "runAsUser");
+        }
         let (required_node_terms, preferred_node_terms) = node_affinity_terms(node, r);
         PodSpec {
             key,
@@ -155,7 +142,6 @@ impl PodSpec {
             host_ipc: r.boolean(node, "hostIPC"),
             termination_grace_period_seconds: r.int(node, "terminationGracePeriodSeconds"),
             restart_policy: r.string(node, "restartPolicy"),
-            security_context,
         }
     }
 

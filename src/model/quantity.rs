@@ -11,7 +11,6 @@
 //! Values are held exactly as nano-units so `1Gi` equals `1024Mi` and `0.1` equals `100m`;
 //! like the API, anything finer than a nano-unit rounds up.
 
-use std::cmp::Ordering;
 use std::fmt;
 
 /// A parsed quantity in nano-units.
@@ -120,14 +119,30 @@ impl Quantity {
     pub fn is_negative(self) -> bool {
         self.nanos < 0
     }
+}
 
-    /// Value in bytes (or whole units), rounded up.
-    pub fn whole_units(self) -> i128 {
-        (self.nanos + NANOS_PER_UNIT - 1).div_euclid(NANOS_PER_UNIT)
-    }
-
-    pub fn cmp_value(self, other: Quantity) -> Ordering {
-        self.nanos.cmp(&other.nanos)
+impl fmt::Display for Quantity {
+    /// The largest binary unit that divides the value exactly (`64Mi`), else whole units or
+    /// milli-units: how people write memory and cpu.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.nanos % NANOS_PER_UNIT == 0 {
+            let units = self.nanos / NANOS_PER_UNIT;
+            for (suffix, power) in [
+                ("Ei", 6),
+                ("Pi", 5),
+                ("Ti", 4),
+                ("Gi", 3),
+                ("Mi", 2),
+                ("Ki", 1),
+            ] {
+                let unit = 1024i128.pow(power);
+                if units != 0 && units % unit == 0 {
+                    return write!(f, "{}{suffix}", units / unit);
+                }
+            }
+            return write!(f, "{units}");
+        }
+        write!(f, "{}m", (self.nanos + 999_999) / 1_000_000)
     }
 }
 
@@ -230,8 +245,10 @@ mod tests {
     }
 
     #[test]
-    fn whole_units_round_up() {
-        assert_eq!(q("64Mi").whole_units(), 64 * 1024 * 1024);
-        assert_eq!(q("1m").whole_units(), 1);
+    fn display() {
+        assert_eq!(q("64Mi").to_string(), "64Mi");
+        assert_eq!(q("1024Mi").to_string(), "1Gi");
+        assert_eq!(q("1000").to_string(), "1000");
+        assert_eq!(q("0.5").to_string(), "500m");
     }
 }

@@ -1,5 +1,3 @@
-use std::cmp::Ordering;
-
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
@@ -31,7 +29,7 @@ impl Rule for RequestsExceedLimits {
                 let (Ok(req), Ok(lim)) = (&request.value.parsed, &limit.value.parsed) else {
                     continue;
                 };
-                if req.cmp_value(*lim) == Ordering::Greater {
+                if req > lim {
                     cx.report(
                         Diagnostic::new(
                             &META,

@@ -13,6 +13,10 @@ pub mod ds006_requests_exceed_limits;
 pub mod ds007_removed_api_version;
 pub mod ds008_dangling_reference;
 pub mod ds009_unrendered_template;
+pub mod ds101_missing_requests;
+pub mod ds102_missing_limits;
+pub mod ds103_not_guaranteed_qos;
+pub mod ds104_low_memory_limit;
 pub mod ds201_missing_control_plane_toleration;
 pub mod ds202_not_ready_toleration;
 pub mod ds203_missing_required_toleration;
@@ -28,6 +32,7 @@ pub mod ds401_on_delete_update;
 pub mod ds402_max_unavailable_too_high;
 pub mod ds403_surge_port_conflict;
 pub mod ds404_short_termination_grace;
+pub mod ds501_missing_priority_class;
 pub mod ds601_missing_liveness_probe;
 pub mod ds602_missing_readiness_probe;
 pub mod ds603_short_liveness_delay;
@@ -35,6 +40,7 @@ pub mod ds604_low_failure_threshold;
 pub mod ds701_missing_os_selector;
 pub mod ds702_unconstrained_gpu_agent;
 pub mod ds703_deprecated_node_label;
+pub mod ds801_mutable_image_tag;
 pub mod ds901_unused_suppression;
 pub mod ds902_suppression_without_reason;
 
@@ -49,6 +55,10 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds006_requests_exceed_limits::RequestsExceedLimits,
     &ds007_removed_api_version::RemovedApiVersion,
     &ds008_dangling_reference::DanglingReference,
+    &ds101_missing_requests::MissingRequests,
+    &ds102_missing_limits::MissingLimits,
+    &ds103_not_guaranteed_qos::NotGuaranteedQos,
+    &ds104_low_memory_limit::LowMemoryLimit,
     &ds201_missing_control_plane_toleration::MissingControlPlaneToleration,
     &ds202_not_ready_toleration::NotReadyToleration,
     &ds203_missing_required_toleration::MissingRequiredToleration,
@@ -64,6 +74,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds402_max_unavailable_too_high::MaxUnavailableTooHigh,
     &ds403_surge_port_conflict::SurgePortConflict,
     &ds404_short_termination_grace::ShortTerminationGrace,
+    &ds501_missing_priority_class::MissingPriorityClass,
     &ds601_missing_liveness_probe::MissingLivenessProbe,
     &ds602_missing_readiness_probe::MissingReadinessProbe,
     &ds603_short_liveness_delay::ShortLivenessDelay,
@@ -71,6 +82,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds701_missing_os_selector::MissingOsSelector,
     &ds702_unconstrained_gpu_agent::UnconstrainedGpuAgent,
     &ds703_deprecated_node_label::DeprecatedNodeLabel,
+    &ds801_mutable_image_tag::MutableImageTag,
 ];
 
 /// Every rule's metadata, including those the loader reports, in code order.
@@ -84,6 +96,10 @@ pub static ALL: &[&RuleMeta] = &[
     &ds007_removed_api_version::META,
     &ds008_dangling_reference::META,
     &ds009_unrendered_template::META,
+    &ds101_missing_requests::META,
+    &ds102_missing_limits::META,
+    &ds103_not_guaranteed_qos::META,
+    &ds104_low_memory_limit::META,
     &ds201_missing_control_plane_toleration::META,
     &ds202_not_ready_toleration::META,
     &ds203_missing_required_toleration::META,
@@ -99,6 +115,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds402_max_unavailable_too_high::META,
     &ds403_surge_port_conflict::META,
     &ds404_short_termination_grace::META,
+    &ds501_missing_priority_class::META,
     &ds601_missing_liveness_probe::META,
     &ds602_missing_readiness_probe::META,
     &ds603_short_liveness_delay::META,
@@ -106,6 +123,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds701_missing_os_selector::META,
     &ds702_unconstrained_gpu_agent::META,
     &ds703_deprecated_node_label::META,
+    &ds801_mutable_image_tag::META,
     &ds901_unused_suppression::META,
     &ds902_suppression_without_reason::META,
 ];

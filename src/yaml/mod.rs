@@ -6,6 +6,6 @@ mod repair;
 mod resolve;
 mod tree;
 
-pub use build::{ParseLimits, ParseOutcome, SyntaxError};
+pub use build::ParseLimits;
 pub use repair::parse_stream;
 pub use tree::{Entry, Node, Value};

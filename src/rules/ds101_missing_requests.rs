@@ -1,0 +1,83 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::{Container, DaemonSet};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS101",
+    name: "missing-requests",
+    severity: Severity::Warning,
+    summary: "A container requests no cpu or no memory, so the scheduler cannot reserve room for it",
+    doc: include_str!("../../rules/DS101.md"),
+};
+
+pub struct MissingRequests;
+
+/// The resource's effective request: written, or defaulted from the limit.
+fn requested(c: &Container, resource: &str) -> bool {
+    c.resources
+        .as_ref()
+        .is_some_and(|r| r.requests.get(resource).is_some() || r.limits.get(resource).is_some())
+}
+
+impl Rule for MissingRequests {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        let best_effort = pod.all_containers().all(|c| {
+            c.resources
+                .as_ref()
+                .is_none_or(|r| r.requests.entries.is_empty() && r.limits.entries.is_empty())
+        });
+        for c in pod.all_containers() {
+            let missing: Vec<&str> = ["cpu", "memory"]
+                .into_iter()
+                .filter(|r| !requested(c, r))
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let at = c.resources.as_ref().map_or(c.at(), |r| r.key);
+            let message = if best_effort {
+                format!(
+                    "{} has no resource requests or limits, and neither has any other container: \
+                     the pod is BestEffort, the first to be evicted when the node runs short",
+                    c.describe()
+                )
+            } else {
+                format!("{} has no {} request", c.describe(), missing.join(" or "))
+            };
+            cx.report(
+                Diagnostic::new(&META, at, message)
+                    .label("nothing reserved on the node")
+                    .help(
+                        "set `resources.requests` for cpu and memory to what the agent uses on a \
+                         busy node, e.g. `requests: {cpu: 100m, memory: 128Mi}`",
+                    ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::positions;
+
+    fn ds(containers: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n      containers:\n{containers}"
+        )
+    }
+
+    #[test]
+    fn requests() {
+        let y = ds(
+            "      - name: a\n        image: i:1\n        resources:\n          requests: {cpu: 10m}\n      - name: b\n        image: i:1\n        resources:\n          limits: {cpu: 10m, memory: 10Mi}\n      - name: c\n        image: i:1\n",
+        );
+        assert_eq!(positions(&y, "DS101"), ["12:9", "18:9"]);
+        let best_effort = ds("      - {name: a, image: i:1}\n");
+        assert_eq!(positions(&best_effort, "DS101"), ["10:10"]);
+    }
+}

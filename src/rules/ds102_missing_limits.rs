@@ -1,0 +1,94 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::DaemonSet;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS102",
+    name: "missing-limits",
+    severity: Severity::Warning,
+    summary: "A container has no memory limit (or no cpu limit), so a spike can take down the node",
+    doc: include_str!("../../rules/DS102.md"),
+};
+
+pub struct MissingLimits;
+
+impl Rule for MissingLimits {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        let mut wanted = vec!["memory"];
+        if cx.settings.require_cpu_limit {
+            wanted.insert(0, "cpu");
+        }
+        for c in pod.all_containers() {
+            let missing: Vec<&str> = wanted
+                .iter()
+                .copied()
+                .filter(|r| {
+                    c.resources
+                        .as_ref()
+                        .is_none_or(|res| res.limits.get(r).is_none())
+                })
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let at = c.resources.as_ref().map_or(c.at(), |r| r.key);
+            let risk = if missing.contains(&"memory") {
+                "a memory spike in the agent can push the node into OOM and kill workloads"
+            } else {
+                "a busy agent can take cpu from the workloads on its node"
+            };
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    at,
+                    format!(
+                        "{} has no {} limit: {risk}",
+                        c.describe(),
+                        missing.join(" or ")
+                    ),
+                )
+                .label("unbounded")
+                .help(
+                    "set `resources.limits` with headroom over the agent's peak use, e.g. \
+                     `limits: {cpu: 200m, memory: 256Mi}`",
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::lint::{Linter, Output};
+    use crate::source::SourceFile;
+
+    fn found(resources: &str, cpu: bool) -> Vec<String> {
+        let y = format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n      containers:\n      - name: a\n        image: i:1\n{resources}"
+        );
+        let mut config = Config::default();
+        config.settings.require_cpu_limit = cpu;
+        let report = Linter::with_config(Output::Data, config, false)
+            .lint_source(SourceFile::new("t.yaml".into(), y));
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "DS102")
+            .map(|d| format!("{}:{}", d.line, d.column))
+            .collect()
+    }
+
+    #[test]
+    fn limits() {
+        let memory_only = "        resources:\n          limits: {memory: 1Gi}\n";
+        assert_eq!(found(memory_only, true), ["12:9"]);
+        assert!(found(memory_only, false).is_empty());
+        assert_eq!(found("", false), ["10:9"]);
+    }
+}

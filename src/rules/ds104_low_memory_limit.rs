@@ -1,0 +1,118 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::{DaemonSet, Quantity};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS104",
+    name: "low-memory-limit",
+    severity: Severity::Warning,
+    summary: "A memory limit so low the agent will be OOM-killed under load",
+    doc: include_str!("../../rules/DS104.md"),
+};
+
+pub struct LowMemoryLimit;
+
+/// Floors for collectors whose real memory use is well known, by image name. Each is the
+/// daemonlint judgement documented in rules/DS104.md, with its source there.
+const COLLECTOR_FLOORS: &[(&[&str], &str)] = &[
+    (&["filebeat"], "200Mi"),
+    (&["fluentd", "fluentd-kubernetes-daemonset"], "200Mi"),
+    (&["fluent-bit"], "100Mi"),
+    (&["vector"], "128Mi"),
+    (&["promtail"], "128Mi"),
+    (
+        &[
+            "opentelemetry-collector",
+            "opentelemetry-collector-contrib",
+            "opentelemetry-collector-k8s",
+            "otel-collector",
+            "otelcol",
+            "otelcol-contrib",
+            "otelcol-k8s",
+        ],
+        "256Mi",
+    ),
+];
+
+impl Rule for LowMemoryLimit {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        for c in pod.all_containers() {
+            // No limit at all is DS102's finding.
+            let Some(limit) = c.resources.as_ref().and_then(|r| r.limits.get("memory")) else {
+                continue;
+            };
+            let Ok(value) = limit.value.parsed else {
+                continue;
+            };
+            let image = c.image_name().unwrap_or_default();
+            let known = COLLECTOR_FLOORS
+                .iter()
+                .find(|(names, _)| names.contains(&image))
+                .and_then(|(_, floor)| Quantity::parse(floor).ok().map(|q| (q, *floor)));
+            let generic = cx.settings.memory_limit_floor;
+            let (floor, floor_text, whose) = match known {
+                Some((q, text)) if q > generic => (q, text.to_owned(), format!("{image} ")),
+                _ => (generic, generic.to_string(), "memory-limit-".to_owned()),
+            };
+            if value >= floor {
+                continue;
+            }
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    limit.span,
+                    format!(
+                        "{} is limited to {} of memory, below the {whose}floor of {floor_text}",
+                        c.describe(),
+                        limit.value.text
+                    ),
+                )
+                .label("OOM-killed under load")
+                .help(
+                    "raise the memory limit: a collector's memory grows with log and metric \
+                     bursts, and an OOM kill loses or replays data exactly then",
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::positions;
+
+    fn ds(image: &str, memory: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n      containers:\n      - name: a\n        image: {image}\n        resources:\n          limits: {{memory: {memory}}}\n"
+        )
+    }
+
+    #[test]
+    fn floors() {
+        assert_eq!(
+            positions(
+                &ds("docker.elastic.co/beats/filebeat:8.11.0", "64Mi"),
+                "DS104"
+            ),
+            ["13:28"]
+        );
+        assert!(
+            positions(
+                &ds("docker.elastic.co/beats/filebeat:8.11.0", "300Mi"),
+                "DS104"
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            positions(&ds("example.com/agent:1", "32Mi"), "DS104"),
+            ["13:28"]
+        );
+        assert!(positions(&ds("example.com/agent:1", "64Mi"), "DS104").is_empty());
+        assert!(positions(&ds("example.com/filebeat-exporter:1", "100Mi"), "DS104").is_empty());
+    }
+}

@@ -1,0 +1,74 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::DaemonSet;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS801",
+    name: "mutable-image-tag",
+    severity: Severity::Warning,
+    summary: "An image without a tag or tagged latest: nodes run whatever version they pulled",
+    doc: include_str!("../../rules/DS801.md"),
+};
+
+pub struct MutableImageTag;
+
+/// The tag of an image reference, if it has one (a registry port is not a tag).
+fn tag(image: &str) -> Option<&str> {
+    let name = image.split('@').next().unwrap_or(image);
+    let last = name.rsplit('/').next().unwrap_or(name);
+    last.split_once(':').map(|(_, t)| t)
+}
+
+impl Rule for MutableImageTag {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        for c in pod.all_containers() {
+            let Some(image) = &c.image else { continue };
+            // A digest pins the image, whatever the tag says.
+            if image.value.contains('@') {
+                continue;
+            }
+            let problem = match tag(&image.value) {
+                None => "has no tag, so it means `latest`",
+                Some("latest") => "is tagged `latest`",
+                Some(_) => continue,
+            };
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    image.span,
+                    format!("the image `{}` of {} {problem}", image.value, c.describe()),
+                )
+                .label("a different version on every node that pulls it")
+                .help(
+                    "pin a version tag (`:v1.8.2`) or a digest (`@sha256:...`), so every node \
+                     runs the same build and a rollout is what changes it",
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tag;
+    use crate::rules::test_support::positions;
+
+    #[test]
+    fn tags() {
+        assert_eq!(tag("localhost:5000/agent"), None);
+        assert_eq!(tag("localhost:5000/agent:1.2"), Some("1.2"));
+        assert_eq!(tag("nginx"), None);
+        assert_eq!(tag("nginx:latest"), Some("latest"));
+    }
+
+    #[test]
+    fn images() {
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: a, image: nginx}\n      - {name: b, image: 'nginx:latest'}\n      - {name: c, image: 'nginx:latest@sha256:0123'}\n      - {name: d, image: 'localhost:5000/nginx:1.25'}\n";
+        assert_eq!(positions(y, "DS801"), ["10:26", "11:26"]);
+    }
+}
