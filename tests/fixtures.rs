@@ -132,3 +132,14 @@ fn every_rule_has_fixtures_and_a_page() {
         );
     }
 }
+
+/// The production-grade manifests in fixtures/hardened/ apply the whole checklist: every rule
+/// runs, and none may report more than a note.
+#[test]
+fn hardened_manifests_have_no_warnings() {
+    let (code, report) = json(&["fixtures/hardened"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["summary"]["errors"], 0);
+    assert_eq!(report["summary"]["warnings"], 0, "{}", report["diagnostics"]);
+    assert!(report["summary"]["daemonsets"].as_u64() >= Some(2));
+}
