@@ -140,6 +140,10 @@ fn hardened_manifests_have_no_warnings() {
     let (code, report) = json(&["fixtures/hardened"]);
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["summary"]["errors"], 0);
-    assert_eq!(report["summary"]["warnings"], 0, "{}", report["diagnostics"]);
+    assert_eq!(
+        report["summary"]["warnings"], 0,
+        "{}",
+        report["diagnostics"]
+    );
     assert!(report["summary"]["daemonsets"].as_u64() >= Some(2));
 }

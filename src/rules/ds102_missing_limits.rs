@@ -66,12 +66,13 @@ impl Rule for MissingLimits {
 mod tests {
     use crate::config::Config;
     use crate::lint::{Linter, Output};
+    use crate::rules::test_support::pod_spec;
     use crate::source::SourceFile;
 
     fn found(resources: &str, cpu: bool) -> Vec<String> {
-        let y = format!(
-            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n      containers:\n      - name: a\n        image: i:1\n{resources}"
-        );
+        let y = pod_spec(&format!(
+            "      containers:\n      - name: a\n        image: i:1\n{resources}"
+        ));
         let mut config = Config::default();
         config.settings.require_cpu_limit = cpu;
         let report = Linter::with_config(Output::Data, config, false)

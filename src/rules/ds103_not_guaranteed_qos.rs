@@ -82,12 +82,10 @@ impl Rule for NotGuaranteedQos {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_support::positions;
+    use crate::rules::test_support::{pod_spec, positions};
 
     fn ds(containers: &str) -> String {
-        format!(
-            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n      containers:\n{containers}"
-        )
+        pod_spec(&format!("      containers:\n{containers}"))
     }
 
     #[test]

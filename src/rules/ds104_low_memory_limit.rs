@@ -84,12 +84,12 @@ impl Rule for LowMemoryLimit {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_support::positions;
+    use crate::rules::test_support::{pod_spec, positions};
 
     fn ds(image: &str, memory: &str) -> String {
-        format!(
-            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n      containers:\n      - name: a\n        image: {image}\n        resources:\n          limits: {{memory: {memory}}}\n"
-        )
+        pod_spec(&format!(
+            "      containers:\n      - name: a\n        image: {image}\n        resources:\n          limits: {{memory: {memory}}}\n"
+        ))
     }
 
     #[test]

@@ -66,12 +66,12 @@ impl Rule for WritableHostPath {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_support::positions;
+    use crate::rules::test_support::{pod_spec, positions};
 
     fn ds(mounts: &str) -> String {
-        format!(
-            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n      containers:\n      - name: c\n        image: i:1\n        volumeMounts:\n{mounts}      volumes:\n      - {{name: log, hostPath: {{path: /var/log}}}}\n      - {{name: kubelet, hostPath: {{path: /var/lib/kubelet}}}}\n      - {{name: reg, hostPath: {{path: /var/lib/kubelet/plugins_registry/}}}}\n      - {{name: cm, configMap: {{name: x}}}}\n"
-        )
+        pod_spec(&format!(
+            "      containers:\n      - name: c\n        image: i:1\n        volumeMounts:\n{mounts}      volumes:\n      - {{name: log, hostPath: {{path: /var/log}}}}\n      - {{name: kubelet, hostPath: {{path: /var/lib/kubelet}}}}\n      - {{name: reg, hostPath: {{path: /var/lib/kubelet/plugins_registry/}}}}\n      - {{name: cm, configMap: {{name: x}}}}\n"
+        ))
     }
 
     #[test]

@@ -55,12 +55,12 @@ impl Rule for ShortTerminationGrace {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_support::positions;
+    use crate::rules::test_support::{pod_spec, positions};
 
     fn ds(pod: &str) -> String {
-        format!(
-            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n{pod}      containers: [{{name: c, image: i:1}}]\n"
-        )
+        pod_spec(&format!(
+            "{pod}      containers: [{{name: c, image: i:1}}]\n"
+        ))
     }
 
     #[test]

@@ -60,12 +60,12 @@ impl Rule for LowFailureThreshold {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_support::positions;
+    use crate::rules::test_support::{pod_spec, positions};
 
     fn ds(probe: &str) -> String {
-        format!(
-            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n      containers:\n      - name: c\n        image: i:1\n        livenessProbe:\n          httpGet: {{port: 80}}\n{probe}"
-        )
+        pod_spec(&format!(
+            "      containers:\n      - name: c\n        image: i:1\n        livenessProbe:\n          httpGet: {{port: 80}}\n{probe}"
+        ))
     }
 
     #[test]

@@ -170,6 +170,14 @@ pub mod test_support {
     use crate::lint::{Linter, Output};
     use crate::source::SourceFile;
 
+    /// A DaemonSet whose pod spec is `body` (indented six spaces); the pod spec starts on
+    /// line 9, so `body`'s first line is line 9.
+    pub fn pod_spec(body: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n{body}"
+        )
+    }
+
     /// `(code, line, column)` of every finding.
     pub fn findings(yaml: &str) -> Vec<(String, usize, usize)> {
         let linter = Linter::new(Output::Data);
