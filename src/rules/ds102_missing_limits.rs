@@ -65,9 +65,7 @@ impl Rule for MissingLimits {
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
-    use crate::lint::{Linter, Output};
-    use crate::rules::test_support::pod_spec;
-    use crate::source::SourceFile;
+    use crate::rules::test_support::{pod_spec, positions_with};
 
     fn found(resources: &str, cpu: bool) -> Vec<String> {
         let y = pod_spec(&format!(
@@ -75,21 +73,14 @@ mod tests {
         ));
         let mut config = Config::default();
         config.settings.require_cpu_limit = cpu;
-        let report = Linter::with_config(Output::Data, config, false)
-            .lint_source(SourceFile::new("t.yaml".into(), y));
-        report
-            .diagnostics
-            .iter()
-            .filter(|d| d.code == "DS102")
-            .map(|d| format!("{}:{}", d.line, d.column))
-            .collect()
+        positions_with(&y, "DS102", config)
     }
 
     #[test]
     fn limits() {
         let memory_only = "        resources:\n          limits: {memory: 1Gi}\n";
-        assert_eq!(found(memory_only, true), ["12:9"]);
+        assert_eq!(found(memory_only, true), ["12:9 warning"]);
         assert!(found(memory_only, false).is_empty());
-        assert_eq!(found("", false), ["10:9"]);
+        assert_eq!(found("", false), ["10:9 warning"]);
     }
 }

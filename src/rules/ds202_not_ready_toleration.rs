@@ -151,15 +151,7 @@ mod tests {
 
     /// `line:col severity` of each DS202 finding.
     fn found(yaml: &str) -> Vec<String> {
-        let linter = crate::lint::Linter::new(crate::lint::Output::Data);
-        let report =
-            linter.lint_source(crate::source::SourceFile::new("t.yaml".into(), yaml.into()));
-        report
-            .diagnostics
-            .iter()
-            .filter(|d| d.code == "DS202")
-            .map(|d| format!("{}:{} {}", d.line, d.column, d.severity.as_str()))
-            .collect()
+        crate::rules::test_support::positions_with(yaml, "DS202", Default::default())
     }
 
     #[test]

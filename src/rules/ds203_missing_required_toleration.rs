@@ -103,9 +103,8 @@ fn toleration_help(t: &Taint) -> String {
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
-    use crate::lint::{Linter, Output};
+    use crate::rules::test_support::positions_with;
     use crate::settings::Taint;
-    use crate::source::SourceFile;
 
     fn ds(pod: &str) -> String {
         format!(
@@ -119,13 +118,9 @@ mod tests {
             .iter()
             .map(|t| Taint::parse(t).unwrap_or_else(|e| panic!("{e}")))
             .collect();
-        let linter = Linter::with_config(Output::Data, config, false);
-        let report = linter.lint_source(SourceFile::new("t.yaml".into(), yaml.into()));
-        report
-            .diagnostics
-            .iter()
-            .filter(|d| d.code == "DS203")
-            .map(|d| format!("{}:{}", d.line, d.column))
+        positions_with(yaml, "DS203", config)
+            .into_iter()
+            .map(|p| p.split(' ').next().unwrap_or_default().to_owned())
             .collect()
     }
 

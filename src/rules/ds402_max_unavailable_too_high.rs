@@ -97,8 +97,7 @@ impl Rule for MaxUnavailableTooHigh {
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
-    use crate::lint::{Linter, Output};
-    use crate::source::SourceFile;
+    use crate::rules::test_support::positions_with;
 
     fn ds(value: &str) -> String {
         format!(
@@ -109,14 +108,7 @@ mod tests {
     fn found(value: &str, nodes: Option<i64>) -> Vec<String> {
         let mut config = Config::default();
         config.settings.cluster_nodes = nodes;
-        let linter = Linter::with_config(Output::Data, config, false);
-        let report = linter.lint_source(SourceFile::new("t.yaml".into(), ds(value)));
-        report
-            .diagnostics
-            .iter()
-            .filter(|d| d.code == "DS402")
-            .map(|d| format!("{}:{} {}", d.line, d.column, d.severity.as_str()))
-            .collect()
+        positions_with(&ds(value), "DS402", config)
     }
 
     #[test]

@@ -167,6 +167,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 pub mod test_support {
     //! Lints YAML text in memory, so a rule's tests sit next to its logic.
+    use crate::config::Config;
     use crate::lint::{Linter, Output};
     use crate::source::SourceFile;
 
@@ -195,6 +196,18 @@ pub mod test_support {
             .into_iter()
             .filter(|(c, _, _)| c == code)
             .map(|(_, l, c)| format!("{l}:{c}"))
+            .collect()
+    }
+
+    /// Findings of one rule under a configuration, as `line:column severity` strings.
+    pub fn positions_with(yaml: &str, code: &str, config: Config) -> Vec<String> {
+        let linter = Linter::with_config(Output::Data, config, false);
+        let report = linter.lint_source(SourceFile::new("test.yaml".into(), yaml.into()));
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == code)
+            .map(|d| format!("{}:{} {}", d.line, d.column, d.severity.as_str()))
             .collect()
     }
 }
