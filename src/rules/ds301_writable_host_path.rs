@@ -20,6 +20,9 @@ impl Rule for WritableHostPath {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
+        // Windows has no mount propagation: a Windows CSI node plugin publishes volumes
+        // through a writable kubelet directory, as a Linux one does through Bidirectional.
+        let windows = pod.only_on_nodes(|r| r.excludes_linux());
         for m in host_paths::mounts(pod) {
             // A privileged container can remount anything writable; DS303 is the finding.
             if m.container.privileged() {
@@ -38,6 +41,9 @@ impl Rule for WritableHostPath {
                 continue;
             }
             let path = host_paths::normalize(&m.path.value);
+            if windows && path == "/var/lib/kubelet" {
+                continue;
+            }
             if cx.settings.writable_host_paths.matches(&path) {
                 continue;
             }
@@ -80,6 +86,17 @@ mod tests {
             "        - {name: log, mountPath: /var/log}\n        - {name: log, mountPath: /l2, readOnly: false}\n        - {name: cm, mountPath: /etc/x}\n",
         );
         assert_eq!(positions(&y, "DS301"), ["13:12", "14:12"]);
+    }
+
+    #[test]
+    fn windows_kubelet_directory() {
+        let y = ds("        - {name: kubelet, mountPath: /k}\n").replace(
+            "    spec:\n",
+            "    spec:\n      nodeSelector: {kubernetes.io/os: windows}\n",
+        );
+        assert!(positions(&y, "DS301").is_empty());
+        let linux = ds("        - {name: kubelet, mountPath: /k}\n");
+        assert_eq!(positions(&linux, "DS301"), ["13:12"]);
     }
 
     #[test]
