@@ -33,6 +33,21 @@ const CASES: &[(&str, &str, &str)] = &[
         "fixtures/DS009/fires-helm-template.yaml",
         "DS009",
     ),
+    (
+        "toleration-evicts",
+        "fixtures/DS202/fires-equal-operator-evicts.yaml",
+        "DS202",
+    ),
+    (
+        "surge-host-port",
+        "fixtures/DS403/fires-surge-host-port.yaml",
+        "DS403",
+    ),
+    (
+        "writable-log-mount",
+        "fixtures/DS301/fires-writable-log-mount.yaml",
+        "DS301",
+    ),
     // Every rule: a production manifest gets only the notes it deserves.
     (
         "hardened-node-exporter",
