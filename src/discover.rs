@@ -1,120 +1,274 @@
-//! Turns the paths on the command line into the list of inputs to lint.
+//! Turns the paths on the command line into the inputs to lint, each paired with the config
+//! file that governs it. Folders are walked the way ripgrep and ruff walk them: hidden entries,
+//! `.gitignore` and `.ignore` are respected (unless `--no-ignore`), and excludes prune whole
+//! subtrees. Every file given is either an input or reported: special files, walk errors and
+//! duplicates never vanish silently.
 
-use std::path::Path;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
-use walkdir::WalkDir;
+use ignore::WalkBuilder;
 
-use crate::lint::Input;
+use crate::config::lookup::Lookup;
+use crate::config::{Excludes, normalize};
 
 const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
-pub struct Excludes {
-    set: GlobSet,
+/// Where an input's bytes come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    File(PathBuf),
+    Stdin,
 }
 
-impl Excludes {
-    pub fn new(globs: &[String]) -> Result<Excludes, String> {
-        let mut builder = GlobSetBuilder::new();
-        for g in globs {
-            let glob = Glob::new(g.trim_end_matches('/'))
-                .map_err(|e| format!("invalid --exclude glob `{g}`: {e}"))?;
-            builder.add(glob);
+/// Something to lint.
+#[derive(Clone, Debug)]
+pub struct Input {
+    pub origin: Origin,
+    /// The name shown in reports: the path as given or found.
+    pub display: String,
+    /// Index of the governing config in [`Discovered::configs`]'s owner, if any.
+    pub config: Option<usize>,
+    /// The path relative to the governing config's folder, which `overrides[].files` match.
+    pub relative: String,
+}
+
+impl Input {
+    pub fn file(path: PathBuf, display: String) -> Input {
+        Input {
+            origin: Origin::File(path),
+            relative: display.clone(),
+            display,
+            config: None,
         }
-        let set = builder
-            .build()
-            .map_err(|e| format!("invalid --exclude globs: {e}"))?;
-        Ok(Excludes { set })
     }
 
-    /// A path is excluded when a glob matches the whole path, or its last component (so
-    /// `--exclude templates` prunes every `templates` folder).
-    fn matches(&self, path: &Path) -> bool {
-        if self.set.is_empty() {
-            return false;
+    pub fn stdin(display: String) -> Input {
+        Input {
+            origin: Origin::Stdin,
+            relative: display.clone(),
+            display,
+            config: None,
         }
-        let trimmed = path.strip_prefix("./").unwrap_or(path);
-        self.set.is_match(trimmed) || path.file_name().is_some_and(|n| self.set.is_match(n))
+    }
+
+    pub fn display(&self) -> &str {
+        &self.display
     }
 }
 
-/// Inputs in command-line order; a folder's files sorted by path. Problems walking a folder
-/// (unreadable entries, symlink loops) come back as messages, not silence.
-pub fn discover(
-    paths: &[String],
-    excludes: &Excludes,
-    stdin_name: &str,
-) -> (Vec<Input>, Vec<String>) {
-    let mut inputs = Vec::new();
-    let mut failures = Vec::new();
+/// What to discover and how.
+pub struct Request<'a> {
+    pub paths: &'a [String],
+    pub stdin_name: &'a str,
+    /// `--exclude`, relative to the working directory.
+    pub excludes: Excludes,
+    /// Apply excludes to files named on the command line too (`--force-exclude`).
+    pub force_exclude: bool,
+    /// Honour `.gitignore`, `.ignore` and global git excludes (off with `--no-ignore`).
+    pub respect_ignore: bool,
+}
+
+#[derive(Default)]
+pub struct Discovered {
+    pub inputs: Vec<Input>,
+    /// Problems that make the run fail: missing paths, unreadable folders, loops.
+    pub failures: Vec<String>,
+    /// Files seen and not linted, said on stderr: special files, duplicates.
+    pub skipped: Vec<String>,
+}
+
+/// Inputs in command-line order; a folder's files sorted by path. The same file reached twice
+/// (named twice, or through overlapping folders) is linted once.
+pub fn discover(request: &Request<'_>, lookup: Lookup) -> (Discovered, Lookup) {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let lookup = Arc::new(Mutex::new(lookup));
+    let excludes = Arc::new(request.excludes.clone());
+    let mut found = Discovered::default();
+    let mut seen = HashSet::new();
     let defaults = [".".to_owned()];
-    let paths = if paths.is_empty() {
+    let paths = if request.paths.is_empty() {
         &defaults[..]
     } else {
-        paths
+        request.paths
     };
     for p in paths {
         if p == "-" {
-            inputs.push(Input::Stdin {
-                display: stdin_name.to_owned(),
-            });
+            if seen.insert(PathBuf::from("-")) {
+                let mut input = Input::stdin(request.stdin_name.to_owned());
+                input.config = locked(&lookup).for_dir(&cwd);
+                found.inputs.push(input);
+            }
             continue;
         }
         let path = Path::new(p);
+        let absolute = normalize(&cwd.join(path));
         match std::fs::metadata(path) {
-            Err(e) => failures.push(format!("{p}: {e}")),
-            Ok(meta) if meta.is_dir() => walk(path, excludes, &mut inputs, &mut failures),
-            // A file named explicitly is linted whatever its name or the excludes say.
-            Ok(_) => inputs.push(Input::File {
-                path: path.to_path_buf(),
-                display: p.clone(),
-            }),
+            Err(e) => found.failures.push(missing(p, path, &e)),
+            Ok(meta) if meta.is_dir() => {
+                let walked = walk(path, &cwd, request, &excludes, &lookup);
+                found.failures.extend(walked.failures);
+                found.skipped.extend(walked.skipped);
+                for input in walked.inputs {
+                    add(&mut found, &mut seen, input);
+                }
+            }
+            Ok(meta) => {
+                if let Some(kind) = special_kind(&meta.file_type())
+                    && kind != "FIFO"
+                {
+                    found
+                        .failures
+                        .push(format!("{p}: not a regular file ({kind}); not read"));
+                    continue;
+                }
+                let dir = absolute.parent().unwrap_or(&absolute).to_path_buf();
+                let mut lookup = locked(&lookup);
+                let config = lookup.for_dir(&dir);
+                if request.force_exclude
+                    && (excludes.matches(&absolute) || lookup.excludes(config, &absolute))
+                {
+                    continue;
+                }
+                let mut input = Input::file(path.to_path_buf(), p.clone());
+                input.relative = lookup.relative(config, &absolute, p);
+                input.config = config;
+                drop(lookup);
+                add(&mut found, &mut seen, input);
+            }
         }
     }
-    (inputs, failures)
+    let lookup = Arc::try_unwrap(lookup)
+        .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
+        .unwrap_or_default();
+    (found, lookup)
 }
 
-fn walk(root: &Path, excludes: &Excludes, inputs: &mut Vec<Input>, failures: &mut Vec<String>) {
-    let walker = WalkDir::new(root)
+fn locked(lookup: &Mutex<Lookup>) -> std::sync::MutexGuard<'_, Lookup> {
+    lookup.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A path that cannot be stat'ed: a dangling link says so.
+fn missing(given: &str, path: &Path, e: &std::io::Error) -> String {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        format!("{given}: dangling symbolic link")
+    } else {
+        format!("{given}: {e}")
+    }
+}
+
+fn add(found: &mut Discovered, seen: &mut HashSet<PathBuf>, input: Input) {
+    let key = match &input.origin {
+        Origin::File(path) => std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()),
+        Origin::Stdin => PathBuf::from("-"),
+    };
+    if seen.insert(key) {
+        found.inputs.push(input);
+    }
+}
+
+/// The kind of a file that is neither a regular file nor a folder.
+fn special_kind(t: &std::fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_fifo() {
+        Some("FIFO")
+    } else if t.is_char_device() {
+        Some("character device")
+    } else if t.is_block_device() {
+        Some("block device")
+    } else if t.is_socket() {
+        Some("socket")
+    } else {
+        None
+    }
+}
+
+fn wanted(path: &Path) -> bool {
+    path.extension()
+        .and_then(|x| x.to_str())
+        .is_some_and(|x| EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()))
+}
+
+fn walk(
+    root: &Path,
+    cwd: &Path,
+    request: &Request<'_>,
+    excludes: &Arc<Excludes>,
+    lookup: &Arc<Mutex<Lookup>>,
+) -> Discovered {
+    let mut found = Discovered::default();
+    let filter_cwd = cwd.to_path_buf();
+    let filter_excludes = Arc::clone(excludes);
+    let filter_lookup = Arc::clone(lookup);
+    let walker = WalkBuilder::new(root)
+        .standard_filters(request.respect_ignore)
+        .hidden(true)
+        .require_git(false)
         .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(move |e| {
             if e.depth() == 0 {
                 return true;
             }
-            let hidden = e.file_name().to_str().is_some_and(|n| n.starts_with('.'));
-            let hidden_dir = hidden && e.file_type().is_dir();
-            !hidden_dir && !excludes.matches(e.path())
-        });
+            let absolute = normalize(&filter_cwd.join(e.path()));
+            if filter_excludes.matches(&absolute) {
+                return false;
+            }
+            let dir = absolute.parent().unwrap_or(&absolute).to_path_buf();
+            let mut lookup = locked(&filter_lookup);
+            let config = lookup.for_dir(&dir);
+            !lookup.excludes(config, &absolute)
+        })
+        .build();
     for entry in walker {
-        match entry {
+        let entry = match entry {
+            Ok(entry) => entry,
             Err(e) => {
-                let at = e
-                    .path()
-                    .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
-                let why = if e.loop_ancestor().is_some() {
-                    "symlink loop, not followed".to_owned()
-                } else {
-                    e.io_error()
-                        .map_or_else(|| e.to_string(), ToString::to_string)
-                };
-                failures.push(format!("{at}: {why}"));
+                found.failures.push(walk_error(root, &e));
+                continue;
             }
-            Ok(e) if e.file_type().is_file() => {
-                let wanted = e
-                    .path()
-                    .extension()
-                    .and_then(|x| x.to_str())
-                    .is_some_and(|x| EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()));
-                if wanted {
-                    inputs.push(Input::File {
-                        path: e.path().to_path_buf(),
-                        display: e.path().display().to_string(),
-                    });
-                }
-            }
-            Ok(_) => {}
+        };
+        let Some(file_type) = entry.file_type() else {
+            continue;
+        };
+        if file_type.is_dir() || !wanted(entry.path()) {
+            continue;
         }
+        let display = entry.path().display().to_string();
+        if let Some(kind) = special_kind(&file_type) {
+            found
+                .skipped
+                .push(format!("{display}: not a regular file ({kind}); skipped"));
+            continue;
+        }
+        let absolute = normalize(&cwd.join(entry.path()));
+        let dir = absolute.parent().unwrap_or(&absolute).to_path_buf();
+        let mut lookup = locked(lookup);
+        let config = lookup.for_dir(&dir);
+        let mut input = Input::file(entry.path().to_path_buf(), display.clone());
+        input.relative = lookup.relative(config, &absolute, &display);
+        input.config = config;
+        found.inputs.push(input);
+    }
+    found
+}
+
+fn walk_error(root: &Path, e: &ignore::Error) -> String {
+    let text = e.to_string();
+    if text.contains("File system loop") {
+        return format!("{text}: symlink loop, not followed");
+    }
+    match e {
+        ignore::Error::WithPath { path, err } => {
+            if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+                && std::fs::metadata(path).is_err()
+            {
+                format!("{}: dangling symbolic link", path.display())
+            } else {
+                format!("{}: {err}", path.display())
+            }
+        }
+        _ => format!("{}: {text}", root.display()),
     }
 }

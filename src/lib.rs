@@ -10,6 +10,7 @@ pub mod engine;
 pub mod lint;
 pub mod loader;
 pub mod model;
+pub mod read;
 pub mod render;
 pub mod rules;
 pub mod settings;

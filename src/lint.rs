@@ -1,12 +1,12 @@
 //! One file through the pipeline (read, load, check, resolve positions, render), and many
 //! files across threads with results kept in input order.
 
-use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::config::{Config, Effective, Level};
-use crate::diagnostic::{Diagnostic, ObjectRef};
+use crate::config::{Config, DEFAULT_MAX_FILE_SIZE, Effective, Level};
+use crate::diagnostic::{Diagnostic, ObjectRef, Severity};
+use crate::discover::{Input, Origin};
 use crate::engine::{self, Rule};
 use crate::loader;
 use crate::render::{self, Finding};
@@ -23,21 +23,6 @@ pub enum Output {
     Data,
 }
 
-/// Something to lint.
-#[derive(Clone, Debug)]
-pub enum Input {
-    File { path: PathBuf, display: String },
-    Stdin { display: String },
-}
-
-impl Input {
-    pub fn display(&self) -> &str {
-        match self {
-            Input::File { display, .. } | Input::Stdin { display } => display,
-        }
-    }
-}
-
 #[derive(Debug, Default)]
 pub struct FileReport {
     pub name: String,
@@ -52,12 +37,27 @@ pub struct FileReport {
     pub suppressed: Vec<Finding>,
     /// Human rendering of the findings, when asked for.
     pub rendered: String,
+    /// The input held no text at all.
+    pub empty: bool,
+}
+
+impl FileReport {
+    /// Whether a finding reaches the fail level.
+    pub fn fails(&self, threshold: Option<Severity>) -> bool {
+        threshold.is_some_and(|t| self.diagnostics.iter().any(|d| d.severity >= t))
+    }
 }
 
 pub struct Linter {
     output: Output,
-    config: Config,
+    /// The configs inputs refer to by index; inputs without one use `fallback`.
+    configs: Vec<Config>,
+    fallback: Config,
+    /// `--max-file-size`, over every config's.
+    max_file_size: Option<u64>,
     show_suppressed: bool,
+    /// `--severity`: findings below it are not rendered (they still count).
+    shown: Option<Severity>,
     rules: &'static [&'static dyn Rule],
 }
 
@@ -70,10 +70,46 @@ impl Linter {
     pub fn with_config(output: Output, config: Config, show_suppressed: bool) -> Linter {
         Linter {
             output,
-            config,
+            configs: Vec::new(),
+            fallback: config,
+            max_file_size: None,
             show_suppressed,
+            shown: None,
             rules: rules::CHECKS,
         }
+    }
+
+    /// Renders only findings at or above `min` (all are still reported and counted).
+    pub fn showing(mut self, min: Option<Severity>) -> Linter {
+        self.shown = min;
+        self
+    }
+
+    /// A linter for inputs that each name their config (see [`crate::discover`]); `fallback`
+    /// serves inputs no config governs.
+    pub fn with_configs(
+        output: Output,
+        configs: Vec<Config>,
+        fallback: Config,
+        max_file_size: Option<u64>,
+        show_suppressed: bool,
+    ) -> Linter {
+        Linter {
+            output,
+            configs,
+            fallback,
+            max_file_size,
+            show_suppressed,
+            shown: None,
+            rules: rules::CHECKS,
+        }
+    }
+
+    fn config(&self, input: &Input) -> &Config {
+        input
+            .config
+            .and_then(|i| self.configs.get(i))
+            .unwrap_or(&self.fallback)
     }
 
     /// Lints every input on all cores; results come back in input order. An input that
@@ -108,24 +144,38 @@ impl Linter {
     }
 
     pub fn lint_input(&self, input: &Input) -> Result<FileReport, String> {
-        let bytes = match input {
-            Input::File { path, display } => {
-                std::fs::read(path).map_err(|e| format!("{display}: cannot read: {e}"))?
-            }
-            Input::Stdin { display } => {
-                let mut buf = Vec::new();
-                std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-                    .map_err(|e| format!("{display}: cannot read standard input: {e}"))?;
-                buf
-            }
+        let config = self.config(input);
+        let limit = self
+            .max_file_size
+            .or(config.max_file_size)
+            .unwrap_or(DEFAULT_MAX_FILE_SIZE);
+        let display = input.display();
+        let bytes = match &input.origin {
+            Origin::File(path) => crate::read::file(path, limit)
+                .map_err(|e| format!("{display}: cannot read: {e}"))?,
+            Origin::Stdin => crate::read::stdin(limit)
+                .map_err(|e| format!("{display}: cannot read standard input: {e}"))?,
         };
-        Ok(self.lint_bytes(input.display().to_owned(), bytes))
+        Ok(self.lint_bytes_with(config, &input.relative, display.to_owned(), bytes))
     }
 
     /// Lints raw bytes: text that is not UTF-8, or is binary, is a DS001 finding.
     pub fn lint_bytes(&self, name: String, bytes: Vec<u8>) -> FileReport {
+        let relative = name.clone();
+        self.lint_bytes_with(&self.fallback, &relative, name, bytes)
+    }
+
+    fn lint_bytes_with(
+        &self,
+        config: &Config,
+        relative: &str,
+        name: String,
+        bytes: Vec<u8>,
+    ) -> FileReport {
         match String::from_utf8(bytes) {
-            Ok(text) if !text.contains('\0') => self.lint_source(SourceFile::new(name, text)),
+            Ok(text) if !text.contains('\0') => {
+                self.lint_source_with(config, relative, SourceFile::new(name, text))
+            }
             Ok(text) => {
                 let at = text.find('\0').unwrap_or(0);
                 let source = SourceFile::new(name, text);
@@ -147,10 +197,15 @@ impl Linter {
     }
 
     pub fn lint_source(&self, source: SourceFile) -> FileReport {
+        let relative = source.name.clone();
+        self.lint_source_with(&self.fallback, &relative, source)
+    }
+
+    fn lint_source_with(&self, config: &Config, relative: &str, source: SourceFile) -> FileReport {
         let loaded = loader::load(&source);
         let comments = suppress::comments(&source);
         let mut sorted = Sorted::default();
-        let file = self.config.effective(&source.name, None);
+        let file = config.effective(relative, None);
         for d in loaded.diagnostics {
             sorted.place(d, &file, &source, &comments, &[]);
         }
@@ -161,20 +216,20 @@ impl Linter {
                 object.namespace.as_deref().unwrap_or("default"),
                 object.name.as_deref().unwrap_or_default()
             );
-            let effective = self.config.effective(&source.name, Some(&key));
+            let effective = config.effective(relative, Some(&key));
             let annotations = suppress::annotations(ds);
             for d in engine::run(ds, self.rules, &effective.settings) {
                 sorted.place(d, &effective, &source, &comments, &annotations);
             }
             for s in &annotations {
-                for mut d in hygiene(s) {
+                for mut d in hygiene(s, &effective) {
                     d.object = Some(object.clone());
                     sorted.place(d, &effective, &source, &[], &[]);
                 }
             }
         }
         for s in &comments {
-            for d in hygiene(s) {
+            for d in hygiene(s, &file) {
                 sorted.place(d, &file, &source, &[], &[]);
             }
         }
@@ -201,20 +256,30 @@ impl Linter {
         let order = |d: &Diagnostic| (d.span.start, d.rule.code, d.span.end);
         diagnostics.sort_by_key(order);
         suppressed.sort_by_key(|(d, _)| order(d));
-        let rendered = match self.output {
-            Output::Human { color } if self.show_suppressed => {
-                let mut all: Vec<Diagnostic> = diagnostics.clone();
-                all.extend(suppressed.iter().map(|(d, applied)| {
-                    let mut d = d.clone();
-                    d.message = format!("{} {}", d.message, applied.describe());
-                    d
-                }));
-                all.sort_by_key(order);
-                render::human::render_file(source, &all, color)
-            }
-            Output::Human { color } => render::human::render_file(source, &diagnostics, color),
-            Output::Data => String::new(),
-        };
+        let visible = |d: &Diagnostic| self.shown.is_none_or(|min| d.severity >= min);
+        let rendered =
+            match self.output {
+                Output::Human { color } if self.show_suppressed => {
+                    let mut all: Vec<Diagnostic> =
+                        diagnostics.iter().filter(|d| visible(d)).cloned().collect();
+                    all.extend(suppressed.iter().filter(|(d, _)| visible(d)).map(
+                        |(d, applied)| {
+                            let mut d = d.clone();
+                            d.message = format!("{} {}", d.message, applied.describe());
+                            d
+                        },
+                    ));
+                    all.sort_by_key(order);
+                    render::human::render_file(source, &all, color)
+                }
+                Output::Human { color } if self.shown.is_some() => {
+                    let shown: Vec<Diagnostic> =
+                        diagnostics.iter().filter(|d| visible(d)).cloned().collect();
+                    render::human::render_file(source, &shown, color)
+                }
+                Output::Human { color } => render::human::render_file(source, &diagnostics, color),
+                Output::Data => String::new(),
+            };
         FileReport {
             name: source.name.clone(),
             documents,
@@ -234,6 +299,7 @@ impl Linter {
                 })
                 .collect(),
             rendered,
+            empty: source.text.is_empty(),
         }
     }
 }
@@ -255,6 +321,12 @@ impl Sorted {
         comments: &[Suppression],
         annotations: &[Suppression],
     ) {
+        // A file daemonlint could not read is never clean, whatever the rule selection or
+        // suppressions say: it was not checked at all.
+        if d.rule.code == ds001_yaml_syntax::META.code {
+            self.kept.push(d);
+            return;
+        }
         match effective.level(d.rule) {
             Some(Level::Off) => return,
             Some(Level::On(severity)) => d.severity = severity,
@@ -272,13 +344,18 @@ impl Sorted {
     }
 }
 
-/// DS901 and DS902 for one suppression, once every finding has had its chance to use it.
-fn hygiene(s: &Suppression) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    if !s.used.get() {
+/// DS901 and DS902 for one suppression, once every finding has had its chance to use it. A
+/// suppression of rules that are turned off here is not stale: it waits for them to come back.
+fn hygiene(s: &Suppression, effective: &Effective) -> Vec<Diagnostic> {
+    let mut out = rules::ds901_unused_suppression::malformed(s);
+    let all_off = !s.codes.is_empty()
+        && s.codes
+            .iter()
+            .all(|code| rules::find(code).is_some_and(|m| effective.level(m) == Some(Level::Off)));
+    if !s.used.get() && !s.codes.is_empty() && !all_off {
         out.push(rules::ds901_unused_suppression::diagnostic(s));
     }
-    if s.reason.is_none() && s.unknown.is_empty() {
+    if s.reason.is_none() && s.problem.is_none() && !s.codes.is_empty() {
         out.push(rules::ds902_suppression_without_reason::diagnostic(s));
     }
     out

@@ -28,6 +28,8 @@ pub struct Suppression {
     pub codes: Vec<&'static str>,
     pub unknown: Vec<String>,
     pub reason: Option<String>,
+    /// Why a comment that looks like a directive was not understood as one.
+    pub problem: Option<String>,
     /// The directive or annotation, for reporting it.
     pub span: Span,
     /// For comments: the line the comment is on (1-based).
@@ -74,10 +76,22 @@ impl Suppression {
             codes,
             unknown,
             reason: (!reason.is_empty()).then(|| reason.to_owned()),
+            problem: None,
             span,
             line,
             used: Cell::new(false),
         }
+    }
+
+    /// Rule names it gave that are no rule, each with the closest real one.
+    pub fn unknown_with_hints(&self) -> Vec<String> {
+        self.unknown
+            .iter()
+            .map(|u| match rules::did_you_mean(u) {
+                Some(hint) => format!("`{u}` (did you mean {hint}?)"),
+                None => format!("`{u}`"),
+            })
+            .collect()
     }
 
     fn covers(&self, code: &str, line: usize) -> bool {
@@ -99,7 +113,7 @@ impl Suppression {
 /// The comment directives of a file.
 pub fn comments(source: &SourceFile) -> Vec<Suppression> {
     // Most files have none; skip the line scan for them.
-    if !source.text.contains("daemonlint:") {
+    if !source.text.contains("aemonlint") && !source.text.contains("AEMONLINT") {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -121,23 +135,84 @@ fn directive(line: &str, offset: usize, number: usize) -> Option<Suppression> {
         .map(|(i, _)| i)
         .find(|&i| i == 0 || line.as_bytes()[i - 1].is_ascii_whitespace())?;
     let comment = line[hash + 1..].trim_start();
-    let rest = comment.strip_prefix("daemonlint:")?.trim_start();
+    let end = line.trim_end().len();
+    let span = Span::new(offset + hash, offset + end);
+    let Some(rest) = comment.strip_prefix("daemonlint:") else {
+        return near_miss(comment).map(|problem| {
+            let mut s = Suppression::new(Kind::Comment, &[], "", span, number);
+            s.problem = Some(problem);
+            s
+        });
+    };
+    let rest = rest.trim_start();
     let (kind, rest) = if let Some(r) = rest.strip_prefix("ignore-file") {
         (Kind::File, r)
     } else if let Some(r) = rest.strip_prefix("ignore") {
         (Kind::Comment, r)
     } else {
-        return None;
+        let mut s = Suppression::new(Kind::Comment, &[], "", span, number);
+        s.problem = Some(format!(
+            "`daemonlint: {}` is not a directive; the only ones are `ignore` and `ignore-file`",
+            rest.split_whitespace().next().unwrap_or_default()
+        ));
+        return Some(s);
     };
-    let (names, reason) = rest.split_once("--").unwrap_or((rest, ""));
-    let names: Vec<&str> = names
-        .split([',', ' '])
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .collect();
-    let end = line.trim_end().len();
-    let span = Span::new(offset + hash, offset + end);
-    Some(Suppression::new(kind, &names, reason, span, number))
+    let (names, reason) = split_reason(rest);
+    Some(Suppression::new(kind, &names, &reason, span, number))
+}
+
+/// Splits `CODES [-- reason]`. Without `--`, the rule references are the leading words that
+/// look like codes or rule names, and the rest is the reason, so
+/// `ignore DS303 the CNI needs it` keeps its reason instead of reading it as rule names.
+fn split_reason(rest: &str) -> (Vec<&str>, String) {
+    if let Some((names, reason)) = rest.split_once("--") {
+        let names = names
+            .split([',', ' ', '\t'])
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .collect();
+        return (names, reason.trim().to_owned());
+    }
+    let mut names = Vec::new();
+    let mut words = rest.split_whitespace().peekable();
+    while let Some(word) = words.peek() {
+        let parts: Vec<&str> = word.split(',').filter(|p| !p.is_empty()).collect();
+        if parts.is_empty() || !parts.iter().all(|p| looks_like_rule(p)) {
+            break;
+        }
+        names.extend(parts);
+        words.next();
+    }
+    (names, words.collect::<Vec<_>>().join(" "))
+}
+
+fn looks_like_rule(word: &str) -> bool {
+    let code = word.len() > 2
+        && word[..2].eq_ignore_ascii_case("DS")
+        && word[2..].bytes().all(|b| b.is_ascii_alphanumeric());
+    let name = word.contains('-') && word.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+    code || name || rules::find(word).is_some()
+}
+
+/// A comment that was meant as a directive but is not one: `daemonlint ignore` without the
+/// colon, `daemonlint: disable`, upper case. Prose that merely mentions daemonlint is left alone.
+fn near_miss(comment: &str) -> Option<String> {
+    let lower = comment.to_ascii_lowercase();
+    let rest = lower.strip_prefix("daemonlint")?;
+    let rest = rest.trim_start_matches([':', ' ', '\t']);
+    let verb = rest
+        .split(|c: char| !c.is_ascii_alphabetic() && c != '-')
+        .next()?;
+    if !matches!(
+        verb,
+        "ignore" | "ignore-file" | "disable" | "disable-next-line" | "noqa" | "skip" | "allow"
+    ) {
+        return None;
+    }
+    Some(
+        "this comment is not understood as a suppression; write `# daemonlint: ignore CODES -- reason` (lower case, with the colon)"
+            .to_owned(),
+    )
 }
 
 /// The suppression annotations of a DaemonSet and its pod template.
@@ -203,7 +278,31 @@ mod tests {
             parse("image: x#daemonlint: ignore DS005").is_none(),
             "not a comment"
         );
-        assert!(parse("# daemonlint: please DS005").is_none());
+        let s = parse("# daemonlint: please DS005").expect("not a directive");
+        assert!(s.problem.is_some());
+        assert!(parse("# daemonlint runs in CI").is_none(), "prose");
+    }
+
+    #[test]
+    fn reasons_without_the_separator_and_near_misses() {
+        let s = parse("# daemonlint: ignore DS303, DS304 the CNI needs it").expect("directive");
+        assert_eq!(s.codes, ["DS303", "DS304"]);
+        assert_eq!(s.reason.as_deref(), Some("the CNI needs it"));
+        let s = parse("# daemonlint: ignore DS603,DS9999 -- x").expect("directive");
+        assert_eq!(
+            (s.codes.len(), s.unknown.as_slice()),
+            (1, &["DS9999".to_owned()][..])
+        );
+        let s = parse("# daemonlint: ignore -- x").expect("directive");
+        assert!(s.codes.is_empty() && s.unknown.is_empty());
+        for near in [
+            "# daemonlint ignore DS303 -- x",
+            "# DAEMONLINT: IGNORE DS303",
+            "# daemonlint: disable DS303",
+        ] {
+            let s = parse(near).expect(near);
+            assert!(s.problem.is_some(), "{near}");
+        }
     }
 
     #[test]

@@ -29,19 +29,96 @@ fn fixture(rel: &str) -> String {
     root().join(rel).to_string_lossy().into_owned()
 }
 
+/// Copies a fixture to `dir/to` and returns the copy's absolute path.
+fn copy_fixture(dir: &Path, rel: &str, to: &str) -> String {
+    let target = dir.join(to);
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::copy(root().join(rel), &target).expect("copy fixture");
+    target.to_string_lossy().into_owned()
+}
+
 #[test]
-fn nearest_config_is_found_and_changes_severity() {
+fn nearest_config_above_the_linted_file_applies_wherever_the_command_runs() {
     let dir = temp_dir("config-discovery");
     write_temp(&dir, ".daemonlint.yaml", b"rules:\n  DS004: warning\n");
-    let nested = dir.join("a/b");
-    std::fs::create_dir_all(&nested).expect("mkdir");
-    let run = run_in(&nested, &["--format", "concise", &fixture(NOSCHEDULER)]);
-    assert!(run.stdout.contains("warning[DS004]"), "{}", run.stdout);
-    let run = run_in(
-        &nested,
-        &["--no-config", "--format", "concise", &fixture(NOSCHEDULER)],
-    );
+    let linted = copy_fixture(&dir, NOSCHEDULER, "a/b/ds.yaml");
+    for cwd in [dir.join("a/b"), root(), std::env::temp_dir()] {
+        let run = run_in(&cwd, &["--format", "concise", &linted]);
+        assert!(run.stdout.contains("warning[DS004]"), "{}", run.stdout);
+    }
+    let run = run_in(&dir, &["--no-config", "--format", "concise", &linted]);
     assert!(run.stdout.contains("error[DS004]"), "{}", run.stdout);
+    // A config in the working folder does not govern files elsewhere.
+    let run = run_in(&dir, &["--format", "concise", &fixture(NOSCHEDULER)]);
+    assert!(run.stdout.contains("error[DS004]"), "{}", run.stdout);
+    let verbose = run_in(&root(), &["-v", "--format", "concise", &linted]);
+    assert!(
+        verbose.stderr.contains(".daemonlint.yaml applies to"),
+        "{}",
+        verbose.stderr
+    );
+}
+
+#[test]
+fn nested_configs_govern_their_own_folders() {
+    let dir = temp_dir("config-nested");
+    write_temp(&dir, ".daemonlint.yaml", b"rules:\n  DS004: warning\n");
+    copy_fixture(&dir, NOSCHEDULER, "top.yaml");
+    copy_fixture(&dir, NOSCHEDULER, "team/ds.yaml");
+    write_temp(&dir, "team/.daemonlint.yaml", b"rules:\n  DS004: note\n");
+    let run = run_in(
+        &root(),
+        &[
+            "--select",
+            "DS004",
+            "--format",
+            "concise",
+            &dir.to_string_lossy(),
+        ],
+    );
+    let top: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("top.yaml"))
+        .collect();
+    let team: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("team/ds.yaml"))
+        .collect();
+    assert!(
+        !top.is_empty() && top.iter().all(|l| l.contains("warning[DS004]")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !team.is_empty() && team.iter().all(|l| l.contains("note[DS004]")),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn broken_config_files_are_errors_not_skipped() {
+    let dir = temp_dir("config-broken");
+    copy_fixture(&dir, NOSCHEDULER, "ds.yaml");
+    std::fs::create_dir_all(dir.join(".daemonlint.yaml")).expect("mkdir");
+    let run = run_in(&dir, &["ds.yaml"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("is a folder"), "{}", run.stderr);
+    std::fs::remove_dir(dir.join(".daemonlint.yaml")).expect("rmdir");
+    std::os::unix::fs::symlink(dir.join("nowhere"), dir.join(".daemonlint.yaml")).expect("link");
+    let run = run_in(&dir, &["ds.yaml"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("dangling"), "{}", run.stderr);
+    std::fs::remove_file(dir.join(".daemonlint.yaml")).expect("rm");
+    write_temp(&dir, ".daemonlint.yaml", b"fail-on: never\n");
+    write_temp(&dir, ".daemonlint.yml", b"fail-on: never\n");
+    let run = run_in(&dir, &["ds.yaml"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("keep one"), "{}", run.stderr);
 }
 
 #[test]
@@ -52,27 +129,14 @@ fn command_line_wins_over_the_file() {
         ".daemonlint.yaml",
         b"fail-on: never\nrules:\n  invalid-value: off\n",
     );
+    let noscheduler = copy_fixture(&dir, NOSCHEDULER, "ds.yaml");
+    let helm = copy_fixture(&dir, "fixtures/DS009/fires-helm-template.yaml", "helm.yaml");
     let off = run_in(
         &dir,
-        &[
-            "--select",
-            "DS004",
-            "--format",
-            "concise",
-            &fixture(NOSCHEDULER),
-        ],
+        &["--select", "DS004", "--format", "concise", &noscheduler],
     );
     assert_eq!((off.code, off.stdout.as_str()), (0, ""));
-    let failing = run_in(
-        &dir,
-        &[
-            "--fail-on",
-            "note",
-            "--format",
-            "concise",
-            &fixture("fixtures/DS009/fires-helm-template.yaml"),
-        ],
-    );
+    let failing = run_in(&dir, &["--fail-on", "note", "--format", "concise", &helm]);
     assert_eq!(failing.code, 1, "--fail-on beats fail-on: never");
     let other = write_temp(&dir, "other.yaml", b"rules:\n  DS004: note\n");
     let given = run_in(
@@ -124,7 +188,8 @@ fn config_errors_point_into_the_file() {
     for (i, (text, at, message)) in cases.iter().enumerate() {
         let dir = temp_dir(&format!("config-error-{i}"));
         write_temp(&dir, ".daemonlint.yaml", text.as_bytes());
-        let run = run_in(&dir, &["--color", "never", &fixture(NOSCHEDULER)]);
+        let linted = copy_fixture(&dir, NOSCHEDULER, "ds.yaml");
+        let run = run_in(&dir, &["--color", "never", &linted]);
         assert_eq!(run.code, 2, "{text}");
         assert!(run.stderr.contains(message), "{text}: {}", run.stderr);
         assert!(
@@ -144,16 +209,15 @@ fn overrides_by_file_and_object_apply_in_order() {
         ".daemonlint.yaml",
         b"overrides:\n  - files: [\"**/DS004/**\"]\n    rules: {DS004: warning}\n  - objects: [\"default/node-exporter\"]\n    rules: {DS004: note}\n    reason: test\n",
     );
-    let run = run_in(
+    let first = copy_fixture(&dir, NOSCHEDULER, "DS004/a.yaml");
+    let second = copy_fixture(
         &dir,
-        &[
-            "--select",
-            "DS004",
-            "--format",
-            "concise",
-            &fixture(NOSCHEDULER),
-            &fixture("fixtures/DS004/fires-rollout-and-ports.yaml"),
-        ],
+        "fixtures/DS004/fires-rollout-and-ports.yaml",
+        "DS004/b.yaml",
+    );
+    let run = run_in(
+        &root(),
+        &["--select", "DS004", "--format", "concise", &first, &second],
     );
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert!(
@@ -198,11 +262,14 @@ fn init_writes_a_config_that_loads_as_the_defaults() {
     assert!(text.contains("min-liveness-delay: 10"));
     assert_eq!(run_in(&dir, &["init"]).code, 2, "no silent overwrite");
     assert_eq!(run_in(&dir, &["init", "--force"]).code, 0);
-    let with = run_in(&dir, &["--format", "concise", &fixture(NOSCHEDULER)]);
-    let without = run_in(
-        &dir,
-        &["--no-config", "--format", "concise", &fixture(NOSCHEDULER)],
+    let linted = copy_fixture(&dir, NOSCHEDULER, "ds.yaml");
+    let with = run_in(&dir, &["-v", "--format", "concise", &linted]);
+    assert!(
+        with.stderr.contains(".daemonlint.yaml applies to"),
+        "{}",
+        with.stderr
     );
+    let without = run_in(&dir, &["--no-config", "--format", "concise", &linted]);
     assert_eq!(with.stdout, without.stdout);
     assert_eq!(with.code, without.code);
 }

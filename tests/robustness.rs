@@ -90,7 +90,16 @@ fn hundred_megabyte_file() {
     text.push_str(head);
     text.push_str(&"x".repeat(100 * 1024 * 1024));
     text.push_str(tail);
-    let (code, report) = lint_bytes("big", "big.yaml", text.as_bytes());
+    let dir = temp_dir("big");
+    let path = write_temp(&dir, "big.yaml", text.as_bytes());
+    // Over the default max-file-size (64Mi): reported, not read.
+    let (code, report) = json(&[&path.to_string_lossy()]);
+    assert_eq!(code, 2);
+    let failure = report["failures"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(failure.contains("max-file-size"), "{failure}");
+    let (code, report) = json(&["--max-file-size", "128Mi", &path.to_string_lossy()]);
     assert_eq!(code, 1);
     assert_eq!(first(&report), ("DS003".to_owned(), "8:28".to_owned()));
 }

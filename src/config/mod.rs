@@ -1,8 +1,11 @@
 //! `.daemonlint.yaml`: fail level, rule severities, settings, excludes and overrides, read
 //! with the same span-keeping YAML reader as manifests so every mistake is located.
 
+mod excludes;
+pub mod lookup;
 mod starter;
 
+pub use excludes::{Excludes, normalize};
 pub use starter::{schema, starter};
 
 use std::borrow::Cow;
@@ -17,6 +20,12 @@ use crate::source::{SourceFile, Span};
 use crate::yaml::{Entry, Node, ParseLimits, Value, parse_stream};
 
 pub const FILE_NAMES: &[&str] = &[".daemonlint.yaml", ".daemonlint.yml"];
+
+/// No real config comes near this; a larger "config" is a mistake (or `/dev/zero`).
+const CONFIG_SIZE_LIMIT: u64 = 1 << 20;
+
+/// The default `max-file-size`: far above any real manifest stream, far below what hurts.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 20;
 
 /// A rule's level: off, or on at a severity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +72,12 @@ pub struct Config {
     pub cli_settings: Vec<Entry>,
     pub settings: Settings,
     pub exclude: Vec<String>,
+    /// `exclude`, matched relative to `base`.
+    pub excludes: Excludes,
+    /// The config file's folder: its globs are relative to it.
+    pub base: PathBuf,
+    /// Largest input read, in bytes (`max-file-size`); `None` for the default.
+    pub max_file_size: Option<u64>,
     pub overrides: Vec<Override>,
 }
 
@@ -121,22 +136,18 @@ impl Config {
         Effective { settings, levels }
     }
 
-    /// Finds `.daemonlint.yaml` in `start` or the nearest parent folder.
-    pub fn discover(start: &Path) -> Option<PathBuf> {
-        let start = std::fs::canonicalize(start).ok()?;
-        start
-            .ancestors()
-            .find_map(|dir| FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file()))
-    }
-
     pub fn load(path: &Path) -> Result<Config, Box<ConfigError>> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let fail = |message: String| {
             Box::new(ConfigError {
                 source: SourceFile::new(path.display().to_string(), String::new()),
                 span: Span::default(),
-                message: format!("cannot read the config file: {e}"),
+                message,
             })
-        })?;
+        };
+        let bytes = crate::read::file(path, CONFIG_SIZE_LIMIT)
+            .map_err(|e| fail(format!("cannot read the config file: {e}")))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| fail("the config file is not UTF-8 text".to_owned()))?;
         let source = SourceFile::new(path.display().to_string(), text);
         let mut config = match parse(&source) {
             Ok(c) => c,
@@ -148,6 +159,11 @@ impl Config {
                 }));
             }
         };
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let absolute = normalize(&cwd.join(path));
+        config.base = absolute.parent().unwrap_or(&absolute).to_path_buf();
+        // Each glob was checked when the file was read.
+        config.excludes = Excludes::new(&config.base, &config.exclude).unwrap_or_default();
         config.path = Some(path.to_path_buf());
         Ok(config)
     }
@@ -205,19 +221,58 @@ fn parse(source: &SourceFile) -> Result<Config, Error> {
                         .map_err(|m| (setting_span(s, &m), m))?;
                 }
             }
-            "exclude" => config.exclude = strings(&e.value, "exclude")?,
+            "exclude" => {
+                config.exclude = strings(&e.value, "exclude")?;
+                check_excludes(&e.value)?;
+            }
+            "max-file-size" => config.max_file_size = Some(file_size(&e.value)?),
             "overrides" => config.overrides = overrides(&e.value)?,
             other => {
                 return Err((
                     e.key_span,
                     format!(
-                        "unknown key `{other}`; expected fail-on, rules, settings, exclude or overrides"
+                        "unknown key `{other}`; expected fail-on, rules, settings, exclude, max-file-size or overrides"
                     ),
                 ));
             }
         }
     }
     Ok(config)
+}
+
+fn check_excludes(node: &Node) -> Result<(), Error> {
+    if let Value::Seq(items) = &node.value {
+        for item in items {
+            if let Some(glob) = item.as_str() {
+                Excludes::new(Path::new("/"), &[glob.to_owned()]).map_err(|m| (item.span, m))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `max-file-size`: bytes, or a size with a binary suffix (`64Mi`, `1Gi`).
+fn file_size(node: &Node) -> Result<u64, Error> {
+    let bad = || {
+        (
+            node.span,
+            "`max-file-size` must be a number of bytes or a size such as 64Mi".to_owned(),
+        )
+    };
+    match &node.value {
+        Value::Int(n) => u64::try_from(*n).ok().filter(|n| *n > 0).ok_or_else(bad),
+        Value::Str(s) => parse_size(s).ok_or_else(bad),
+        _ => Err(bad()),
+    }
+}
+
+pub fn parse_size(text: &str) -> Option<u64> {
+    let (digits, shift) = [("Ki", 10), ("Mi", 20), ("Gi", 30)]
+        .iter()
+        .find_map(|(suffix, shift)| text.strip_suffix(suffix).map(|d| (d, *shift)))
+        .unwrap_or((text, 0));
+    let n: u64 = digits.parse().ok()?;
+    n.checked_mul(1 << shift).filter(|n| *n > 0)
 }
 
 /// An unknown setting is the key's fault; a bad value is the value's.
@@ -285,10 +340,10 @@ fn levels(node: &Node) -> Result<Levels, Error> {
     let mut levels = Levels::default();
     for e in map(node, "rules")? {
         let rule = rules::find(&e.key).ok_or_else(|| {
-            (
-                e.key_span,
-                format!("unknown rule `{}`; `daemonlint rules` lists them", e.key),
-            )
+            let hint = rules::did_you_mean(&e.key)
+                .map(|h| format!("did you mean {h}?"))
+                .unwrap_or_else(|| "`daemonlint rules` lists them".to_owned());
+            (e.key_span, format!("unknown rule `{}`; {hint}", e.key))
         })?;
         let level = match &e.value.value {
             Value::Str(s) if s == "off" => Level::Off,

@@ -135,6 +135,19 @@ pub fn find(code_or_name: &str) -> Option<&'static RuleMeta> {
         .find(|m| m.code.eq_ignore_ascii_case(code_or_name) || m.name == code_or_name)
 }
 
+/// The closest rule to a misspelt code or name (`DS7O2`, `privileged-containers`), shown as
+/// `DS702 (unconstrained-gpu-agent)`.
+pub fn did_you_mean(name: &str) -> Option<String> {
+    let codes: Vec<&str> = ALL.iter().map(|m| m.code).collect();
+    let names: Vec<&str> = ALL.iter().map(|m| m.name).collect();
+    let upper = name.to_ascii_uppercase().replace('O', "0");
+    let hit = suggest(&upper, &codes)
+        .filter(|_| upper.starts_with("DS"))
+        .or_else(|| suggest(name, &names))?;
+    let meta = find(hit)?;
+    Some(format!("{} ({})", meta.code, meta.name))
+}
+
 /// The closest allowed value to a misspelt one, for "did you mean" hints.
 pub fn suggest<'a>(found: &str, allowed: &[&'a str]) -> Option<&'a str> {
     allowed

@@ -82,8 +82,8 @@ pub fn positions(report: &serde_json::Value) -> Vec<(String, String)> {
 }
 
 pub fn write_temp(dir: &Path, name: &str, contents: &[u8]) -> PathBuf {
-    std::fs::create_dir_all(dir).expect("create temp dir");
     let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap_or(dir)).expect("create temp dir");
     std::fs::write(&path, contents).expect("write temp file");
     path
 }

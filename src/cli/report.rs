@@ -1,0 +1,101 @@
+//! One run's results, rendered in each requested format.
+
+use crate::diagnostic::Severity;
+use crate::lint::FileReport;
+use crate::render::{self, Finding, Summary, human};
+
+use super::args::Format;
+
+/// Everything a renderer may need from one run.
+pub struct Run<'a> {
+    pub reports: &'a [FileReport],
+    pub summary: Summary,
+    pub failures: &'a [String],
+    pub statistics: bool,
+    pub show_suppressed: bool,
+    /// `-q`: only the summary and failures.
+    pub quiet: bool,
+    /// `--severity`: the lowest severity shown.
+    pub shown: Option<Severity>,
+    pub color: bool,
+    pub threshold: Option<Severity>,
+}
+
+impl Run<'_> {
+    fn visible(&self, f: &Finding) -> bool {
+        self.shown.is_none_or(|min| f.severity >= min)
+    }
+
+    fn findings(&self) -> Vec<&Finding> {
+        if self.show_suppressed {
+            return self.all_findings();
+        }
+        self.reports
+            .iter()
+            .flat_map(|r| &r.diagnostics)
+            .filter(|f| self.visible(f))
+            .collect()
+    }
+
+    /// Reported and suppressed findings, in file and position order.
+    fn all_findings(&self) -> Vec<&Finding> {
+        let mut all = Vec::new();
+        for r in self.reports {
+            let mut file: Vec<&Finding> = r
+                .diagnostics
+                .iter()
+                .chain(&r.suppressed)
+                .filter(|f| self.visible(f))
+                .collect();
+            file.sort_by_key(|f| (f.line, f.column, f.code));
+            all.extend(file);
+        }
+        all
+    }
+
+    fn summary_line(&self) -> String {
+        let mut line = human::summary_line(&self.summary, self.failures.len(), self.color);
+        if let Some(min) = self.shown {
+            let hidden = self
+                .reports
+                .iter()
+                .flat_map(|r| &r.diagnostics)
+                .filter(|f| f.severity < min)
+                .count();
+            if hidden > 0 {
+                line.push_str(&format!(
+                    "; {hidden} below --severity {} not shown",
+                    min.as_str()
+                ));
+            }
+        }
+        line + "\n"
+    }
+
+    pub fn render(&self, format: Format) -> String {
+        let lines = |f: fn(&Finding) -> String| -> String {
+            self.findings().into_iter().map(|d| f(d) + "\n").collect()
+        };
+        match format {
+            Format::Human | Format::Concise if self.quiet => self.summary_line(),
+            Format::Human if self.statistics => {
+                render::statistics::render(&self.findings()) + &self.summary_line()
+            }
+            Format::Concise if self.statistics => render::statistics::render(&self.findings()),
+            Format::Human => {
+                let mut text: String = self.reports.iter().map(|r| r.rendered.as_str()).collect();
+                text.push_str(&self.summary_line());
+                text
+            }
+            Format::Concise => lines(render::concise::line),
+            Format::Github => lines(render::github::line),
+            Format::Json => {
+                render::json::render(self.summary, self.findings(), self.failures) + "\n"
+            }
+            // Code scanning shows suppressed results as dismissed, so SARIF always has them.
+            Format::Sarif => render::sarif::render(&self.all_findings()) + "\n",
+            Format::Gitlab => render::gitlab::render(&self.findings()) + "\n",
+            Format::Junit => render::junit::render(self.reports, self.threshold),
+        }
+    }
+}
