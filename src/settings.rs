@@ -308,6 +308,9 @@ impl Settings {
                     Value::Int(i) if *i >= 0 => IntOrPercent::Int(*i),
                     Value::Str(s) => match IntOrPercent::parse(s) {
                         IntOrPercent::Invalid(_) => return Err(expected()),
+                        IntOrPercent::Percent(p) if p > 100 => {
+                            return Err(format!("`{key}` cannot be more than 100%"));
+                        }
                         v => v,
                     },
                     _ => return Err(expected()),

@@ -41,7 +41,8 @@ pub fn starter() -> String {
         ));
     }
     out.push_str(
-        "\n# Files and folders never linted (globs).\nexclude: []\n\n\
+        "\n# Files and folders never linted (globs, relative to this file's folder).\nexclude: []\n\n\
+         # Largest input read: bytes, or a size such as 64Mi.\nmax-file-size: 64Mi\n\n\
          # Different rules or settings for some files or objects, applied in order.\n\
          overrides: []\n\
          #  - files: [\"clusters/gpu/**\"]\n\
@@ -53,16 +54,28 @@ pub fn starter() -> String {
     out
 }
 
-fn setting_schema(kind: Kind, help: &str) -> Value {
+/// Kubernetes quantity syntax (`resource.ParseQuantity`), for editors; daemonlint checks the
+/// value exactly when it reads the file.
+const QUANTITY_PATTERN: &str =
+    r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[KMGTPE]i|[mkMGTPE]|[nu])?$";
+
+fn setting_schema(key: &str, kind: Kind, help: &str) -> Value {
     let mut v = match kind {
         Kind::IntOrPercent => json!({
             "anyOf": [
                 {"type": "integer", "minimum": 0},
-                {"type": "string", "pattern": "^[0-9]+%$"}
+                {"type": "string", "pattern": "^(100|[1-9]?[0-9])%$"}
             ]
         }),
-        Kind::Count => json!({"type": ["integer", "null"], "minimum": 0}),
-        Kind::Quantity => json!({"type": ["string", "integer"]}),
+        // A node count of 0 is no cluster; unset (null) means unknown.
+        Kind::Count if key == "cluster-nodes" => json!({"type": ["integer", "null"], "minimum": 1}),
+        Kind::Count => json!({"type": "integer", "minimum": 0}),
+        Kind::Quantity => json!({
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": QUANTITY_PATTERN}
+            ]
+        }),
         Kind::Bool => json!({"type": "boolean"}),
         Kind::Strings => json!({"type": "array", "items": {"type": "string"}}),
     };
@@ -71,24 +84,28 @@ fn setting_schema(kind: Kind, help: &str) -> Value {
 }
 
 fn rules_schema() -> Value {
-    let level = json!({"enum": ["error", "warning", "note", "off", false]});
     let mut properties = serde_json::Map::new();
     for meta in rules::ALL {
-        for key in [meta.code, meta.name] {
-            let mut l = level.clone();
-            l["description"] = json!(meta.summary);
+        let lower = meta.code.to_ascii_lowercase();
+        for key in [meta.code, lower.as_str(), meta.name] {
+            let l =
+                json!({"allOf": [{"$ref": "#/definitions/level"}], "description": meta.summary});
             properties.insert(key.to_owned(), l);
         }
     }
-    json!({"type": "object", "properties": properties, "additionalProperties": false})
+    // An empty `rules:` or `settings:` (only comments below it) reads as null, which
+    // daemonlint accepts.
+    json!({"type": ["object", "null"], "properties": properties, "additionalProperties": false})
 }
 
 fn settings_schema() -> Value {
     let mut properties = serde_json::Map::new();
     for s in SETTINGS {
-        properties.insert(s.key.to_owned(), setting_schema(s.kind, s.help));
+        properties.insert(s.key.to_owned(), setting_schema(s.key, s.kind, s.help));
     }
-    json!({"type": "object", "properties": properties, "additionalProperties": false})
+    // An empty `rules:` or `settings:` (only comments below it) reads as null, which
+    // daemonlint accepts.
+    json!({"type": ["object", "null"], "properties": properties, "additionalProperties": false})
 }
 
 /// JSON Schema (draft-07) for `.daemonlint.yaml`.
@@ -97,6 +114,13 @@ pub fn schema() -> Value {
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": "daemonlint configuration (.daemonlint.yaml)",
+        "definitions": {
+            // YAML 1.1, which daemonlint reads like Kubernetes, takes these spellings as false.
+            "level": {"enum": [
+                "error", "warning", "note", "off", false,
+                "Off", "OFF", "no", "No", "NO", "n", "N", "False", "FALSE"
+            ]}
+        },
         "type": "object",
         "additionalProperties": false,
         "properties": {
@@ -107,6 +131,13 @@ pub fn schema() -> Value {
             "rules": rules_schema(),
             "settings": settings_schema(),
             "exclude": globs,
+            "max-file-size": {
+                "description": "Largest input read, in bytes or with Ki/Mi/Gi (default 64Mi)",
+                "anyOf": [
+                    {"type": "integer", "minimum": 1},
+                    {"type": "string", "pattern": "^[0-9]+(Ki|Mi|Gi)?$"}
+                ]
+            },
             "overrides": {
                 "type": "array",
                 "items": {
