@@ -147,10 +147,10 @@ impl Linter {
     }
 
     pub fn lint_source(&self, source: SourceFile) -> FileReport {
-        let loaded = loader::load(&source);
+        let file = self.config.effective(&source.name, None);
+        let loaded = loader::load_for(&source, file.settings.kubernetes_version);
         let comments = suppress::comments(&source);
         let mut sorted = Sorted::default();
-        let file = self.config.effective(&source.name, None);
         for d in loaded.diagnostics {
             sorted.place(d, &file, &source, &comments, &[]);
         }

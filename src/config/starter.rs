@@ -65,6 +65,10 @@ fn setting_schema(kind: Kind, help: &str) -> Value {
         Kind::Quantity => json!({"type": ["string", "integer"]}),
         Kind::Bool => json!({"type": "boolean"}),
         Kind::Strings => json!({"type": "array", "items": {"type": "string"}}),
+        Kind::Version => json!({
+            "type": ["string", "number"],
+            "pattern": "^v?1\\.[0-9]+(\\.[0-9]+)?$"
+        }),
     };
     v["description"] = json!(help);
     v
