@@ -202,10 +202,10 @@ impl Linter {
     }
 
     fn lint_source_with(&self, config: &Config, relative: &str, source: SourceFile) -> FileReport {
-        let loaded = loader::load(&source);
+        let file = config.effective(relative, None);
+        let loaded = loader::load_for(&source, file.settings.kubernetes_version);
         let comments = suppress::comments(&source);
         let mut sorted = Sorted::default();
-        let file = config.effective(relative, None);
         for d in loaded.diagnostics {
             sorted.place(d, &file, &source, &comments, &[]);
         }

@@ -3,7 +3,8 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::engine::object_ref;
-use crate::model::{DaemonSet, Problem, Reader, Spanned, fields};
+use crate::model::fields::{self, KubernetesVersion};
+use crate::model::{DaemonSet, Problem, Reader, Spanned};
 use crate::rules::{ds001_yaml_syntax, ds002_invalid_structure, ds009_unrendered_template};
 use crate::source::{SourceFile, Span};
 use crate::yaml::{Node, ParseLimits, Value, parse_stream};
@@ -18,6 +19,11 @@ pub struct Loaded {
 }
 
 pub fn load(source: &SourceFile) -> Loaded {
+    load_for(source, KubernetesVersion::NEWEST)
+}
+
+/// Like [`load`], checking fields against the schema of the `target` release.
+pub fn load_for(source: &SourceFile, target: KubernetesVersion) -> Loaded {
     let mut loaded = Loaded::default();
     let outcome = parse_stream(&source.text, ParseLimits::default());
     if let Some(error) = &outcome.error {
@@ -49,18 +55,18 @@ pub fn load(source: &SourceFile) -> Loaded {
             Some("List") => {
                 if let Some(Value::Seq(items)) = doc.get("items").map(|n| &n.value) {
                     for item in items {
-                        read_object(item, &mut loaded);
+                        read_object(item, target, &mut loaded);
                     }
                 }
             }
-            _ => read_object(doc, &mut loaded),
+            _ => read_object(doc, target, &mut loaded),
         }
     }
     loaded
 }
 
 /// Reads one object if it is a DaemonSet; anything else is not ours to judge.
-fn read_object(node: &Node, loaded: &mut Loaded) {
+fn read_object(node: &Node, target: KubernetesVersion, loaded: &mut Loaded) {
     let Some(entry) = node.entry("kind") else {
         return;
     };
@@ -86,8 +92,12 @@ fn read_object(node: &Node, loaded: &mut Loaded) {
         .as_ref()
         .is_some_and(|v| v.value == "apps/v1")
     {
-        fields::check(node, &mut problems);
+        fields::check(node, target, &mut problems);
     }
+    // The model and the schema walk both judge the types of the fields the model reads; the
+    // model reports first and more specifically, so the schema's report on that span goes.
+    let mut seen = std::collections::HashSet::new();
+    problems.retain(|p| seen.insert(p.span));
     let object = object_ref(&ds);
     loaded.diagnostics.extend(problems.into_iter().map(|p| {
         let mut d = ds002_invalid_structure::diagnostic(p.span, p.message);

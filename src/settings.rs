@@ -3,6 +3,7 @@
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use crate::model::fields::KubernetesVersion;
 use crate::model::{IntOrPercent, Quantity};
 use crate::yaml::{Node, Value};
 
@@ -30,6 +31,8 @@ pub struct Settings {
     pub required_tolerations: Vec<Taint>,
     /// DS501: allowed priority classes; empty means any class is accepted.
     pub priority_classes: Vec<String>,
+    /// DS002: the release whose schema fields are checked against.
+    pub kubernetes_version: KubernetesVersion,
 }
 
 impl Default for Settings {
@@ -63,6 +66,7 @@ impl Default for Settings {
             .to_vec(),
             required_tolerations: Vec::new(),
             priority_classes: Vec::new(),
+            kubernetes_version: KubernetesVersion::NEWEST,
         }
     }
 }
@@ -168,6 +172,10 @@ mod tests {
                 .is_err()
         );
         assert!(s.apply("nope", &node("1")).is_err());
+        assert!(s.apply("kubernetes-version", &node("1.31")).is_ok());
+        assert!(s.apply("kubernetes-version", &node("v1.31.4")).is_ok());
+        assert!(s.apply("kubernetes-version", &node("1.30")).is_err());
+        assert!(s.apply("kubernetes-version", &node("\"1.30\"")).is_ok());
     }
 
     #[test]
@@ -198,6 +206,7 @@ pub enum Kind {
     Quantity,
     Bool,
     Strings,
+    Version,
 }
 
 /// A setting as the config file spells it: key, type, default (as YAML) and meaning.
@@ -289,6 +298,13 @@ pub const SETTINGS: &[SettingDoc] = &[
         rules: "DS501",
         help: "priority classes agents may use; empty accepts any",
     },
+    SettingDoc {
+        key: "kubernetes-version",
+        kind: Kind::Version,
+        default: "\"1.37\"",
+        rules: "DS002",
+        help: "the Kubernetes release the manifests target; fields it does not have are reported",
+    },
 ];
 
 impl Settings {
@@ -359,6 +375,7 @@ impl Settings {
                     .collect::<Result<_, _>>()?;
             }
             "priority-classes" => self.priority_classes = strings(node).ok_or_else(expected)?,
+            "kubernetes-version" => self.kubernetes_version = version(node)?,
             _ => return Err(format!("unknown setting `{key}`")),
         }
         Ok(())
@@ -372,6 +389,20 @@ pub fn describe(kind: Kind) -> &'static str {
         Kind::Quantity => "a quantity like 64Mi",
         Kind::Bool => "true or false",
         Kind::Strings => "a list of strings",
+        Kind::Version => "a Kubernetes version like \"1.31\"",
+    }
+}
+
+/// A version is best quoted: unquoted, YAML reads `1.30` as the number 1.3.
+fn version(node: &Node) -> Result<KubernetesVersion, String> {
+    match &node.value {
+        Value::Str(s) => KubernetesVersion::parse(s),
+        Value::Float(f) => KubernetesVersion::parse(&f.to_string())
+            .map_err(|e| format!("{e}; quote the version: YAML reads 1.30 as 1.3")),
+        _ => Err(format!(
+            "`kubernetes-version` must be {}",
+            describe(Kind::Version)
+        )),
     }
 }
 

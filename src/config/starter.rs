@@ -78,6 +78,10 @@ fn setting_schema(key: &str, kind: Kind, help: &str) -> Value {
         }),
         Kind::Bool => json!({"type": "boolean"}),
         Kind::Strings => json!({"type": "array", "items": {"type": "string"}}),
+        Kind::Version => json!({
+            "type": ["string", "number"],
+            "pattern": "^v?1\\.[0-9]+(\\.[0-9]+)?$"
+        }),
     };
     v["description"] = json!(help);
     v
