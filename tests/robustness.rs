@@ -146,12 +146,23 @@ fn symlink_loop_and_dangling_link_are_reported_not_fatal() {
 }
 
 #[test]
-fn unreadable_path_is_a_failure() {
+fn unreadable_paths_are_failures() {
     let dir = temp_dir("unreadable");
-    // A folder given where a file is read is unreadable as a file on every platform and user.
-    let path = dir.join("folder.yaml");
-    std::fs::create_dir_all(path.join("inner")).expect("mkdir");
-    let (code, report) = json(&[&path.join("inner").join("missing.yaml").to_string_lossy()]);
-    assert_eq!(code, 2);
-    assert_eq!(report["failures"].as_array().map(Vec::len), Some(1));
+    // Root reads every file whatever its mode, so use failures permissions cannot hide: a
+    // path through a regular file (ENOTDIR), a device, and a dangling link.
+    let file = write_temp(&dir, "file.yaml", b"a: 1\n");
+    std::os::unix::fs::symlink("/dev/null", dir.join("device.yaml")).expect("link");
+    std::os::unix::fs::symlink(dir.join("nowhere"), dir.join("gone.yaml")).expect("link");
+    for (path, expected) in [
+        (file.join("inner.yaml"), "Not a directory"),
+        (dir.join("device.yaml"), "not a regular file"),
+        (dir.join("gone.yaml"), "dangling"),
+    ] {
+        let (code, report) = json(&[&path.to_string_lossy()]);
+        assert_eq!(code, 2, "{}", path.display());
+        let failures = report["failures"].as_array().expect("failures");
+        assert_eq!(failures.len(), 1);
+        let message = failures[0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(expected), "{message}");
+    }
 }
