@@ -35,7 +35,10 @@ impl Rule for MaxUnavailableTooHigh {
         };
         let limit = &cx.settings.max_unavailable;
         let nodes = cx.settings.cluster_nodes;
+        // The controller scales a percentage with GetScaledValueFromIntOrPercent(roundUp=true),
+        // so 99% of 3 nodes is 3: every node.
         let everything = match (&value.value, nodes) {
+            (v @ IntOrPercent::Percent(_), Some(n)) if n > 0 => v.scaled(n).is_some_and(|s| s >= n),
             (IntOrPercent::Percent(p), _) => *p >= 100,
             (IntOrPercent::Int(i), Some(n)) => *i >= n,
             _ => false,
@@ -118,6 +121,21 @@ mod tests {
         assert!(
             found("40", None).is_empty(),
             "a count cannot be judged without cluster-nodes"
+        );
+        assert_eq!(
+            found("99%", Some(3)),
+            ["7:23 error"],
+            "99% of 3 rounds up to 3"
+        );
+        assert_eq!(
+            found("67%", Some(3)),
+            ["7:23 error"],
+            "67% of 3 rounds up to 3"
+        );
+        assert_eq!(
+            found("66%", Some(3)),
+            ["7:23 warning"],
+            "66% of 3 rounds up to 2"
         );
     }
 
