@@ -53,7 +53,12 @@ fn update_strategy(cx: &mut Context, ds: &DaemonSet, strategy: &UpdateStrategy) 
     // The API defaults an empty type like an absent one.
     let written = strategy.kind.as_ref().filter(|k| !k.value.is_empty());
     if let Some(kind) = written
-        && !one_of(cx, kind, "updateStrategy.type", STRATEGIES)
+        && !one_of(
+            cx,
+            kind,
+            "updateStrategy.type (ValidateDaemonSetUpdateStrategy)",
+            STRATEGIES,
+        )
     {
         return;
     }
@@ -73,7 +78,12 @@ fn update_strategy(cx: &mut Context, ds: &DaemonSet, strategy: &UpdateStrategy) 
 fn selector_expressions(cx: &mut Context, selector: &LabelSelector) {
     for req in &selector.match_expressions {
         let Some(op) = &req.operator else { continue };
-        if !one_of(cx, op, "selector operator", SELECTOR_OPERATORS) {
+        if !one_of(
+            cx,
+            op,
+            "selector operator (ValidateLabelSelector)",
+            SELECTOR_OPERATORS,
+        ) {
             continue;
         }
         let needs_values = matches!(op.value.as_str(), "In" | "NotIn");
@@ -132,14 +142,19 @@ fn toleration(cx: &mut Context, t: &Toleration) {
     // An absent or empty operator means Equal.
     let written_op = t.operator.as_ref().filter(|o| !o.value.is_empty());
     if let Some(op) = written_op
-        && !one_of(cx, op, "toleration operator", OPERATORS)
+        && !one_of(
+            cx,
+            op,
+            "toleration operator (ValidateTolerations)",
+            OPERATORS,
+        )
     {
         return;
     }
     let operator = written_op.map_or("Equal", |o| o.value.as_str());
     let effect = t.effect.as_ref().filter(|e| !e.value.is_empty());
     if let Some(e) = effect {
-        one_of(cx, e, "toleration effect", EFFECTS);
+        one_of(cx, e, "toleration effect (ValidateTolerations)", EFFECTS);
     }
     let key = t.key.as_ref().filter(|k| !k.value.is_empty());
     if let Some(k) = key
@@ -213,14 +228,23 @@ fn toleration(cx: &mut Context, t: &Toleration) {
 fn container(cx: &mut Context, c: &Container) {
     // An empty imagePullPolicy is defaulted from the image tag.
     if let Some(policy) = c.image_pull_policy.as_ref().filter(|p| !p.value.is_empty()) {
-        one_of(cx, policy, "imagePullPolicy", PULL_POLICIES);
+        one_of(
+            cx,
+            policy,
+            "imagePullPolicy (validatePullPolicy)",
+            PULL_POLICIES,
+        );
     }
     for m in &c.volume_mounts {
         let Some(prop) = &m.mount_propagation else {
             continue;
         };
-        if one_of(cx, prop, "mountPropagation", PROPAGATIONS)
-            && prop.value == "Bidirectional"
+        if one_of(
+            cx,
+            prop,
+            "mountPropagation (validateMountPropagation)",
+            PROPAGATIONS,
+        ) && prop.value == "Bidirectional"
             && !c.privileged()
         {
             cx.report(

@@ -66,7 +66,12 @@ fn port(cx: &mut Context, p: &ContainerPort) {
     }
     // An empty protocol is defaulted to TCP.
     if let Some(protocol) = p.protocol.as_ref().filter(|v| !v.value.is_empty()) {
-        one_of(cx, protocol, "port protocol", PROTOCOLS);
+        one_of(
+            cx,
+            protocol,
+            "port protocol (validateContainerPorts)",
+            PROTOCOLS,
+        );
     }
 }
 

@@ -46,7 +46,7 @@ fn compare(cx: &mut Context, c: &Container, res: &Resources, request: &Spanned<R
                     &META,
                     request.whole(),
                     format!(
-                        "the API server rejects a {name} request without a limit: {name} cannot be overcommitted, so its limit must be set and equal the request (ValidateResourceRequirements)"
+                        "the API server rejects a request for {name} without a limit: {name} cannot be overcommitted, so its limit must be set and equal the request (ValidateResourceRequirements)"
                     ),
                 )
                 .label("request without a limit")

@@ -20,6 +20,16 @@ fn show(v: &IntOrPercent) -> String {
     }
 }
 
+/// How the controller scales a percentage, when the node count is known.
+fn rounded(v: &IntOrPercent, nodes: Option<i64>) -> String {
+    match (v, nodes) {
+        (IntOrPercent::Percent(p), Some(n)) => v.scaled(n).map_or(String::new(), |s| {
+            format!(" ({p}% of {n} nodes rounds up to {s})")
+        }),
+        _ => String::new(),
+    }
+}
+
 impl Rule for MaxUnavailableTooHigh {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -49,8 +59,9 @@ impl Rule for MaxUnavailableTooHigh {
                     &META,
                     value.span,
                     format!(
-                        "`maxUnavailable: {}` lets a rollout stop the agent on every node at once",
-                        show(&value.value)
+                        "`maxUnavailable: {}`{} lets a rollout stop the agent on every node at once",
+                        show(&value.value),
+                        rounded(&value.value, nodes)
                     ),
                 )
                 .severity(Severity::Error)
