@@ -7,7 +7,7 @@ pub static META: RuleMeta = RuleMeta {
     code: "DS006",
     name: "requests-exceed-limits",
     severity: Severity::Error,
-    summary: "A resource request is greater than its limit, or differs from it for a resource that cannot be overcommitted",
+    summary: "A resource request is greater than its limit",
     doc: include_str!("../../rules/DS006.md"),
 };
 
@@ -120,6 +120,30 @@ mod tests {
                 "DS006"
             ),
             ["13:30", "13:43"]
+        );
+    }
+
+    #[test]
+    fn extended_resources_and_hugepages_need_equal_limits() {
+        assert_eq!(
+            positions(
+                &ds(
+                    "{nvidia.com/gpu: 1, hugepages-2Mi: 64Mi}",
+                    "{hugepages-2Mi: 128Mi}"
+                ),
+                "DS006"
+            ),
+            ["13:22", "13:56"]
+        );
+        assert!(
+            positions(
+                &ds(
+                    "{hugepages-2Mi: 128Mi, cpu: 1}",
+                    "{nvidia.com/gpu: 2, hugepages-2Mi: 128Mi}"
+                ),
+                "DS006"
+            )
+            .is_empty()
         );
     }
 }

@@ -158,4 +158,12 @@ mod tests {
         let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      volumes: [{name: logs}, {name: logs}]\n      containers:\n      - name: c\n        image: i:1\n        ports: [{name: http, containerPort: 80}]\n        livenessProbe: {httpGet: {port: metrics}}\n        readinessProbe: {httpGet: {port: http}}\n        volumeMounts: [{name: logs, mountPath: /l}, {name: varlog, mountPath: /v}]\n      - name: c\n        image: i:1\n";
         assert_eq!(positions(y, "DS008"), ["9:38", "14:41", "16:60", "17:15"]);
     }
+
+    #[test]
+    fn port_names_are_unique_per_container() {
+        let y = crate::rules::test_support::pod_spec(
+            "      containers:\n      - {name: a, image: i:1, ports: [{name: m, containerPort: 1}, {name: m, containerPort: 2}]}\n      - {name: b, image: i:1, ports: [{name: m, containerPort: 3}]}\n",
+        );
+        assert_eq!(positions(&y, "DS008"), ["10:75"]);
+    }
 }

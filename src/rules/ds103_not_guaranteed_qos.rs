@@ -142,4 +142,30 @@ mod tests {
         assert_eq!(positions(&burstable, "DS103"), ["11:31"]);
         assert!(positions(&ds("      - {name: a, image: i:1}\n"), "DS103").is_empty());
     }
+
+    #[test]
+    fn only_positive_cpu_and_memory_count() {
+        // ephemeral-storage and zero quantities leave the pod BestEffort: DS101's finding.
+        let best_effort = ds(
+            "      - {name: a, image: i:1, resources: {requests: {cpu: 0, ephemeral-storage: 1Gi}}}\n",
+        );
+        assert!(positions(&best_effort, "DS103").is_empty());
+        // A zero request is not the limit it would default to.
+        let zero = ds(
+            "      - {name: a, image: i:1, resources: {requests: {cpu: 0}, limits: {cpu: 1, memory: 1Gi}}}\n",
+        );
+        assert_eq!(positions(&zero, "DS103"), ["10:31"]);
+    }
+
+    #[test]
+    fn pod_level_resources_decide() {
+        let guaranteed = pod_spec(
+            "      resources: {limits: {cpu: 1, memory: 1Gi}}\n      containers:\n      - {name: a, image: i:1, resources: {requests: {cpu: 1m}}}\n",
+        );
+        assert!(positions(&guaranteed, "DS103").is_empty());
+        let burstable = pod_spec(
+            "      resources: {limits: {cpu: 1}}\n      containers:\n      - {name: a, image: i:1, resources: {limits: {cpu: 1, memory: 1Gi}}}\n",
+        );
+        assert_eq!(positions(&burstable, "DS103"), ["9:7"]);
+    }
 }
