@@ -165,7 +165,7 @@ fn toleration(cx: &mut Context, t: &Toleration) {
                 &META,
                 k.span,
                 format!(
-                    "the API server rejects toleration key `{}`: tolerations keys are label keys, and {problem} (ValidateTolerations)",
+                    "the API server rejects toleration key `{}`: toleration keys are label keys, and {problem} (ValidateTolerations)",
                     k.value
                 ),
             )

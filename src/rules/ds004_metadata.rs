@@ -1,6 +1,6 @@
 //! DS004's metadata checks: `ValidateLabels` and `ValidateAnnotations`
-//! (k8s.io/apimachinery/pkg/api/validation) on the DaemonSet, its selector and its pod
-//! template.
+//! (k8s.io/apimachinery/pkg/api/validation) on the DaemonSet, its selector, its pod template
+//! and the pod's nodeSelector.
 
 use crate::diagnostic::Diagnostic;
 use crate::engine::Context;
@@ -19,6 +19,10 @@ pub fn check(cx: &mut Context, ds: &DaemonSet) {
     }
     if let Some(template) = &spec.template {
         object(cx, &template.metadata, "pod template");
+    }
+    // ValidatePodSpec checks nodeSelector with ValidateLabels too.
+    if let Some(pod) = ds.pod() {
+        labels(cx, &pod.node_selector, "nodeSelector");
     }
 }
 
