@@ -102,7 +102,9 @@ fn github_workflow_commands() {
             ("title", "DS004 invalid-value"),
         ]
     );
-    assert!(message.starts_with("`NoScheduler` is not a valid toleration effect%0Adid you mean"));
+    assert!(message.starts_with(
+        "the API server rejects `NoScheduler` as a toleration effect (ValidateTolerations)%0Adid you mean"
+    ));
 }
 
 #[test]
@@ -165,9 +167,9 @@ fn junit_cases_per_daemonset_and_family() {
         "fixtures/DS004/fires-rollout-and-ports.yaml",
     ]);
     assert!(
-        quoted
-            .stdout
-            .contains("message=\"`maxUnavailable: &quot;10&quot;` is neither"),
+        quoted.stdout.contains(
+            "message=\"the API server rejects `maxUnavailable: &quot;10&quot;`: it is neither"
+        ),
         "{}",
         quoted.stdout
     );
@@ -221,7 +223,7 @@ fn statistics_count_rules() {
     let first = run.stdout.lines().next().expect("a row");
     assert_eq!(
         first.split_whitespace().collect::<Vec<_>>(),
-        ["5", "DS004", "invalid-value", "error"]
+        ["22", "DS004", "invalid-value", "error"]
     );
     assert!(!run.stdout.contains("╭"));
 }

@@ -16,6 +16,8 @@ pub struct Container {
     pub startup_probe: Option<Probe>,
     pub security_context: Option<SecurityContext>,
     pub volume_mounts: Vec<VolumeMount>,
+    /// An init container's `restartPolicy` (`Always` makes it a sidecar).
+    pub restart_policy: Option<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -23,6 +25,10 @@ pub struct ContainerPort {
     pub name: Option<Spanned<String>>,
     pub container_port: Option<Spanned<i64>>,
     pub host_port: Option<Spanned<i64>>,
+    /// The whole list item, for findings about a missing field.
+    pub span: Span,
+    pub protocol: Option<Spanned<String>>,
+    pub host_ip: Option<Spanned<String>>,
 }
 
 /// One `name: quantity` entry of requests or limits, with the text as written.
@@ -132,6 +138,9 @@ impl Container {
                 name: r.string(p, "name"),
                 container_port: r.int(p, "containerPort"),
                 host_port: r.int(p, "hostPort"),
+                span: p.span,
+                protocol: r.string(p, "protocol"),
+                host_ip: r.string(p, "hostIP"),
             })
             .collect();
         let resources = r.map(node, "resources").map(|e| Resources {
@@ -183,6 +192,7 @@ impl Container {
             startup_probe: probe(node, "startupProbe", r),
             security_context,
             volume_mounts,
+            restart_policy: r.string(node, "restartPolicy"),
         }
     }
 
@@ -239,7 +249,7 @@ fn first_line(node: &Node) -> Span {
     }
 }
 
-fn resource_list(node: &Node, key: &str, r: &mut Reader) -> ResourceList {
+pub(super) fn resource_list(node: &Node, key: &str, r: &mut Reader) -> ResourceList {
     let Some(entry) = r.map(node, key) else {
         return ResourceList::default();
     };

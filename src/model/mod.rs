@@ -11,8 +11,13 @@ mod quantity;
 mod reader;
 pub mod toleration;
 
-pub use container::{Capabilities, Container, PortRef, VolumeMount};
-pub use daemonset::{DaemonSet, ObjectMeta, Requirement, RollingUpdate};
+pub use container::{
+    Capabilities, Container, ContainerPort, PortRef, ResourceList, ResourceQuantity, Resources,
+    VolumeMount,
+};
+pub use daemonset::{
+    DaemonSet, LabelSelector, ObjectMeta, Requirement, RollingUpdate, UpdateStrategy,
+};
 pub use int_or_percent::IntOrPercent;
 pub use placement::{CONTROL_PLANE, MASTER, NodeRequirement, OS};
 pub use pod::{PodSpec, PodTemplate, Toleration};

@@ -1,3 +1,4 @@
+use super::container::{Resources, resource_list};
 use super::daemonset::Requirement;
 use super::{Container, ObjectMeta, Pair, Reader, Spanned};
 use crate::source::Span;
@@ -30,6 +31,8 @@ pub struct PodSpec {
     pub host_ipc: Option<Spanned<bool>>,
     pub termination_grace_period_seconds: Option<Spanned<i64>>,
     pub restart_policy: Option<Spanned<String>>,
+    /// Pod-level `resources` (PodLevelResources); when set they decide the QoS class.
+    pub resources: Option<Resources>,
 }
 
 #[derive(Debug)]
@@ -142,6 +145,11 @@ impl PodSpec {
             host_ipc: r.boolean(node, "hostIPC"),
             termination_grace_period_seconds: r.int(node, "terminationGracePeriodSeconds"),
             restart_policy: r.string(node, "restartPolicy"),
+            resources: r.map(node, "resources").map(|e| Resources {
+                key: e.key_span,
+                requests: resource_list(&e.value, "requests", r),
+                limits: resource_list(&e.value, "limits", r),
+            }),
         }
     }
 

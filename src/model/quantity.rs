@@ -119,6 +119,11 @@ impl Quantity {
     pub fn is_negative(self) -> bool {
         self.nanos < 0
     }
+
+    /// Whether the value is a whole number of units, as extended resources must be.
+    pub fn is_whole(self) -> bool {
+        self.nanos % NANOS_PER_UNIT == 0
+    }
 }
 
 impl fmt::Display for Quantity {

@@ -103,7 +103,7 @@ pub struct PodToleration<'a> {
 pub struct DaemonPodTolerations<'a> {
     pub list: Vec<PodToleration<'a>>,
     /// Declared tolerations the controller overwrote with its own (same key, operator, value
-    /// and effect, different tolerationSeconds).
+    /// and effect), whatever their tolerationSeconds.
     pub replaced: Vec<&'a Toleration>,
 }
 
@@ -143,8 +143,9 @@ impl<'a> DaemonPodTolerations<'a> {
 }
 
 /// `AddOrUpdateTolerationInPodSpec`: every toleration in the same slot is overwritten by the
-/// new one, unless one of them is already identical, in which case nothing changes at all;
-/// with no such slot the new one is appended.
+/// new one; with no such slot the new one is appended. Its "already identical, change
+/// nothing" shortcut compares a pointer with a value (`DeepEqual(toleration,
+/// podTolerations[i])`), so it never fires and is not modelled.
 fn add_or_update<'a>(
     list: &mut Vec<PodToleration<'a>>,
     added: Terms<'static>,
@@ -155,9 +156,6 @@ fn add_or_update<'a>(
     let mut found = false;
     for t in list.iter() {
         if added.same_slot(&t.terms) {
-            if added == t.terms {
-                return;
-            }
             updated.push(PodToleration {
                 terms: added,
                 declared: None,
@@ -323,14 +321,14 @@ mod tests {
     }
 
     #[test]
-    fn an_identical_toleration_stops_the_update() {
-        // The loop returns at the identical one, so the earlier variant is not overwritten.
+    fn an_identical_toleration_does_not_stop_the_update() {
+        // The shortcut never fires, so the timed variant is overwritten too.
         let p = pod(
             "      tolerations:\n      - {key: node.kubernetes.io/not-ready, operator: Exists, effect: NoExecute, tolerationSeconds: 30}\n      - {key: node.kubernetes.io/not-ready, operator: Exists, effect: NoExecute}\n",
         );
         let all = DaemonPodTolerations::of(&p);
-        assert!(all.replaced.is_empty());
-        assert_eq!(all.eviction_after(&taint(NOT_READY, "NoExecute")), Some(30));
+        assert_eq!(all.replaced.len(), 2);
+        assert_eq!(all.eviction_after(&taint(NOT_READY, "NoExecute")), None);
     }
 
     #[test]

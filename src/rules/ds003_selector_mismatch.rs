@@ -24,14 +24,16 @@ impl Rule for SelectorMismatch {
         };
         let labels = &template.metadata.labels;
         let Some(selector) = &spec.selector else {
-            // Old API groups defaulted the selector from the template labels; DS007 covers them.
-            let legacy = ds
+            // extensions/v1beta1 defaulted the selector from the template labels, and
+            // apps/v1beta1 never served DaemonSets (DS007 covers both); apps/v1beta2 and
+            // apps/v1 require it.
+            let defaulted = ds
                 .api_version
                 .as_ref()
-                .is_some_and(|v| v.value != "apps/v1");
-            if !legacy {
+                .is_some_and(|v| matches!(v.value.as_str(), "extensions/v1beta1" | "apps/v1beta1"));
+            if !defaulted {
                 cx.report(
-                    Diagnostic::new(&META, spec.key, "the DaemonSet has no `spec.selector`")
+                    Diagnostic::new(&META, spec.key, "the API server rejects a DaemonSet without `spec.selector`: it is required (ValidateDaemonSetSpec)")
                         .label("selector missing under this spec")
                         .help(selector_help(labels)),
                 );
@@ -147,5 +149,7 @@ mod tests {
         assert_eq!(positions(&y, "DS003"), ["5:1"]);
         let legacy = y.replace("apps/v1", "extensions/v1beta1");
         assert!(positions(&legacy, "DS003").is_empty());
+        let beta2 = y.replace("apps/v1", "apps/v1beta2");
+        assert_eq!(positions(&beta2, "DS003"), ["5:1"]);
     }
 }

@@ -1,9 +1,11 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::{
-    Container, DaemonSet, IntOrPercent, PodSpec, RollingUpdate, Spanned, Toleration,
+    Container, DaemonSet, IntOrPercent, LabelSelector, PodSpec, RollingUpdate, Spanned, Toleration,
+    UpdateStrategy,
 };
-use crate::rules::suggest;
+use crate::rules::k8s_names::{label_value_problem, qualified_name_problem};
+use crate::rules::{ds004_metadata, ds004_ports, ds004_resources, suggest};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS004",
@@ -30,60 +32,96 @@ impl Rule for InvalidValue {
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         if let Some(spec) = &ds.spec {
             if let Some(strategy) = &spec.update_strategy {
-                if let Some(kind) = &strategy.kind {
-                    one_of(cx, kind, "updateStrategy.type", STRATEGIES);
-                }
-                if let Some(ru) = &strategy.rolling_update {
-                    rolling_update(cx, ru);
-                }
+                update_strategy(cx, ds, strategy);
             }
             if let Some(selector) = &spec.selector {
-                for req in &selector.match_expressions {
-                    let Some(op) = &req.operator else { continue };
-                    if !one_of(cx, op, "selector operator", SELECTOR_OPERATORS) {
-                        continue;
-                    }
-                    let needs_values = matches!(op.value.as_str(), "In" | "NotIn");
-                    if needs_values && req.values.is_empty() {
-                        cx.report(
-                            Diagnostic::new(
-                                &META,
-                                op.whole(),
-                                format!("operator `{}` needs at least one value", op.value),
-                            )
-                            .label("no `values` given")
-                            .help("list the label values to match under `values`"),
-                        );
-                    } else if !needs_values && !req.values.is_empty() {
-                        cx.report(
-                            Diagnostic::new(
-                                &META,
-                                req.values[0].span,
-                                format!("operator `{}` takes no values", op.value),
-                            )
-                            .label("must be empty")
-                            .help("remove `values`, or use `In`/`NotIn`"),
-                        );
-                    }
-                }
+                selector_expressions(cx, selector);
             }
         }
+        ds004_metadata::check(cx, ds);
         if let Some(pod) = ds.pod() {
             pod_values(cx, pod);
+            ds004_ports::check(cx, pod);
+            ds004_resources::check(cx, pod);
+        }
+    }
+}
+
+/// `ValidateDaemonSetUpdateStrategy`: the type must be known, and `rollingUpdate` is only
+/// validated (and only defaulted) when the type is RollingUpdate, written or defaulted.
+fn update_strategy(cx: &mut Context, ds: &DaemonSet, strategy: &UpdateStrategy) {
+    // The API defaults an empty type like an absent one.
+    let written = strategy.kind.as_ref().filter(|k| !k.value.is_empty());
+    if let Some(kind) = written
+        && !one_of(
+            cx,
+            kind,
+            "updateStrategy.type (ValidateDaemonSetUpdateStrategy)",
+            STRATEGIES,
+        )
+    {
+        return;
+    }
+    let rolling = match written {
+        Some(kind) => kind.value == "RollingUpdate",
+        // extensions/v1beta1 defaulted the type to OnDelete; the other groups to RollingUpdate.
+        None => ds
+            .api_version
+            .as_ref()
+            .is_none_or(|v| v.value != "extensions/v1beta1"),
+    };
+    if rolling && let Some(ru) = &strategy.rolling_update {
+        rolling_update(cx, ru);
+    }
+}
+
+fn selector_expressions(cx: &mut Context, selector: &LabelSelector) {
+    for req in &selector.match_expressions {
+        let Some(op) = &req.operator else { continue };
+        if !one_of(
+            cx,
+            op,
+            "selector operator (ValidateLabelSelector)",
+            SELECTOR_OPERATORS,
+        ) {
+            continue;
+        }
+        let needs_values = matches!(op.value.as_str(), "In" | "NotIn");
+        if needs_values && req.values.is_empty() {
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    op.whole(),
+                    format!("operator `{}` needs at least one value", op.value),
+                )
+                .label("no `values` given")
+                .help("list the label values to match under `values`"),
+            );
+        } else if !needs_values && !req.values.is_empty() {
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    req.values[0].span,
+                    format!("operator `{}` takes no values", op.value),
+                )
+                .label("must be empty")
+                .help("remove `values`, or use `In`/`NotIn`"),
+            );
         }
     }
 }
 
 fn pod_values(cx: &mut Context, pod: &PodSpec) {
+    // An empty restartPolicy is defaulted to Always.
     if let Some(policy) = &pod.restart_policy
-        && policy.value != "Always"
+        && !matches!(policy.value.as_str(), "Always" | "")
     {
         cx.report(
             Diagnostic::new(
                 &META,
                 policy.span,
                 format!(
-                    "a DaemonSet's pods must use `restartPolicy: Always`, not `{}`",
+                    "the API server rejects a DaemonSet whose pods use `restartPolicy: {}`: only `Always` is allowed (ValidateDaemonSetSpec)",
                     policy.value
                 ),
             )
@@ -99,41 +137,78 @@ fn pod_values(cx: &mut Context, pod: &PodSpec) {
     }
 }
 
+/// `ValidateTolerations`.
 fn toleration(cx: &mut Context, t: &Toleration) {
-    let operator = t.operator.as_ref().map_or("Equal", |o| o.value.as_str());
-    if let Some(op) = &t.operator
-        && !one_of(cx, op, "toleration operator", OPERATORS)
+    // An absent or empty operator means Equal.
+    let written_op = t.operator.as_ref().filter(|o| !o.value.is_empty());
+    if let Some(op) = written_op
+        && !one_of(
+            cx,
+            op,
+            "toleration operator (ValidateTolerations)",
+            OPERATORS,
+        )
     {
         return;
     }
+    let operator = written_op.map_or("Equal", |o| o.value.as_str());
     let effect = t.effect.as_ref().filter(|e| !e.value.is_empty());
     if let Some(e) = effect {
-        one_of(cx, e, "toleration effect", EFFECTS);
+        one_of(cx, e, "toleration effect (ValidateTolerations)", EFFECTS);
     }
-    let key_empty = t.key.as_ref().is_none_or(|k| k.value.is_empty());
-    if key_empty && operator != "Exists" {
+    let key = t.key.as_ref().filter(|k| !k.value.is_empty());
+    if let Some(k) = key
+        && let Some(problem) = qualified_name_problem(&k.value)
+    {
         cx.report(
             Diagnostic::new(
                 &META,
-                t.operator.as_ref().map_or(t.span, Spanned::whole),
-                "a toleration without a key must use `operator: Exists`",
+                k.span,
+                format!(
+                    "the API server rejects toleration key `{}`: toleration keys are label keys, and {problem} (ValidateTolerations)",
+                    k.value
+                ),
+            )
+            .label("not a valid label key")
+            .help("use the taint's key exactly, such as `node-role.kubernetes.io/control-plane`"),
+        );
+    }
+    if key.is_none() && operator != "Exists" {
+        cx.report(
+            Diagnostic::new(
+                &META,
+                written_op.map_or(t.span, Spanned::whole),
+                "the API server rejects a toleration without a key unless it uses `operator: Exists` (ValidateTolerations)",
             )
             .label("empty key with operator Equal")
             .help("add the taint's `key`, or set `operator: Exists` to tolerate every taint"),
         );
     }
-    if operator == "Exists"
-        && let Some(v) = t.value.as_ref().filter(|v| !v.value.is_empty())
-    {
-        cx.report(
-            Diagnostic::new(
-                &META,
-                v.whole(),
-                "a toleration with `operator: Exists` cannot have a value",
-            )
-            .label("value not allowed with Exists")
-            .help("remove `value`, or use `operator: Equal` to match this value"),
-        );
+    if let Some(v) = t.value.as_ref().filter(|v| !v.value.is_empty()) {
+        if operator == "Exists" {
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    v.whole(),
+                    "the API server rejects a toleration with `operator: Exists` and a value (ValidateTolerations)",
+                )
+                .label("value not allowed with Exists")
+                .help("remove `value`, or use `operator: Equal` to match this value"),
+            );
+        } else if let Some(problem) = label_value_problem(&v.value) {
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    v.span,
+                    format!(
+                        "the API server rejects toleration value `{}`: toleration values are label values, and {problem} (ValidateTolerations)",
+                        v.value
+                    ),
+                )
+                .label("not a valid label value")
+                .help("use the taint's value exactly"),
+            );
+        }
     }
     if let Some(seconds) = &t.toleration_seconds
         && effect.is_none_or(|e| e.value != "NoExecute")
@@ -142,7 +217,7 @@ fn toleration(cx: &mut Context, t: &Toleration) {
             Diagnostic::new(
                 &META,
                 seconds.whole(),
-                "`tolerationSeconds` is only allowed with `effect: NoExecute`",
+                "the API server rejects `tolerationSeconds` unless the toleration has `effect: NoExecute` (ValidateTolerations)",
             )
             .label("needs effect NoExecute")
             .help("set `effect: NoExecute`, or remove `tolerationSeconds`"),
@@ -151,23 +226,25 @@ fn toleration(cx: &mut Context, t: &Toleration) {
 }
 
 fn container(cx: &mut Context, c: &Container) {
-    if let Some(policy) = &c.image_pull_policy {
-        one_of(cx, policy, "imagePullPolicy", PULL_POLICIES);
-    }
-    for p in &c.ports {
-        if let Some(port) = &p.container_port {
-            port_range(cx, port, "containerPort", 1);
-        }
-        if let Some(port) = &p.host_port {
-            port_range(cx, port, "hostPort", 0);
-        }
+    // An empty imagePullPolicy is defaulted from the image tag.
+    if let Some(policy) = c.image_pull_policy.as_ref().filter(|p| !p.value.is_empty()) {
+        one_of(
+            cx,
+            policy,
+            "imagePullPolicy (validatePullPolicy)",
+            PULL_POLICIES,
+        );
     }
     for m in &c.volume_mounts {
         let Some(prop) = &m.mount_propagation else {
             continue;
         };
-        if one_of(cx, prop, "mountPropagation", PROPAGATIONS)
-            && prop.value == "Bidirectional"
+        if one_of(
+            cx,
+            prop,
+            "mountPropagation (validateMountPropagation)",
+            PROPAGATIONS,
+        ) && prop.value == "Bidirectional"
             && !c.privileged()
         {
             cx.report(
@@ -179,21 +256,10 @@ fn container(cx: &mut Context, c: &Container) {
     }
 }
 
-fn port_range(cx: &mut Context, port: &Spanned<i64>, field: &str, min: i64) {
-    if !(min..=65535).contains(&port.value) {
-        cx.report(
-            Diagnostic::new(
-                &META,
-                port.span,
-                format!("`{field}` {} is outside {min}..65535", port.value),
-            )
-            .label("not a valid port")
-            .help("use a port number between 1 and 65535"),
-        );
-    }
-}
-
+/// `ValidateRollingUpdateDaemonSet`, after `SetDefaults_DaemonSet` has filled in an absent
+/// `maxUnavailable` with 1 and an absent `maxSurge` with 0.
 fn rolling_update(cx: &mut Context, ru: &RollingUpdate) {
+    let mut valid = true;
     for (field, value) in [
         ("maxUnavailable", &ru.max_unavailable),
         ("maxSurge", &ru.max_surge),
@@ -201,15 +267,18 @@ fn rolling_update(cx: &mut Context, ru: &RollingUpdate) {
         let Some(v) = value else { continue };
         let problem = match &v.value {
             IntOrPercent::Invalid(s) => Some(format!(
-                "`{field}: \"{s}\"` is neither an integer nor a percentage like \"25%\""
+                "the API server rejects `{field}: \"{s}\"`: it is neither an integer nor a percentage like \"25%\" (ValidateRollingUpdateDaemonSet)"
             )),
-            IntOrPercent::Int(i) if *i < 0 => Some(format!("`{field}` cannot be negative ({i})")),
-            IntOrPercent::Percent(p) if *p > 100 => {
-                Some(format!("`{field}` cannot exceed 100% ({p}%)"))
-            }
+            IntOrPercent::Int(i) if *i < 0 => Some(format!(
+                "the API server rejects a negative `{field}` ({i}) (ValidateRollingUpdateDaemonSet)"
+            )),
+            IntOrPercent::Percent(p) if *p > 100 => Some(format!(
+                "the API server rejects `{field}` above 100% ({p}%) (ValidateRollingUpdateDaemonSet)"
+            )),
             _ => None,
         };
         if let Some(message) = problem {
+            valid = false;
             cx.report(
                 Diagnostic::new(&META, v.span, message)
                     .label("rejected by the API server")
@@ -217,36 +286,70 @@ fn rolling_update(cx: &mut Context, ru: &RollingUpdate) {
             );
         }
     }
-    // The API defaults maxUnavailable to 1 and maxSurge to 0 when they are absent.
-    let unavailable_zero = ru
-        .max_unavailable
-        .as_ref()
-        .is_some_and(|v| v.value.is_zero());
-    let surge_zero = ru.max_surge.as_ref().is_none_or(|v| v.value.is_zero());
-    if unavailable_zero && surge_zero {
-        let at = ru.max_unavailable.as_ref().map_or(ru.key, Spanned::whole);
-        cx.report(
-            Diagnostic::new(&META, at, "`maxUnavailable` and `maxSurge` cannot both be zero: the rollout could never replace a pod")
-                .label("both zero")
-                .help("set `maxUnavailable: 1`, or `maxSurge: 1` to start the new pod before stopping the old one"),
-        );
+    if !valid {
+        return;
+    }
+    let unavailable = ru.max_unavailable.as_ref();
+    let unavailable_zero = unavailable.is_some_and(|v| v.value.is_zero());
+    let surge = ru.max_surge.as_ref().filter(|v| !v.value.is_zero());
+    match (unavailable_zero, surge) {
+        (true, None) => {
+            let at = unavailable.map_or(ru.key, Spanned::whole);
+            cx.report(
+                Diagnostic::new(&META, at, "the API server rejects `maxUnavailable` and `maxSurge` both zero: the rollout could never replace a pod (ValidateRollingUpdateDaemonSet)")
+                    .label("both zero")
+                    .help("set `maxUnavailable: 1`, or `maxSurge: 1` to start the new pod before stopping the old one"),
+            );
+        }
+        (false, Some(s)) => {
+            let shown = match unavailable {
+                Some(v) => format!("is {}", show(&v.value)),
+                None => "is 1 (the default)".to_owned(),
+            };
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    s.whole(),
+                    format!("the API server rejects maxSurge while maxUnavailable {shown}: only one of them may be non-zero (ValidateRollingUpdateDaemonSet)"),
+                )
+                .label("surge needs maxUnavailable: 0")
+                .help("set maxUnavailable: 0 to roll out by surging, or remove maxSurge"),
+            );
+        }
+        _ => {}
+    }
+}
+
+fn show(v: &IntOrPercent) -> String {
+    match v {
+        IntOrPercent::Int(i) => i.to_string(),
+        IntOrPercent::Percent(p) => format!("{p}%"),
+        IntOrPercent::Invalid(s) => s.clone(),
     }
 }
 
 /// Reports `value` unless it is one of `allowed`; returns whether it was allowed.
-fn one_of(cx: &mut Context, value: &Spanned<String>, what: &str, allowed: &[&str]) -> bool {
+pub(super) fn one_of(
+    cx: &mut Context,
+    value: &Spanned<String>,
+    what: &str,
+    allowed: &[&str],
+) -> bool {
     if allowed.contains(&value.value.as_str()) {
         return true;
     }
     let help = match suggest(&value.value, allowed) {
-        Some(s) => format!("did you mean `{s}`? Allowed: {}", allowed.join(", ")),
-        None => format!("allowed values: {}", allowed.join(", ")),
+        Some(s) => format!(
+            "did you mean `{s}`? Allowed (case-sensitive): {}",
+            allowed.join(", ")
+        ),
+        None => format!("allowed values (case-sensitive): {}", allowed.join(", ")),
     };
     cx.report(
         Diagnostic::new(
             &META,
             value.span,
-            format!("`{}` is not a valid {what}", value.value),
+            format!("the API server rejects `{}` as a {what}", value.value),
         )
         .label("not an allowed value")
         .help(help),
@@ -284,11 +387,12 @@ mod tests {
 
     #[test]
     fn rollout_values() {
+        // An unknown type is rejected, and rollingUpdate is then not looked at.
         let y = ds(
             "",
             "  updateStrategy:\n    type: Rolling\n    rollingUpdate:\n      maxUnavailable: \"1\"\n",
         );
-        assert_eq!(positions(&y, "DS004"), ["9:11", "11:23"]);
+        assert_eq!(positions(&y, "DS004"), ["9:11"]);
         let zero = ds(
             "",
             "  updateStrategy:\n    rollingUpdate:\n      maxUnavailable: 0\n",
@@ -304,5 +408,44 @@ mod tests {
             "  updateStrategy:\n    rollingUpdate:\n      maxUnavailable: 101%\n",
         );
         assert_eq!(positions(&over, "DS004"), ["10:23"]);
+    }
+
+    #[test]
+    fn surge_counts_the_default_max_unavailable() {
+        let only_surge = ds(
+            "",
+            "  updateStrategy:\n    rollingUpdate:\n      maxSurge: 1\n",
+        );
+        assert_eq!(positions(&only_surge, "DS004"), ["10:7"]);
+        let both = ds(
+            "",
+            "  updateStrategy:\n    rollingUpdate: {maxUnavailable: 10%, maxSurge: 10%}\n",
+        );
+        assert_eq!(positions(&both, "DS004"), ["9:42"]);
+        let on_delete = ds(
+            "",
+            "  updateStrategy:\n    type: OnDelete\n    rollingUpdate: {maxUnavailable: 0, maxSurge: 200%}\n",
+        );
+        assert!(positions(&on_delete, "DS004").is_empty());
+    }
+
+    #[test]
+    fn empty_strings_the_api_defaults() {
+        let y = ds(
+            "      restartPolicy: \"\"\n      tolerations:\n      - {key: a, operator: \"\", value: b}\n",
+            "  updateStrategy:\n    type: \"\"\n",
+        );
+        assert!(positions(&y, "DS004").is_empty());
+        let pull = y.replace("image: i:1", "image: i:1\n        imagePullPolicy: \"\"");
+        assert!(positions(&pull, "DS004").is_empty());
+    }
+
+    #[test]
+    fn toleration_keys_and_values_are_label_syntax() {
+        let y = ds(
+            "      tolerations:\n      - {key: -bad, operator: Exists}\n      - {key: a, value: has space}\n      - {key: example.com/a_b, value: ok.1}\n",
+            "",
+        );
+        assert_eq!(positions(&y, "DS004"), ["13:15", "14:25"]);
     }
 }

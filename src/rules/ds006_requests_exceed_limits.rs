@@ -1,6 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::DaemonSet;
+use crate::model::{Container, DaemonSet, ResourceQuantity, Resources, Spanned};
+use crate::rules::ds004_resources::{is_extended, is_hugepages};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS006",
@@ -22,36 +23,76 @@ impl Rule for RequestsExceedLimits {
         for c in pod.all_containers() {
             let Some(res) = &c.resources else { continue };
             for request in &res.requests.entries {
-                let name = &request.value.resource;
-                let Some(limit) = res.limits.get(name) else {
-                    continue;
-                };
-                let (Ok(req), Ok(lim)) = (&request.value.parsed, &limit.value.parsed) else {
-                    continue;
-                };
-                if req > lim {
-                    cx.report(
-                        Diagnostic::new(
-                            &META,
-                            request.span,
-                            format!(
-                                "{} requests {} {name} but is limited to {}",
-                                c.describe(),
-                                request.value.text,
-                                limit.value.text
-                            ),
-                        )
-                        .label("request above the limit")
-                        .related(limit.span, "limit")
-                        .help(format!(
-                            "lower the {name} request to at most {}, or raise the limit",
-                            limit.value.text
-                        )),
-                    );
-                }
+                compare(cx, c, res, request);
             }
         }
     }
+}
+
+/// `IsOvercommitAllowed`: only native resources other than hugepages may request less than
+/// their limit; extended resources and hugepages need request == limit.
+fn overcommit_allowed(name: &str) -> bool {
+    !is_extended(name) && !is_hugepages(name)
+}
+
+/// `ValidateContainerResourceRequirements`, for one request against its limit. A limit alone
+/// is fine: the request defaults to it.
+fn compare(cx: &mut Context, c: &Container, res: &Resources, request: &Spanned<ResourceQuantity>) {
+    let name = &request.value.resource;
+    let Some(limit) = res.limits.get(name) else {
+        if !overcommit_allowed(name) {
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    request.whole(),
+                    format!(
+                        "the API server rejects a request for {name} without a limit: {name} cannot be overcommitted, so its limit must be set and equal the request (ValidateResourceRequirements)"
+                    ),
+                )
+                .label("request without a limit")
+                .help(format!(
+                    "set `limits: {{{name}: {}}}`; a limit alone is enough, the request defaults to it",
+                    request.value.text
+                )),
+            );
+        }
+        return;
+    };
+    let (Ok(req), Ok(lim)) = (&request.value.parsed, &limit.value.parsed) else {
+        return;
+    };
+    let (message, label) = if !overcommit_allowed(name) && req != lim {
+        (
+            format!(
+                "the API server rejects {} requesting {} {name} with a limit of {}: {name} cannot be overcommitted, so request and limit must be equal (ValidateResourceRequirements)",
+                c.describe(),
+                request.value.text,
+                limit.value.text
+            ),
+            "request differs from the limit",
+        )
+    } else if req > lim {
+        (
+            format!(
+                "the API server rejects {} requesting {} {name} with a limit of {}: a request may not exceed its limit (ValidateResourceRequirements)",
+                c.describe(),
+                request.value.text,
+                limit.value.text
+            ),
+            "request above the limit",
+        )
+    } else {
+        return;
+    };
+    cx.report(
+        Diagnostic::new(&META, request.span, message)
+            .label(label)
+            .related(limit.span, "limit")
+            .help(format!(
+                "set the {name} request to {} (or remove it: it defaults to the limit), or change the limit",
+                limit.value.text
+            )),
+    );
 }
 
 #[cfg(test)]
@@ -79,6 +120,30 @@ mod tests {
                 "DS006"
             ),
             ["13:30", "13:43"]
+        );
+    }
+
+    #[test]
+    fn extended_resources_and_hugepages_need_equal_limits() {
+        assert_eq!(
+            positions(
+                &ds(
+                    "{nvidia.com/gpu: 1, hugepages-2Mi: 64Mi}",
+                    "{hugepages-2Mi: 128Mi}"
+                ),
+                "DS006"
+            ),
+            ["13:22", "13:56"]
+        );
+        assert!(
+            positions(
+                &ds(
+                    "{hugepages-2Mi: 128Mi, cpu: 1}",
+                    "{nvidia.com/gpu: 2, hugepages-2Mi: 128Mi}"
+                ),
+                "DS006"
+            )
+            .is_empty()
         );
     }
 }

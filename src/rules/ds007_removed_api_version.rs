@@ -10,7 +10,11 @@ pub static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/DS007.md"),
 };
 
-const REMOVED: &[&str] = &["extensions/v1beta1", "apps/v1beta1", "apps/v1beta2"];
+/// Groups that served DaemonSets until Kubernetes 1.16.
+const REMOVED: &[&str] = &["extensions/v1beta1", "apps/v1beta2"];
+
+/// A group that served other workloads but never DaemonSets.
+const NEVER: &str = "apps/v1beta1";
 
 pub struct RemovedApiVersion;
 
@@ -23,31 +27,31 @@ impl Rule for RemovedApiVersion {
         let Some(version) = &ds.api_version else {
             return;
         };
-        if !REMOVED.contains(&version.value.as_str()) {
+        let message = if version.value == NEVER {
+            "`apps/v1beta1` never had DaemonSets (it served Deployments and StatefulSets): the API server answers \"no matches for kind DaemonSet in version apps/v1beta1\"".to_owned()
+        } else if REMOVED.contains(&version.value.as_str()) {
+            format!(
+                "`{}` DaemonSets were removed in Kubernetes 1.16: the API server answers \"no matches for kind DaemonSet\"",
+                version.value
+            )
+        } else {
             return;
-        }
+        };
         let mut help = "use `apiVersion: apps/v1`".to_owned();
         if ds.spec.as_ref().is_some_and(|s| s.selector.is_none()) {
             help.push_str(", and add `spec.selector`, which apps/v1 requires");
         }
-        if ds
+        let no_strategy = ds
             .spec
             .as_ref()
-            .is_some_and(|s| s.update_strategy.is_none())
-        {
-            help.push_str("; note apps/v1 defaults updateStrategy to RollingUpdate where the old groups defaulted to OnDelete");
+            .is_some_and(|s| s.update_strategy.is_none());
+        if no_strategy && version.value == "extensions/v1beta1" {
+            help.push_str("; note apps/v1 defaults updateStrategy to RollingUpdate where extensions/v1beta1 defaulted to OnDelete");
         }
         cx.report(
-            Diagnostic::new(
-                &META,
-                version.span,
-                format!(
-                    "`{}` DaemonSets were removed in Kubernetes 1.16",
-                    version.value
-                ),
-            )
-            .label("no longer served")
-            .help(help),
+            Diagnostic::new(&META, version.span, message)
+                .label("no longer served")
+                .help(help),
         );
     }
 }
@@ -61,5 +65,9 @@ mod tests {
         let y = "apiVersion: extensions/v1beta1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      containers: [{name: c, image: i}]\n";
         assert_eq!(positions(y, "DS007"), ["1:13"]);
         assert!(positions(&y.replace("extensions/v1beta1", "apps/v1"), "DS007").is_empty());
+        assert_eq!(
+            positions(&y.replace("extensions/v1beta1", "apps/v1beta1"), "DS007"),
+            ["1:13"]
+        );
     }
 }

@@ -3,6 +3,7 @@ use std::collections::HashMap;
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::{Container, DaemonSet, PortRef, Spanned};
+use crate::rules::k8s_names::port_name_problem;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS008",
@@ -25,11 +26,13 @@ impl Rule for DanglingReference {
             cx,
             pod.all_containers().filter_map(|c| c.name.as_ref()),
             "container",
+            "pod",
         );
         duplicates(
             cx,
             pod.volumes.iter().filter_map(|v| v.name.as_ref()),
             "volume",
+            "pod",
         );
         for c in pod.all_containers() {
             for m in &c.volume_mounts {
@@ -59,6 +62,16 @@ impl Rule for DanglingReference {
                 );
             }
             probe_ports(cx, c);
+            // `validateContainerPorts` keeps port names unique within one container only.
+            duplicates(
+                cx,
+                c.ports
+                    .iter()
+                    .filter_map(|p| p.name.as_ref())
+                    .filter(|n| port_name_problem(&n.value).is_none()),
+                "port",
+                "container",
+            );
         }
     }
 }
@@ -70,6 +83,10 @@ fn probe_ports(cx: &mut Context, c: &Container) {
         let PortRef::Name(name) = &port.value else {
             continue;
         };
+        // A name the API rejects outright is DS004's finding.
+        if port_name_problem(name).is_some() {
+            continue;
+        }
         if c.ports
             .iter()
             .any(|p| p.name.as_ref().is_some_and(|n| &n.value == name))
@@ -103,7 +120,13 @@ fn probe_ports(cx: &mut Context, c: &Container) {
     }
 }
 
-fn duplicates<'a>(cx: &mut Context, names: impl Iterator<Item = &'a Spanned<String>>, what: &str) {
+/// Reports every name given twice; `scope` is where the API wants names unique.
+fn duplicates<'a>(
+    cx: &mut Context,
+    names: impl Iterator<Item = &'a Spanned<String>>,
+    what: &str,
+    scope: &str,
+) {
     let mut seen: HashMap<&str, &Spanned<String>> = HashMap::new();
     for name in names {
         if let Some(first) = seen.get(name.value.as_str()) {
@@ -111,11 +134,14 @@ fn duplicates<'a>(cx: &mut Context, names: impl Iterator<Item = &'a Spanned<Stri
                 Diagnostic::new(
                     &META,
                     name.span,
-                    format!("two {what}s are named `{}`", name.value),
+                    format!(
+                        "the API server rejects two {what}s named `{}` in one {scope}",
+                        name.value
+                    ),
                 )
                 .label("duplicate name")
                 .related(first.span, "first defined here")
-                .help(format!("{what} names must be unique within the pod")),
+                .help(format!("{what} names must be unique within the {scope}")),
             );
         } else {
             seen.insert(&name.value, name);
@@ -131,5 +157,13 @@ mod tests {
     fn references() {
         let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      volumes: [{name: logs}, {name: logs}]\n      containers:\n      - name: c\n        image: i:1\n        ports: [{name: http, containerPort: 80}]\n        livenessProbe: {httpGet: {port: metrics}}\n        readinessProbe: {httpGet: {port: http}}\n        volumeMounts: [{name: logs, mountPath: /l}, {name: varlog, mountPath: /v}]\n      - name: c\n        image: i:1\n";
         assert_eq!(positions(y, "DS008"), ["9:38", "14:41", "16:60", "17:15"]);
+    }
+
+    #[test]
+    fn port_names_are_unique_per_container() {
+        let y = crate::rules::test_support::pod_spec(
+            "      containers:\n      - {name: a, image: i:1, ports: [{name: m, containerPort: 1}, {name: m, containerPort: 2}]}\n      - {name: b, image: i:1, ports: [{name: m, containerPort: 3}]}\n",
+        );
+        assert_eq!(positions(&y, "DS008"), ["10:75"]);
     }
 }

@@ -1,6 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::{Container, DaemonSet};
+use crate::model::{DaemonSet, Quantity, ResourceList, Resources};
+use crate::source::Span;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS103",
@@ -12,26 +13,56 @@ pub static META: RuleMeta = RuleMeta {
 
 pub struct NotGuaranteedQos;
 
-/// Why a container keeps the pod from Guaranteed QoS, if it does.
-fn breaks_guarantee(c: &Container) -> Option<String> {
-    let Some(res) = &c.resources else {
-        return Some("has no resources".to_owned());
+/// Only these count for QoS (`isSupportedQoSComputeResource`).
+const QOS_RESOURCES: [&str; 2] = ["cpu", "memory"];
+
+/// A positive quantity of `resource`, as `ComputePodQOS` counts it: zero is ignored.
+fn positive(list: &ResourceList, resource: &str) -> Option<Quantity> {
+    let q = *list.get(resource)?.value.parsed.as_ref().ok()?;
+    (!q.is_zero() && !q.is_negative()).then_some(q)
+}
+
+/// Whether a resources block holds any cpu or memory the QoS class would count.
+fn counts(res: &Resources) -> bool {
+    QOS_RESOURCES
+        .iter()
+        .any(|r| positive(&res.requests, r).is_some() || positive(&res.limits, r).is_some())
+}
+
+/// Whether a cpu or memory quantity failed to parse: DS005's finding, and no class can be
+/// computed from it.
+fn unreadable(res: &Resources) -> bool {
+    res.requests
+        .entries
+        .iter()
+        .chain(&res.limits.entries)
+        .any(|e| QOS_RESOURCES.contains(&e.value.resource.as_str()) && e.value.parsed.is_err())
+}
+
+/// Why one resources block (a container's, or the pod's) keeps the pod from Guaranteed:
+/// a cpu or memory limit missing or zero, or a request (defaulted from the limit) that
+/// differs from it. For a pod the API accepts (no request above its limit), comparing each
+/// block is the same as `ComputePodQOS` comparing the sums.
+fn breaks_guarantee(res: Option<&Resources>) -> Option<String> {
+    let Some(res) = res else {
+        return Some("sets no resources".to_owned());
     };
-    for resource in ["cpu", "memory"] {
-        let Some(limit) = res.limits.get(resource) else {
+    for resource in QOS_RESOURCES {
+        let Some(limit) = positive(&res.limits, resource) else {
             return Some(format!("has no {resource} limit"));
         };
-        // A missing request defaults to the limit.
-        let Some(request) = res.requests.get(resource) else {
-            continue;
+        let request = match res.requests.get(resource) {
+            None => continue,
+            Some(r) => r,
         };
-        let (Ok(req), Ok(lim)) = (&request.value.parsed, &limit.value.parsed) else {
-            continue;
-        };
-        if req != lim {
+        if positive(&res.requests, resource) != Some(limit) {
+            let limit_text = res
+                .limits
+                .get(resource)
+                .map_or("", |l| l.value.text.as_str());
             return Some(format!(
-                "requests {} {resource} but is limited to {}",
-                request.value.text, limit.value.text
+                "requests {} {resource} but is limited to {limit_text}",
+                request.value.text
             ));
         }
     }
@@ -45,39 +76,50 @@ impl Rule for NotGuaranteedQos {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        let any_resources = pod.all_containers().any(|c| {
-            c.resources
-                .as_ref()
-                .is_some_and(|r| !r.requests.entries.is_empty() || !r.limits.entries.is_empty())
-        });
+        // Pod-level resources, when present, decide alone (PodLevelResources).
+        if let Some(res) = &pod.resources {
+            if unreadable(res) || !counts(res) {
+                return;
+            }
+            if let Some(why) = breaks_guarantee(Some(res)) {
+                report(cx, res.key, format!("the pod-level `resources` {why}"));
+            }
+            return;
+        }
+        let blocks = || pod.all_containers().filter_map(|c| c.resources.as_ref());
+        if blocks().any(unreadable) {
+            return;
+        }
         // A BestEffort pod is DS101's finding.
-        if !any_resources {
+        if !blocks().any(counts) {
             return;
         }
         // QoS is decided for the whole pod; report the first container that breaks it.
         let Some((c, why)) = pod
             .all_containers()
-            .find_map(|c| breaks_guarantee(c).map(|why| (c, why)))
+            .find_map(|c| breaks_guarantee(c.resources.as_ref()).map(|why| (c, why)))
         else {
             return;
         };
         let at = c.resources.as_ref().map_or(c.at(), |r| r.key);
-        cx.report(
-            Diagnostic::new(
-                &META,
-                at,
-                format!(
-                    "the pod is Burstable, not Guaranteed: {} {why}",
-                    c.describe()
-                ),
-            )
-            .label("breaks Guaranteed QoS")
-            .help(
-                "for Guaranteed QoS every container (init containers too) needs cpu and memory \
-                 limits, with requests equal to them; the kubelet then evicts the agent last",
-            ),
-        );
+        report(cx, at, format!("{} {why}", c.describe()));
     }
+}
+
+fn report(cx: &mut Context, at: Span, why: String) {
+    cx.report(
+        Diagnostic::new(
+            &META,
+            at,
+            format!("the pod is Burstable, not Guaranteed: {why}"),
+        )
+        .label("breaks Guaranteed QoS")
+        .help(
+            "for Guaranteed QoS every container (init containers too) needs cpu and memory \
+             limits, with requests equal to them (or left out: they default to the limits); \
+             the kubelet then evicts the agent last",
+        ),
+    );
 }
 
 #[cfg(test)]
@@ -99,5 +141,31 @@ mod tests {
         );
         assert_eq!(positions(&burstable, "DS103"), ["11:31"]);
         assert!(positions(&ds("      - {name: a, image: i:1}\n"), "DS103").is_empty());
+    }
+
+    #[test]
+    fn only_positive_cpu_and_memory_count() {
+        // ephemeral-storage and zero quantities leave the pod BestEffort: DS101's finding.
+        let best_effort = ds(
+            "      - {name: a, image: i:1, resources: {requests: {cpu: 0, ephemeral-storage: 1Gi}}}\n",
+        );
+        assert!(positions(&best_effort, "DS103").is_empty());
+        // A zero request is not the limit it would default to.
+        let zero = ds(
+            "      - {name: a, image: i:1, resources: {requests: {cpu: 0}, limits: {cpu: 1, memory: 1Gi}}}\n",
+        );
+        assert_eq!(positions(&zero, "DS103"), ["10:31"]);
+    }
+
+    #[test]
+    fn pod_level_resources_decide() {
+        let guaranteed = pod_spec(
+            "      resources: {limits: {cpu: 1, memory: 1Gi}}\n      containers:\n      - {name: a, image: i:1, resources: {requests: {cpu: 1m}}}\n",
+        );
+        assert!(positions(&guaranteed, "DS103").is_empty());
+        let burstable = pod_spec(
+            "      resources: {limits: {cpu: 1}}\n      containers:\n      - {name: a, image: i:1, resources: {limits: {cpu: 1, memory: 1Gi}}}\n",
+        );
+        assert_eq!(positions(&burstable, "DS103"), ["9:7"]);
     }
 }

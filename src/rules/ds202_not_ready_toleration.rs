@@ -174,6 +174,16 @@ mod tests {
     }
 
     #[test]
+    fn an_identical_toleration_does_not_save_the_seconds() {
+        // The controller's "identical, change nothing" shortcut never fires (pointer versus
+        // value), so the timed toleration is replaced even with an identical one after it.
+        let y = ds(
+            "      tolerations:\n      - {key: node.kubernetes.io/not-ready, operator: Exists, effect: NoExecute, tolerationSeconds: 30}\n      - {key: node.kubernetes.io/not-ready, operator: Exists, effect: NoExecute}\n",
+        );
+        assert_eq!(found(&y), ["13:82 note"]);
+    }
+
+    #[test]
     fn kept_seconds_evict() {
         let y = ds(
             "      tolerations:\n      - key: node.kubernetes.io/not-ready\n        operator: Equal\n        effect: NoExecute\n        tolerationSeconds: 60\n      - {operator: Exists, effect: NoExecute, tolerationSeconds: 0}\n",

@@ -20,6 +20,16 @@ fn show(v: &IntOrPercent) -> String {
     }
 }
 
+/// How the controller scales a percentage, when the node count is known.
+fn rounded(v: &IntOrPercent, nodes: Option<i64>) -> String {
+    match (v, nodes) {
+        (IntOrPercent::Percent(p), Some(n)) => v.scaled(n).map_or(String::new(), |s| {
+            format!(" ({p}% of {n} nodes rounds up to {s})")
+        }),
+        _ => String::new(),
+    }
+}
+
 impl Rule for MaxUnavailableTooHigh {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -35,7 +45,10 @@ impl Rule for MaxUnavailableTooHigh {
         };
         let limit = &cx.settings.max_unavailable;
         let nodes = cx.settings.cluster_nodes;
+        // The controller scales a percentage with GetScaledValueFromIntOrPercent(roundUp=true),
+        // so 99% of 3 nodes is 3: every node.
         let everything = match (&value.value, nodes) {
+            (v @ IntOrPercent::Percent(_), Some(n)) if n > 0 => v.scaled(n).is_some_and(|s| s >= n),
             (IntOrPercent::Percent(p), _) => *p >= 100,
             (IntOrPercent::Int(i), Some(n)) => *i >= n,
             _ => false,
@@ -46,8 +59,9 @@ impl Rule for MaxUnavailableTooHigh {
                     &META,
                     value.span,
                     format!(
-                        "`maxUnavailable: {}` lets a rollout stop the agent on every node at once",
-                        show(&value.value)
+                        "`maxUnavailable: {}`{} lets a rollout stop the agent on every node at once",
+                        show(&value.value),
+                        rounded(&value.value, nodes)
                     ),
                 )
                 .severity(Severity::Error)
@@ -118,6 +132,21 @@ mod tests {
         assert!(
             found("40", None).is_empty(),
             "a count cannot be judged without cluster-nodes"
+        );
+        assert_eq!(
+            found("99%", Some(3)),
+            ["7:23 error"],
+            "99% of 3 rounds up to 3"
+        );
+        assert_eq!(
+            found("67%", Some(3)),
+            ["7:23 error"],
+            "67% of 3 rounds up to 3"
+        );
+        assert_eq!(
+            found("66%", Some(3)),
+            ["7:23 warning"],
+            "66% of 3 rounds up to 2"
         );
     }
 

@@ -29,7 +29,16 @@ impl Rule for SurgePortConflict {
         }
         let Some(pod) = ds.pod() else { return };
         let host_network = pod.host_network();
-        for c in pod.all_containers() {
+        // The scheduler's NodePorts filter counts regular and restartable init containers
+        // (GetHostPorts); a plain init container has exited, and freed its port, before the
+        // surge pod's ports matter.
+        let holding = pod.all_containers().filter(|c| {
+            !c.init
+                || c.restart_policy
+                    .as_ref()
+                    .is_some_and(|p| p.value == "Always")
+        });
+        for c in holding {
             for p in &c.ports {
                 let (port, how) = match (&p.host_port, &p.container_port) {
                     (Some(h), _) if h.value > 0 => (h, "hostPort"),
@@ -77,5 +86,7 @@ mod tests {
             ["15:49", "15:72"]
         );
         assert!(positions(&ds("0", "      hostNetwork: true\n"), "DS403").is_empty());
+        let init = "      initContainers:\n      - {name: i, image: i:1, ports: [{containerPort: 80, hostPort: 80}]}\n      - {name: s, image: i:1, restartPolicy: Always, ports: [{containerPort: 81, hostPort: 81}]}\n";
+        assert_eq!(positions(&ds("1", init), "DS403"), ["13:92", "17:49"]);
     }
 }

@@ -44,7 +44,11 @@ pub mod ds801_mutable_image_tag;
 pub mod ds901_unused_suppression;
 pub mod ds902_suppression_without_reason;
 
+mod ds004_metadata;
+mod ds004_ports;
+mod ds004_resources;
 mod host_paths;
+mod k8s_names;
 mod probes;
 
 /// Rules that run over a loaded DaemonSet, in code order.
