@@ -46,20 +46,9 @@ fn port(cx: &mut Context, p: &ContainerPort) {
             .help("use a short lowercase name such as `metrics` or `http-metrics`"),
         );
     }
-    match &p.container_port {
-        Some(cp) if cp.value != 0 => port_range(cx, cp, "containerPort"),
-        zero_or_absent => {
-            let at = zero_or_absent.as_ref().map_or(p.span, |z| z.whole());
-            cx.report(
-                Diagnostic::new(
-                    &META,
-                    at,
-                    "the API server rejects a port without a `containerPort` (validateContainerPorts)",
-                )
-                .label("containerPort is required")
-                .help("give the port number the container listens on, between 1 and 65535"),
-            );
-        }
+    // A missing containerPort is a missing required field: DS002 reports it.
+    if let Some(cp) = &p.container_port {
+        port_range(cx, cp, "containerPort");
     }
     if let Some(hp) = p.host_port.as_ref().filter(|h| h.value != 0) {
         port_range(cx, hp, "hostPort");
