@@ -253,6 +253,8 @@ fn resource_list(node: &Node, key: &str, r: &mut Reader) -> ResourceList {
                 Value::Str(s) => s.clone(),
                 Value::Int(i) => i.to_string(),
                 Value::Float(f) if f.is_finite() => f.to_string(),
+                // `Quantity.UnmarshalJSON` reads null as zero.
+                Value::Null => "0".to_owned(),
                 _ => {
                     r.problem(
                         e.value.span,
@@ -265,7 +267,7 @@ fn resource_list(node: &Node, key: &str, r: &mut Reader) -> ResourceList {
                     return None;
                 }
             };
-            let parsed = Quantity::parse(&text);
+            let parsed = Quantity::decode(&text);
             Some(Spanned::new(
                 ResourceQuantity {
                     resource: e.key.clone(),
