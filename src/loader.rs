@@ -1,13 +1,13 @@
 //! One source file to the DaemonSets it holds, plus the findings about the file itself:
 //! syntax errors (DS001), wrong structure (DS002) and unrendered templates (DS009).
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::object_ref;
 use crate::model::fields::{self, KubernetesVersion};
 use crate::model::{DaemonSet, Problem, Reader, Spanned};
 use crate::rules::{ds001_yaml_syntax, ds002_invalid_structure, ds009_unrendered_template};
 use crate::source::{SourceFile, Span};
-use crate::yaml::{Node, ParseLimits, Value, parse_stream};
+use crate::yaml::{Node, ParseLimits, SyntaxError, Value, parse_stream};
 
 #[derive(Default)]
 pub struct Loaded {
@@ -37,36 +37,63 @@ pub fn load_for(source: &SourceFile, target: KubernetesVersion) -> Loaded {
             .diagnostics
             .push(ds001_yaml_syntax::diagnostic(error.span, &error.message));
     }
-    for dup in &outcome.duplicate_keys {
-        let mut d = ds002_invalid_structure::diagnostic(
-            dup.span,
-            format!("{}; Kubernetes rejects duplicate fields", dup.message),
-        )
-        .label("given again here")
-        .help("remove one of the two; only the last one would take effect");
-        if let Some(first) = dup.related {
-            d = d.related(first, "first given here");
-        }
-        loaded.diagnostics.push(d);
-    }
+    let mut duplicates: Vec<&SyntaxError> = outcome.duplicate_keys.iter().collect();
+    duplicates.sort_by_key(|d| d.span.start);
     for doc in &outcome.documents {
         loaded.documents += 1;
         match doc.get("kind").and_then(Node::as_str) {
             Some("List") => {
                 if let Some(Value::Seq(items)) = doc.get("items").map(|n| &n.value) {
                     for item in items {
-                        read_object(item, target, &mut loaded);
+                        read_object(item, target, &duplicates, &mut loaded);
                     }
                 }
             }
-            _ => read_object(doc, target, &mut loaded),
+            _ => read_object(doc, target, &duplicates, &mut loaded),
         }
     }
     loaded
 }
 
+/// Duplicate keys are only DaemonSets' business: kubectl keeps the last value silently
+/// (kubernetes#125885), so the earlier one is a value the author believes applies but does not.
+fn duplicate_key(dup: &SyntaxError) -> Diagnostic {
+    let key = dup
+        .message
+        .strip_prefix("duplicate key ")
+        .unwrap_or(&dup.message);
+    let mut d = ds002_invalid_structure::diagnostic(
+        dup.span,
+        format!(
+            "{}: Kubernetes keeps the last value and silently drops this one",
+            dup.message
+        ),
+    )
+    .severity(Severity::Warning)
+    .label("this value is dropped")
+    .help(format!(
+        "remove one of the two {key} keys; only the last one takes effect"
+    ));
+    if let Some(kept) = dup.related {
+        d = d.related(kept, "this later value is the one kept");
+    }
+    d
+}
+
+/// The duplicates (sorted by position) whose dropped key lies inside `span`.
+fn within<'a, 'd>(duplicates: &'a [&'d SyntaxError], span: Span) -> &'a [&'d SyntaxError] {
+    let from = duplicates.partition_point(|d| d.span.start < span.start);
+    let to = duplicates.partition_point(|d| d.span.start < span.end);
+    &duplicates[from..to.max(from)]
+}
+
 /// Reads one object if it is a DaemonSet; anything else is not ours to judge.
-fn read_object(node: &Node, target: KubernetesVersion, loaded: &mut Loaded) {
+fn read_object(
+    node: &Node,
+    target: KubernetesVersion,
+    duplicates: &[&SyntaxError],
+    loaded: &mut Loaded,
+) {
     let Some(entry) = node.entry("kind") else {
         return;
     };
@@ -99,11 +126,18 @@ fn read_object(node: &Node, target: KubernetesVersion, loaded: &mut Loaded) {
     let mut seen = std::collections::HashSet::new();
     problems.retain(|p| seen.insert(p.span));
     let object = object_ref(&ds);
-    loaded.diagnostics.extend(problems.into_iter().map(|p| {
-        let mut d = ds002_invalid_structure::diagnostic(p.span, p.message);
-        d.object = Some(object.clone());
-        d
-    }));
+    let structure = problems
+        .into_iter()
+        .map(|p| ds002_invalid_structure::diagnostic(p.span, p.message));
+    let dropped = within(duplicates, node.span)
+        .iter()
+        .map(|d| duplicate_key(d));
+    loaded
+        .diagnostics
+        .extend(structure.chain(dropped).map(|mut d| {
+            d.object = Some(object.clone());
+            d
+        }));
     loaded.daemonsets.push(ds);
 }
 

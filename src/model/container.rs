@@ -1,4 +1,4 @@
-use super::{Quantity, QuantityError, Reader, Spanned};
+use super::{Quantity, QuantityError, Reader, Spanned, whole_number};
 use crate::source::Span;
 use crate::yaml::{Node, Value};
 
@@ -69,7 +69,12 @@ pub struct Probe {
     /// The port of an httpGet, tcpSocket or grpc handler.
     pub port: Option<Spanned<PortRef>>,
     pub initial_delay_seconds: Option<Spanned<i64>>,
+    /// As written, except that 0 reads as the API's default (`SetDefaults_Probe` replaces
+    /// zero values): 10 for the period, 1 for the timeout and success threshold, 3 for the
+    /// failure threshold.
     pub period_seconds: Option<Spanned<i64>>,
+    pub timeout_seconds: Option<Spanned<i64>>,
+    pub success_threshold: Option<Spanned<i64>>,
     pub failure_threshold: Option<Spanned<i64>>,
 }
 
@@ -263,6 +268,8 @@ pub(super) fn resource_list(node: &Node, key: &str, r: &mut Reader) -> ResourceL
                 Value::Str(s) => s.clone(),
                 Value::Int(i) => i.to_string(),
                 Value::Float(f) if f.is_finite() => f.to_string(),
+                // `Quantity.UnmarshalJSON` reads null as zero.
+                Value::Null => "0".to_owned(),
                 _ => {
                     r.problem(
                         e.value.span,
@@ -275,7 +282,7 @@ pub(super) fn resource_list(node: &Node, key: &str, r: &mut Reader) -> ResourceL
                     return None;
                 }
             };
-            let parsed = Quantity::parse(&text);
+            let parsed = Quantity::decode(&text);
             Some(Spanned::new(
                 ResourceQuantity {
                     resource: e.key.clone(),
@@ -296,20 +303,27 @@ fn probe(node: &Node, key: &str, r: &mut Reader) -> Option<Probe> {
         let h = p.get(handler)?;
         let e = h.entry("port")?;
         let port = match &e.value.value {
-            Value::Int(i) => PortRef::Number(*i),
             Value::Str(s) => PortRef::Name(s.clone()),
-            _ => return None,
+            v => PortRef::Number(whole_number(v)?),
         };
         Some(Spanned::new(port, e))
     });
-    r.int(p, "timeoutSeconds");
-    r.int(p, "successThreshold");
+    let mut defaulted = |key: &str, default: i64| {
+        r.int(p, key).map(|mut v| {
+            if v.value == 0 {
+                v.value = default;
+            }
+            v
+        })
+    };
     Some(Probe {
         key: entry.key_span,
         port,
+        period_seconds: defaulted("periodSeconds", 10),
+        timeout_seconds: defaulted("timeoutSeconds", 1),
+        success_threshold: defaulted("successThreshold", 1),
+        failure_threshold: defaulted("failureThreshold", 3),
         initial_delay_seconds: r.int(p, "initialDelaySeconds"),
-        period_seconds: r.int(p, "periodSeconds"),
-        failure_threshold: r.int(p, "failureThreshold"),
     })
 }
 

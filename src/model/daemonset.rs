@@ -1,4 +1,4 @@
-use super::{IntOrPercent, Pair, PodTemplate, Reader, Spanned};
+use super::{IntOrPercent, Pair, PodTemplate, Reader, Spanned, whole_number};
 use crate::source::Span;
 use crate::yaml::{Node, Value};
 
@@ -59,12 +59,19 @@ impl DaemonSet {
     /// Reads a DaemonSet object; `kind` is its already-checked `kind` entry.
     pub fn read(root: &Node, kind: Spanned<String>, r: &mut Reader) -> DaemonSet {
         let api_version = r.string(root, "apiVersion");
+        let old_group = api_version
+            .as_ref()
+            .is_some_and(|v| v.value == "extensions/v1beta1");
         let metadata = match r.map(root, "metadata") {
             Some(entry) => ObjectMeta::read(&entry.value, r),
             None => ObjectMeta::default(),
         };
         let spec = match r.map(root, "spec") {
-            Some(entry) => Some(DaemonSetSpec::read(&entry.value, entry.key_span, r)),
+            Some(entry) => {
+                let mut spec = DaemonSetSpec::read(&entry.value, entry.key_span, r);
+                spec.default_update_strategy(old_group);
+                Some(spec)
+            }
             None => {
                 if root.get("spec").is_none_or(Node::is_null) {
                     r.problem(kind.whole(), "the DaemonSet has no `spec`".to_owned());
@@ -157,6 +164,26 @@ impl DaemonSetSpec {
     }
 }
 
+impl DaemonSetSpec {
+    /// `SetDefaults_DaemonSet` replaces an empty `type: ""` as it does an absent one:
+    /// RollingUpdate in apps/v1, OnDelete in the removed extensions/v1beta1.
+    fn default_update_strategy(&mut self, old_group: bool) {
+        let kind = self
+            .update_strategy
+            .as_mut()
+            .and_then(|u| u.kind.as_mut())
+            .filter(|k| k.value.is_empty());
+        if let Some(kind) = kind {
+            let default = if old_group {
+                "OnDelete"
+            } else {
+                "RollingUpdate"
+            };
+            kind.value = default.to_owned();
+        }
+    }
+}
+
 impl LabelSelector {
     pub fn read(node: &Node, key: Span, r: &mut Reader) -> LabelSelector {
         LabelSelector {
@@ -185,8 +212,8 @@ impl Requirement {
 fn int_or_percent(node: &Node, key: &str, r: &mut Reader) -> Option<Spanned<IntOrPercent>> {
     let entry = node.entry(key).filter(|e| !e.value.is_null())?;
     let value = match &entry.value.value {
-        Value::Int(i) => IntOrPercent::Int(*i),
         Value::Str(s) => IntOrPercent::parse(s),
+        v if let Some(i) = whole_number(v) => IntOrPercent::Int(i),
         _ => {
             r.problem(
                 entry.value.span,

@@ -22,7 +22,7 @@ pub use int_or_percent::IntOrPercent;
 pub use placement::{CONTROL_PLANE, MASTER, NodeRequirement, OS};
 pub use pod::{PodSpec, PodTemplate, Toleration};
 pub use quantity::{Quantity, QuantityError};
-pub use reader::Reader;
+pub use reader::{Reader, whole_number};
 
 use crate::source::Span;
 use crate::yaml::Entry;

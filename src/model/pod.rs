@@ -103,7 +103,13 @@ impl PodSpec {
             .map(|t| Toleration {
                 span: t.span,
                 key: r.string(t, "key"),
-                operator: r.string(t, "operator"),
+                operator: r.string(t, "operator").map(|mut o| {
+                    // Validation and matching treat an empty operator as Equal.
+                    if o.value.is_empty() {
+                        o.value = "Equal".to_owned();
+                    }
+                    o
+                }),
                 value: r.string(t, "value"),
                 effect: r.string(t, "effect"),
                 toleration_seconds: r.int(t, "tolerationSeconds"),

@@ -96,13 +96,20 @@ impl Reader<'_> {
 
     pub fn int(&mut self, parent: &Node, key: &str) -> Option<Spanned<i64>> {
         let entry = Self::present(parent, key)?;
-        match entry.value.value {
-            Value::Int(i) => Some(Spanned::new(i, entry)),
-            _ => {
-                self.wrong_type(entry, "an integer");
-                None
-            }
+        if let Some(i) = whole_number(&entry.value.value) {
+            return Some(Spanned::new(i, entry));
         }
+        match entry.value.value {
+            Value::Float(f) if f.is_finite() => self.problem(
+                entry.value.span,
+                format!(
+                    "`{}` must be an integer, found {f}, which is not whole",
+                    entry.key
+                ),
+            ),
+            _ => self.wrong_type(entry, "an integer"),
+        }
+        None
     }
 
     /// A map of strings to strings, like labels and nodeSelector.
@@ -117,6 +124,8 @@ impl Reader<'_> {
             .iter()
             .filter_map(|e| match &e.value.value {
                 Value::Str(s) => Some(Spanned::new((e.key.clone(), s.clone()), e)),
+                // A null in a map of strings decodes as the empty string.
+                Value::Null => Some(Spanned::new((e.key.clone(), String::new()), e)),
                 _ => {
                     self.wrong_type(e, "a string (quote it)");
                     None
@@ -149,5 +158,19 @@ impl Reader<'_> {
                 }
             })
             .collect()
+    }
+}
+
+/// An integer as Kubernetes decodes one: YAML floats with a whole value (`30.0`, `1e+06`, as
+/// Helm renders large numbers) become JSON integers on the way through sigs.k8s.io/yaml.
+pub fn whole_number(value: &Value) -> Option<i64> {
+    match *value {
+        Value::Int(i) => Some(i),
+        // Go writes floats below 1e21 without an exponent, so they read back as integers.
+        Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e21 => {
+            let i = f as i64;
+            (i as f64 == f).then_some(i)
+        }
+        _ => None,
     }
 }

@@ -1,6 +1,6 @@
 //! Builds node trees from saphyr's event stream. Iterative, so nesting depth costs heap, not
-//! stack; aliases are expanded against a budget so an alias bomb fails fast instead of
-//! exhausting memory.
+//! stack. Every node copied for an anchor or an alias counts against one budget, so an alias
+//! bomb of any shape fails fast instead of exhausting memory.
 
 use std::collections::HashMap;
 
@@ -14,7 +14,7 @@ use crate::source::Span;
 pub struct ParseLimits {
     /// Deepest nesting of collections accepted. Kubernetes objects stay far below this.
     pub max_depth: usize,
-    /// Nodes that alias expansion may add to one stream.
+    /// Nodes that anchors and aliases may copy in one stream.
     pub max_alias_nodes: usize,
 }
 
@@ -41,8 +41,8 @@ pub struct SyntaxError {
 pub struct ParseOutcome {
     pub documents: Vec<Node>,
     pub error: Option<SyntaxError>,
-    /// Keys given twice in one mapping; reading goes on with the later value, as JSON
-    /// decoding does, but strict field validation rejects the object.
+    /// Keys given twice in one mapping, each pointing at the earlier key, whose value is lost,
+    /// with the later one as related. Reading goes on with the later value, as go-yaml does.
     pub duplicate_keys: Vec<SyntaxError>,
 }
 
@@ -58,7 +58,8 @@ enum Frame {
         entries: Vec<Entry>,
         /// Key waiting for its value; the flag marks a merge key (`<<`).
         key: Option<(String, Span, bool)>,
-        merges: Vec<Node>,
+        /// Parallel to `entries`: whether the entry was written in this mapping (not merged).
+        explicit: Vec<bool>,
         index: KeyIndex,
     },
 }
@@ -131,15 +132,14 @@ struct Builder {
     limits: ParseLimits,
     offsets: Offsets,
     stack: Vec<Frame>,
-    anchors: Vec<Option<(Node, usize)>>,
+    anchors: Vec<Option<Node>>,
     alias_nodes: usize,
     root: Option<Node>,
     duplicates: Vec<SyntaxError>,
 }
 
-/// Parses once. On an error inside a flow collection, also returns where the outermost open
-/// flow collection starts, which the indentation repair needs.
-pub(super) fn parse_once(text: &str, limits: ParseLimits) -> (ParseOutcome, Option<usize>) {
+/// Parses once, without the indentation repair.
+pub(super) fn parse_once(text: &str, limits: ParseLimits) -> ParseOutcome {
     let mut b = Builder {
         limits,
         offsets: Offsets::new(text),
@@ -161,14 +161,8 @@ pub(super) fn parse_once(text: &str, limits: ParseLimits) -> (ParseOutcome, Opti
                     span: Span::new(at, at),
                     related: None,
                 });
-                let flow_start = b.stack.iter().find_map(|f| match f {
-                    Frame::Seq { start, .. } | Frame::Map { start, .. } if !start.is_empty() => {
-                        Some(start.start as usize)
-                    }
-                    _ => None,
-                });
                 out.duplicate_keys = b.duplicates;
-                return (out, flow_start);
+                return out;
             }
         };
         let step = match event {
@@ -201,7 +195,7 @@ pub(super) fn parse_once(text: &str, limits: ParseLimits) -> (ParseOutcome, Opti
                 anchor,
                 entries: Vec::new(),
                 key: None,
-                merges: Vec::new(),
+                explicit: Vec::new(),
                 index: KeyIndex::default(),
             }),
             Event::SequenceEnd | Event::MappingEnd => b.close(span),
@@ -213,7 +207,7 @@ pub(super) fn parse_once(text: &str, limits: ParseLimits) -> (ParseOutcome, Opti
         }
     }
     out.duplicate_keys = b.duplicates;
-    (out, None)
+    out
 }
 
 fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
@@ -271,14 +265,10 @@ impl Builder {
             Frame::Map {
                 start,
                 anchor,
-                mut entries,
-                merges,
+                entries,
                 ..
             } => {
                 let last = entries.last().map_or(end, |e| e.value.span);
-                for source in merges {
-                    merge_into(&mut entries, source)?;
-                }
                 let node = Node {
                     span: start.to(last),
                     value: Value::Map(entries),
@@ -290,26 +280,29 @@ impl Builder {
     }
 
     fn alias(&mut self, id: usize, span: Span) -> Result<(), SyntaxError> {
-        let Some(Some((node, size))) = self.anchors.get(id) else {
+        let Some(Some(anchored)) = self.anchors.get(id) else {
             return Err(SyntaxError {
                 message: "alias names an anchor that is not defined".to_owned(),
                 span,
                 related: None,
             });
         };
-        self.alias_nodes += size;
-        if self.alias_nodes > self.limits.max_alias_nodes {
-            return Err(SyntaxError {
-                message: format!(
-                    "aliases expand to more than {} nodes (an alias bomb?)",
-                    self.limits.max_alias_nodes
-                ),
-                span,
-                related: None,
-            });
-        }
-        let node = node.clone();
+        let mut budget = self.limits.max_alias_nodes - self.alias_nodes;
+        let copy = copy_within(anchored, &mut budget);
+        self.alias_nodes = self.limits.max_alias_nodes - budget;
+        let node = copy.ok_or_else(|| self.bomb(span))?;
         self.complete(node, 0, "", false)
+    }
+
+    fn bomb(&self, span: Span) -> SyntaxError {
+        SyntaxError {
+            message: format!(
+                "anchors and aliases copy more than {} nodes (an alias bomb?)",
+                self.limits.max_alias_nodes
+            ),
+            span,
+            related: None,
+        }
     }
 
     /// Places a finished node into its parent (or as the document root).
@@ -324,8 +317,12 @@ impl Builder {
             if self.anchors.len() <= anchor {
                 self.anchors.resize(anchor + 1, None);
             }
-            let size = node.size();
-            self.anchors[anchor] = Some((node.clone(), size));
+            // Nested anchors each keep a copy of their subtree, so the copies count too.
+            let mut budget = self.limits.max_alias_nodes - self.alias_nodes;
+            let copy = copy_within(&node, &mut budget);
+            self.alias_nodes = self.limits.max_alias_nodes - budget;
+            let at = Span::new(node.span.start as usize, node.span.start as usize);
+            self.anchors[anchor] = Some(copy.ok_or_else(|| self.bomb(at))?);
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
@@ -333,7 +330,7 @@ impl Builder {
             Some(Frame::Map {
                 entries,
                 key,
-                merges,
+                explicit,
                 index,
                 ..
             }) => match key.take() {
@@ -353,26 +350,31 @@ impl Builder {
                     };
                     *key = Some((text, node.span, merge_key));
                 }
-                Some((_, _, true)) => merges.push(node),
+                Some((_, _, true)) => {
+                    let mut map = MapBuild {
+                        entries,
+                        explicit,
+                        index,
+                    };
+                    map.merge(node)?;
+                }
                 Some((text, key_span, false)) => {
                     let entry = Entry {
                         key: text,
                         key_span,
                         value: node,
                     };
-                    match index.find(entries, &entry.key) {
-                        Some(i) => {
-                            self.duplicates.push(SyntaxError {
-                                message: format!("duplicate key `{}`", entry.key),
-                                span: key_span,
-                                related: Some(entries[i].key_span),
-                            });
-                            entries[i] = entry;
-                        }
-                        None => {
-                            entries.push(entry);
-                            index.push(entries);
-                        }
+                    let mut map = MapBuild {
+                        entries,
+                        explicit,
+                        index,
+                    };
+                    if let Some((i, lost)) = map.set(entry, true) {
+                        self.duplicates.push(SyntaxError {
+                            message: format!("duplicate key `{}`", map.entries[i].key),
+                            span: lost,
+                            related: Some(key_span),
+                        });
                     }
                 }
             },
@@ -381,32 +383,90 @@ impl Builder {
     }
 }
 
-/// Applies a merge key's value: keys already present win, and with a list of mappings the
-/// earlier mapping wins, as YAML 1.1's merge type specifies.
-fn merge_into(entries: &mut Vec<Entry>, source: Node) -> Result<(), SyntaxError> {
-    let span = source.span;
-    let maps = match source.value {
-        Value::Map(m) => vec![m],
-        Value::Seq(items) => {
-            let mut maps = Vec::with_capacity(items.len());
-            for item in items {
-                match item.value {
-                    Value::Map(m) => maps.push(m),
-                    _ => return Err(merge_error(item.span)),
-                }
+/// The mapping being built, seen as go-yaml v2 fills a Go map: every key, written or merged,
+/// is set in document order, and the last one set wins.
+struct MapBuild<'m> {
+    entries: &'m mut Vec<Entry>,
+    explicit: &'m mut Vec<bool>,
+    index: &'m mut KeyIndex,
+}
+
+impl MapBuild<'_> {
+    /// Sets a key, keeping its first position. Returns the position and the span of the key it
+    /// replaced when both were written in this mapping: a duplicate key.
+    fn set(&mut self, entry: Entry, written: bool) -> Option<(usize, Span)> {
+        match self.index.find(self.entries, &entry.key) {
+            Some(i) => {
+                let was_written = self.explicit[i];
+                let lost = self.entries[i].key_span;
+                self.entries[i] = entry;
+                self.explicit[i] = written;
+                (written && was_written).then_some((i, lost))
             }
-            maps
-        }
-        _ => return Err(merge_error(span)),
-    };
-    for map in maps {
-        for entry in map {
-            if !entries.iter().any(|e| e.key == entry.key) {
-                entries.push(entry);
+            None => {
+                self.entries.push(entry);
+                self.explicit.push(written);
+                self.index.push(self.entries);
+                None
             }
         }
     }
-    Ok(())
+
+    /// A merge key's value: its keys overwrite what came before and are overwritten by what
+    /// comes after. In a list, earlier mappings win, since go-yaml v2 applies the list from
+    /// its end.
+    fn merge(&mut self, source: Node) -> Result<(), SyntaxError> {
+        let maps = match source.value {
+            Value::Map(m) => vec![m],
+            Value::Seq(items) => {
+                let mut maps = Vec::with_capacity(items.len());
+                for item in items {
+                    match item.value {
+                        Value::Map(m) => maps.push(m),
+                        _ => return Err(merge_error(item.span)),
+                    }
+                }
+                maps
+            }
+            _ => return Err(merge_error(source.span)),
+        };
+        for map in maps.into_iter().rev() {
+            for entry in map {
+                self.set(entry, false);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Copies a node while `budget` lasts, counting every node copied; `None` once it runs out.
+fn copy_within(node: &Node, budget: &mut usize) -> Option<Node> {
+    *budget = budget.checked_sub(1)?;
+    let value = match &node.value {
+        Value::Seq(items) => Value::Seq(
+            items
+                .iter()
+                .map(|n| copy_within(n, budget))
+                .collect::<Option<_>>()?,
+        ),
+        Value::Map(entries) => Value::Map(
+            entries
+                .iter()
+                .map(|e| {
+                    Some(Entry {
+                        key: e.key.clone(),
+                        key_span: e.key_span,
+                        value: copy_within(&e.value, budget)?,
+                    })
+                })
+                .collect::<Option<_>>()?,
+        ),
+        other => other.clone(),
+    };
+    Some(Node {
+        span: node.span,
+        value,
+    })
 }
 
 fn merge_error(span: Span) -> SyntaxError {
@@ -414,5 +474,95 @@ fn merge_error(span: Span) -> SyntaxError {
         message: "a merge key (`<<`) needs a mapping or a list of mappings".to_owned(),
         span,
         related: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> ParseOutcome {
+        parse_once(text, ParseLimits::default())
+    }
+
+    /// `key=value` pairs of the first document's `m`, in order, with integer values.
+    fn pairs(text: &str) -> Vec<String> {
+        let out = parse(text);
+        assert!(out.error.is_none(), "{:?}", out.error);
+        let Some(Value::Map(entries)) = out.documents[0].get("m").map(|n| &n.value) else {
+            panic!("m is not a mapping");
+        };
+        entries
+            .iter()
+            .map(|e| match e.value.value {
+                Value::Int(i) => format!("{}={i}", e.key),
+                _ => format!("{}=?", e.key),
+            })
+            .collect()
+    }
+
+    const ANCHORS: &str = "a: &a {x: 1, p: 1}\nb: &b {x: 2, q: 2}\n";
+
+    #[test]
+    fn a_merge_after_a_key_overwrites_it() {
+        assert_eq!(
+            pairs(&format!("{ANCHORS}m: {{x: 9, <<: *a}}\n")),
+            ["x=1", "p=1"]
+        );
+    }
+
+    #[test]
+    fn a_key_after_a_merge_overwrites_the_merged_value() {
+        assert_eq!(
+            pairs(&format!("{ANCHORS}m: {{<<: *a, x: 9}}\n")),
+            ["x=9", "p=1"]
+        );
+    }
+
+    #[test]
+    fn in_a_merge_list_earlier_maps_win() {
+        assert_eq!(
+            pairs(&format!("{ANCHORS}m: {{<<: [*a, *b]}}\n")),
+            ["x=1", "q=2", "p=1"]
+        );
+        assert_eq!(
+            pairs(&format!("{ANCHORS}m: {{<<: [*b, *a]}}\n")),
+            ["x=2", "p=1", "q=2"]
+        );
+    }
+
+    #[test]
+    fn merges_are_not_duplicates_but_written_keys_are() {
+        let out = parse(&format!("{ANCHORS}m: {{x: 9, <<: *a, x: 8}}\n"));
+        assert!(out.duplicate_keys.is_empty(), "{:?}", out.duplicate_keys);
+        let out = parse("m: {x: 1, p: 2, x: 3}\n");
+        let [dup] = &out.duplicate_keys[..] else {
+            panic!("{:?}", out.duplicate_keys)
+        };
+        assert_eq!(dup.message, "duplicate key `x`");
+        assert_eq!(
+            (dup.span.start, dup.related.map(|r| r.start)),
+            (4, Some(16))
+        );
+    }
+
+    #[test]
+    fn merge_of_a_scalar_is_an_error() {
+        let out = parse("m: {<<: 1}\n");
+        assert!(out.error.is_some_and(|e| e.message.contains("merge key")));
+    }
+
+    #[test]
+    fn nested_anchors_count_against_the_budget() {
+        let limits = ParseLimits {
+            max_depth: 200,
+            max_alias_nodes: 1_000,
+        };
+        let list = vec!["x"; 100].join(", ");
+        let nested = format!("{}{list}{}\n", "&a [".repeat(5), "]".repeat(5));
+        assert!(parse_once(&nested, limits).error.is_none());
+        let deep = format!("{}{list}{}\n", "&a [".repeat(20), "]".repeat(20));
+        let error = parse_once(&deep, limits).error.expect("over the budget");
+        assert!(error.message.contains("alias bomb"), "{}", error.message);
     }
 }

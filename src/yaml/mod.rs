@@ -6,6 +6,6 @@ mod repair;
 mod resolve;
 mod tree;
 
-pub use build::ParseLimits;
+pub use build::{ParseLimits, SyntaxError};
 pub use repair::parse_stream;
 pub use tree::{Entry, Node, Value};

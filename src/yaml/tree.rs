@@ -62,13 +62,4 @@ impl Node {
             Value::Map(_) => "a mapping",
         }
     }
-
-    /// Number of nodes in this subtree, used to bound alias expansion.
-    pub fn size(&self) -> usize {
-        1 + match &self.value {
-            Value::Seq(items) => items.iter().map(Node::size).sum(),
-            Value::Map(entries) => entries.iter().map(|e| 1 + e.value.size()).sum(),
-            _ => 0,
-        }
-    }
 }
