@@ -33,26 +33,96 @@ pub fn load_for(source: &SourceFile, target: KubernetesVersion) -> Loaded {
                 .push(ds009_unrendered_template::diagnostic(Span::new(at, at + 2)));
             return loaded;
         }
-        loaded
-            .diagnostics
-            .push(ds001_yaml_syntax::diagnostic(error.span, &error.message));
+        let diagnostic = match json_comment(&source.text) {
+            Some(at) => ds001_yaml_syntax::json_comment(at),
+            None => ds001_yaml_syntax::diagnostic(error.span, &error.message),
+        };
+        loaded.diagnostics.push(diagnostic);
     }
     let mut duplicates: Vec<&SyntaxError> = outcome.duplicate_keys.iter().collect();
     duplicates.sort_by_key(|d| d.span.start);
+    // `// comment` then `{...}` is valid YAML (a plain string, or a key with the comment in
+    // it) but kubectl decodes text that starts like JSON as JSON, and JSON has no comments.
+    if outcome.error.is_none()
+        && let Some(at) = json_comment(&source.text)
+    {
+        loaded.diagnostics.push(ds001_yaml_syntax::json_comment(at));
+    }
     for doc in &outcome.documents {
         loaded.documents += 1;
-        match doc.get("kind").and_then(Node::as_str) {
-            Some("List") => {
-                if let Some(Value::Seq(items)) = doc.get("items").map(|n| &n.value) {
-                    for item in items {
-                        read_object(item, target, &duplicates, &mut loaded);
-                    }
+        match list_items(doc) {
+            Some(items) => {
+                for item in items {
+                    let item = typed_item(doc, item);
+                    read_object(&item, target, &duplicates, &mut loaded);
                 }
             }
-            _ => read_object(doc, target, &duplicates, &mut loaded),
+            None => read_object(doc, target, &duplicates, &mut loaded),
         }
     }
     loaded
+}
+
+/// Where a JSON-looking file has a `//` or `/* */` comment, which JSON does not allow. Only
+/// asked once the text failed to parse, so YAML values that start with `//` are never judged.
+fn json_comment(text: &str) -> Option<Span> {
+    let trimmed = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if !trimmed.starts_with(['{', '[', '/']) {
+        return None;
+    }
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_start();
+        if body.starts_with("//") || body.starts_with("/*") {
+            let at = offset + (line.len() - body.len());
+            let end = at + body.trim_end().len();
+            return Some(Span::new(at, end));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// The items of `kind: List` (what `kubectl get -o yaml` prints) or of a typed list such as
+/// `DaemonSetList` (what the API returns for a collection).
+fn list_items(doc: &Node) -> Option<&[Node]> {
+    let kind = doc.get("kind").and_then(Node::as_str)?;
+    if !kind.ends_with("List") {
+        return None;
+    }
+    match doc.get("items").map(|n| &n.value) {
+        Some(Value::Seq(items)) => Some(items),
+        _ => None,
+    }
+}
+
+/// Items of a typed list such as `DaemonSetList` carry no `kind` or `apiVersion` of their
+/// own: the list's type implies them. Borrowed from the list (spans included) so findings on
+/// them point at the list's header.
+fn typed_item<'a>(list: &Node, item: &'a Node) -> std::borrow::Cow<'a, Node> {
+    let implied = list
+        .entry("kind")
+        .and_then(|k| Some((k, k.value.as_str()?.strip_suffix("List")?)))
+        .filter(|(_, kind)| !kind.is_empty());
+    let (Some((kind_entry, kind)), Value::Map(entries)) = (implied, &item.value) else {
+        return std::borrow::Cow::Borrowed(item);
+    };
+    if item.entry("kind").is_some() {
+        return std::borrow::Cow::Borrowed(item);
+    }
+    let mut entries = entries.clone();
+    let mut kind_entry = kind_entry.clone();
+    kind_entry.value.value = Value::Str(kind.to_owned());
+    entries.insert(0, kind_entry);
+    if item.entry("apiVersion").is_none()
+        && let Some(api) = list.entry("apiVersion")
+    {
+        entries.insert(0, api.clone());
+    }
+    std::borrow::Cow::Owned(Node {
+        span: item.span,
+        value: Value::Map(entries),
+    })
 }
 
 /// Duplicate keys are only DaemonSets' business: kubectl keeps the last value silently

@@ -445,3 +445,46 @@ fn unknown_rule_names_get_a_suggestion() {
         config.stderr
     );
 }
+
+#[test]
+fn typed_lists_are_unwrapped() {
+    let dir = temp_dir("typed-list");
+    write_temp(
+        &dir,
+        "list.yaml",
+        b"apiVersion: apps/v1\nkind: DaemonSetList\nitems:\n- metadata: {name: x}\n  spec:\n    selector: {matchLabels: {a: b}}\n    template:\n      metadata: {labels: {a: c}}\n      spec: {containers: [{name: c, image: i:1}]}\n",
+    );
+    let run = run_in(
+        &dir,
+        &["--format", "concise", "--select", "DS003", "list.yaml"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stdout.lines().next(),
+        Some("list.yaml:6:30: error[DS003] the selector wants `a: b` but the template has `a: c`")
+    );
+}
+
+#[test]
+fn json_comments_get_a_clear_message() {
+    let dir = temp_dir("json-comment");
+    write_temp(&dir, "a.json", b"// generated\n{\"kind\": \"DaemonSet\"}\n");
+    write_temp(
+        &dir,
+        "b.json",
+        b"{\n  // note\n  \"kind\": \"DaemonSet\"}\n",
+    );
+    let run = run_in(&dir, &["--format", "concise", "a.json", "b.json"]);
+    assert_eq!(run.code, 1);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("a.json:1:1: error[DS001] JSON has no comments"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines[1].starts_with("b.json:2:3: error[DS001] JSON has no comments"),
+        "{}",
+        run.stdout
+    );
+}
