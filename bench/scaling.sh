@@ -61,6 +61,21 @@ with open(f"{out}/anchors.yaml", "w") as f:
     f.write("".join(f"&a{i} [" for i in range(depth)))
     f.write(", ".join(["x"] * 100_000))
     f.write("]" * depth + "\n")
+# What the human renderer once choked on: a finding past column 65,535 (minified JSON from
+# `kubectl get ds -o json`), 10k duplicate keys on one 50 KB line, 2,000 DaemonSets in a stream.
+import json
+obj = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent",
+       "annotations": {f"note{i}": "x" * 20 for i in range(3000)}},
+       "spec": {"selector": {"matchLabels": {"app": "agent"}}, "template": {
+           "metadata": {"labels": {"app": "agent"}}, "spec": {"containers": [{
+               "name": "agent", "image": "example.com/agent:1.0.0",
+               "securityContext": {"privileged": True}}]}}}}
+with open(f"{out}/longline.json", "w") as f:
+    f.write(json.dumps(obj, separators=(",", ":")) + "\n")
+with open(f"{out}/dupkeys.yaml", "w") as f:
+    f.write(ds.replace("labels: {app: agent}", "labels: {" + ", ".join(["app: agent"] * 10_000) + "}"))
+with open(f"{out}/stream.yaml", "w") as f:
+    f.write(("---\n" + ds.replace("      tolerations:\n      - operator: Exists\n", "")) * 2000)
 PY
 
 # case file expected-exit expected-rule (a rule that must be among the findings, or - for none)
@@ -70,6 +85,9 @@ cases=(
     "repair repair.yaml 1 DS701"
     "wide repair-wide.yaml 1 DS701"
     "anchors anchors.yaml 1 DS001"
+    "longline longline.json 1 DS303"
+    "dupkeys dupkeys.yaml 1 DS002"
+    "stream stream.yaml 1 DS201"
 )
 status=0
 printf '%-8s %-6s %10s %12s %5s  %s\n' case format time memory exit finding
@@ -80,13 +98,13 @@ for c in "${cases[@]}"; do
         args=(--no-config "$out/$file")
         [ "$format" = json ] && args=(--format json "${args[@]}")
         set +e
-        /usr/bin/time -f "%e %M" -o "$out/time" timeout "${TIMEOUT_S:-60}" "$bin" "${args[@]}" >"$out/$name.$format" 2>/dev/null
+        /usr/bin/time -f "%e %M" -o "$out/time" timeout "${TIMEOUT_S:-60}" "$bin" "${args[@]}" >"$out/$name.$format.out" 2>/dev/null
         code=$?
         set -e
         read -r secs kb < <(tail -n 1 "$out/time")
         first=-
         if [ "$format" = json ]; then
-            first=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["diagnostics"]; w=sys.argv[2]; print(w if (w in {x["code"] for x in d} or (w == "-" and not d)) else ",".join(sorted({x["code"] for x in d})) or "-")' "$out/$name.json" "$want_rule" 2>/dev/null || echo "?")
+            first=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["diagnostics"]; w=sys.argv[2]; print(w if (w in {x["code"] for x in d} or (w == "-" and not d)) else ",".join(sorted({x["code"] for x in d})) or "-")' "$out/$name.json.out" "$want_rule" 2>/dev/null || echo "?")
         fi
         printf '%-8s %-6s %8s s %9s KB %5s  %s  (%s KB input)\n' "$name" "$format" "$secs" "$kb" "$code" "$first" "$size"
         if [ "$code" != "$want_exit" ] || { [ "$format" = json ] && [ "$first" != "$want_rule" ]; }; then
