@@ -201,6 +201,9 @@ impl Linter {
         let order = |d: &Diagnostic| (d.span.start, d.rule.code, d.span.end);
         diagnostics.sort_by_key(order);
         suppressed.sort_by_key(|(d, _)| order(d));
+        // Read once per run: every file wraps to the same width.
+        static WIDTH: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        let width = *WIDTH.get_or_init(render::human::terminal_width);
         let rendered = match self.output {
             Output::Human { color } if self.show_suppressed => {
                 let mut all: Vec<Diagnostic> = diagnostics.clone();
@@ -210,9 +213,11 @@ impl Linter {
                     d
                 }));
                 all.sort_by_key(order);
-                render::human::render_file(source, &all, color)
+                render::human::render_file(source, &all, color, width)
             }
-            Output::Human { color } => render::human::render_file(source, &diagnostics, color),
+            Output::Human { color } => {
+                render::human::render_file(source, &diagnostics, color, width)
+            }
             Output::Data => String::new(),
         };
         FileReport {

@@ -7,7 +7,10 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod sarif;
+mod snippet;
 pub mod statistics;
+
+use std::borrow::Cow;
 
 use serde::Serialize;
 
@@ -100,6 +103,42 @@ impl Summary {
             None
         }
     }
+}
+
+/// Characters that would drive a terminal, break a one-line-per-finding format or reorder the
+/// text shown around them: C0 and C1 controls, DEL, and the bidirectional overrides.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// How an unsafe character is shown: `\n`, `\r`, `\t`, or `\u{1b}`.
+pub fn escape_char(c: char) -> String {
+    match c {
+        '\n' => "\\n".to_owned(),
+        '\r' => "\\r".to_owned(),
+        '\t' => "\\t".to_owned(),
+        _ => format!("\\u{{{:x}}}", u32::from(c)),
+    }
+}
+
+/// Text from a manifest made safe to print: every unsafe character escaped.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe(c) {
+            out.push_str(&escape_char(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 pub fn plural(n: usize, word: &str) -> String {
