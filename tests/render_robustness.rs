@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{daemonlint, json, temp_dir, write_temp};
+use common::{daemonlint, json, run_with_env, temp_dir, write_temp};
 
 /// A DaemonSet as one line of JSON, as `kubectl get ds -o json | jq -c` prints it, with
 /// `padding` bytes of annotations before its privileged container.
@@ -121,4 +121,37 @@ fn two_thousand_daemonsets_in_one_stream_are_all_reported() {
         "{}",
         &run.stdout[run.stdout.len() - 2000..]
     );
+}
+
+/// The help and message lines of a human report (not the code frame).
+fn prose(stdout: &str) -> Vec<&str> {
+    stdout
+        .lines()
+        .filter(|l| l.starts_with("  ×") || l.starts_with("  help:") || l.starts_with("        "))
+        .collect()
+}
+
+#[test]
+fn prose_wraps_to_columns() {
+    let fixture = "fixtures/DS003/fires-label-mismatch.yaml";
+    let narrow = run_with_env(&["--select", "DS003", fixture], &[("COLUMNS", "60")]);
+    assert_eq!(narrow.code, 1);
+    let lines = prose(&narrow.stdout);
+    assert!(lines.len() >= 4, "{}", narrow.stdout);
+    assert!(
+        lines.iter().all(|l| l.chars().count() <= 60),
+        "{}",
+        narrow.stdout
+    );
+    let wide = run_with_env(&["--select", "DS003", fixture], &[("COLUMNS", "300")]);
+    let help = wide.stdout.lines().find(|l| l.starts_with("  help:"));
+    assert!(
+        help.is_some_and(|h| h.contains("rejects a DaemonSet")),
+        "{}",
+        wide.stdout
+    );
+    // Not a number: the default of 100, as in a pipe.
+    let odd = run_with_env(&["--select", "DS003", fixture], &[("COLUMNS", "wide")]);
+    let default = run_with_env(&["--select", "DS003", fixture], &[("COLUMNS", "100")]);
+    assert_eq!(odd.stdout, default.stdout);
 }
