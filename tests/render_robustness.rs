@@ -155,3 +155,80 @@ fn prose_wraps_to_columns() {
     let default = run_with_env(&["--select", "DS003", fixture], &[("COLUMNS", "100")]);
     assert_eq!(odd.stdout, default.stdout);
 }
+
+/// A DaemonSet whose selector label carries terminal escapes and line breaks, which the DS003
+/// message quotes, and a comment with a raw escape byte shown in the frame's context.
+const HOSTILE: &str = concat!(
+    "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: evil\nspec:\n  selector:\n",
+    "    matchLabels:\n",
+    "      app: \"a\\e]0;pwned\\a\\e[2J\\r\\nfake.yaml:1:1: error[DS000] forged\"\n",
+    "  template:  # \x1b[31mred\n    metadata:\n      labels:\n        app: b\n",
+);
+
+fn assert_no_raw_controls(format: &str, text: &str) {
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|&c| c.is_control() && c != '\n')
+        .collect();
+    assert!(raw.is_empty(), "{format} prints {raw:?}: {text}");
+}
+
+#[test]
+fn control_characters_cannot_drive_the_terminal() {
+    let dir = temp_dir("controls");
+    let path = write_temp(&dir, "evil.yaml", HOSTILE.as_bytes());
+    let path = path.to_string_lossy();
+    for format in [
+        "human", "concise", "github", "json", "sarif", "gitlab", "junit",
+    ] {
+        let run = daemonlint(&["--select", "DS003", "--format", format, &path]);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        assert_no_raw_controls(format, &run.stdout);
+    }
+    let human = daemonlint(&["--select", "DS003", &path]).stdout;
+    assert!(
+        human.contains("a\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\r\\nfake.yaml"),
+        "{human}"
+    );
+    // The frame shows the comment's escape byte escaped, the label still under the line's key.
+    assert!(human.contains("template:  # \\u{1b}[31mred"), "{human}");
+}
+
+#[test]
+fn one_line_formats_keep_one_line_per_finding() {
+    let dir = temp_dir("controls-lines");
+    let path = write_temp(&dir, "evil.yaml", HOSTILE.as_bytes());
+    let path = path.to_string_lossy();
+    for format in ["concise", "github"] {
+        let run = daemonlint(&["--select", "DS003", "--format", format, &path]);
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        assert_eq!(lines.len(), 1, "{format}: {}", run.stdout);
+        assert!(!run.stdout.contains("\nfake.yaml"), "{}", run.stdout);
+    }
+}
+
+#[test]
+fn data_formats_carry_the_text_escaped_and_intact() {
+    let dir = temp_dir("controls-data");
+    let path = write_temp(&dir, "evil.yaml", HOSTILE.as_bytes());
+    let (_, report) = json(&["--select", "DS003", &path.to_string_lossy()]);
+    let message = report["diagnostics"][0]["message"]
+        .as_str()
+        .expect("message");
+    assert!(
+        message.contains("a\u{1b}]0;pwned\u{7}\u{1b}[2J\r\nfake"),
+        "{message}"
+    );
+    let run = daemonlint(&[
+        "--select",
+        "DS003",
+        "--format",
+        "sarif",
+        &path.to_string_lossy(),
+    ]);
+    let sarif: serde_json::Value = serde_json::from_str(&run.stdout).expect("SARIF");
+    let text = sarif["runs"][0]["results"][0]["message"]["text"]
+        .as_str()
+        .expect("text");
+    assert!(text.contains("\u{1b}[2J\r\n"), "{text}");
+}

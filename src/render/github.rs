@@ -1,7 +1,7 @@
 //! GitHub Actions workflow commands, so findings appear inline on pull requests:
 //! `::error file=...,line=...,col=...,endLine=...,endColumn=...,title=DS303 privileged-container::message`.
 
-use super::Finding;
+use super::{Finding, escape};
 use crate::diagnostic::Severity;
 
 /// Workflow command data: `%`, CR and LF are escaped.
@@ -22,13 +22,14 @@ pub fn line(f: &Finding) -> String {
         Severity::Warning => "warning",
         Severity::Note => "notice",
     };
+    // Manifest text is escaped first: the only line break left is the one before the help.
     let message = match &f.help {
-        Some(help) => format!("{}\n{help}", f.message),
-        None => f.message.clone(),
+        Some(help) => format!("{}\n{}", escape(&f.message), escape(help)),
+        None => escape(&f.message).into_owned(),
     };
     format!(
         "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-        escape_property(&f.file),
+        escape_property(&escape(&f.file)),
         f.line,
         f.column,
         f.end_line,

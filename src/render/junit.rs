@@ -36,7 +36,13 @@ fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
+            // As references, so XML parsers keep them (they turn raw ones into a newline or,
+            // in attributes, a space).
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            // XML 1.0 cannot hold the other controls at all, even as references.
+            c if c.is_control() => {}
             c => out.push(c),
         }
     }
