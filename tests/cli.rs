@@ -88,7 +88,7 @@ fn clean_file_exits_zero_with_summary() {
     let run = daemonlint(&["--color", "never", CLEAN]);
     assert!(
         run.stdout
-            .contains("in 1 DaemonSet (1 document, 1 file checked)"),
+            .contains("1 DaemonSet (1 document, 1 file checked)"),
         "{}",
         run.stdout
     );
@@ -213,7 +213,7 @@ fn yaml_1_1_scalars_are_read_as_kubernetes_reads_them() {
     let run = run_with_stdin(&["--format", "concise", "-"], Some(text.as_bytes()));
     assert!(
         run.stdout
-            .contains("<stdin>:3:39: error[DS002] `enabled` must be a string"),
+            .contains("<stdin>:3:39: error[DS002] a: `enabled` must be a string"),
         "{}",
         run.stdout
     );

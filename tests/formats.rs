@@ -225,3 +225,81 @@ fn statistics_count_rules() {
     );
     assert!(!run.stdout.contains("╭"));
 }
+
+/// Three DaemonSets, two of them with a selector mismatch, one of those in no namespace.
+fn three_daemonsets() -> String {
+    let ds = |meta: &str, selector: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{{meta}}}\nspec:\n  selector: \
+             {{matchLabels: {{app: {selector}}}}}\n  template:\n    metadata: {{labels: {{app: \
+             a}}}}\n    spec: {{containers: [{{name: c, image: i:1}}]}}\n"
+        )
+    };
+    [
+        ds("name: log-shipper, namespace: logging", "b"),
+        ds("name: agent", "c"),
+        ds("name: fine, namespace: logging", "a"),
+    ]
+    .join("---\n")
+}
+
+#[test]
+fn findings_name_their_object_and_the_summary_counts_daemonsets_with_findings() {
+    let dir = temp_dir("objects");
+    let path = dir.join("three.yaml");
+    std::fs::write(&path, three_daemonsets()).expect("write");
+    let path = path.to_string_lossy();
+    let concise = daemonlint(&["--select", "DS003", "--format", "concise", &path]);
+    let lines: Vec<&str> = concise.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", concise.stdout);
+    assert!(
+        lines[0].ends_with(
+            "three.yaml:5:28: error[DS003] logging/log-shipper: the selector wants `app: b` but \
+             the template has `app: a`"
+        ),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].ends_with("three.yaml:14:28: error[DS003] agent: the selector wants `app: c` but the template has `app: a`"),
+        "{}",
+        lines[1]
+    );
+    let human = daemonlint(&["--select", "DS003", "--color", "never", &path]);
+    assert!(
+        human
+            .stdout
+            .contains("DS003(selector-mismatch) logging/log-shipper\n"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("DS003(selector-mismatch) agent\n"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human
+            .stdout
+            .contains("Found 2 errors in 2 of 3 DaemonSets (3 documents, 1 file checked)"),
+        "{}",
+        human.stdout
+    );
+    let (_, report) = common::json(&["--select", "DS003", &path]);
+    assert_eq!(report["summary"]["daemonsets_with_findings"], 2);
+    assert_eq!(report["summary"]["daemonsets"], 3);
+}
+
+#[test]
+fn findings_without_an_object_have_no_object_part() {
+    let run = daemonlint(&[
+        "--format",
+        "concise",
+        "fixtures/DS001/fires-bad-indentation.yaml",
+    ]);
+    assert!(
+        run.stdout.contains(":12:4: error[DS001] invalid YAML:"),
+        "{}",
+        run.stdout
+    );
+}

@@ -186,7 +186,10 @@ fn render_diagnostic(
     let message = escape(&d.message);
     let help = d.help.as_deref().map(escape);
     let report = Report {
-        code: Some(format!("{}({})", d.rule.code, d.rule.name)),
+        code: Some(match d.object.as_ref().and_then(object_name) {
+            Some(object) => format!("{}({}) {object}", d.rule.code, d.rule.name),
+            None => format!("{}({})", d.rule.code, d.rule.name),
+        }),
         severity: match d.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
@@ -245,9 +248,18 @@ pub fn summary_line(summary: &Summary, failures: usize, color: bool) -> String {
     } else {
         format!("Found {}", parts.join(", "))
     };
+    // Which DaemonSets need work, not how many findings each has.
+    let daemonsets = if parts.is_empty() || summary.daemonsets == 0 {
+        plural(summary.daemonsets, "DaemonSet")
+    } else {
+        format!(
+            "{} of {}",
+            summary.daemonsets_with_findings,
+            plural(summary.daemonsets, "DaemonSet")
+        )
+    };
     let mut line = format!(
-        "{found} in {} ({}, {} checked)",
-        plural(summary.daemonsets, "DaemonSet"),
+        "{found} in {daemonsets} ({}, {} checked)",
         plural(summary.documents, "document"),
         plural(summary.files, "file"),
     );

@@ -66,6 +66,8 @@ pub struct Summary {
     pub files: usize,
     pub documents: usize,
     pub daemonsets: usize,
+    /// DaemonSets with at least one reported finding.
+    pub daemonsets_with_findings: usize,
     /// DaemonSet fragments (kustomize patches) recognised and not linted.
     pub partial: usize,
     pub errors: usize,
@@ -82,6 +84,13 @@ impl Summary {
         self.daemonsets += report.daemonsets;
         self.partial += report.partial;
         self.suppressed += report.suppressed.len();
+        let objects: std::collections::BTreeSet<_> = report
+            .diagnostics
+            .iter()
+            .filter_map(|f| f.object.as_ref())
+            .map(|o| (&o.kind, &o.namespace, &o.name))
+            .collect();
+        self.daemonsets_with_findings += objects.len();
         for d in &report.diagnostics {
             match d.severity {
                 Severity::Error => self.errors += 1,
