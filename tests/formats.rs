@@ -303,3 +303,51 @@ fn findings_without_an_object_have_no_object_part() {
         run.stdout
     );
 }
+
+#[test]
+fn sarif_is_ready_for_code_scanning() {
+    let dir = temp_dir("sarif-root");
+    let spaced = dir.join("my manifests");
+    std::fs::create_dir_all(&spaced).expect("dir");
+    std::fs::copy(common::root().join(NOSCHEDULER), spaced.join("ds.yaml")).expect("copy");
+    // From the folder holding the manifests, as a CI job runs in its checkout.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_daemonlint"))
+        .args(["--format", "sarif", "./my manifests/ds.yaml"])
+        .current_dir(&dir)
+        .output()
+        .expect("run daemonlint");
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
+    let run0 = &log["runs"][0];
+    let root = run0["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .expect("%SRCROOT%");
+    assert!(
+        root.starts_with("file:///") && root.ends_with("/sarif-root/"),
+        "{root}"
+    );
+    let artifact = &run0["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(artifact["uri"], "my%20manifests/ds.yaml");
+    assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
+    let rules = run0["tool"]["driver"]["rules"].as_array().expect("rules");
+    let rule = |id: &str| rules.iter().find(|r| r["id"] == id).expect("rule");
+    assert_eq!(rule("DS303")["properties"]["security-severity"], "8.0");
+    assert_eq!(rule("DS304")["properties"]["security-severity"], "5.5");
+    assert_eq!(rule("DS307")["properties"]["security-severity"], "3.0");
+    let tags = &rule("DS303")["properties"]["tags"];
+    for tag in ["kubernetes", "daemonset", "security"] {
+        assert!(
+            tags.as_array().is_some_and(|t| t.iter().any(|x| x == tag)),
+            "{tags}"
+        );
+    }
+    assert!(
+        rule("DS004")["properties"]
+            .get("security-severity")
+            .is_none()
+    );
+    assert!(
+        rule("DS101")["properties"]["tags"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|x| x == "resources"))
+    );
+}

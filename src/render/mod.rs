@@ -114,6 +114,22 @@ impl Summary {
     }
 }
 
+/// A rule's family, by the hundreds digit of its code.
+pub fn family(code: &str) -> &'static str {
+    match code.as_bytes().get(2) {
+        Some(b'0') => "manifest",
+        Some(b'1') => "resources",
+        Some(b'2') => "tolerations",
+        Some(b'3') => "security",
+        Some(b'4') => "rollout",
+        Some(b'5') => "priority",
+        Some(b'6') => "probes",
+        Some(b'7') => "placement",
+        Some(b'8') => "images",
+        _ => "other",
+    }
+}
+
 /// Characters that would drive a terminal, break a one-line-per-finding format or reorder the
 /// text shown around them: C0 and C1 controls, DEL, and the bidirectional overrides.
 pub fn is_unsafe(c: char) -> bool {
