@@ -351,3 +351,30 @@ fn sarif_is_ready_for_code_scanning() {
             .is_some_and(|t| t.iter().any(|x| x == "resources"))
     );
 }
+
+fn github_file(path: &str, workspace: &std::path::Path) -> String {
+    let run = common::run_with_env(
+        &["--select", "DS004", "--format", "github", path],
+        &[("GITHUB_WORKSPACE", &workspace.to_string_lossy())],
+    );
+    let line = run.stdout.lines().next().unwrap_or_default().to_owned();
+    let file = line.split("file=").nth(1).and_then(|s| s.split(',').next());
+    file.unwrap_or_else(|| panic!("no file= in {line:?}"))
+        .to_owned()
+}
+
+#[test]
+fn github_paths_are_relative_to_the_workspace() {
+    let root = common::root();
+    let dotted = format!("./{NOSCHEDULER}");
+    assert_eq!(github_file(&dotted, &root), NOSCHEDULER);
+    // The checkout's parent as the workspace: the path gains the checkout's folder.
+    let parent = root.parent().expect("parent");
+    let folder = root.file_name().expect("name").to_string_lossy();
+    assert_eq!(
+        github_file(NOSCHEDULER, parent),
+        format!("{folder}/{NOSCHEDULER}")
+    );
+    // Outside the workspace: as given, less the `./`.
+    assert_eq!(github_file(&dotted, &root.join("src")), NOSCHEDULER);
+}
