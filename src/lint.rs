@@ -8,17 +8,26 @@ use crate::config::{Config, DEFAULT_MAX_FILE_SIZE, Effective, Level};
 use crate::diagnostic::{Diagnostic, ObjectRef, Severity};
 use crate::discover::{Input, Origin};
 use crate::engine::{self, Rule};
+use crate::finding::Finding;
 use crate::loader;
-use crate::render::{self, Finding};
 use crate::rules::{self, ds001_yaml_syntax};
 use crate::source::{SourceFile, Span};
 use crate::suppress::{self, Applied, Suppression};
 
+/// Renders one file's findings for people: `render::human::render_file`, passed in by the
+/// caller so this stage does not depend on the output stage above it.
+pub type RenderFile = fn(&SourceFile, &[Diagnostic], bool, usize) -> String;
+
 /// What the caller will print, so workers only do the work it needs.
 #[derive(Clone, Copy, Debug)]
 pub enum Output {
-    /// Code frames rendered while the source is at hand.
-    Human { color: bool },
+    /// Code frames rendered while the source is at hand, with colors or not, wrapped to a
+    /// width.
+    Human {
+        color: bool,
+        width: usize,
+        render: RenderFile,
+    },
     /// Findings only (concise, JSON).
     Data,
 }
@@ -257,29 +266,28 @@ impl Linter {
         diagnostics.sort_by_key(order);
         suppressed.sort_by_key(|(d, _)| order(d));
         let visible = |d: &Diagnostic| self.shown.is_none_or(|min| d.severity >= min);
-        let rendered =
-            match self.output {
-                Output::Human { color } if self.show_suppressed => {
-                    let mut all: Vec<Diagnostic> =
-                        diagnostics.iter().filter(|d| visible(d)).cloned().collect();
-                    all.extend(suppressed.iter().filter(|(d, _)| visible(d)).map(
+        let rendered = match self.output {
+            Output::Human {
+                color,
+                width,
+                render,
+            } => {
+                let mut shown: Vec<Diagnostic> =
+                    diagnostics.iter().filter(|d| visible(d)).cloned().collect();
+                if self.show_suppressed {
+                    shown.extend(suppressed.iter().filter(|(d, _)| visible(d)).map(
                         |(d, applied)| {
                             let mut d = d.clone();
                             d.message = format!("{} {}", d.message, applied.describe());
                             d
                         },
                     ));
-                    all.sort_by_key(order);
-                    render::human::render_file(source, &all, color)
+                    shown.sort_by_key(order);
                 }
-                Output::Human { color } if self.shown.is_some() => {
-                    let shown: Vec<Diagnostic> =
-                        diagnostics.iter().filter(|d| visible(d)).cloned().collect();
-                    render::human::render_file(source, &shown, color)
-                }
-                Output::Human { color } => render::human::render_file(source, &diagnostics, color),
-                Output::Data => String::new(),
-            };
+                render(source, &shown, color, width)
+            }
+            Output::Data => String::new(),
+        };
         FileReport {
             name: source.name.clone(),
             documents,

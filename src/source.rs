@@ -62,6 +62,29 @@ impl SourceFile {
         }
     }
 
+    /// The 0-based line holding a byte offset (offsets past the end are on the last line).
+    pub fn line_index(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&s| s as usize <= offset) - 1
+    }
+
+    /// How many lines the text has; a final line break starts an empty last line.
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The byte range of a 0-based line, its line break included.
+    pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
+        let start = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |&s| s as usize);
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.text.len(), |&s| s as usize);
+        start..end
+    }
+
     pub fn position(&self, offset: u32) -> Position {
         let offset = (offset as usize).min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s as usize <= offset) - 1;
@@ -89,5 +112,22 @@ impl SourceFile {
             end -= 1;
         }
         self.position(end as u32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SourceFile;
+
+    #[test]
+    fn lines_are_found_by_offset() {
+        let source = SourceFile::new("a".into(), "ab\ncd\n".into());
+        assert_eq!(source.line_count(), 3);
+        assert_eq!(source.line_index(0), 0);
+        assert_eq!(source.line_index(2), 0);
+        assert_eq!(source.line_index(3), 1);
+        assert_eq!(source.line_index(99), 2);
+        assert_eq!(source.line_range(1), 3..6);
+        assert_eq!(source.line_range(2), 6..6);
     }
 }

@@ -215,7 +215,7 @@ fn yaml_1_1_scalars_are_read_as_kubernetes_reads_them() {
     let run = run_with_stdin(&["--format", "concise", "-"], Some(text.as_bytes()));
     assert!(
         run.stdout
-            .contains("<stdin>:3:39: error[DS002] `enabled` must be a string"),
+            .contains("<stdin>:3:39: error[DS002] a: `enabled` must be a string"),
         "{}",
         run.stdout
     );

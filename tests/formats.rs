@@ -227,3 +227,156 @@ fn statistics_count_rules() {
     );
     assert!(!run.stdout.contains("╭"));
 }
+
+/// Three DaemonSets, two of them with a selector mismatch, one of those in no namespace.
+fn three_daemonsets() -> String {
+    let ds = |meta: &str, selector: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{{meta}}}\nspec:\n  selector: \
+             {{matchLabels: {{app: {selector}}}}}\n  template:\n    metadata: {{labels: {{app: \
+             a}}}}\n    spec: {{containers: [{{name: c, image: i:1}}]}}\n"
+        )
+    };
+    [
+        ds("name: log-shipper, namespace: logging", "b"),
+        ds("name: agent", "c"),
+        ds("name: fine, namespace: logging", "a"),
+    ]
+    .join("---\n")
+}
+
+#[test]
+fn findings_name_their_object_and_the_summary_counts_daemonsets_with_findings() {
+    let dir = temp_dir("objects");
+    let path = dir.join("three.yaml");
+    std::fs::write(&path, three_daemonsets()).expect("write");
+    let path = path.to_string_lossy();
+    let concise = daemonlint(&["--select", "DS003", "--format", "concise", &path]);
+    let lines: Vec<&str> = concise.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", concise.stdout);
+    assert!(
+        lines[0].ends_with(
+            "three.yaml:5:28: error[DS003] logging/log-shipper: the selector wants `app: b` but \
+             the template has `app: a`"
+        ),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].ends_with("three.yaml:14:28: error[DS003] agent: the selector wants `app: c` but the template has `app: a`"),
+        "{}",
+        lines[1]
+    );
+    let human = daemonlint(&["--select", "DS003", "--color", "never", &path]);
+    assert!(
+        human
+            .stdout
+            .contains("DS003(selector-mismatch) logging/log-shipper\n"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("DS003(selector-mismatch) agent\n"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human
+            .stdout
+            .contains("Found 2 errors in 2 of 3 DaemonSets (3 documents, 1 file checked)"),
+        "{}",
+        human.stdout
+    );
+    let (_, report) = common::json(&["--select", "DS003", &path]);
+    assert_eq!(report["summary"]["daemonsets_with_findings"], 2);
+    assert_eq!(report["summary"]["daemonsets"], 3);
+}
+
+#[test]
+fn findings_without_an_object_have_no_object_part() {
+    let run = daemonlint(&[
+        "--format",
+        "concise",
+        "fixtures/DS001/fires-bad-indentation.yaml",
+    ]);
+    assert!(
+        run.stdout.contains(":12:4: error[DS001] invalid YAML:"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn sarif_is_ready_for_code_scanning() {
+    let dir = temp_dir("sarif-root");
+    let spaced = dir.join("my manifests");
+    std::fs::create_dir_all(&spaced).expect("dir");
+    std::fs::copy(common::root().join(NOSCHEDULER), spaced.join("ds.yaml")).expect("copy");
+    // From the folder holding the manifests, as a CI job runs in its checkout.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_daemonlint"))
+        .args(["--format", "sarif", "./my manifests/ds.yaml"])
+        .current_dir(&dir)
+        .output()
+        .expect("run daemonlint");
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
+    let run0 = &log["runs"][0];
+    let root = run0["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .expect("%SRCROOT%");
+    assert!(
+        root.starts_with("file:///") && root.ends_with("/sarif-root/"),
+        "{root}"
+    );
+    let artifact = &run0["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(artifact["uri"], "my%20manifests/ds.yaml");
+    assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
+    let rules = run0["tool"]["driver"]["rules"].as_array().expect("rules");
+    let rule = |id: &str| rules.iter().find(|r| r["id"] == id).expect("rule");
+    assert_eq!(rule("DS303")["properties"]["security-severity"], "8.0");
+    assert_eq!(rule("DS304")["properties"]["security-severity"], "5.5");
+    assert_eq!(rule("DS307")["properties"]["security-severity"], "3.0");
+    let tags = &rule("DS303")["properties"]["tags"];
+    for tag in ["kubernetes", "daemonset", "security"] {
+        assert!(
+            tags.as_array().is_some_and(|t| t.iter().any(|x| x == tag)),
+            "{tags}"
+        );
+    }
+    assert!(
+        rule("DS004")["properties"]
+            .get("security-severity")
+            .is_none()
+    );
+    assert!(
+        rule("DS101")["properties"]["tags"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|x| x == "resources"))
+    );
+}
+
+fn github_file(path: &str, workspace: &std::path::Path) -> String {
+    let run = common::run_with_env(
+        &["--select", "DS004", "--format", "github", path],
+        &[("GITHUB_WORKSPACE", &workspace.to_string_lossy())],
+    );
+    let line = run.stdout.lines().next().unwrap_or_default().to_owned();
+    let file = line.split("file=").nth(1).and_then(|s| s.split(',').next());
+    file.unwrap_or_else(|| panic!("no file= in {line:?}"))
+        .to_owned()
+}
+
+#[test]
+fn github_paths_are_relative_to_the_workspace() {
+    let root = common::root();
+    let dotted = format!("./{NOSCHEDULER}");
+    assert_eq!(github_file(&dotted, &root), NOSCHEDULER);
+    // The checkout's parent as the workspace: the path gains the checkout's folder.
+    let parent = root.parent().expect("parent");
+    let folder = root.file_name().expect("name").to_string_lossy();
+    assert_eq!(
+        github_file(NOSCHEDULER, parent),
+        format!("{folder}/{NOSCHEDULER}")
+    );
+    // Outside the workspace: as given, less the `./`.
+    assert_eq!(github_file(&dotted, &root.join("src")), NOSCHEDULER);
+}

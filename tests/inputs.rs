@@ -461,7 +461,9 @@ fn typed_lists_are_unwrapped() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(
         run.stdout.lines().next(),
-        Some("list.yaml:6:30: error[DS003] the selector wants `a: b` but the template has `a: c`")
+        Some(
+            "list.yaml:6:30: error[DS003] x: the selector wants `a: b` but the template has `a: c`"
+        )
     );
 }
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{daemonlint, root};
+use common::{root, run_with_env};
 
 /// Name, fixture, and the rules shown (so a new rule elsewhere does not churn every snapshot;
 /// empty for all rules).
@@ -65,7 +65,8 @@ fn human_output_matches_snapshots() {
         if !rules.is_empty() {
             args.extend(["--select", rules]);
         }
-        let run = daemonlint(&args);
+        // A fixed width, whatever the terminal running the tests says.
+        let run = run_with_env(&args, &[("COLUMNS", "100")]);
         let path = root().join("tests/snapshots").join(format!("{name}.txt"));
         if update {
             std::fs::write(&path, &run.stdout).expect("write snapshot");

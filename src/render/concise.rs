@@ -1,24 +1,29 @@
-//! One line per finding: `path:line:col: severity[DS003] message`, as editors' quickfix
-//! lists and grep-style tools expect.
+//! One line per finding: `path:line:col: severity[DS003] namespace/name: message`, as editors' quickfix
+//! lists and grep-style tools expect. Text from manifests is escaped, so a finding is always
+//! one line.
 
 use std::fmt::Write;
 
-use super::Finding;
+use super::human::object_name;
+use super::{Finding, escape};
 
 pub fn line(f: &Finding) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        "{}:{}:{}: {}[{}] {}",
-        f.file,
+        "{}:{}:{}: {}[{}] ",
+        escape(&f.file),
         f.line,
         f.column,
         f.severity.as_str(),
         f.code,
-        f.message
     );
+    if let Some(object) = f.object.as_ref().and_then(object_name) {
+        let _ = write!(s, "{object}: ");
+    }
+    s.push_str(&escape(&f.message));
     if let Some(applied) = &f.suppression {
-        let _ = write!(s, " {}", applied.describe());
+        let _ = write!(s, " {}", escape(&applied.describe()));
     }
     s
 }

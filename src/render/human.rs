@@ -1,15 +1,22 @@
 //! rustc-style reports with code frames, through miette's graphical handler.
 
+use std::cell::Cell;
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Once;
 
-use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode, SourceSpan,
-};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 use owo_colors::{OwoColorize, Style};
 
-use super::{Summary, plural};
-use crate::diagnostic::{Diagnostic, Severity};
+use super::snippet::Snippet;
+use super::{Summary, escape, plural};
+use crate::diagnostic::{Diagnostic, ObjectRef, Severity};
 use crate::source::{SourceFile, Span};
+
+/// The width prose wraps to when the terminal's is unknown (output to a pipe or a file).
+pub const DEFAULT_WIDTH: usize = 100;
+/// Narrower than this, wrapped prose would be a column of single words.
+const MIN_WIDTH: usize = 20;
 
 /// One report for miette: a finding, or a config error.
 struct Report<'a> {
@@ -18,7 +25,7 @@ struct Report<'a> {
     message: &'a str,
     help: Option<&'a str>,
     labels: Vec<LabeledSpan>,
-    source: &'a NamedSource<String>,
+    source: &'a Snippet<'a>,
 }
 
 impl fmt::Debug for Report<'_> {
@@ -34,10 +41,6 @@ impl fmt::Display for Report<'_> {
 }
 
 impl std::error::Error for Report<'_> {}
-
-fn source_span(span: Span) -> SourceSpan {
-    SourceSpan::new((span.start as usize).into(), span.len())
-}
 
 impl miette::Diagnostic for Report<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
@@ -63,7 +66,24 @@ impl miette::Diagnostic for Report<'_> {
     }
 }
 
-fn handler(color: bool) -> GraphicalReportHandler {
+/// The width human output wraps prose to: `COLUMNS` when set to a number, else the width of
+/// the terminal standard output is, else [`DEFAULT_WIDTH`].
+pub fn terminal_width() -> usize {
+    width_from(std::env::var("COLUMNS").ok().as_deref(), || {
+        terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| usize::from(w.0))
+    })
+}
+
+fn width_from(columns: Option<&str>, terminal: impl FnOnce() -> Option<usize>) -> usize {
+    columns
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&w| w > 0)
+        .or_else(terminal)
+        .filter(|&w| w > 0)
+        .map_or(DEFAULT_WIDTH, |w| w.max(MIN_WIDTH))
+}
+
+fn handler(color: bool, width: usize) -> GraphicalReportHandler {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -71,62 +91,130 @@ fn handler(color: bool) -> GraphicalReportHandler {
     };
     GraphicalReportHandler::new_themed(theme)
         .with_links(false)
-        .with_width(100)
+        .with_width(width)
 }
 
-fn named(source: &SourceFile) -> NamedSource<String> {
-    NamedSource::new(&source.name, source.text.clone()).with_language("yaml")
+thread_local! {
+    /// Set while miette renders, so a panic there is reported as a plain-text finding and
+    /// not also as a crash on standard error.
+    static RENDERING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn quiet_panics_while_rendering() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !RENDERING.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Renders one report; `None` when miette fails or panics, so the caller falls back to text.
+fn render_report(handler: &GraphicalReportHandler, report: &Report<'_>) -> Option<String> {
+    quiet_panics_while_rendering();
+    RENDERING.with(|r| r.set(true));
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let mut out = String::new();
+        handler.render_report(&mut out, report).ok().map(|()| out)
+    }));
+    RENDERING.with(|r| r.set(false));
+    result.ok().flatten()
 }
 
 /// A config file error, framed like a finding.
 pub fn render_error(source: &SourceFile, span: Span, message: &str, color: bool) -> String {
-    let named = named(source);
+    let snippet = Snippet::new(source, &[span]);
+    let message = escape(message);
     let report = Report {
         code: None,
         severity: miette::Severity::Error,
-        message,
+        message: &message,
         help: None,
-        labels: vec![LabeledSpan::new_primary_with_span(None, source_span(span))],
-        source: &named,
+        labels: vec![LabeledSpan::new_primary_with_span(None, snippet.span(span))],
+        source: &snippet,
     };
+    let rendered = (!source.text.is_empty())
+        .then(|| render_report(&handler(color, terminal_width()), &report))
+        .flatten();
+    rendered.unwrap_or_else(|| format!("error: {}: {message}\n", escape(&source.name)))
+}
+
+/// `namespace/name`, or just the name when the object has no namespace.
+pub fn object_name(object: &ObjectRef) -> Option<String> {
+    let name = object.name.as_deref()?;
+    Some(match object.namespace.as_deref() {
+        Some(namespace) => escape(&format!("{namespace}/{name}")).into_owned(),
+        None => escape(name).into_owned(),
+    })
+}
+
+/// The code frames of one file's findings, prose wrapped to `width` columns.
+pub fn render_file(
+    source: &SourceFile,
+    diagnostics: &[Diagnostic],
+    color: bool,
+    width: usize,
+) -> String {
+    let handler = handler(color, width);
     let mut out = String::new();
-    if source.text.is_empty() || handler(color).render_report(&mut out, &report).is_err() {
-        return format!("error: {}: {message}\n", source.name);
+    for d in diagnostics {
+        out.push_str(&render_diagnostic(&handler, source, d));
+        out.push('\n');
     }
     out
 }
 
-pub fn render_file(source: &SourceFile, diagnostics: &[Diagnostic], color: bool) -> String {
-    if diagnostics.is_empty() {
-        return String::new();
-    }
-    let handler = handler(color);
-    let named = named(source);
-    let mut out = String::new();
-    for d in diagnostics {
-        let primary = LabeledSpan::new_primary_with_span(d.label.clone(), source_span(d.span));
-        let related = d.related.iter().map(|(span, label)| {
-            LabeledSpan::new_with_span(Some(label.clone()), source_span(*span))
-        });
-        let report = Report {
-            code: Some(format!("{}({})", d.rule.code, d.rule.name)),
-            severity: match d.severity {
-                Severity::Error => miette::Severity::Error,
-                Severity::Warning => miette::Severity::Warning,
-                Severity::Note => miette::Severity::Advice,
-            },
-            message: &d.message,
-            help: d.help.as_deref(),
-            labels: std::iter::once(primary).chain(related).collect(),
-            source: &named,
-        };
-        if handler.render_report(&mut out, &report).is_err() {
-            out.push_str(&d.message);
-            out.push('\n');
-        }
-        out.push('\n');
-    }
-    out
+fn render_diagnostic(
+    handler: &GraphicalReportHandler,
+    source: &SourceFile,
+    d: &Diagnostic,
+) -> String {
+    let spans: Vec<Span> = std::iter::once(d.span)
+        .chain(d.related.iter().map(|(span, _)| *span))
+        .collect();
+    let snippet = Snippet::new(source, &spans);
+    let label = |text: &str| escape(text).into_owned();
+    let primary =
+        LabeledSpan::new_primary_with_span(d.label.as_deref().map(label), snippet.span(d.span));
+    let related = d
+        .related
+        .iter()
+        .map(|(span, text)| LabeledSpan::new_with_span(Some(label(text)), snippet.span(*span)));
+    let message = escape(&d.message);
+    let help = d.help.as_deref().map(escape);
+    let report = Report {
+        code: Some(match d.object.as_ref().and_then(object_name) {
+            Some(object) => format!("{}({}) {object}", d.rule.code, d.rule.name),
+            None => format!("{}({})", d.rule.code, d.rule.name),
+        }),
+        severity: match d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        },
+        message: &message,
+        help: help.as_deref(),
+        labels: std::iter::once(primary).chain(related).collect(),
+        source: &snippet,
+    };
+    render_report(handler, &report).unwrap_or_else(|| plain(source, d))
+}
+
+/// A finding without its frame, for when miette cannot draw one.
+fn plain(source: &SourceFile, d: &Diagnostic) -> String {
+    let at = source.position(d.span.start);
+    format!(
+        "{}[{}]: {}\n  --> {}:{}:{}\n",
+        d.severity.as_str(),
+        d.rule.code,
+        escape(&d.message),
+        escape(&source.name),
+        at.line,
+        at.column
+    )
 }
 
 pub fn summary_line(summary: &Summary, failures: usize, color: bool) -> String {
@@ -160,9 +248,18 @@ pub fn summary_line(summary: &Summary, failures: usize, color: bool) -> String {
     } else {
         format!("Found {}", parts.join(", "))
     };
+    // Which DaemonSets need work, not how many findings each has.
+    let daemonsets = if parts.is_empty() || summary.daemonsets == 0 {
+        plural(summary.daemonsets, "DaemonSet")
+    } else {
+        format!(
+            "{} of {}",
+            summary.daemonsets_with_findings,
+            plural(summary.daemonsets, "DaemonSet")
+        )
+    };
     let mut line = format!(
-        "{found} in {} ({}, {} checked)",
-        plural(summary.daemonsets, "DaemonSet"),
+        "{found} in {daemonsets} ({}, {} checked)",
         plural(summary.documents, "document"),
         plural(summary.files, "file"),
     );
@@ -182,4 +279,18 @@ pub fn summary_line(summary: &Summary, failures: usize, color: bool) -> String {
         ));
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DEFAULT_WIDTH, width_from};
+
+    #[test]
+    fn width_comes_from_columns_then_the_terminal() {
+        assert_eq!(width_from(Some("132"), || Some(80)), 132);
+        assert_eq!(width_from(Some("wide"), || Some(80)), 80);
+        assert_eq!(width_from(Some("0"), || None), DEFAULT_WIDTH);
+        assert_eq!(width_from(None, || None), DEFAULT_WIDTH);
+        assert_eq!(width_from(Some("3"), || None), 20);
+    }
 }

@@ -6,26 +6,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{Finding, concise};
+use super::{Finding, concise, family};
 use crate::diagnostic::{ObjectRef, Severity};
 use crate::lint::FileReport;
 use crate::rules;
-
-/// Families by the hundreds digit of the rule code.
-fn family(code: &str) -> &'static str {
-    match code.as_bytes().get(2) {
-        Some(b'0') => "manifest",
-        Some(b'1') => "resources",
-        Some(b'2') => "tolerations",
-        Some(b'3') => "security",
-        Some(b'4') => "rollout",
-        Some(b'5') => "priority",
-        Some(b'6') => "probes",
-        Some(b'7') => "placement",
-        Some(b'8') => "images",
-        _ => "other",
-    }
-}
 
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -36,7 +20,13 @@ fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
+            // As references, so XML parsers keep them (they turn raw ones into a newline or,
+            // in attributes, a space).
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            // XML 1.0 cannot hold the other controls at all, even as references.
+            c if c.is_control() => {}
             c => out.push(c),
         }
     }

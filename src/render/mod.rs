@@ -7,55 +7,16 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod sarif;
+mod snippet;
 pub mod statistics;
+
+use std::borrow::Cow;
 
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostic, ObjectRef, Severity};
+use crate::diagnostic::Severity;
+pub use crate::finding::Finding;
 use crate::lint::FileReport;
-use crate::source::SourceFile;
-
-/// A finding with its positions resolved to 1-based lines and columns.
-#[derive(Clone, Debug, Serialize)]
-pub struct Finding {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub severity: Severity,
-    pub message: String,
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-    pub end_line: usize,
-    pub end_column: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub object: Option<ObjectRef>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub help: Option<String>,
-    /// Set on findings a suppression hid (shown with `--show-suppressed`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub suppression: Option<crate::suppress::Applied>,
-}
-
-impl Finding {
-    pub fn resolve(d: &Diagnostic, source: &SourceFile) -> Finding {
-        let start = source.position(d.span.start);
-        let end = source.end_position(d.span);
-        Finding {
-            code: d.rule.code,
-            name: d.rule.name,
-            severity: d.severity,
-            message: d.message.clone(),
-            file: source.name.clone(),
-            line: start.line,
-            column: start.column,
-            end_line: end.line,
-            end_column: end.column,
-            object: d.object.clone(),
-            help: d.help.clone(),
-            suppression: None,
-        }
-    }
-}
 
 /// Totals over a run.
 #[derive(Clone, Copy, Debug, Default, Serialize)]
@@ -63,6 +24,8 @@ pub struct Summary {
     pub files: usize,
     pub documents: usize,
     pub daemonsets: usize,
+    /// DaemonSets with at least one reported finding.
+    pub daemonsets_with_findings: usize,
     /// DaemonSet fragments (kustomize patches) recognised and not linted.
     pub partial: usize,
     pub errors: usize,
@@ -79,6 +42,13 @@ impl Summary {
         self.daemonsets += report.daemonsets;
         self.partial += report.partial;
         self.suppressed += report.suppressed.len();
+        let objects: std::collections::BTreeSet<_> = report
+            .diagnostics
+            .iter()
+            .filter_map(|f| f.object.as_ref())
+            .map(|o| (&o.kind, &o.namespace, &o.name))
+            .collect();
+        self.daemonsets_with_findings += objects.len();
         for d in &report.diagnostics {
             match d.severity {
                 Severity::Error => self.errors += 1,
@@ -100,6 +70,58 @@ impl Summary {
             None
         }
     }
+}
+
+/// A rule's family, by the hundreds digit of its code.
+pub fn family(code: &str) -> &'static str {
+    match code.as_bytes().get(2) {
+        Some(b'0') => "manifest",
+        Some(b'1') => "resources",
+        Some(b'2') => "tolerations",
+        Some(b'3') => "security",
+        Some(b'4') => "rollout",
+        Some(b'5') => "priority",
+        Some(b'6') => "probes",
+        Some(b'7') => "placement",
+        Some(b'8') => "images",
+        _ => "other",
+    }
+}
+
+/// Characters that would drive a terminal, break a one-line-per-finding format or reorder the
+/// text shown around them: C0 and C1 controls, DEL, and the bidirectional overrides.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// How an unsafe character is shown: `\n`, `\r`, `\t`, or `\u{1b}`.
+pub fn escape_char(c: char) -> String {
+    match c {
+        '\n' => "\\n".to_owned(),
+        '\r' => "\\r".to_owned(),
+        '\t' => "\\t".to_owned(),
+        _ => format!("\\u{{{:x}}}", u32::from(c)),
+    }
+}
+
+/// Text from a manifest made safe to print: every unsafe character escaped.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe(c) {
+            out.push_str(&escape_char(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 pub fn plural(n: usize, word: &str) -> String {

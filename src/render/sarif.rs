@@ -1,14 +1,21 @@
 //! SARIF 2.1.0 for code scanning (GitHub, Azure DevOps, IDE viewers). Only the subset
 //! daemonlint needs, as plain serde structs; validated against the official schema in CI.
 
+use std::collections::BTreeMap;
+use std::path::Path;
+
 use serde::Serialize;
 
-use super::{Finding, fingerprint};
+use super::{Finding, family, fingerprint};
 use crate::diagnostic::{RuleMeta, Severity};
 use crate::rules;
 
 /// Where rule pages are published; results link each rule's page from here.
 pub const RULES_URL: &str = "https://github.com/daemonlint/daemonlint/blob/main/rules/";
+
+/// The base relative artifact URIs resolve against: the directory daemonlint ran in, which
+/// code scanning maps to the checkout.
+const SRCROOT: &str = "%SRCROOT%";
 
 #[derive(Serialize)]
 struct Log {
@@ -23,8 +30,15 @@ struct Log {
 struct Run {
     tool: Tool,
     invocations: [Invocation; 1],
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    original_uri_base_ids: BTreeMap<&'static str, Base>,
     column_kind: &'static str,
     results: Vec<SarifResult>,
+}
+
+#[derive(Serialize)]
+struct Base {
+    uri: String,
 }
 
 #[derive(Serialize)]
@@ -51,6 +65,15 @@ struct Rule {
     help_uri: String,
     help: Help,
     default_configuration: Configuration,
+    properties: RuleProperties,
+}
+
+#[derive(Serialize)]
+struct RuleProperties {
+    tags: Vec<&'static str>,
+    /// What code scanning ranks security alerts by (CVSS-like, 0.0 to 10.0, as a string).
+    #[serde(rename = "security-severity", skip_serializing_if = "Option::is_none")]
+    security_severity: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -110,8 +133,11 @@ struct PhysicalLocation {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Artifact {
     uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -146,10 +172,8 @@ fn full_description(meta: &RuleMeta) -> String {
         .map_or_else(|| meta.summary.to_owned(), |p| p.replace('\n', " "))
 }
 
-/// A relative URI reference for a path as the user gave it.
-fn uri(path: &str) -> String {
-    let path = path.replace('\\', "/");
-    let path = path.strip_prefix("./").unwrap_or(&path);
+/// Percent-encodes a path for a URI, keeping `/`.
+fn encode(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         match b {
@@ -159,14 +183,68 @@ fn uri(path: &str) -> String {
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
-    if path.starts_with('/') {
-        format!("file://{out}")
-    } else {
-        out
+    out
+}
+
+/// `file:///dir/` for the directory relative paths are relative to.
+fn root_uri(root: &Path) -> String {
+    let path = root.to_string_lossy().replace('\\', "/");
+    let path = path.trim_end_matches('/');
+    let slash = if path.starts_with('/') { "" } else { "/" };
+    format!("file://{slash}{}/", encode(path))
+}
+
+/// Where a finding's file is, as the user gave its path: relative to [`SRCROOT`] when the path
+/// is relative or lies under `root`, else an absolute `file://` URI.
+fn artifact(path: &str, root: Option<&Path>) -> Artifact {
+    let unix = path.replace('\\', "/");
+    let inside = root.and_then(|r| Path::new(path).strip_prefix(r).ok());
+    let relative = match inside {
+        Some(rest) => rest.to_string_lossy().replace('\\', "/"),
+        None => unix.clone(),
+    };
+    let relative = relative.trim_start_matches("./");
+    if Path::new(&unix).is_absolute() && inside.is_none() {
+        return Artifact {
+            uri: format!("file://{}", encode(&unix)),
+            uri_base_id: None,
+        };
+    }
+    Artifact {
+        uri: encode(relative),
+        uri_base_id: root.map(|_| SRCROOT),
+    }
+}
+
+/// Code scanning's severity for security rules; the rule's level decides it, except that a
+/// mounted container runtime socket (DS302) gives the same control of the node as a
+/// privileged container (DS303).
+fn security_severity(meta: &RuleMeta) -> Option<&'static str> {
+    if family(meta.code) != "security" {
+        return None;
+    }
+    Some(match (meta.code, meta.severity) {
+        ("DS302", _) | (_, Severity::Error) => "8.0",
+        (_, Severity::Warning) => "5.5",
+        (_, Severity::Note) => "3.0",
+    })
+}
+
+fn properties(meta: &RuleMeta) -> RuleProperties {
+    let security = security_severity(meta);
+    let mut tags = vec!["kubernetes", "daemonset", family(meta.code)];
+    if security.is_some() && !tags.contains(&"security") {
+        tags.push("security");
+    }
+    RuleProperties {
+        tags,
+        security_severity: security,
     }
 }
 
 pub fn render(findings: &[&Finding]) -> String {
+    let root = std::env::current_dir().ok();
+    let root = root.as_deref();
     let rules = rules::ALL
         .iter()
         .map(|m| Rule {
@@ -186,6 +264,7 @@ pub fn render(findings: &[&Finding]) -> String {
             default_configuration: Configuration {
                 level: level(m.severity),
             },
+            properties: properties(m),
         })
         .collect();
     let results = findings
@@ -205,7 +284,7 @@ pub fn render(findings: &[&Finding]) -> String {
             },
             locations: [Location {
                 physical_location: PhysicalLocation {
-                    artifact_location: Artifact { uri: uri(&f.file) },
+                    artifact_location: artifact(&f.file, root),
                     region: Region {
                         start_line: f.line,
                         start_column: f.column,
@@ -242,6 +321,10 @@ pub fn render(findings: &[&Finding]) -> String {
             invocations: [Invocation {
                 execution_successful: true,
             }],
+            original_uri_base_ids: root
+                .map(|r| (SRCROOT, Base { uri: root_uri(r) }))
+                .into_iter()
+                .collect(),
             column_kind: "unicodeCodePoints",
             results,
         }],
@@ -251,13 +334,26 @@ pub fn render(findings: &[&Finding]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::uri;
+    use std::path::Path;
+
+    use super::{artifact, root_uri};
+
+    fn uri(path: &str) -> (String, Option<&'static str>) {
+        let a = artifact(path, Some(Path::new("/work/my repo")));
+        (a.uri, a.uri_base_id)
+    }
 
     #[test]
     fn uris() {
-        assert_eq!(uri("./deploy/ds.yaml"), "deploy/ds.yaml");
-        assert_eq!(uri("my dir/a.yaml"), "my%20dir/a.yaml");
-        assert_eq!(uri("/abs/a.yaml"), "file:///abs/a.yaml");
-        assert_eq!(uri("<stdin>"), "%3Cstdin%3E");
+        let base = Some("%SRCROOT%");
+        assert_eq!(uri("./deploy/ds.yaml"), ("deploy/ds.yaml".into(), base));
+        assert_eq!(uri("my dir/a.yaml"), ("my%20dir/a.yaml".into(), base));
+        assert_eq!(uri("/abs/a.yaml"), ("file:///abs/a.yaml".into(), None));
+        assert_eq!(uri("/work/my repo/k8s/a.yaml"), ("k8s/a.yaml".into(), base));
+        assert_eq!(uri("<stdin>"), ("%3Cstdin%3E".into(), base));
+        assert_eq!(
+            root_uri(Path::new("/work/my repo")),
+            "file:///work/my%20repo/"
+        );
     }
 }

@@ -1,0 +1,49 @@
+//! Findings with their positions resolved to lines and columns: what lint hands to the
+//! renderers, so neither needs the other's internals.
+
+use serde::Serialize;
+
+use crate::diagnostic::{Diagnostic, ObjectRef, Severity};
+use crate::source::SourceFile;
+
+/// A finding with its positions resolved to 1-based lines and columns.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<ObjectRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// Set on findings a suppression hid (shown with `--show-suppressed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<crate::suppress::Applied>,
+}
+
+impl Finding {
+    pub fn resolve(d: &Diagnostic, source: &SourceFile) -> Finding {
+        let start = source.position(d.span.start);
+        let end = source.end_position(d.span);
+        Finding {
+            code: d.rule.code,
+            name: d.rule.name,
+            severity: d.severity,
+            message: d.message.clone(),
+            file: source.name.clone(),
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+            object: d.object.clone(),
+            help: d.help.clone(),
+            suppression: None,
+        }
+    }
+}
