@@ -107,20 +107,24 @@ fn read_object(node: &Node, target: KubernetesVersion, loaded: &mut Loaded) {
     loaded.daemonsets.push(ds);
 }
 
-/// A DaemonSet with neither a selector nor pod template labels cannot be a complete object
-/// (apps/v1 requires the selector, and the selector must match template labels), but it is
-/// exactly what a kustomize strategic-merge patch looks like: only the fields it changes.
-/// Judging it for what it leaves out would report the base's fields as missing; lint the
-/// output of `kustomize build` instead.
+/// A DaemonSet without a selector whose containers name no image cannot be deployed as it is,
+/// but it is exactly what a kustomize strategic-merge patch looks like: only the fields it
+/// changes. Judging it for what it leaves out would report the base's fields as missing. A
+/// DaemonSet that names its images is meant to run, so a missing selector is its own finding.
+/// (Files a kustomization lists never get here: they are linted as part of its output.)
 fn is_patch_fragment(node: &Node) -> bool {
     let Some(spec) = node.get("spec") else {
         return false;
     };
-    let selector = spec.get("selector").is_some_and(|s| !s.is_null());
-    let labels = spec
-        .get("template")
-        .and_then(|t| t.get("metadata"))
-        .and_then(|m| m.get("labels"))
-        .is_some_and(|l| !l.is_null());
-    !selector && !labels
+    if spec.get("selector").is_some_and(|s| !s.is_null()) {
+        return false;
+    }
+    let pod = spec.get("template").and_then(|t| t.get("spec"));
+    let names_image = ["containers", "initContainers"].iter().any(|key| {
+        match pod.and_then(|p| p.get(key)).map(|c| &c.value) {
+            Some(Value::Seq(items)) => items.iter().any(|c| c.get("image").is_some()),
+            _ => false,
+        }
+    });
+    !names_image
 }

@@ -52,11 +52,10 @@ pub fn render(unit: &Unit, helm: bool) -> Rendering {
                 }
             }
             Err(message) => {
-                let d = crate::rules::ds001_yaml_syntax::diagnostic(
-                    Span::default(),
+                return Rendering::Findings(vec![super::render_failure(
                     &format!("helm could not render {}: {message}", unit.label),
-                );
-                return Rendering::Findings(vec![d]);
+                    "run `helm template` on the chart to see the whole error",
+                )]);
             }
         }
     }

@@ -47,10 +47,7 @@ pub fn render(dir: &Path, tool: &[String]) -> Result<(String, Vec<Provenance>), 
         .output()
         .map_err(|e| format!("cannot run {program}: {e}"))?;
     if !out.status.success() {
-        return Err(clean_error(
-            &String::from_utf8_lossy(&out.stderr),
-            wrapper.path(),
-        ));
+        return Err(clean_error(&String::from_utf8_lossy(&out.stderr)));
     }
     let annotated = String::from_utf8_lossy(&out.stdout).into_owned();
     let provenance = parse_stream(&annotated, ParseLimits::default())
@@ -61,10 +58,19 @@ pub fn render(dir: &Path, tool: &[String]) -> Result<(String, Vec<Provenance>), 
     Ok((strip_annotations(&annotated), provenance))
 }
 
-/// Kustomize names paths relative to the wrapper, which the user never saw.
-fn clean_error(stderr: &str, wrapper: &Path) -> String {
-    let text = stderr.trim().trim_start_matches("error: ");
-    text.replace(&format!("{}/", wrapper.display()), "")
+/// kubectl wraps kustomize's message in a log line, and the first part of it is about the
+/// wrapper, which the user never saw.
+fn clean_error(stderr: &str) -> String {
+    let mut text = stderr.trim().trim_start_matches("error: ");
+    if let Some((_, rest)) = text.split_once("err=\"") {
+        text = rest.trim_end_matches('"');
+    }
+    if let Some((_, rest)) = text.split_once("recursed accumulation of path ")
+        && let Some((_, inner)) = rest.split_once("': ")
+    {
+        text = inner;
+    }
+    text.to_owned()
 }
 
 /// kustomize refuses an absolute root in `resources:` ("new root cannot be absolute").

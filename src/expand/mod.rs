@@ -146,7 +146,7 @@ fn render_all(units: &[Unit]) -> Vec<Rendering> {
 }
 
 fn render_kustomization(unit: &Unit, tool: Option<&[String]>) -> Rendering {
-    use crate::rules::{ds001_yaml_syntax, ds009_unrendered_template};
+    use crate::rules::ds009_unrendered_template;
     let remote = remote_resources(&unit.dir);
     if !remote.is_empty() {
         return Rendering::Findings(
@@ -178,14 +178,22 @@ fn render_kustomization(unit: &Unit, tool: Option<&[String]>) -> Rendering {
             text,
             map: SourceMap::Kustomize(provenance),
         },
-        Err(message) => Rendering::Findings(vec![
-            ds001_yaml_syntax::diagnostic(
-                Span::default(),
-                &format!("kustomize could not render {}: {message}", unit.label),
-            )
-            .help("run `kubectl kustomize` on the folder to see the full error"),
-        ]),
+        Err(message) => Rendering::Findings(vec![render_failure(
+            &format!("kustomize could not render {}: {message}", unit.label),
+            "run `kubectl kustomize` on the folder to see the whole error",
+        )]),
     }
+}
+
+/// A renderer's failure: an error at the unit's file, whatever the rule selection (like a
+/// file that cannot be parsed, what it would deploy was not checked).
+pub fn render_failure(message: &str, help: &str) -> Diagnostic {
+    Diagnostic::new(
+        &crate::rules::ds001_yaml_syntax::META,
+        Span::default(),
+        message,
+    )
+    .help(help)
 }
 
 /// Remote resources anywhere in the unit's tree of kustomizations.

@@ -101,13 +101,11 @@ fn in_patches(
 }
 
 fn in_patch_docs(docs: &[Node], object: &Object<'_>, target: &YamlPath) -> Option<Span> {
-    docs.iter()
-        .rev()
-        .find_map(|doc| match &doc.value {
-            Value::Seq(ops) => in_json6902(ops, target),
-            Value::Map(_) if same_kind(doc, object) => path::lookup(doc, target),
-            _ => None,
-        })
+    docs.iter().rev().find_map(|doc| match &doc.value {
+        Value::Seq(ops) => in_json6902(ops, target),
+        Value::Map(_) if same_kind(doc, object) => path::lookup(doc, target),
+        _ => None,
+    })
 }
 
 fn same_kind(doc: &Node, object: &Object<'_>) -> bool {

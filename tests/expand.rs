@@ -1,0 +1,209 @@
+//! Kustomizations and Helm charts are linted as they deploy: rendered first, with each finding
+//! moved back to the patch, kustomization field, template line or values key that wrote it.
+//! Runs the real binary with kubectl (kustomize) and tools/helm (helm-python-sdk).
+
+mod common;
+
+use common::{daemonlint, json};
+use serde_json::Value;
+
+const APP: &str = "fixtures/kustomize/app";
+
+/// `file:line:col code message` for each finding, for readable failures.
+fn findings(report: &Value) -> Vec<(String, String, String)> {
+    report["diagnostics"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .map(|d| {
+                    (
+                        format!(
+                            "{}:{}:{} {}",
+                            d["file"].as_str().unwrap_or_default(),
+                            d["line"],
+                            d["column"],
+                            d["code"].as_str().unwrap_or_default()
+                        ),
+                        d["message"].as_str().unwrap_or_default().to_owned(),
+                        d["help"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn find<'a>(
+    all: &'a [(String, String, String)],
+    place: &str,
+) -> Option<&'a (String, String, String)> {
+    all.iter().find(|(p, _, _)| p == place)
+}
+
+#[test]
+fn strategic_merge_patch_findings_point_at_the_patch_line() {
+    let (code, report) = json(&[APP]);
+    let all = findings(&report);
+    let privileged = find(
+        &all,
+        "fixtures/kustomize/app/overlays/prod/privileged.yaml:11:25 DS303",
+    );
+    assert!(privileged.is_some(), "{all:#?}");
+    let (_, message, _) = privileged.map(|f| f.clone()).unwrap_or_default();
+    assert!(
+        message.ends_with("(in fixtures/kustomize/app/overlays/prod)"),
+        "{message}"
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn json_6902_patch_findings_point_at_the_value() {
+    let (_, report) = json(&[APP]);
+    let all = findings(&report);
+    assert!(
+        find(
+            &all,
+            "fixtures/kustomize/app/overlays/prod/host-pid.yaml:3:10 DS307"
+        )
+        .is_some(),
+        "{all:#?}"
+    );
+}
+
+#[test]
+fn image_transformer_findings_point_at_the_new_tag() {
+    let (_, report) = json(&[APP]);
+    let all = findings(&report);
+    assert!(
+        find(
+            &all,
+            "fixtures/kustomize/app/overlays/prod/kustomization.yaml:12:13 DS801"
+        )
+        .is_some(),
+        "{all:#?}"
+    );
+    // The base's own tag is pinned: nothing about images is reported there.
+    assert!(
+        !all.iter()
+            .any(|(p, _, _)| p.starts_with("fixtures/kustomize/app/base/daemonset.yaml:16"))
+    );
+}
+
+#[test]
+fn patch_files_get_no_finding_of_their_own() {
+    let (_, report) = json(&[APP]);
+    let all = findings(&report);
+    // Alone, the patch would be told it lacks a selector, an image, resources...
+    let in_patch: Vec<_> = all
+        .iter()
+        .filter(|(p, _, _)| p.contains("privileged.yaml") || p.contains("host-pid.yaml"))
+        .collect();
+    assert!(
+        in_patch.iter().all(|(_, m, _)| m.contains("(in ")),
+        "{in_patch:#?}"
+    );
+    assert!(
+        !all.iter().any(|(p, _, _)| p.ends_with("DS003")),
+        "{all:#?}"
+    );
+    assert!(
+        !all.iter().any(|(p, _, _)| p.ends_with("DS101")),
+        "{all:#?}"
+    );
+}
+
+#[test]
+fn a_finding_overlays_share_is_reported_once_naming_them() {
+    let (_, report) = json(&[APP]);
+    let all = findings(&report);
+    let shared: Vec<_> = all
+        .iter()
+        .filter(|(p, _, _)| p.ends_with(" DS601"))
+        .collect();
+    assert_eq!(shared.len(), 1, "{all:#?}");
+    assert!(
+        shared[0]
+            .0
+            .starts_with("fixtures/kustomize/app/base/daemonset.yaml:15:")
+    );
+    assert!(
+        shared[0].1.ends_with(
+            "(in fixtures/kustomize/app/overlays/prod, fixtures/kustomize/app/overlays/staging)"
+        ),
+        "{}",
+        shared[0].1
+    );
+}
+
+#[test]
+fn a_base_included_by_overlays_is_not_rendered_alone() {
+    let (_, report) = json(&[APP]);
+    let all = findings(&report);
+    assert!(
+        all.iter()
+            .all(|(_, m, _)| m.contains("(in fixtures/kustomize/app/overlays/")),
+        "{all:#?}"
+    );
+}
+
+#[test]
+fn human_output_shows_the_source_line() {
+    let run = daemonlint(&["--color", "never", APP]);
+    assert!(
+        run.stdout.contains("overlays/prod/privileged.yaml:11:25"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("privileged: true"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("config.kubernetes.io/origin"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn remote_bases_are_a_finding_not_a_fetch() {
+    let (code, report) = json(&["fixtures/kustomize/remote"]);
+    let all = findings(&report);
+    let remote = find(
+        &all,
+        "fixtures/kustomize/remote/kustomization.yaml:2:5 DS009",
+    );
+    assert!(
+        remote.is_some_and(|(_, m, _)| m.contains("remote base")),
+        "{all:#?}"
+    );
+    assert_eq!(code, 0, "a note does not fail the run");
+}
+
+#[test]
+fn a_render_failure_is_an_error_at_the_kustomization() {
+    let (code, report) = json(&["fixtures/kustomize/broken"]);
+    let all = findings(&report);
+    let failed = find(
+        &all,
+        "fixtures/kustomize/broken/kustomization.yaml:1:1 DS001",
+    );
+    assert!(
+        failed.is_some_and(|(_, m, _)| m.contains("missing.yaml")),
+        "{all:#?}"
+    );
+    assert_eq!(code, 1, "a failed render is a finding, not a usage error");
+}
+
+#[test]
+fn without_a_kustomization_a_patch_is_told_apart_by_its_images() {
+    let (_, report) = json(&["fixtures/kustomize/loose"]);
+    let all = findings(&report);
+    assert!(
+        find(&all, "fixtures/kustomize/loose/no-selector.yaml:5:1 DS003").is_some(),
+        "{all:#?}"
+    );
+    assert!(
+        !all.iter().any(|(p, _, _)| p.contains("patch.yaml")),
+        "{all:#?}"
+    );
+    assert_eq!(report["summary"]["partial"], 1);
+}
