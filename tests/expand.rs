@@ -4,7 +4,10 @@
 
 mod common;
 
-use common::{daemonlint, json};
+use std::path::Path;
+use std::process::Command;
+
+use common::{daemonlint, json, root, run_with_env, run_with_stdin};
 use serde_json::Value;
 
 const APP: &str = "fixtures/kustomize/app";
@@ -49,7 +52,7 @@ fn strategic_merge_patch_findings_point_at_the_patch_line() {
         "fixtures/kustomize/app/overlays/prod/privileged.yaml:11:25 DS303",
     );
     assert!(privileged.is_some(), "{all:#?}");
-    let (_, message, _) = privileged.map(|f| f.clone()).unwrap_or_default();
+    let (_, message, _) = privileged.cloned().unwrap_or_default();
     assert!(
         message.ends_with("(in fixtures/kustomize/app/overlays/prod)"),
         "{message}"
@@ -206,4 +209,142 @@ fn without_a_kustomization_a_patch_is_told_apart_by_its_images() {
         "{all:#?}"
     );
     assert_eq!(report["summary"]["partial"], 1);
+}
+
+const CHART: &str = "fixtures/charts/agent";
+const TEMPLATE: &str = "fixtures/charts/agent/templates/daemonset.yaml";
+
+/// Whether tools/helm can run: it needs PyPI's helm-python-sdk.
+fn helm_sdk() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import helm_python.chart, yaml"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        println!("skipped: helm-python-sdk is not installed (pip install helm-python-sdk)");
+    }
+    ok
+}
+
+/// PATH with tools/ (the test helm) first.
+fn with_helm() -> String {
+    let path = std::env::var("PATH").unwrap_or_default();
+    format!("{}:{path}", root().join("tools").display())
+}
+
+/// PATH without any helm: the system folders, which hold kubectl but no helm.
+fn without_helm() -> String {
+    std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .filter(|dir| !Path::new(dir).join("helm").exists())
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+fn json_with_path(path: &str, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    let run = run_with_env(&all, &[("PATH", path)]);
+    let value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("invalid JSON ({e}): {}\nstderr: {}", run.stdout, run.stderr));
+    (run.code, value)
+}
+
+#[test]
+fn chart_findings_point_at_the_template_line() {
+    if !helm_sdk() {
+        return;
+    }
+    let (code, report) = json_with_path(&with_helm(), &[CHART]);
+    let all = findings(&report);
+    let privileged = format!("{TEMPLATE}:31:13 DS303");
+    assert!(find(&all, &privileged).is_some(), "{all:#?}");
+    // A literal line after an `include` and a `with`/`toYaml` block still lines up.
+    let probes = format!("{TEMPLATE}:21:9 DS601");
+    assert!(find(&all, &probes).is_some(), "{all:#?}");
+    assert!(
+        !all.iter().any(|(p, _, _)| p.contains("configmap.yaml")),
+        "{all:#?}"
+    );
+    assert!(
+        !all.iter().any(|(p, _, _)| p.ends_with("DS009")),
+        "{all:#?}"
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn a_value_from_to_yaml_points_at_its_values_key() {
+    if !helm_sdk() {
+        return;
+    }
+    let (_, report) = json_with_path(&with_helm(), &[CHART]);
+    let all = findings(&report);
+    let requests = find(&all, &format!("{TEMPLATE}:29:13 DS006"));
+    let (_, _, help) = requests.cloned().unwrap_or_default();
+    assert!(
+        help.contains(
+            "value from `.Values.resources.requests.cpu`: fixtures/charts/agent/values.yaml:6:10"
+        ),
+        "{all:#?}"
+    );
+}
+
+#[test]
+fn a_value_written_directly_points_at_its_values_key() {
+    if !helm_sdk() {
+        return;
+    }
+    let (_, report) = json_with_path(&with_helm(), &[CHART]);
+    let all = findings(&report);
+    let image = find(&all, &format!("{TEMPLATE}:22:11 DS801"));
+    let (_, message, help) = image.cloned().unwrap_or_default();
+    assert!(message.ends_with("(in fixtures/charts/agent)"), "{message}");
+    assert!(
+        help.contains("value from `.Values.image.tag`: fixtures/charts/agent/values.yaml:3:8"),
+        "{all:#?}"
+    );
+}
+
+#[test]
+fn without_helm_a_chart_gets_one_note() {
+    let (code, report) = json_with_path(&without_helm(), &[CHART]);
+    let all = findings(&report);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0].0, "fixtures/charts/agent/Chart.yaml:1:1 DS009");
+    assert_eq!(all[0].1, "chart not rendered: helm is not installed");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn piped_helm_output_maps_through_source_comments() {
+    if !helm_sdk() {
+        return;
+    }
+    let rendered = Command::new(root().join("tools/helm"))
+        .args(["template", "rel", CHART])
+        .output()
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    let run = run_with_stdin(
+        &["--format", "json", "--chart-root", "fixtures/charts", "-"],
+        Some(&rendered),
+    );
+    let report: Value = serde_json::from_str(&run.stdout).unwrap_or_default();
+    let all = findings(&report);
+    assert!(
+        find(&all, &format!("{TEMPLATE}:31:13 DS303")).is_some(),
+        "{all:#?}"
+    );
+    // Without the chart root, `agent/templates/...` names nothing here: the findings stay on
+    // standard input.
+    let run = run_with_stdin(&["--format", "json", "-"], Some(&rendered));
+    let report: Value = serde_json::from_str(&run.stdout).unwrap_or_default();
+    let all = findings(&report);
+    assert!(
+        all.iter()
+            .any(|(p, _, _)| p.starts_with("<stdin>:") && p.ends_with("DS303")),
+        "{all:#?}"
+    );
 }

@@ -9,10 +9,11 @@ use std::process::Command;
 use crate::rules::ds009_unrendered_template;
 use crate::source::Span;
 
-use super::path::Segment;
+use super::path::{Segment, YamlPath};
 use super::{Files, Located, Rendering, SourceMap, Unit};
+use crate::yaml::{ParseLimits, parse_stream};
 
-const SOURCE: &str = "# Source: ";
+pub const SOURCE: &str = "# Source: ";
 
 /// Rendered Helm output and where each of its manifests came from.
 #[derive(Debug, Default)]
@@ -168,18 +169,30 @@ impl HelmMap {
         let lines: Vec<&str> = rendered.lines().collect();
         let source: Vec<&str> = template.text.lines().collect();
         let at = template_line(&lines, &source, line)?;
-        let line_span = line_span(&template.text, at);
-        let related = values_key(&source, at).and_then(|key| {
-            let values = block.chart.join("values.yaml");
-            let parsed = files.parsed(&values)?;
-            let doc = parsed.documents.first()?;
-            let path: Vec<Segment> = key.split('.').map(|k| Segment::Key(k.to_owned())).collect();
-            let (span, matched) = super::path::lookup_prefix(doc, &path);
-            (matched > 0).then_some((values, span?, format!("value from `.Values.{key}`")))
-        });
+        let values = block.chart.join("values.yaml");
+        let parsed = files.parsed(&values);
+        let within = toyaml_subpath(rendered, &lines, &source, line, offset - block.start);
+        let related = values_keys(&source, at)
+            .into_iter()
+            .filter_map(|key| {
+                let doc = parsed.as_ref()?.documents.first()?;
+                let mut path: YamlPath =
+                    key.split('.').map(|k| Segment::Key(k.to_owned())).collect();
+                if source[at].contains("toYaml") {
+                    path.extend(within.iter().cloned());
+                }
+                let (span, matched) = super::path::lookup_prefix(doc, &path);
+                let shown = super::path::display(&path[..matched]);
+                (matched > 0).then_some((
+                    values.clone(),
+                    span?,
+                    format!("value from `.Values.{shown}`"),
+                ))
+            })
+            .collect();
         Some(Located {
             file: block.template.clone(),
-            span: line_span,
+            span: line_span(&template.text, at),
             related,
         })
     }
@@ -276,15 +289,42 @@ fn line_span(text: &str, line: usize) -> Span {
     Span::new(text.len(), text.len())
 }
 
-/// The `.Values` key a template line reads, directly or through the `with` or `range` that
-/// encloses a line using `.`.
-fn values_key(template: &[&str], line: usize) -> Option<String> {
-    let here = template.get(line)?;
-    if let Some(key) = values_ref(here) {
-        return Some(key);
+/// Where a value inside a `toYaml` block sits below the key the block was written under:
+/// `requests.cpu` for a finding on `cpu: 200m` under `resources:`.
+fn toyaml_subpath(
+    rendered: &str,
+    lines: &[&str],
+    template: &[&str],
+    line: usize,
+    offset: usize,
+) -> YamlPath {
+    let pairs = align(lines, template);
+    let Some(&(anchor, _)) = pairs.iter().rev().find(|(r, _)| *r < line) else {
+        return Vec::new();
+    };
+    let docs = parse_stream(rendered, ParseLimits::default()).documents;
+    let Some(doc) = docs.iter().rev().find(|d| d.span.start as usize <= offset) else {
+        return Vec::new();
+    };
+    let anchor_at: usize = lines[..anchor].iter().map(|l| l.len() + 1).sum::<usize>()
+        + (lines[anchor].len() - lines[anchor].trim_start().len());
+    let above = super::path::path_at(doc, anchor_at as u32);
+    let here = super::path::path_at(doc, offset as u32);
+    match here.strip_prefix(above.as_slice()) {
+        Some(rest) => rest.to_vec(),
+        None => Vec::new(),
     }
-    if !here.contains("{{") {
-        return None;
+}
+
+/// The `.Values` keys a template line reads, directly or through the `with` or `range` that
+/// encloses a line using `.`.
+fn values_keys(template: &[&str], line: usize) -> Vec<String> {
+    let Some(here) = template.get(line) else {
+        return Vec::new();
+    };
+    let direct = values_refs(here);
+    if !direct.is_empty() || !here.contains("{{") {
+        return direct;
     }
     let mut depth = 0usize;
     for l in template[..line].iter().rev() {
@@ -300,22 +340,25 @@ fn values_key(template: &[&str], line: usize) -> Option<String> {
             || inner.starts_with("if ")
         {
             if depth == 0 && !inner.starts_with("if ") {
-                return values_ref(l);
+                return values_refs(l);
             }
             depth = depth.saturating_sub(1);
         }
     }
-    None
+    Vec::new()
 }
 
-fn values_ref(line: &str) -> Option<String> {
-    let start = line.find(".Values.")? + ".Values.".len();
-    let key: String = line[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.' || *c == '-')
-        .collect();
-    let key = key.trim_end_matches('.').to_owned();
-    (!key.is_empty()).then_some(key)
+fn values_refs(line: &str) -> Vec<String> {
+    line.match_indices(".Values.")
+        .filter_map(|(i, m)| {
+            let key: String = line[i + m.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+                .collect();
+            let key = key.trim_end_matches('.');
+            (!key.is_empty()).then(|| key.to_owned())
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -353,10 +396,10 @@ mod tests {
             "  {{- toYaml . | nindent 2 }}",
             "{{- end }}",
         ];
-        assert_eq!(values_key(&template, 2).as_deref(), Some("tolerations"));
+        assert_eq!(values_keys(&template, 2), ["tolerations"]);
         assert_eq!(
-            values_key(&["image: {{ .Values.image.tag }}"], 0).as_deref(),
-            Some("image.tag")
+            values_keys(&["image: {{ .Values.image.repo }}:{{ .Values.image.tag }}"], 0),
+            ["image.repo", "image.tag"]
         );
     }
 }

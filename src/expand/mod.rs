@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::config::normalize;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::Input;
 use crate::lint::{FileReport, Linter, Output};
@@ -47,21 +48,96 @@ pub fn lint(
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut plan = plan::plan(inputs, &cwd);
     let files = Files::new(std::mem::take(&mut plan.kustomizations));
+    let piped = piped(&mut plan, &files, options, &cwd);
     let (plain, rendered) = std::thread::scope(|scope| {
         let renders = scope.spawn(|| render_all(&plan.units));
-        let plain = linter.lint_all(&plan.plain);
+        let plain = linter.lint_all(&piped.plain);
         (plain, renders.join().unwrap_or_default())
     });
     let mut out: Vec<(Input, Result<FileReport, String>)> =
         plan.plain.iter().cloned().zip(plain).collect();
+    let mut units = plan.units;
+    let mut renderings = rendered;
+    for (unit, rendering) in piped.helm {
+        units.push(unit);
+        renderings.push(rendering);
+    }
     out.extend(remap::units(
-        linter,
-        &plan.units,
-        rendered,
-        &files,
-        options,
-        &cwd,
+        linter, &units, renderings, &files, options, &cwd,
     ));
+    out
+}
+
+/// Standard input, read once: `helm template` output (it has `# Source:` comments) becomes a
+/// unit mapped back to the chart's templates; anything else is linted as it was.
+struct Piped {
+    /// The plain inputs as the linter reads them (standard input from a temporary copy).
+    plain: Vec<Input>,
+    helm: Vec<(Unit, Rendering)>,
+    _copies: Option<TempDir>,
+}
+
+fn piped(plan: &mut Plan, files: &Files, options: &Options, cwd: &Path) -> Piped {
+    let mut out = Piped {
+        plain: Vec::new(),
+        helm: Vec::new(),
+        _copies: None,
+    };
+    let mut keep = Vec::new();
+    for input in std::mem::take(&mut plan.plain) {
+        if input.origin != crate::discover::Origin::Stdin {
+            out.plain.push(input.clone());
+            keep.push(input);
+            continue;
+        }
+        let Ok(text) = crate::read::stdin(crate::config::DEFAULT_MAX_FILE_SIZE)
+            .map_err(|_| ())
+            .and_then(|b| String::from_utf8(b).map_err(|_| ()))
+        else {
+            // The linter reads it again and reports what is wrong with it.
+            out.plain.push(input.clone());
+            keep.push(input);
+            continue;
+        };
+        if text.lines().any(|l| l.starts_with(helm::SOURCE)) {
+            let root = options
+                .chart_root
+                .clone()
+                .unwrap_or_else(|| cwd.to_path_buf());
+            let map = helm::HelmMap::new(&text, &|source| normalize(&root.join(source)));
+            let file = PathBuf::from(&input.display);
+            files.insert(&file, text.clone());
+            let unit = Unit {
+                kind: UnitKind::Piped,
+                dir: root,
+                file,
+                label: input.display.clone(),
+                config: input.config,
+                relative: input.relative.clone(),
+            };
+            out.helm.push((
+                unit,
+                Rendering::Text {
+                    text,
+                    map: SourceMap::Helm(map),
+                },
+            ));
+            continue;
+        }
+        if out._copies.is_none() {
+            out._copies = TempDir::new("stdin").ok();
+        }
+        let mut linted = input.clone();
+        if let Some(copy) = &out._copies {
+            let path = copy.path().join("stdin.yaml");
+            if std::fs::write(&path, &text).is_ok() {
+                linted.origin = crate::discover::Origin::File(path);
+            }
+        }
+        out.plain.push(linted);
+        keep.push(input);
+    }
+    plan.plain = keep;
     out
 }
 
@@ -127,6 +203,7 @@ fn render_all(units: &[Unit]) -> Vec<Rendering> {
                     let rendering = match unit.kind {
                         UnitKind::Kustomize => render_kustomization(unit, kustomize.as_deref()),
                         UnitKind::Chart => helm::render(unit, helm),
+                        UnitKind::Piped => Rendering::Findings(Vec::new()),
                     };
                     let index = units
                         .iter()
@@ -254,6 +331,16 @@ impl Files {
 
     pub fn kustomization(&self, file: &Path) -> Option<&kustomization::Kustomization> {
         self.kustomizations.get(file)
+    }
+
+    /// Text that is not on disk (standard input), under a name of its own.
+    fn insert(&self, file: &Path, text: String) {
+        let documents = parse_stream(&text, ParseLimits::default()).documents;
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.insert(
+            file.to_path_buf(),
+            Some(Arc::new(Parsed { text, documents })),
+        );
     }
 
     pub fn parsed(&self, file: &Path) -> Option<Arc<Parsed>> {

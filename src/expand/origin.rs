@@ -17,8 +17,8 @@ use super::path::{self, Segment, YamlPath};
 pub struct Located {
     pub file: PathBuf,
     pub span: Span,
-    /// A second place worth showing (the values.yaml key behind a template line).
-    pub related: Option<(PathBuf, Span, String)>,
+    /// Other places worth showing (the values.yaml keys behind a template line).
+    pub related: Vec<(PathBuf, Span, String)>,
 }
 
 /// One rendered object's facts: its kind and name, and where it came from.
@@ -70,7 +70,7 @@ fn located(file: &Path, span: Span) -> Located {
     Located {
         file: file.to_path_buf(),
         span,
-        related: None,
+        related: Vec::new(),
     }
 }
 

@@ -14,6 +14,8 @@ use super::kustomization::Kustomization;
 pub enum UnitKind {
     Kustomize,
     Chart,
+    /// `helm template` output on standard input.
+    Piped,
 }
 
 /// A folder rendered as one whole.

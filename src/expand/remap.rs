@@ -14,13 +14,13 @@ use crate::suppress::Applied;
 use crate::yaml::{ParseLimits, parse_stream};
 
 use super::plan::show;
-use super::{Files, Options, Rendering, TempDir, Unit};
+use super::{Files, Options, Rendering, TempDir, Unit, UnitKind};
 
 /// One finding at its source place.
 struct Mapped {
     file: PathBuf,
     span: Span,
-    related: Option<(PathBuf, Span, String)>,
+    related: Vec<(PathBuf, Span, String)>,
     code: &'static str,
     severity: Severity,
     message: String,
@@ -92,7 +92,7 @@ pub fn units(
                     for (finding, suppression) in findings.chain(hidden) {
                         let span = span_of(&text, finding);
                         let place = map.locate(&text, &docs, span, files);
-                        mapped.push(from_finding(unit, finding, suppression, place));
+                        mapped.push(from_finding(unit, span, finding, suppression, place));
                     }
                     head.documents = report.documents;
                     head.daemonsets = report.daemonsets;
@@ -139,7 +139,7 @@ fn at_unit(unit: &Unit, d: Diagnostic) -> Mapped {
     Mapped {
         file: unit.file.clone(),
         span: d.span,
-        related: None,
+        related: Vec::new(),
         code: d.rule.code,
         severity: d.severity,
         message: d.message,
@@ -152,13 +152,16 @@ fn at_unit(unit: &Unit, d: Diagnostic) -> Mapped {
 
 fn from_finding(
     unit: &Unit,
+    span: Span,
     f: &Finding,
     suppression: Option<Applied>,
     place: Option<super::Located>,
 ) -> Mapped {
     let (file, span, related) = match place {
         Some(p) => (p.file, p.span, p.related),
-        None => (unit.file.clone(), Span::default(), None),
+        // Piped text stays where it was found when no template explains it.
+        None if unit.kind == UnitKind::Piped => (unit.file.clone(), span, Vec::new()),
+        None => (unit.file.clone(), Span::default(), Vec::new()),
     };
     Mapped {
         file,
@@ -170,7 +173,12 @@ fn from_finding(
         help: f.help.clone(),
         object: f.object.clone(),
         suppression,
-        units: vec![unit.label.clone()],
+        // Piped output has no overlay or chart folder worth naming.
+        units: if unit.kind == UnitKind::Piped {
+            Vec::new()
+        } else {
+            vec![unit.label.clone()]
+        },
     }
 }
 
@@ -277,21 +285,22 @@ fn diagnostic(m: &Mapped, files: &Files, file: &Path) -> Option<Diagnostic> {
     let mut d = Diagnostic::new(rule, m.span, message).severity(m.severity);
     d.help = m.help.clone();
     d.object = m.object.clone();
-    if let Some((related, span, label)) = &m.related {
+    for (related, span, label) in &m.related {
         if related == file {
             d = d.related(*span, label.clone());
-        } else {
-            let at = files.parsed(related).map(|p| {
-                let source = SourceFile::new(String::new(), p.text.clone());
-                source.position(span.start)
-            });
-            let place = at.map_or_else(String::new, |p| format!(":{}:{}", p.line, p.column));
-            let note = format!("{label}: {}{place}", related.display());
-            d.help = Some(match d.help {
-                Some(h) => format!("{h}\n{note}"),
-                None => note,
-            });
+            continue;
         }
+        let at = files.parsed(related).map(|p| {
+            let source = SourceFile::new(String::new(), p.text.clone());
+            source.position(span.start)
+        });
+        let place = at.map_or_else(String::new, |p| format!(":{}:{}", p.line, p.column));
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let note = format!("{label}: {}{place}", show(related, &cwd));
+        d.help = Some(match d.help {
+            Some(h) => format!("{h}\n{note}"),
+            None => note,
+        });
     }
     Some(d)
 }
