@@ -77,6 +77,19 @@ fn read_object(node: &Node, target: KubernetesVersion, loaded: &mut Loaded) {
         loaded.partial += 1;
         return;
     }
+    if let Some((span, text)) = placeholder(node) {
+        let mut d = ds009_unrendered_template::diagnostic(span);
+        d.message = format!(
+            "`{text}` is an unrendered template placeholder; this DaemonSet was not linted"
+        );
+        d.label = Some("placeholder".into());
+        d.help = Some(
+            "lint the rendered manifest: `helm template RELEASE CHART | daemonlint -`, or `envsubst < FILE | daemonlint -`"
+                .into(),
+        );
+        loaded.diagnostics.push(d);
+        return;
+    }
     let kind = Spanned::new("DaemonSet".to_owned(), entry);
     let mut problems: Vec<Problem> = Vec::new();
     let ds = DaemonSet::read(
@@ -127,4 +140,34 @@ fn is_patch_fragment(node: &Node) -> bool {
         }
     });
     !names_image
+}
+
+/// The first value that is a Helm/Go (`{{ .Values.cpu }}`) or envsubst (`${IMAGE}`) placeholder
+/// in a field the rules judge: such a file parses as YAML but is still a template, and its
+/// placeholders are not invalid quantities or mutable tags. Free text (annotations) and what a
+/// shell or the agent reads (`command`, `args`, `env`) may hold braces legitimately.
+fn placeholder(node: &Node) -> Option<(Span, String)> {
+    match &node.value {
+        Value::Str(s) if is_placeholder(s) => Some((node.span, s.clone())),
+        Value::Seq(items) => items.iter().find_map(placeholder),
+        Value::Map(entries) => entries
+            .iter()
+            .filter(|e| !matches!(e.key.as_str(), "annotations" | "command" | "args" | "env"))
+            .find_map(|e| placeholder(&e.value)),
+        _ => None,
+    }
+}
+
+fn is_placeholder(s: &str) -> bool {
+    let go = s.find("{{").is_some_and(|start| s[start..].contains("}}"));
+    let envsubst = s.match_indices("${").any(|(i, _)| {
+        let rest = &s[i + 2..];
+        rest.find('}').is_some_and(|end| {
+            end > 0
+                && rest[..end]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    });
+    go || envsubst
 }

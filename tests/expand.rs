@@ -348,3 +348,26 @@ fn piped_helm_output_maps_through_source_comments() {
         "{all:#?}"
     );
 }
+
+#[test]
+fn placeholders_that_parse_as_yaml_are_unrendered_not_invalid() {
+    let (code, report) = json(&["fixtures/charts/unrendered"]);
+    let all = findings(&report);
+    let codes: Vec<&str> = all
+        .iter()
+        .filter_map(|(p, _, _)| p.rsplit(' ').next())
+        .collect();
+    assert_eq!(codes, ["DS009", "DS009"], "{all:#?}");
+    let (_, helm_message, _) = find(
+        &all,
+        "fixtures/charts/unrendered/daemonset.yaml:23:20 DS009",
+    )
+    .cloned()
+    .unwrap_or_default();
+    assert!(helm_message.contains("`{{ .Values.cpu }}`"), "{all:#?}");
+    let (_, envsubst, _) = find(&all, "fixtures/charts/unrendered/envsubst.yaml:17:18 DS009")
+        .cloned()
+        .unwrap_or_default();
+    assert!(envsubst.contains("`${IMAGE}`"), "{all:#?}");
+    assert_eq!(code, 0, "notes do not fail the run");
+}
