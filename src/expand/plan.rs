@@ -2,7 +2,7 @@
 //! other kustomization includes, and charts. Files a kustomization uses are judged only as
 //! part of what it renders.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::config::normalize;
@@ -46,21 +46,30 @@ pub fn plan(inputs: Vec<Input>, cwd: &Path) -> Plan {
     let mut plan = Plan::default();
     let mut roots: Vec<(PathBuf, &Input)> = Vec::new();
     let mut charts: Vec<(PathBuf, &Input)> = Vec::new();
+    // Folders hold many files: classify each folder once.
+    let mut folders: HashMap<PathBuf, (Option<PathBuf>, bool)> = HashMap::new();
     for input in &inputs {
         let Origin::File(path) = &input.origin else {
             continue;
         };
         let absolute = normalize(&cwd.join(path));
-        if let Some(chart) = discover::chart_of(&absolute) {
+        let dir = absolute.parent().unwrap_or(&absolute).to_path_buf();
+        let (chart, kustomization) = folders
+            .entry(dir.clone())
+            .or_insert_with(|| {
+                (
+                    discover::chart_of(&absolute),
+                    matches!(discover::classify(&dir), FolderKind::Kustomization(_)),
+                )
+            })
+            .clone();
+        if let Some(chart) = chart {
             if !charts.iter().any(|(c, _)| *c == chart) {
                 charts.push((chart, input));
             }
             continue;
         }
-        let dir = absolute.parent().unwrap_or(&absolute).to_path_buf();
-        if matches!(discover::classify(&dir), FolderKind::Kustomization(_))
-            && !roots.iter().any(|(d, _)| *d == dir)
-        {
+        if kustomization && !roots.iter().any(|(d, _)| *d == dir) {
             roots.push((dir, input));
         }
     }
