@@ -398,7 +398,10 @@ mod tests {
         ];
         assert_eq!(values_keys(&template, 2), ["tolerations"]);
         assert_eq!(
-            values_keys(&["image: {{ .Values.image.repo }}:{{ .Values.image.tag }}"], 0),
+            values_keys(
+                &["image: {{ .Values.image.repo }}:{{ .Values.image.tag }}"],
+                0
+            ),
             ["image.repo", "image.tag"]
         );
     }
