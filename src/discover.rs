@@ -272,3 +272,35 @@ fn walk_error(root: &Path, e: &ignore::Error) -> String {
         _ => format!("{}: {text}", root.display()),
     }
 }
+
+/// What a folder is to the renderers: a kustomization root, a Helm chart, or plain files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FolderKind {
+    /// Holds this kustomization file.
+    Kustomization(PathBuf),
+    /// Holds `Chart.yaml`.
+    Chart,
+    Plain,
+}
+
+pub fn classify(dir: &Path) -> FolderKind {
+    if dir.join("Chart.yaml").is_file() {
+        return FolderKind::Chart;
+    }
+    match crate::expand::kustomization::file_in(dir) {
+        Some(file) => FolderKind::Kustomization(file),
+        None => FolderKind::Plain,
+    }
+}
+
+/// The chart a file belongs to: its outermost folder holding `Chart.yaml`, since a subchart's
+/// files are rendered by its parent chart.
+pub fn chart_of(file: &Path) -> Option<PathBuf> {
+    let mut found = None;
+    for dir in file.ancestors().skip(1) {
+        if classify(dir) == FolderKind::Chart {
+            found = Some(dir.to_path_buf());
+        }
+    }
+    found
+}

@@ -174,6 +174,19 @@ fn read_object(
         loaded.partial += 1;
         return;
     }
+    if let Some((span, text)) = placeholder(node) {
+        let mut d = ds009_unrendered_template::diagnostic(span);
+        d.message = format!(
+            "`{text}` is an unrendered template placeholder; this DaemonSet was not linted"
+        );
+        d.label = Some("placeholder".into());
+        d.help = Some(
+            "lint the rendered manifest: `helm template RELEASE CHART | daemonlint -`, or `envsubst < FILE | daemonlint -`"
+                .into(),
+        );
+        loaded.diagnostics.push(d);
+        return;
+    }
     let kind = Spanned::new("DaemonSet".to_owned(), entry);
     let mut problems: Vec<Problem> = Vec::new();
     let ds = DaemonSet::read(
@@ -211,20 +224,54 @@ fn read_object(
     loaded.daemonsets.push(ds);
 }
 
-/// A DaemonSet with neither a selector nor pod template labels cannot be a complete object
-/// (apps/v1 requires the selector, and the selector must match template labels), but it is
-/// exactly what a kustomize strategic-merge patch looks like: only the fields it changes.
-/// Judging it for what it leaves out would report the base's fields as missing; lint the
-/// output of `kustomize build` instead.
+/// A DaemonSet without a selector whose containers name no image cannot be deployed as it is,
+/// but it is exactly what a kustomize strategic-merge patch looks like: only the fields it
+/// changes. Judging it for what it leaves out would report the base's fields as missing. A
+/// DaemonSet that names its images is meant to run, so a missing selector is its own finding.
+/// (Files a kustomization lists never get here: they are linted as part of its output.)
 fn is_patch_fragment(node: &Node) -> bool {
     let Some(spec) = node.get("spec") else {
         return false;
     };
-    let selector = spec.get("selector").is_some_and(|s| !s.is_null());
-    let labels = spec
-        .get("template")
-        .and_then(|t| t.get("metadata"))
-        .and_then(|m| m.get("labels"))
-        .is_some_and(|l| !l.is_null());
-    !selector && !labels
+    if spec.get("selector").is_some_and(|s| !s.is_null()) {
+        return false;
+    }
+    let pod = spec.get("template").and_then(|t| t.get("spec"));
+    let names_image = ["containers", "initContainers"].iter().any(|key| {
+        match pod.and_then(|p| p.get(key)).map(|c| &c.value) {
+            Some(Value::Seq(items)) => items.iter().any(|c| c.get("image").is_some()),
+            _ => false,
+        }
+    });
+    !names_image
+}
+
+/// The first value that is a Helm/Go (`{{ .Values.cpu }}`) or envsubst (`${IMAGE}`) placeholder
+/// in a field the rules judge: such a file parses as YAML but is still a template, and its
+/// placeholders are not invalid quantities or mutable tags. Free text (annotations) and what a
+/// shell or the agent reads (`command`, `args`, `env`) may hold braces legitimately.
+fn placeholder(node: &Node) -> Option<(Span, String)> {
+    match &node.value {
+        Value::Str(s) if is_placeholder(s) => Some((node.span, s.clone())),
+        Value::Seq(items) => items.iter().find_map(placeholder),
+        Value::Map(entries) => entries
+            .iter()
+            .filter(|e| !matches!(e.key.as_str(), "annotations" | "command" | "args" | "env"))
+            .find_map(|e| placeholder(&e.value)),
+        _ => None,
+    }
+}
+
+fn is_placeholder(s: &str) -> bool {
+    let go = s.find("{{").is_some_and(|start| s[start..].contains("}}"));
+    let envsubst = s.match_indices("${").any(|(i, _)| {
+        let rest = &s[i + 2..];
+        rest.find('}').is_some_and(|end| {
+            end > 0
+                && rest[..end]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    });
+    go || envsubst
 }

@@ -139,6 +139,11 @@ pub struct LintArgs {
     #[arg(long)]
     pub no_ignore: bool,
 
+    /// Resolve `# Source: CHART/templates/FILE` comments in piped `helm template` output
+    /// from this folder (default: the current folder).
+    #[arg(long, value_name = "DIR")]
+    pub chart_root: Option<PathBuf>,
+
     /// Name to show for standard input in reports; with no paths, read standard input.
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,

@@ -307,7 +307,12 @@ fn lint(args: &LintArgs, matches: &ArgMatches, console: &Console) -> u8 {
     let mut summary = Summary::default();
     let mut reports = Vec::with_capacity(found.inputs.len());
     let mut failing = false;
-    for (input, result) in found.inputs.iter().zip(linter.lint_all(&found.inputs)) {
+    let expand = crate::expand::Options {
+        output,
+        shown,
+        chart_root: args.chart_root.clone(),
+    };
+    for (input, result) in crate::expand::lint(&linter, found.inputs, &expand) {
         match result {
             Ok(report) => {
                 let threshold = input

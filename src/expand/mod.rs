@@ -1,0 +1,381 @@
+//! Linting what actually deploys: kustomizations and Helm charts are rendered first, the
+//! output is linted, and each finding is moved back to the file and line that wrote the value.
+//!
+//! [`plan`] splits the inputs, [`kustomize`] and [`helm`] render, [`origin`] and [`helm`] map
+//! rendered places back, and [`lint`] runs it all beside the plain files.
+
+pub mod helm;
+pub mod kustomization;
+pub mod kustomize;
+pub mod origin;
+pub mod path;
+pub mod plan;
+mod remap;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::config::normalize;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::discover::Input;
+use crate::lint::{FileReport, Linter, Output};
+use crate::source::Span;
+use crate::yaml::{Node, ParseLimits, parse_stream};
+
+pub use origin::Located;
+pub use plan::{Plan, Unit, UnitKind};
+
+/// How the caller prints, so remapped findings render the same way.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub output: Output,
+    /// `--severity`: findings below it are not rendered.
+    pub shown: Option<Severity>,
+    /// Where `# Source: chart/templates/x.yaml` comments in piped Helm output are resolved.
+    pub chart_root: Option<PathBuf>,
+}
+
+/// Lints every input: plain files as they are, kustomizations and charts rendered (in
+/// parallel with the plain files), with findings moved back to their sources. Each result is
+/// paired with the input that stands for it (its config and its display name).
+pub fn lint(
+    linter: &Linter,
+    inputs: Vec<Input>,
+    options: &Options,
+) -> Vec<(Input, Result<FileReport, String>)> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut plan = plan::plan(inputs, &cwd);
+    let files = Files::new(std::mem::take(&mut plan.kustomizations));
+    let piped = piped(&mut plan, &files, options, &cwd);
+    let (plain, rendered) = std::thread::scope(|scope| {
+        let renders = scope.spawn(|| render_all(&plan.units));
+        let plain = linter.lint_all(&piped.plain);
+        (plain, renders.join().unwrap_or_default())
+    });
+    let mut out: Vec<(Input, Result<FileReport, String>)> =
+        plan.plain.iter().cloned().zip(plain).collect();
+    let mut units = plan.units;
+    let mut renderings = rendered;
+    for (unit, rendering) in piped.helm {
+        units.push(unit);
+        renderings.push(rendering);
+    }
+    out.extend(remap::units(
+        linter, &units, renderings, &files, options, &cwd,
+    ));
+    out
+}
+
+/// Standard input, read once: `helm template` output (it has `# Source:` comments) becomes a
+/// unit mapped back to the chart's templates; anything else is linted as it was.
+struct Piped {
+    /// The plain inputs as the linter reads them (standard input from a temporary copy).
+    plain: Vec<Input>,
+    helm: Vec<(Unit, Rendering)>,
+    _copies: Option<TempDir>,
+}
+
+fn piped(plan: &mut Plan, files: &Files, options: &Options, cwd: &Path) -> Piped {
+    let mut out = Piped {
+        plain: Vec::new(),
+        helm: Vec::new(),
+        _copies: None,
+    };
+    let mut keep = Vec::new();
+    for input in std::mem::take(&mut plan.plain) {
+        if input.origin != crate::discover::Origin::Stdin {
+            out.plain.push(input.clone());
+            keep.push(input);
+            continue;
+        }
+        let Ok(text) = crate::read::stdin(crate::config::DEFAULT_MAX_FILE_SIZE)
+            .map_err(|_| ())
+            .and_then(|b| String::from_utf8(b).map_err(|_| ()))
+        else {
+            // The linter reads it again and reports what is wrong with it.
+            out.plain.push(input.clone());
+            keep.push(input);
+            continue;
+        };
+        if text.lines().any(|l| l.starts_with(helm::SOURCE)) {
+            let root = options
+                .chart_root
+                .clone()
+                .unwrap_or_else(|| cwd.to_path_buf());
+            let map = helm::HelmMap::new(&text, &|source| normalize(&root.join(source)));
+            let file = PathBuf::from(&input.display);
+            files.insert(&file, text.clone());
+            let unit = Unit {
+                kind: UnitKind::Piped,
+                dir: root,
+                file,
+                label: input.display.clone(),
+                config: input.config,
+                relative: input.relative.clone(),
+            };
+            out.helm.push((
+                unit,
+                Rendering::Text {
+                    text,
+                    map: SourceMap::Helm(map),
+                },
+            ));
+            continue;
+        }
+        if out._copies.is_none() {
+            out._copies = TempDir::new("stdin").ok();
+        }
+        let mut linted = input.clone();
+        if let Some(copy) = &out._copies {
+            let path = copy.path().join("stdin.yaml");
+            if std::fs::write(&path, &text).is_ok() {
+                linted.origin = crate::discover::Origin::File(path);
+            }
+        }
+        out.plain.push(linted);
+        keep.push(input);
+    }
+    plan.plain = keep;
+    out
+}
+
+/// What rendering one unit gave.
+pub enum Rendering {
+    /// Text to lint and how to map places in it back.
+    Text { text: String, map: SourceMap },
+    /// Findings at the unit's file instead (remote bases, a failed render, no renderer).
+    Findings(Vec<Diagnostic>),
+}
+
+/// How a rendered unit's places map back to sources.
+pub enum SourceMap {
+    Kustomize(Vec<kustomize::Provenance>),
+    Helm(helm::HelmMap),
+}
+
+impl SourceMap {
+    /// Moves a span in the rendered `text` to the file and span that wrote it. This is the
+    /// lint stage's entry point: findings on rendered objects go through it.
+    pub fn locate(&self, text: &str, docs: &[Node], span: Span, files: &Files) -> Option<Located> {
+        match self {
+            SourceMap::Kustomize(provenance) => {
+                let index = document_at(docs, span.start)?;
+                let doc = docs.get(index)?;
+                let target = path::path_at(doc, span.start);
+                let object = origin::Object {
+                    kind: doc.get("kind").and_then(Node::as_str),
+                    name: doc
+                        .get("metadata")
+                        .and_then(|m| m.get("name"))
+                        .and_then(Node::as_str),
+                    provenance: provenance.get(index)?,
+                    on_value: path::is_value(doc, &target),
+                };
+                origin::locate(&object, &target, files)
+            }
+            SourceMap::Helm(map) => map.locate(text, span, files),
+        }
+    }
+}
+
+/// The document holding `offset`: the last one starting at or before it.
+fn document_at(docs: &[Node], offset: u32) -> Option<usize> {
+    docs.iter()
+        .rposition(|d| d.span.start <= offset)
+        .or((!docs.is_empty()).then_some(0))
+}
+
+/// Renders every unit on the free cores; results in unit order.
+fn render_all(units: &[Unit]) -> Vec<Rendering> {
+    let kustomize = kustomize::tool();
+    let helm = on_path("helm");
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(units.len().max(1));
+    let next = AtomicUsize::new(0);
+    let slots: Mutex<Vec<Option<Rendering>>> = Mutex::new(units.iter().map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                while let Some(unit) = units.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let rendering = match unit.kind {
+                        UnitKind::Kustomize => render_kustomization(unit, kustomize.as_deref()),
+                        UnitKind::Chart => helm::render(unit, helm),
+                        UnitKind::Piped => Rendering::Findings(Vec::new()),
+                    };
+                    let index = units
+                        .iter()
+                        .position(|u| std::ptr::eq(u, unit))
+                        .unwrap_or_default();
+                    slots.lock().unwrap_or_else(PoisonError::into_inner)[index] = Some(rendering);
+                }
+            });
+        }
+    });
+    slots
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+        .into_iter()
+        .map(|r| r.unwrap_or(Rendering::Findings(Vec::new())))
+        .collect()
+}
+
+fn render_kustomization(unit: &Unit, tool: Option<&[String]>) -> Rendering {
+    use crate::rules::ds009_unrendered_template;
+    let remote = remote_resources(&unit.dir);
+    if !remote.is_empty() {
+        return Rendering::Findings(
+            remote
+                .into_iter()
+                .map(|(url, span)| {
+                    let mut d = ds009_unrendered_template::diagnostic(span);
+                    d.message = format!(
+                        "kustomization not rendered: `{url}` is a remote base, and daemonlint never fetches over the network"
+                    );
+                    d.label = Some("remote base".into());
+                    d.help = Some(
+                        "vendor the base into the repository, or lint `kustomize build` output: `kustomize build DIR | daemonlint -`".into(),
+                    );
+                    d
+                })
+                .collect(),
+        );
+    }
+    let Some(tool) = tool else {
+        let mut d = ds009_unrendered_template::diagnostic(Span::default());
+        d.message = "kustomization not rendered: neither kustomize nor kubectl is installed".into();
+        d.label = None;
+        d.help = Some("install kustomize or kubectl, or lint `kustomize build` output".into());
+        return Rendering::Findings(vec![d]);
+    };
+    match kustomize::render(&unit.dir, tool) {
+        Ok((text, provenance)) => Rendering::Text {
+            text,
+            map: SourceMap::Kustomize(provenance),
+        },
+        Err(message) => Rendering::Findings(vec![render_failure(
+            &format!("kustomize could not render {}: {message}", unit.label),
+            "run `kubectl kustomize` on the folder to see the whole error",
+        )]),
+    }
+}
+
+/// A renderer's failure: an error at the unit's file, whatever the rule selection (like a
+/// file that cannot be parsed, what it would deploy was not checked).
+pub fn render_failure(message: &str, help: &str) -> Diagnostic {
+    Diagnostic::new(
+        &crate::rules::ds001_yaml_syntax::META,
+        Span::default(),
+        message,
+    )
+    .help(help)
+}
+
+/// Remote resources anywhere in the unit's tree of kustomizations.
+fn remote_resources(dir: &Path) -> Vec<(String, Span)> {
+    let mut seen = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    let mut remote = Vec::new();
+    while let Some(dir) = todo.pop() {
+        if seen.contains(&dir) {
+            continue;
+        }
+        let Some(k) = kustomization::Kustomization::read(&dir) else {
+            continue;
+        };
+        // Only the unit's own file can carry the finding's span; a base's remote entry is
+        // reported at the unit's first line.
+        let here = seen.is_empty();
+        remote.extend(k.remote.into_iter().map(|(url, span)| {
+            let span = if here { span } else { Span::default() };
+            (url, span)
+        }));
+        todo.extend(k.bases);
+        seen.push(dir);
+    }
+    remote
+}
+
+/// Whether `program` is an executable on PATH.
+pub fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| {
+            std::fs::metadata(dir.join(program))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
+/// Source files read once and shared by every lookup: their text and parsed documents.
+pub struct Files {
+    kustomizations: HashMap<PathBuf, kustomization::Kustomization>,
+    cache: Mutex<HashMap<PathBuf, Option<Arc<Parsed>>>>,
+}
+
+pub struct Parsed {
+    pub text: String,
+    pub documents: Vec<Node>,
+}
+
+impl Files {
+    fn new(read: std::collections::BTreeMap<PathBuf, kustomization::Kustomization>) -> Files {
+        let kustomizations = read.into_values().map(|k| (k.file.clone(), k)).collect();
+        Files {
+            kustomizations,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn kustomization(&self, file: &Path) -> Option<&kustomization::Kustomization> {
+        self.kustomizations.get(file)
+    }
+
+    /// Text that is not on disk (standard input), under a name of its own.
+    fn insert(&self, file: &Path, text: String) {
+        let documents = parse_stream(&text, ParseLimits::default()).documents;
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.insert(
+            file.to_path_buf(),
+            Some(Arc::new(Parsed { text, documents })),
+        );
+    }
+
+    pub fn parsed(&self, file: &Path) -> Option<Arc<Parsed>> {
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        cache
+            .entry(file.to_path_buf())
+            .or_insert_with(|| {
+                let text = std::fs::read_to_string(file).ok()?;
+                let documents = parse_stream(&text, ParseLimits::default()).documents;
+                Some(Arc::new(Parsed { text, documents }))
+            })
+            .clone()
+    }
+}
+
+/// A folder under the system temp folder, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(purpose: &str) -> std::io::Result<TempDir> {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("daemonlint-{purpose}-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(TempDir(dir))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

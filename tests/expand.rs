@@ -1,0 +1,373 @@
+//! Kustomizations and Helm charts are linted as they deploy: rendered first, with each finding
+//! moved back to the patch, kustomization field, template line or values key that wrote it.
+//! Runs the real binary with kubectl (kustomize) and tools/helm (helm-python-sdk).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{daemonlint, json, root, run_with_env, run_with_stdin};
+use serde_json::Value;
+
+const APP: &str = "fixtures/kustomize/app";
+
+/// `file:line:col code message` for each finding, for readable failures.
+fn findings(report: &Value) -> Vec<(String, String, String)> {
+    report["diagnostics"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .map(|d| {
+                    (
+                        format!(
+                            "{}:{}:{} {}",
+                            d["file"].as_str().unwrap_or_default(),
+                            d["line"],
+                            d["column"],
+                            d["code"].as_str().unwrap_or_default()
+                        ),
+                        d["message"].as_str().unwrap_or_default().to_owned(),
+                        d["help"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn find<'a>(
+    all: &'a [(String, String, String)],
+    place: &str,
+) -> Option<&'a (String, String, String)> {
+    all.iter().find(|(p, _, _)| p == place)
+}
+
+#[test]
+fn strategic_merge_patch_findings_point_at_the_patch_line() {
+    let (code, report) = json(&[APP]);
+    let all = findings(&report);
+    let privileged = find(
+        &all,
+        "fixtures/kustomize/app/overlays/prod/privileged.yaml:11:25 DS303",
+    );
+    assert!(privileged.is_some(), "{all:#?}");
+    let (_, message, _) = privileged.cloned().unwrap_or_default();
+    assert!(
+        message.ends_with("(in fixtures/kustomize/app/overlays/prod)"),
+        "{message}"
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn json_6902_patch_findings_point_at_the_value() {
+    let (_, report) = json(&[APP]);
+    let all = findings(&report);
+    assert!(
+        find(
+            &all,
+            "fixtures/kustomize/app/overlays/prod/host-pid.yaml:3:10 DS307"
+        )
+        .is_some(),
+        "{all:#?}"
+    );
+}
+
+#[test]
+fn image_transformer_findings_point_at_the_new_tag() {
+    let (_, report) = json(&[APP]);
+    let all = findings(&report);
+    assert!(
+        find(
+            &all,
+            "fixtures/kustomize/app/overlays/prod/kustomization.yaml:12:13 DS801"
+        )
+        .is_some(),
+        "{all:#?}"
+    );
+    // The base's own tag is pinned: nothing about images is reported there.
+    assert!(
+        !all.iter()
+            .any(|(p, _, _)| p.starts_with("fixtures/kustomize/app/base/daemonset.yaml:16"))
+    );
+}
+
+#[test]
+fn patch_files_get_no_finding_of_their_own() {
+    let (_, report) = json(&[APP]);
+    let all = findings(&report);
+    // Alone, the patch would be told it lacks a selector, an image, resources...
+    let in_patch: Vec<_> = all
+        .iter()
+        .filter(|(p, _, _)| p.contains("privileged.yaml") || p.contains("host-pid.yaml"))
+        .collect();
+    assert!(
+        in_patch.iter().all(|(_, m, _)| m.contains("(in ")),
+        "{in_patch:#?}"
+    );
+    assert!(
+        !all.iter().any(|(p, _, _)| p.ends_with("DS003")),
+        "{all:#?}"
+    );
+    assert!(
+        !all.iter().any(|(p, _, _)| p.ends_with("DS101")),
+        "{all:#?}"
+    );
+}
+
+#[test]
+fn a_finding_overlays_share_is_reported_once_naming_them() {
+    let (_, report) = json(&[APP]);
+    let all = findings(&report);
+    let shared: Vec<_> = all
+        .iter()
+        .filter(|(p, _, _)| p.ends_with(" DS601"))
+        .collect();
+    assert_eq!(shared.len(), 1, "{all:#?}");
+    assert!(
+        shared[0]
+            .0
+            .starts_with("fixtures/kustomize/app/base/daemonset.yaml:15:")
+    );
+    assert!(
+        shared[0].1.ends_with(
+            "(in fixtures/kustomize/app/overlays/prod, fixtures/kustomize/app/overlays/staging)"
+        ),
+        "{}",
+        shared[0].1
+    );
+}
+
+#[test]
+fn a_base_included_by_overlays_is_not_rendered_alone() {
+    let (_, report) = json(&[APP]);
+    let all = findings(&report);
+    assert!(
+        all.iter()
+            .all(|(_, m, _)| m.contains("(in fixtures/kustomize/app/overlays/")),
+        "{all:#?}"
+    );
+}
+
+#[test]
+fn human_output_shows_the_source_line() {
+    let run = daemonlint(&["--color", "never", APP]);
+    assert!(
+        run.stdout.contains("overlays/prod/privileged.yaml:11:25"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("privileged: true"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("config.kubernetes.io/origin"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn remote_bases_are_a_finding_not_a_fetch() {
+    let (code, report) = json(&["fixtures/kustomize/remote"]);
+    let all = findings(&report);
+    let remote = find(
+        &all,
+        "fixtures/kustomize/remote/kustomization.yaml:2:5 DS009",
+    );
+    assert!(
+        remote.is_some_and(|(_, m, _)| m.contains("remote base")),
+        "{all:#?}"
+    );
+    assert_eq!(code, 0, "a note does not fail the run");
+}
+
+#[test]
+fn a_render_failure_is_an_error_at_the_kustomization() {
+    let (code, report) = json(&["fixtures/kustomize/broken"]);
+    let all = findings(&report);
+    let failed = find(
+        &all,
+        "fixtures/kustomize/broken/kustomization.yaml:1:1 DS001",
+    );
+    assert!(
+        failed.is_some_and(|(_, m, _)| m.contains("missing.yaml")),
+        "{all:#?}"
+    );
+    assert_eq!(code, 1, "a failed render is a finding, not a usage error");
+}
+
+#[test]
+fn without_a_kustomization_a_patch_is_told_apart_by_its_images() {
+    let (_, report) = json(&["fixtures/kustomize/loose"]);
+    let all = findings(&report);
+    assert!(
+        find(&all, "fixtures/kustomize/loose/no-selector.yaml:5:1 DS003").is_some(),
+        "{all:#?}"
+    );
+    assert!(
+        !all.iter().any(|(p, _, _)| p.contains("patch.yaml")),
+        "{all:#?}"
+    );
+    assert_eq!(report["summary"]["partial"], 1);
+}
+
+const CHART: &str = "fixtures/charts/agent";
+const TEMPLATE: &str = "fixtures/charts/agent/templates/daemonset.yaml";
+
+/// Whether tools/helm can run: it needs PyPI's helm-python-sdk.
+fn helm_sdk() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import helm_python.chart, yaml"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        println!("skipped: helm-python-sdk is not installed (pip install helm-python-sdk)");
+    }
+    ok
+}
+
+/// PATH with tools/ (the test helm) first.
+fn with_helm() -> String {
+    let path = std::env::var("PATH").unwrap_or_default();
+    format!("{}:{path}", root().join("tools").display())
+}
+
+/// PATH without any helm: the system folders, which hold kubectl but no helm.
+fn without_helm() -> String {
+    std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .filter(|dir| !Path::new(dir).join("helm").exists())
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+fn json_with_path(path: &str, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    let run = run_with_env(&all, &[("PATH", path)]);
+    let value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("invalid JSON ({e}): {}\nstderr: {}", run.stdout, run.stderr));
+    (run.code, value)
+}
+
+#[test]
+fn chart_findings_point_at_the_template_line() {
+    if !helm_sdk() {
+        return;
+    }
+    let (code, report) = json_with_path(&with_helm(), &[CHART]);
+    let all = findings(&report);
+    let privileged = format!("{TEMPLATE}:31:13 DS303");
+    assert!(find(&all, &privileged).is_some(), "{all:#?}");
+    // A literal line after an `include` and a `with`/`toYaml` block still lines up.
+    let probes = format!("{TEMPLATE}:21:9 DS601");
+    assert!(find(&all, &probes).is_some(), "{all:#?}");
+    assert!(
+        !all.iter().any(|(p, _, _)| p.contains("configmap.yaml")),
+        "{all:#?}"
+    );
+    assert!(
+        !all.iter().any(|(p, _, _)| p.ends_with("DS009")),
+        "{all:#?}"
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn a_value_from_to_yaml_points_at_its_values_key() {
+    if !helm_sdk() {
+        return;
+    }
+    let (_, report) = json_with_path(&with_helm(), &[CHART]);
+    let all = findings(&report);
+    let requests = find(&all, &format!("{TEMPLATE}:29:13 DS006"));
+    let (_, _, help) = requests.cloned().unwrap_or_default();
+    assert!(
+        help.contains(
+            "value from `.Values.resources.requests.cpu`: fixtures/charts/agent/values.yaml:6:10"
+        ),
+        "{all:#?}"
+    );
+}
+
+#[test]
+fn a_value_written_directly_points_at_its_values_key() {
+    if !helm_sdk() {
+        return;
+    }
+    let (_, report) = json_with_path(&with_helm(), &[CHART]);
+    let all = findings(&report);
+    let image = find(&all, &format!("{TEMPLATE}:22:11 DS801"));
+    let (_, message, help) = image.cloned().unwrap_or_default();
+    assert!(message.ends_with("(in fixtures/charts/agent)"), "{message}");
+    assert!(
+        help.contains("value from `.Values.image.tag`: fixtures/charts/agent/values.yaml:3:8"),
+        "{all:#?}"
+    );
+}
+
+#[test]
+fn without_helm_a_chart_gets_one_note() {
+    let (code, report) = json_with_path(&without_helm(), &[CHART]);
+    let all = findings(&report);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0].0, "fixtures/charts/agent/Chart.yaml:1:1 DS009");
+    assert_eq!(all[0].1, "chart not rendered: helm is not installed");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn piped_helm_output_maps_through_source_comments() {
+    if !helm_sdk() {
+        return;
+    }
+    let rendered = Command::new(root().join("tools/helm"))
+        .args(["template", "rel", CHART])
+        .output()
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    let run = run_with_stdin(
+        &["--format", "json", "--chart-root", "fixtures/charts", "-"],
+        Some(&rendered),
+    );
+    let report: Value = serde_json::from_str(&run.stdout).unwrap_or_default();
+    let all = findings(&report);
+    assert!(
+        find(&all, &format!("{TEMPLATE}:31:13 DS303")).is_some(),
+        "{all:#?}"
+    );
+    // Without the chart root, `agent/templates/...` names nothing here: the findings stay on
+    // standard input.
+    let run = run_with_stdin(&["--format", "json", "-"], Some(&rendered));
+    let report: Value = serde_json::from_str(&run.stdout).unwrap_or_default();
+    let all = findings(&report);
+    assert!(
+        all.iter()
+            .any(|(p, _, _)| p.starts_with("<stdin>:") && p.ends_with("DS303")),
+        "{all:#?}"
+    );
+}
+
+#[test]
+fn placeholders_that_parse_as_yaml_are_unrendered_not_invalid() {
+    let (code, report) = json(&["fixtures/charts/unrendered"]);
+    let all = findings(&report);
+    let codes: Vec<&str> = all
+        .iter()
+        .filter_map(|(p, _, _)| p.rsplit(' ').next())
+        .collect();
+    assert_eq!(codes, ["DS009", "DS009"], "{all:#?}");
+    let (_, helm_message, _) = find(
+        &all,
+        "fixtures/charts/unrendered/daemonset.yaml:23:20 DS009",
+    )
+    .cloned()
+    .unwrap_or_default();
+    assert!(helm_message.contains("`{{ .Values.cpu }}`"), "{all:#?}");
+    let (_, envsubst, _) = find(&all, "fixtures/charts/unrendered/envsubst.yaml:17:18 DS009")
+        .cloned()
+        .unwrap_or_default();
+    assert!(envsubst.contains("`${IMAGE}`"), "{all:#?}");
+    assert_eq!(code, 0, "notes do not fail the run");
+}
