@@ -152,12 +152,16 @@ impl Linter {
             .collect()
     }
 
+    /// The largest input read for `input`: `--max-file-size`, else its config's, else 64Mi.
+    pub fn size_limit(&self, input: &Input) -> u64 {
+        self.max_file_size
+            .or(self.config(input).max_file_size)
+            .unwrap_or(DEFAULT_MAX_FILE_SIZE)
+    }
+
     pub fn lint_input(&self, input: &Input) -> Result<FileReport, String> {
         let config = self.config(input);
-        let limit = self
-            .max_file_size
-            .or(config.max_file_size)
-            .unwrap_or(DEFAULT_MAX_FILE_SIZE);
+        let limit = self.size_limit(input);
         let display = input.display();
         let bytes = match &input.origin {
             Origin::File(path) => crate::read::file(path, limit)

@@ -48,7 +48,7 @@ pub fn lint(
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut plan = plan::plan(inputs, &cwd);
     let files = Files::new(std::mem::take(&mut plan.kustomizations));
-    let piped = piped(&mut plan, &files, options, &cwd);
+    let piped = piped(&mut plan, &files, options, &cwd, linter);
     let (plain, rendered) = std::thread::scope(|scope| {
         let renders = scope.spawn(|| render_all(&plan.units));
         let plain = linter.lint_all(&piped.plain);
@@ -56,6 +56,8 @@ pub fn lint(
     });
     let mut out: Vec<(Input, Result<FileReport, String>)> =
         plan.plain.iter().cloned().zip(plain).collect();
+    out.extend(piped.failed.into_iter().map(|(i, m)| (i, Err(m))));
+    out.extend(piped.failed_reports.into_iter().map(|(i, r)| (i, Ok(r))));
     let mut units = plan.units;
     let mut renderings = rendered;
     for (unit, rendering) in piped.helm {
@@ -74,13 +76,20 @@ struct Piped {
     /// The plain inputs as the linter reads them (standard input from a temporary copy).
     plain: Vec<Input>,
     helm: Vec<(Unit, Rendering)>,
+    /// Standard input that could not be read (closed, too large, not UTF-8 is left to the
+    /// linter): reported as it is, since it cannot be read twice.
+    failed: Vec<(Input, String)>,
+    /// Standard input that is not UTF-8, already linted.
+    failed_reports: Vec<(Input, FileReport)>,
     _copies: Option<TempDir>,
 }
 
-fn piped(plan: &mut Plan, files: &Files, options: &Options, cwd: &Path) -> Piped {
+fn piped(plan: &mut Plan, files: &Files, options: &Options, cwd: &Path, linter: &Linter) -> Piped {
     let mut out = Piped {
         plain: Vec::new(),
         helm: Vec::new(),
+        failed: Vec::new(),
+        failed_reports: Vec::new(),
         _copies: None,
     };
     let mut keep = Vec::new();
@@ -90,14 +99,22 @@ fn piped(plan: &mut Plan, files: &Files, options: &Options, cwd: &Path) -> Piped
             keep.push(input);
             continue;
         }
-        let Ok(text) = crate::read::stdin(crate::config::DEFAULT_MAX_FILE_SIZE)
-            .map_err(|_| ())
-            .and_then(|b| String::from_utf8(b).map_err(|_| ()))
-        else {
-            // The linter reads it again and reports what is wrong with it.
-            out.plain.push(input.clone());
-            keep.push(input);
-            continue;
+        let bytes = match crate::read::stdin(linter.size_limit(&input)) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                let message = format!("{}: cannot read standard input: {e}", input.display);
+                out.failed.push((input, message));
+                continue;
+            }
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                // Linted from a copy of the bytes, so the DS001 "not UTF-8" finding is located.
+                let report = linter.lint_bytes(input.display.clone(), e.into_bytes());
+                out.failed_reports.push((input, report));
+                continue;
+            }
         };
         if text.lines().any(|l| l.starts_with(helm::SOURCE)) {
             let root = options
