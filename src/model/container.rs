@@ -6,6 +6,8 @@ use crate::yaml::{Node, Value};
 pub struct Container {
     pub span: Span,
     pub init: bool,
+    /// `Always` on an init container makes it a sidecar that runs beside the app containers.
+    pub restart_policy: Option<Spanned<String>>,
     pub name: Option<Spanned<String>>,
     pub image: Option<Spanned<String>>,
     pub image_pull_policy: Option<Spanned<String>>,
@@ -23,6 +25,8 @@ pub struct ContainerPort {
     pub name: Option<Spanned<String>>,
     pub container_port: Option<Spanned<i64>>,
     pub host_port: Option<Spanned<i64>>,
+    pub protocol: Option<Spanned<String>>,
+    pub host_ip: Option<Spanned<String>>,
 }
 
 /// One `name: quantity` entry of requests or limits, with the text as written.
@@ -132,6 +136,8 @@ impl Container {
                 name: r.string(p, "name"),
                 container_port: r.int(p, "containerPort"),
                 host_port: r.int(p, "hostPort"),
+                protocol: r.string(p, "protocol"),
+                host_ip: r.string(p, "hostIP"),
             })
             .collect();
         let resources = r.map(node, "resources").map(|e| Resources {
@@ -173,6 +179,7 @@ impl Container {
         Container {
             span: node.span,
             init,
+            restart_policy: r.string(node, "restartPolicy"),
             name,
             image,
             image_pull_policy: r.string(node, "imagePullPolicy"),

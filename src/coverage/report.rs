@@ -1,0 +1,199 @@
+//! The coverage report: for people, one line per DaemonSet with its missed nodes grouped by
+//! reason and pool (so thousands of nodes fit on a screen); for tools, every missed node.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde_json::{Value, json};
+
+use super::analyze::Analysis;
+use super::nodes::Node;
+use super::{Agent, Cause};
+
+/// Node names shown per pool before the rest is counted.
+const NAMES_SHOWN: usize = 3;
+
+/// Missed nodes of one agent: by (cause, reasons), then by pool, in node order.
+type Misses = BTreeMap<(Cause, String), BTreeMap<usize, Vec<usize>>>;
+
+fn misses(analysis: &Analysis, agent: usize) -> Misses {
+    let mut by_reason = Misses::new();
+    for g in &analysis.groups {
+        if let Some(miss) = &g.outcomes[agent] {
+            by_reason
+                .entry((miss.cause, miss.reasons.join("; ")))
+                .or_default()
+                .entry(g.pool)
+                .or_default()
+                .extend(&g.nodes);
+        }
+    }
+    for pools in by_reason.values_mut() {
+        for nodes in pools.values_mut() {
+            nodes.sort_unstable();
+        }
+    }
+    by_reason
+}
+
+fn scheduled(analysis: &Analysis, agent: usize) -> usize {
+    analysis
+        .groups
+        .iter()
+        .filter(|g| g.outcomes[agent].is_none())
+        .map(|g| g.nodes.len())
+        .sum()
+}
+
+fn names(list: &[usize], nodes: &[Node]) -> String {
+    let shown: Vec<&str> = list
+        .iter()
+        .take(NAMES_SHOWN)
+        .map(|&n| nodes[n].name.as_str())
+        .collect();
+    let rest = list.len().saturating_sub(NAMES_SHOWN);
+    if rest == 0 {
+        shown.join(", ")
+    } else {
+        format!("{} and {rest} more", shown.join(", "))
+    }
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+pub fn human(analysis: &Analysis, agents: &[Agent], nodes: &[Node]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} in {}, {}\n",
+        count(nodes.len(), "node", "nodes"),
+        count(analysis.pools.pools.len(), "pool", "pools"),
+        count(agents.len(), "DaemonSet", "DaemonSets")
+    );
+    let labels: Vec<String> = agents.iter().map(Agent::display).collect();
+    let width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let mut blocked = 0;
+    for (i, agent) in agents.iter().enumerate() {
+        let by_reason = misses(analysis, i);
+        if by_reason.keys().any(|(cause, _)| !cause.intended()) {
+            blocked += 1;
+        }
+        let _ = writeln!(
+            out,
+            "{:<width$}  {}/{} nodes  {}:{}",
+            labels[i],
+            scheduled(analysis, i),
+            nodes.len(),
+            agent.file,
+            agent.line
+        );
+        for ((_, reason), pools) in &by_reason {
+            let _ = writeln!(out, "  {reason}");
+            for (&pool, members) in pools {
+                let _ = writeln!(
+                    out,
+                    "    {}: {} ({})",
+                    analysis.pools.pools[pool].name,
+                    count(members.len(), "node", "nodes"),
+                    names(members, nodes)
+                );
+            }
+        }
+    }
+    if !analysis.conflicts.is_empty() {
+        out.push_str("\nhost-port conflicts (one of the two pods stays Pending):\n");
+        for c in &analysis.conflicts {
+            let _ = writeln!(
+                out,
+                "  {}/{}: {} and {} on {} ({})",
+                c.port,
+                c.protocol,
+                labels[c.agents.0],
+                labels[c.agents.1],
+                count(c.nodes.len(), "node", "nodes"),
+                names(&c.nodes, nodes)
+            );
+        }
+    }
+    out.push('\n');
+    out.push_str(&if blocked == 0 && analysis.conflicts.is_empty() {
+        "every DaemonSet runs on every node its selector and affinity allow\n".to_owned()
+    } else {
+        format!(
+            "{} of {} kept off nodes {} by taints, resources, the pod count or host ports\n",
+            blocked,
+            count(agents.len(), "DaemonSet", "DaemonSets"),
+            if blocked == 1 {
+                "it selects"
+            } else {
+                "they select"
+            }
+        )
+    });
+    out
+}
+
+fn object(agent: &Agent) -> Value {
+    json!({"kind": "DaemonSet", "namespace": agent.namespace, "name": agent.name})
+}
+
+pub fn json(analysis: &Analysis, agents: &[Agent], nodes: &[Node]) -> String {
+    let pool_of = &analysis.pools.of_node;
+    let daemonsets: Vec<Value> = agents
+        .iter()
+        .enumerate()
+        .map(|(i, agent)| {
+            let mut missed: Vec<(usize, Value)> = Vec::new();
+            for g in &analysis.groups {
+                let Some(miss) = &g.outcomes[i] else { continue };
+                for &n in &g.nodes {
+                    missed.push((
+                        n,
+                        json!({
+                            "node": nodes[n].name,
+                            "pool": analysis.pools.pools[pool_of[n]].name,
+                            "cause": miss.cause.as_str(),
+                            "reasons": miss.reasons,
+                        }),
+                    ));
+                }
+            }
+            missed.sort_by_key(|(n, _)| *n);
+            json!({
+                "object": object(agent),
+                "file": agent.file,
+                "line": agent.line,
+                "scheduled": scheduled(analysis, i),
+                "missed": missed.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let conflicts: Vec<Value> = analysis
+        .conflicts
+        .iter()
+        .map(|c| {
+            json!({
+                "port": c.port,
+                "protocol": c.protocol,
+                "daemonsets": [object(&agents[c.agents.0]), object(&agents[c.agents.1])],
+                "nodes": c.nodes.iter().map(|&n| nodes[n].name.as_str()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let pools: Vec<Value> = analysis
+        .pools
+        .pools
+        .iter()
+        .map(|p| json!({"name": p.name, "nodes": p.nodes.len()}))
+        .collect();
+    let report = json!({
+        "version": 1,
+        "nodes": nodes.len(),
+        "pools": pools,
+        "daemonsets": daemonsets,
+        "conflicts": conflicts,
+    });
+    serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
+}
