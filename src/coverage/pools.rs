@@ -8,7 +8,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::nodes::Node;
 
 pub struct Pool {
+    /// Unique: the family, `(cordoned)` if so, and a number when still not unique.
     pub name: String,
+    /// The node group the pool belongs to (its pool label, role or first node), shared by
+    /// the pools that differ only in zone, cordon or size.
+    pub family: String,
     /// Indexes into the node list, in input order.
     pub nodes: Vec<usize>,
 }
@@ -81,6 +85,7 @@ pub fn group(nodes: &[Node]) -> Pools {
         if p == next {
             pools.push(Pool {
                 name: String::new(),
+                family: String::new(),
                 nodes: Vec::new(),
             });
         }
@@ -111,6 +116,7 @@ fn name_pools(pools: &mut [Pool], nodes: &[Node]) {
                     .find_map(|k| k.strip_prefix(ROLE_PREFIX).map(str::to_owned))
             })
             .unwrap_or_else(|| first.name.clone());
+        pool.family = base.clone();
         let base = if first.unschedulable {
             format!("{base} (cordoned)")
         } else {

@@ -1,7 +1,7 @@
 //! The coverage report: for people, one line per DaemonSet with its missed nodes grouped by
 //! reason and pool (so thousands of nodes fit on a screen); for tools, every missed node.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
 
 use serde_json::{Value, json};
@@ -13,27 +13,40 @@ use super::{Agent, Cause};
 /// Node names shown per pool before the rest is counted.
 const NAMES_SHOWN: usize = 3;
 
-/// Missed nodes of one agent: by (cause, reasons), then by pool, in node order.
-type Misses = BTreeMap<(Cause, String), BTreeMap<usize, Vec<usize>>>;
+/// Missed nodes of one agent: by (cause, reasons), then by pool family (in order of the
+/// family's first pool), with the number of pools and the nodes in node order.
+type Misses = BTreeMap<(Cause, String), BTreeMap<(usize, String), (BTreeSet<usize>, Vec<usize>)>>;
 
-fn misses(analysis: &Analysis, agent: usize) -> Misses {
+fn misses(analysis: &Analysis, agent: usize, family_at: &HashMap<&str, usize>) -> Misses {
     let mut by_reason = Misses::new();
     for g in &analysis.groups {
         if let Some(miss) = &g.outcomes[agent] {
-            by_reason
+            let family = &analysis.pools.pools[g.pool].family;
+            let at = family_at.get(family.as_str()).copied().unwrap_or(g.pool);
+            let (pools, nodes) = by_reason
                 .entry((miss.cause, miss.reasons.join("; ")))
                 .or_default()
-                .entry(g.pool)
-                .or_default()
-                .extend(&g.nodes);
+                .entry((at, family.clone()))
+                .or_default();
+            pools.insert(g.pool);
+            nodes.extend(&g.nodes);
         }
     }
-    for pools in by_reason.values_mut() {
-        for nodes in pools.values_mut() {
+    for families in by_reason.values_mut() {
+        for (_, nodes) in families.values_mut() {
             nodes.sort_unstable();
         }
     }
     by_reason
+}
+
+/// Where each pool family first appears, so families are listed in pool order.
+fn family_order(analysis: &Analysis) -> HashMap<&str, usize> {
+    let mut at = HashMap::new();
+    for (i, pool) in analysis.pools.pools.iter().enumerate() {
+        at.entry(pool.family.as_str()).or_insert(i);
+    }
+    at
 }
 
 fn scheduled(analysis: &Analysis, agent: usize) -> usize {
@@ -75,8 +88,9 @@ pub fn human(analysis: &Analysis, agents: &[Agent], nodes: &[Node]) -> String {
     let labels: Vec<String> = agents.iter().map(Agent::display).collect();
     let width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
     let mut blocked = 0;
+    let family_at = family_order(analysis);
     for (i, agent) in agents.iter().enumerate() {
-        let by_reason = misses(analysis, i);
+        let by_reason = misses(analysis, i, &family_at);
         if by_reason.keys().any(|(cause, _)| !cause.intended()) {
             blocked += 1;
         }
@@ -89,13 +103,17 @@ pub fn human(analysis: &Analysis, agents: &[Agent], nodes: &[Node]) -> String {
             agent.file,
             agent.line
         );
-        for ((_, reason), pools) in &by_reason {
+        for ((_, reason), families) in &by_reason {
             let _ = writeln!(out, "  {reason}");
-            for (&pool, members) in pools {
+            for ((_, family), (pools, members)) in families {
+                let pools = if pools.len() > 1 {
+                    format!(" ({} pools)", pools.len())
+                } else {
+                    String::new()
+                };
                 let _ = writeln!(
                     out,
-                    "    {}: {} ({})",
-                    analysis.pools.pools[pool].name,
+                    "    {family}{pools}: {} ({})",
                     count(members.len(), "node", "nodes"),
                     names(members, nodes)
                 );
