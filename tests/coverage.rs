@@ -207,9 +207,10 @@ fn human_output_groups_by_reason_and_pool() {
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_default();
     assert_eq!(run.stdout, expected);
+    // The cordoned worker is a pool of its own, shown with its node group.
     assert!(
         run.stdout
-            .contains("    general: 2 nodes (worker-1, worker-2)\n")
+            .contains("    general (2 pools): 3 nodes (worker-1, worker-2, worker-3)\n")
     );
 }
 
