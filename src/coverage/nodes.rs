@@ -29,37 +29,141 @@ pub struct Loaded {
 
 const EFFECTS: &[&str] = &["NoSchedule", "PreferNoSchedule", "NoExecute"];
 
-pub fn load(source: &SourceFile) -> Loaded {
-    let mut loaded = Loaded::default();
-    let outcome = parse_stream(&source.text, ParseLimits::default());
-    if let Some(error) = &outcome.error {
-        loaded
-            .warnings
-            .push(at(source, error.span.start, &error.message));
+/// Reads every Node of a file. kubectl's List is cut into its items, which are read in
+/// parallel: one large document is the slowest thing to parse, and a cluster's node list is
+/// exactly that.
+pub fn load(file: &SourceFile) -> Loaded {
+    if let Some(items) = split_list(&file.text)
+        && let Some(loaded) = load_items(file, items)
+    {
+        return loaded;
     }
-    let mut seen_kinds = Vec::new();
+    let (mut loaded, kinds, error) = load_text(&Text { file, skipped: 0 });
+    if let Some(message) = error {
+        loaded.warnings.insert(0, message);
+    } else if loaded.nodes.is_empty() {
+        let found = if kinds.is_empty() {
+            "no Kubernetes objects".to_owned()
+        } else {
+            format!("only {}", kinds.join(", "))
+        };
+        loaded.warnings.push(format!(
+            "{}:1: holds no Node objects ({found}); give the output of `kubectl get nodes -o yaml`",
+            file.name
+        ));
+    }
+    loaded
+}
+
+/// The nodes of one text, the kinds of the other objects, and the syntax error if any.
+fn load_text(source: &Text) -> (Loaded, Vec<String>, Option<String>) {
+    let mut loaded = Loaded::default();
+    let outcome = parse_stream(&source.file.text, ParseLimits::default());
+    let error = outcome
+        .error
+        .as_ref()
+        .map(|e| at(source, e.span.start, &e.message));
+    let mut kinds: Vec<String> = Vec::new();
     for doc in &outcome.documents {
         for object in objects(doc) {
             match object.get("kind").and_then(Yaml::as_str) {
                 Some("Node") => read_node(object, source, &mut loaded),
-                Some(other) => seen_kinds.push(other.to_owned()),
-                None => {}
+                Some(other) if !kinds.iter().any(|k| k == other) => kinds.push(other.to_owned()),
+                _ => {}
             }
         }
     }
-    if loaded.nodes.is_empty() && outcome.error.is_none() {
-        let found = if seen_kinds.is_empty() {
-            "no Kubernetes objects".to_owned()
-        } else {
-            seen_kinds.dedup();
-            format!("only {}", seen_kinds.join(", "))
-        };
-        loaded.warnings.push(format!(
-            "{}:1: holds no Node objects ({found}); give the output of `kubectl get nodes -o yaml`",
-            source.name
-        ));
+    (loaded, kinds, error)
+}
+
+/// The items of a List as kubectl prints it (`items:` at the top, each item starting with
+/// `- ` in the first column), each with its first line's index and dedented by two columns.
+/// `None` for anything else, which is then read as a whole.
+fn split_list(text: &str) -> Option<Vec<(usize, String)>> {
+    let mut items: Vec<(usize, String)> = Vec::new();
+    let mut in_items = false;
+    let mut is_list = false;
+    for (n, line) in text.lines().enumerate() {
+        if in_items {
+            if let Some(rest) = line.strip_prefix("- ") {
+                items.push((n, format!("{rest}\n")));
+                continue;
+            }
+            if line.starts_with("  ") || line.trim().is_empty() {
+                let item = &mut items.last_mut()?.1;
+                item.push_str(line.get(2..).unwrap_or_default());
+                item.push('\n');
+                continue;
+            }
+            in_items = false;
+        }
+        match line {
+            "items:" => in_items = true,
+            "kind: List" | "kind: NodeList" => is_list = true,
+            _ if line.starts_with([' ', '#']) || line.is_empty() => {}
+            // Only plain top-level keys may surround the items; anything else (a second
+            // document, flow style, a scalar running on at column 0) is read as a whole.
+            _ if is_plain_key(line) => {}
+            _ => return None,
+        }
     }
-    loaded
+    (is_list && items.len() > 1).then_some(items)
+}
+
+fn is_plain_key(line: &str) -> bool {
+    line.split_once(':').is_some_and(|(key, rest)| {
+        !key.is_empty()
+            && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && (rest.is_empty() || rest.starts_with(' '))
+    })
+}
+
+/// Reads the items on every core; `None` if one does not parse on its own, so the file is
+/// read as a whole and the error reported where it is.
+fn load_items(file: &SourceFile, items: Vec<(usize, String)>) -> Option<Loaded> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = items.len().div_ceil(threads);
+    let mut parts = Vec::with_capacity(threads);
+    let mut rest = items;
+    while !rest.is_empty() {
+        let tail = rest.split_off(rest.len().min(per_thread));
+        parts.push(rest);
+        rest = tail;
+    }
+    let results: Vec<Option<Loaded>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| scope.spawn(move || load_chunk(file, part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect()
+    });
+    let mut loaded = Loaded::default();
+    for part in results {
+        let part = part?;
+        loaded.nodes.extend(part.nodes);
+        loaded.warnings.extend(part.warnings);
+    }
+    Some(loaded)
+}
+
+fn load_chunk(file: &SourceFile, items: Vec<(usize, String)>) -> Option<Loaded> {
+    let mut loaded = Loaded::default();
+    for (skipped, text) in items {
+        let item = SourceFile::new(file.name.clone(), text);
+        let (part, _, error) = load_text(&Text {
+            file: &item,
+            skipped,
+        });
+        if error.is_some() {
+            return None;
+        }
+        loaded.nodes.extend(part.nodes);
+        loaded.warnings.extend(part.warnings);
+    }
+    Some(loaded)
 }
 
 /// The objects of a document: the items of a `List` (or `NodeList`), else the document.
@@ -74,15 +178,22 @@ fn objects(doc: &Yaml) -> Vec<&Yaml> {
     }
 }
 
-fn at(source: &SourceFile, offset: u32, message: &str) -> String {
+/// A text to read nodes from: a whole file, or one item of a List cut out of it.
+struct Text<'a> {
+    file: &'a SourceFile,
+    /// Lines of the real file before this text.
+    skipped: usize,
+}
+
+fn at(source: &Text, offset: u32, message: &str) -> String {
     format!(
         "{}:{}: {message}",
-        source.name,
-        source.position(offset).line
+        source.file.name,
+        source.file.position(offset).line + source.skipped
     )
 }
 
-fn read_node(object: &Yaml, source: &SourceFile, loaded: &mut Loaded) {
+fn read_node(object: &Yaml, source: &Text, loaded: &mut Loaded) {
     let mut problems: Vec<Problem> = Vec::new();
     let mut r = Reader {
         problems: &mut problems,
@@ -155,7 +266,7 @@ fn read_node(object: &Yaml, source: &SourceFile, loaded: &mut Loaded) {
 fn read_taints(
     spec: &Yaml,
     name: &str,
-    source: &SourceFile,
+    source: &Text,
     r: &mut Reader,
     warnings: &mut Vec<String>,
 ) -> Vec<Taint> {
@@ -191,7 +302,7 @@ fn read_taints(
 fn read_quantities(
     map: &Yaml,
     name: &str,
-    source: &SourceFile,
+    source: &Text,
     warnings: &mut Vec<String>,
 ) -> BTreeMap<String, Quantity> {
     let Value::Map(entries) = &map.value else {
@@ -251,6 +362,29 @@ mod tests {
                 .starts_with("nodes.yaml:8: a taint of node `a` has an unknown effect `NoExcute`"),
             "{:?}",
             loaded.warnings
+        );
+    }
+
+    #[test]
+    fn a_kubectl_list_is_cut_into_items_and_keeps_its_lines() {
+        let text = "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Node\n  metadata:\n    name: a\n    labels: {x: z}\n- apiVersion: v1\n  kind: Node\n  metadata:\n    name: b\n  spec:\n    taints:\n    - key: k\n      effect: Bogus\nkind: List\nmetadata:\n  resourceVersion: \"\"\n";
+        let items = split_list(text).map(|i| i.len());
+        assert_eq!(items, Some(2));
+        let loaded = read(text);
+        let names: Vec<_> = loaded.nodes.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, vec!["a", "b"]);
+        assert!(
+            loaded
+                .warnings
+                .iter()
+                .any(|w| w.starts_with("nodes.yaml:14: a taint of node `b`")),
+            "{:?}",
+            loaded.warnings
+        );
+        // A scalar running on at column 0 inside the items: read as a whole instead.
+        assert_eq!(
+            split_list("kind: List\nitems:\n- a: \"x\ny\"\n- b: 1\n"),
+            None
         );
     }
 

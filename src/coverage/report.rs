@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::analyze::Analysis;
 use super::nodes::Node;
@@ -153,65 +153,116 @@ pub fn human(analysis: &Analysis, agents: &[Agent], nodes: &[Node]) -> String {
     out
 }
 
-fn object(agent: &Agent) -> Value {
-    json!({"kind": "DaemonSet", "namespace": agent.namespace, "name": agent.name})
+#[derive(Serialize)]
+struct Report<'a> {
+    version: u32,
+    nodes: usize,
+    pools: Vec<PoolOut<'a>>,
+    daemonsets: Vec<DaemonSetOut<'a>>,
+    conflicts: Vec<ConflictOut<'a>>,
 }
 
+#[derive(Serialize)]
+struct PoolOut<'a> {
+    name: &'a str,
+    nodes: usize,
+}
+
+#[derive(Serialize)]
+struct Object<'a> {
+    kind: &'static str,
+    namespace: Option<&'a str>,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct DaemonSetOut<'a> {
+    object: Object<'a>,
+    file: &'a str,
+    line: usize,
+    scheduled: usize,
+    missed: Vec<MissOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct MissOut<'a> {
+    node: &'a str,
+    pool: &'a str,
+    cause: &'static str,
+    reasons: &'a [String],
+}
+
+#[derive(Serialize)]
+struct ConflictOut<'a> {
+    port: i64,
+    protocol: &'a str,
+    daemonsets: [Object<'a>; 2],
+    nodes: Vec<&'a str>,
+}
+
+fn object<'a>(agent: &'a Agent) -> Object<'a> {
+    Object {
+        kind: "DaemonSet",
+        namespace: agent.namespace.as_deref(),
+        name: &agent.name,
+    }
+}
+
+/// Serialised straight from borrowed data: a 5,000-node cluster has hundreds of thousands of
+/// missed-node entries, too many to build as a JSON value tree first.
 pub fn json(analysis: &Analysis, agents: &[Agent], nodes: &[Node]) -> String {
+    let pools = &analysis.pools.pools;
     let pool_of = &analysis.pools.of_node;
-    let daemonsets: Vec<Value> = agents
+    let daemonsets = agents
         .iter()
         .enumerate()
         .map(|(i, agent)| {
-            let mut missed: Vec<(usize, Value)> = Vec::new();
+            let mut missed: Vec<(usize, MissOut)> = Vec::new();
             for g in &analysis.groups {
                 let Some(miss) = &g.outcomes[i] else { continue };
-                for &n in &g.nodes {
-                    missed.push((
-                        n,
-                        json!({
-                            "node": nodes[n].name,
-                            "pool": analysis.pools.pools[pool_of[n]].name,
-                            "cause": miss.cause.as_str(),
-                            "reasons": miss.reasons,
-                        }),
-                    ));
-                }
+                missed.extend(g.nodes.iter().map(|&n| {
+                    let out = MissOut {
+                        node: &nodes[n].name,
+                        pool: &pools[pool_of[n]].name,
+                        cause: miss.cause.as_str(),
+                        reasons: &miss.reasons,
+                    };
+                    (n, out)
+                }));
             }
-            missed.sort_by_key(|(n, _)| *n);
-            json!({
-                "object": object(agent),
-                "file": agent.file,
-                "line": agent.line,
-                "scheduled": scheduled(analysis, i),
-                "missed": missed.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
-            })
+            missed.sort_unstable_by_key(|(n, _)| *n);
+            DaemonSetOut {
+                object: object(agent),
+                file: &agent.file,
+                line: agent.line,
+                scheduled: scheduled(analysis, i),
+                missed: missed.into_iter().map(|(_, m)| m).collect(),
+            }
         })
         .collect();
-    let conflicts: Vec<Value> = analysis
+    let conflicts = analysis
         .conflicts
         .iter()
-        .map(|c| {
-            json!({
-                "port": c.port,
-                "protocol": c.protocol,
-                "daemonsets": [object(&agents[c.agents.0]), object(&agents[c.agents.1])],
-                "nodes": c.nodes.iter().map(|&n| nodes[n].name.as_str()).collect::<Vec<_>>(),
-            })
+        .map(|c| ConflictOut {
+            port: c.port,
+            protocol: &c.protocol,
+            daemonsets: [object(&agents[c.agents.0]), object(&agents[c.agents.1])],
+            nodes: c.nodes.iter().map(|&n| nodes[n].name.as_str()).collect(),
         })
         .collect();
-    let pools: Vec<Value> = analysis
-        .pools
-        .pools
-        .iter()
-        .map(|p| json!({"name": p.name, "nodes": p.nodes.len()}))
-        .collect();
-    let report = json!({
-        "version": 1,
-        "nodes": nodes.len(),
-        "pools": pools,
-        "daemonsets": daemonsets,
-        "conflicts": conflicts,
-    });
-    serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
+    let report = Report {
+        version: 1,
+        nodes: nodes.len(),
+        pools: pools
+            .iter()
+            .map(|p| PoolOut {
+                name: &p.name,
+                nodes: p.nodes.len(),
+            })
+            .collect(),
+        daemonsets,
+        conflicts,
+    };
+    serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        + "\n"
 }
