@@ -264,6 +264,5 @@ pub fn json(analysis: &Analysis, agents: &[Agent], nodes: &[Node]) -> String {
         daemonsets,
         conflicts,
     };
-    serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-        + "\n"
+    serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")) + "\n"
 }
