@@ -34,13 +34,27 @@ pub fn decide(pod: &PodSpec, tolerations: &DaemonPodTolerations, node: &NodeView
         .taints
         .iter()
         .filter(|t| matches!(t.effect.as_str(), "NoSchedule" | "NoExecute"))
-        .filter(|t| !tolerations.tolerate(t))
-        .map(|t| format!("taint {t} is not tolerated"))
+        .filter_map(|t| taint_miss(t, tolerations))
         .collect();
     (!reasons.is_empty()).then_some(Miss {
         cause: Cause::Taint,
         reasons,
     })
+}
+
+/// An untolerated taint, or a NoExecute taint tolerated only for a while: the controller
+/// creates the pod, the taint manager evicts it after that many seconds, and round it goes.
+fn taint_miss(taint: &Taint, tolerations: &DaemonPodTolerations) -> Option<String> {
+    if !tolerations.tolerate(taint) {
+        return Some(format!("taint {taint} is not tolerated"));
+    }
+    if taint.effect != "NoExecute" {
+        return None;
+    }
+    let seconds = tolerations.eviction_after(taint)?;
+    Some(format!(
+        "taint {taint} is tolerated for only {seconds}s: the pod is evicted, recreated and evicted again"
+    ))
 }
 
 fn has(labels: &BTreeMap<String, String>, key: &str) -> String {
@@ -211,6 +225,67 @@ mod tests {
         assert!(label_matches("In", &[], Some("a")).is_err());
         assert!(label_matches("Exists", &["a"], Some("a")).is_err());
         assert!(label_matches("in", &["a"], Some("a")).is_err());
+    }
+
+    fn pod(spec: &str) -> PodSpec {
+        let text = format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{a: b}}}}\n  template:\n    metadata: {{labels: {{a: b}}}}\n    spec:\n{spec}      containers: [{{name: c, image: i}}]\n"
+        );
+        let source = crate::source::SourceFile::new("t.yaml".into(), text);
+        crate::loader::load(&source)
+            .daemonsets
+            .pop()
+            .and_then(|d| d.spec)
+            .and_then(|s| s.template)
+            .and_then(|t| t.spec)
+            .unwrap_or_else(|| panic!("no pod spec"))
+    }
+
+    fn reasons(spec: &str, taints: &[&str]) -> Vec<String> {
+        let p = pod(spec);
+        let tolerations = DaemonPodTolerations::of(&p);
+        let taints: Vec<Taint> = taints
+            .iter()
+            .map(|t| Taint::parse(t).unwrap_or_else(|e| panic!("{e}")))
+            .collect();
+        let labels = BTreeMap::new();
+        let node = NodeView {
+            name: "n",
+            labels: &labels,
+            taints: &taints,
+        };
+        decide(&p, &tolerations, &node).map_or_else(Vec::new, |m| m.reasons)
+    }
+
+    #[test]
+    fn taints_block_unless_tolerated_for_good() {
+        let evicting = "      tolerations:\n      - {key: dedicated, operator: Exists, effect: NoExecute, tolerationSeconds: 30}\n";
+        assert_eq!(
+            reasons(
+                evicting,
+                &["dedicated=db:NoExecute", "spot:PreferNoSchedule"]
+            ),
+            vec![
+                "taint dedicated=db:NoExecute is tolerated for only 30s: the pod is evicted, recreated and evicted again"
+            ]
+        );
+        assert_eq!(
+            reasons(
+                "",
+                &[
+                    "node.kubernetes.io/unschedulable:NoSchedule",
+                    "gpu:NoSchedule"
+                ]
+            ),
+            vec!["taint gpu:NoSchedule is not tolerated"]
+        );
+        assert!(
+            reasons(
+                "      tolerations: [{operator: Exists}]\n",
+                &["gpu:NoSchedule", "x=y:NoExecute"]
+            )
+            .is_empty()
+        );
     }
 
     #[test]
