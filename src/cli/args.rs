@@ -56,6 +56,9 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Which nodes each DaemonSet runs on, given the cluster's Node objects, and why it
+    /// misses the others.
+    Coverage(crate::coverage::CoverageArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]

@@ -50,6 +50,12 @@ fn dispatch(console: &Console) -> u8 {
         Some(Command::Explain { rule }) => explain(rule, console),
         Some(Command::Completions { shell }) => completions(*shell, console),
         Some(Command::Init { force }) => init(*force, console),
+        Some(Command::Coverage(args)) => {
+            let outcome = crate::coverage::run(args);
+            outcome.messages.iter().for_each(|m| console.err(m));
+            console.out(&outcome.report);
+            outcome.code
+        }
         Some(Command::Check(lint_args)) => {
             let sub = matches.subcommand_matches("check").unwrap_or(&matches);
             lint(lint_args, sub, console)

@@ -6,6 +6,8 @@ use crate::yaml::{Node, Value};
 pub struct Container {
     pub span: Span,
     pub init: bool,
+    /// `Always` on an init container makes it a sidecar that runs beside the app containers.
+    pub restart_policy: Option<Spanned<String>>,
     pub name: Option<Spanned<String>>,
     pub image: Option<Spanned<String>>,
     pub image_pull_policy: Option<Spanned<String>>,
@@ -16,8 +18,6 @@ pub struct Container {
     pub startup_probe: Option<Probe>,
     pub security_context: Option<SecurityContext>,
     pub volume_mounts: Vec<VolumeMount>,
-    /// An init container's `restartPolicy` (`Always` makes it a sidecar).
-    pub restart_policy: Option<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -187,6 +187,7 @@ impl Container {
         Container {
             span: node.span,
             init,
+            restart_policy: r.string(node, "restartPolicy"),
             name,
             image,
             image_pull_policy: r.string(node, "imagePullPolicy"),
@@ -197,7 +198,6 @@ impl Container {
             startup_probe: probe(node, "startupProbe", r),
             security_context,
             volume_mounts,
-            restart_policy: r.string(node, "restartPolicy"),
         }
     }
 

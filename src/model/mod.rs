@@ -9,6 +9,7 @@ mod placement;
 mod pod;
 mod quantity;
 mod reader;
+pub mod taint;
 pub mod toleration;
 
 pub use container::{

@@ -23,6 +23,8 @@ pub struct PodSpec {
     pub node_selector: Vec<Pair>,
     /// `nodeSelectorTerms` of required node affinity; a pod must match one of them.
     pub required_node_terms: Vec<Vec<Requirement>>,
+    /// `matchFields` of the same terms, index for index.
+    pub required_node_fields: Vec<Vec<Requirement>>,
     /// `matchExpressions` of each preferred node affinity term's `preference`.
     pub preferred_node_terms: Vec<Vec<Requirement>>,
     pub priority_class_name: Option<Spanned<String>>,
@@ -134,7 +136,8 @@ impl PodSpec {
             r.boolean(&e.value, "runAsNonRoot");
             r.int(&e.value, "runAsUser");
         }
-        let (required_node_terms, preferred_node_terms) = node_affinity_terms(node, r);
+        let (required_node_terms, required_node_fields, preferred_node_terms) =
+            node_affinity_terms(node, r);
         PodSpec {
             key,
             containers,
@@ -144,6 +147,7 @@ impl PodSpec {
             tolerations,
             node_selector: r.string_map(node, "nodeSelector"),
             required_node_terms,
+            required_node_fields,
             preferred_node_terms,
             priority_class_name: r.string(node, "priorityClassName"),
             host_network: r.boolean(node, "hostNetwork"),
@@ -173,30 +177,31 @@ impl PodSpec {
 /// preferred term's `preference`.
 type Terms = Vec<Vec<Requirement>>;
 
-fn node_affinity_terms(node: &Node, r: &mut Reader) -> (Terms, Terms) {
+/// Required expressions, required fields (both per term), preferred expressions.
+fn node_affinity_terms(node: &Node, r: &mut Reader) -> (Terms, Terms, Terms) {
     let Some(affinity) = r.map(node, "affinity") else {
-        return (Vec::new(), Vec::new());
+        return (Vec::new(), Vec::new(), Vec::new());
     };
     let Some(node_affinity) = r.map(&affinity.value, "nodeAffinity") else {
-        return (Vec::new(), Vec::new());
+        return (Vec::new(), Vec::new(), Vec::new());
     };
-    let expressions = |term: &Node, r: &mut Reader| -> Vec<Requirement> {
-        r.maps(term, "matchExpressions")
+    let requirements = |term: &Node, key: &str, r: &mut Reader| -> Vec<Requirement> {
+        r.maps(term, key)
             .into_iter()
             .map(|m| Requirement::read(m, r))
             .collect()
     };
-    let required = match r.map(
+    let expressions = |term: &Node, r: &mut Reader| requirements(term, "matchExpressions", r);
+    let (mut required, mut fields) = (Vec::new(), Vec::new());
+    if let Some(entry) = r.map(
         &node_affinity.value,
         "requiredDuringSchedulingIgnoredDuringExecution",
     ) {
-        Some(required) => r
-            .maps(&required.value, "nodeSelectorTerms")
-            .into_iter()
-            .map(|term| expressions(term, r))
-            .collect(),
-        None => Vec::new(),
-    };
+        for term in r.maps(&entry.value, "nodeSelectorTerms") {
+            required.push(expressions(term, r));
+            fields.push(requirements(term, "matchFields", r));
+        }
+    }
     let mut preferred = Vec::new();
     for weighted in r.maps(
         &node_affinity.value,
@@ -206,5 +211,5 @@ fn node_affinity_terms(node: &Node, r: &mut Reader) -> (Terms, Terms) {
             preferred.push(expressions(&preference.value, r));
         }
     }
-    (required, preferred)
+    (required, fields, preferred)
 }

@@ -93,6 +93,20 @@ impl Quantity {
         self.nanos < 0
     }
 
+    /// Sums requests, as the scheduler adds up the pods on a node.
+    pub fn saturating_add(self, other: Quantity) -> Quantity {
+        Quantity {
+            nanos: self.nanos.saturating_add(other.nanos),
+        }
+    }
+
+    /// What is left of an allocatable amount once requests are taken from it.
+    pub fn saturating_sub(self, other: Quantity) -> Quantity {
+        Quantity {
+            nanos: self.nanos.saturating_sub(other.nanos),
+        }
+    }
+
     /// Whether the value is a whole number of units, as extended resources must be.
     pub fn is_whole(self) -> bool {
         self.nanos % NANOS_PER_UNIT == 0

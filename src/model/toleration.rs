@@ -2,8 +2,8 @@
 //! carry once the DaemonSet controller has added its own. DS201, DS202 and DS203 all ask these
 //! questions, so the answers live here, once.
 
+use super::taint::Taint;
 use super::{PodSpec, Spanned, Toleration};
-use crate::settings::Taint;
 
 /// A toleration as the API compares it: an absent string field is the empty string.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

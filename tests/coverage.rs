@@ -1,0 +1,351 @@
+//! `daemonlint coverage`: which nodes of fixtures/coverage/nodes.yaml each DaemonSet of
+//! fixtures/coverage/deploy/ misses, and why. Each DaemonSet there pins one reason.
+//! Regenerate the human snapshot with `UPDATE_SNAPSHOTS=1 cargo test --test coverage`.
+
+mod common;
+
+use common::{daemonlint, root, run_with_stdin, temp_dir, write_temp};
+use serde_json::Value;
+
+const NODES: &str = "fixtures/coverage/nodes.yaml";
+const DEPLOY: &str = "fixtures/coverage/deploy";
+
+fn coverage_json(args: &[&str]) -> (i32, Value, String) {
+    let mut all = vec!["coverage", "--format", "json"];
+    all.extend_from_slice(args);
+    let run = daemonlint(&all);
+    let report = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("invalid JSON ({e}): {}\nstderr: {}", run.stdout, run.stderr));
+    (run.code, report, run.stderr)
+}
+
+fn daemonset<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["daemonsets"]
+        .as_array()
+        .and_then(|list| list.iter().find(|d| d["object"]["name"] == name))
+        .unwrap_or_else(|| panic!("no DaemonSet {name} in {report}"))
+}
+
+/// `node: [reasons]` of a DaemonSet's missed nodes, in node order.
+fn missed(report: &Value, name: &str) -> Vec<(String, String, Vec<String>)> {
+    daemonset(report, name)["missed"]
+        .as_array()
+        .expect("missed array")
+        .iter()
+        .map(|m| {
+            let reasons = m["reasons"]
+                .as_array()
+                .expect("reasons")
+                .iter()
+                .map(|r| r.as_str().unwrap_or_default().to_owned())
+                .collect();
+            (
+                m["node"].as_str().unwrap_or_default().to_owned(),
+                m["cause"].as_str().unwrap_or_default().to_owned(),
+                reasons,
+            )
+        })
+        .collect()
+}
+
+fn miss(node: &str, cause: &str, reason: &str) -> (String, String, Vec<String>) {
+    (node.to_owned(), cause.to_owned(), vec![reason.to_owned()])
+}
+
+#[test]
+fn report_has_the_documented_shape() {
+    let (code, report, _) = coverage_json(&["--nodes", NODES, DEPLOY]);
+    assert_eq!(
+        code, 1,
+        "taints, resources and a host port keep agents off nodes"
+    );
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["nodes"], 9);
+    let ds = daemonset(&report, "log-shipper");
+    assert_eq!(ds["object"]["kind"], "DaemonSet");
+    assert_eq!(ds["object"]["namespace"], "logging");
+    assert_eq!(ds["file"], "fixtures/coverage/deploy/01-log-shipper.yaml");
+    assert_eq!(ds["line"], 6);
+    assert_eq!(ds["scheduled"], 6);
+    let first = &ds["missed"][0];
+    assert_eq!(first["node"], "gpu-1");
+    assert_eq!(first["pool"], "gpu");
+    assert_eq!(
+        first["reasons"][0],
+        "taint nvidia.com/gpu=present:NoSchedule is not tolerated"
+    );
+}
+
+#[test]
+fn taints_and_the_selector_and_cordoned_nodes() {
+    let (_, report, _) = coverage_json(&["--nodes", NODES, DEPLOY]);
+    // worker-3 is cordoned (unschedulable taint) and still covered: the controller
+    // tolerates that taint itself.
+    assert_eq!(
+        missed(&report, "log-shipper"),
+        vec![
+            miss(
+                "gpu-1",
+                "taint",
+                "taint nvidia.com/gpu=present:NoSchedule is not tolerated"
+            ),
+            miss(
+                "db-1",
+                "taint",
+                "taint dedicated=database:NoExecute is not tolerated"
+            ),
+            miss(
+                "win-1",
+                "selector",
+                "nodeSelector kubernetes.io/os=linux: the node has kubernetes.io/os=windows"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn tolerating_everything_covers_every_node() {
+    let (_, report, _) = coverage_json(&["--nodes", NODES, DEPLOY]);
+    let ds = daemonset(&report, "node-exporter");
+    assert_eq!(ds["scheduled"], 9);
+    assert_eq!(ds["missed"], serde_json::json!([]));
+}
+
+#[test]
+fn affinity_operators_decide_and_are_intent() {
+    let (_, report, _) = coverage_json(&["--nodes", NODES, DEPLOY]);
+    assert_eq!(
+        missed(&report, "security-agent"),
+        vec![
+            miss(
+                "cp-1",
+                "affinity",
+                "node affinity node-role.kubernetes.io/control-plane DoesNotExist: the node has the node-role.kubernetes.io/control-plane label"
+            ),
+            miss(
+                "win-1",
+                "affinity",
+                "node affinity kubernetes.io/os In [linux]: the node has kubernetes.io/os=windows"
+            ),
+            miss(
+                "arm-1",
+                "affinity",
+                "node affinity kubernetes.io/arch In [amd64]: the node has kubernetes.io/arch=arm64"
+            ),
+        ]
+    );
+    // In and Gt on GPU labels: only the GPU node.
+    assert_eq!(daemonset(&report, "dcgm-exporter")["scheduled"], 1);
+    assert!(
+        missed(&report, "dcgm-exporter")
+            .iter()
+            .all(|(node, cause, _)| node != "gpu-1" && cause == "affinity")
+    );
+}
+
+#[test]
+fn resources_of_all_agents_add_up() {
+    let (_, report, _) = coverage_json(&["--nodes", NODES, DEPLOY]);
+    // log-shipper (100m) and node-exporter (50m, from its limits) leave 350m of 500m.
+    assert_eq!(
+        missed(&report, "csi-node"),
+        vec![
+            miss(
+                "win-1",
+                "selector",
+                "nodeSelector kubernetes.io/os=linux: the node has kubernetes.io/os=windows"
+            ),
+            miss(
+                "edge-1",
+                "resources",
+                "insufficient cpu: the pod requests 400m, 350m of 500m allocatable is left after 2 other DaemonSets"
+            ),
+        ]
+    );
+    assert_eq!(
+        missed(&report, "kube-proxy"),
+        vec![miss(
+            "edge-1",
+            "pods",
+            "too many pods: the node allows 3 and 3 other DaemonSets already run there"
+        )]
+    );
+}
+
+#[test]
+fn host_port_conflicts_name_the_pair_and_the_nodes() {
+    let (_, report, _) = coverage_json(&["--nodes", NODES, DEPLOY]);
+    let conflicts = report["conflicts"].as_array().expect("conflicts");
+    assert_eq!(conflicts.len(), 1);
+    let c = &conflicts[0];
+    assert_eq!(c["port"], 2020);
+    assert_eq!(c["protocol"], "TCP");
+    assert_eq!(c["daemonsets"][0]["name"], "log-shipper");
+    assert_eq!(c["daemonsets"][1]["name"], "fluent-metrics");
+    assert_eq!(
+        c["nodes"],
+        serde_json::json!([
+            "cp-1", "worker-1", "worker-2", "worker-3", "arm-1", "edge-1"
+        ])
+    );
+    let pending = missed(&report, "fluent-metrics");
+    assert!(pending.contains(&miss(
+        "edge-1",
+        "host-port",
+        "host port 2020/TCP is already bound by logging/log-shipper, so the pod stays Pending"
+    )));
+}
+
+#[test]
+fn human_output_groups_by_reason_and_pool() {
+    let run = daemonlint(&["coverage", "--nodes", NODES, DEPLOY]);
+    assert_eq!(run.code, 1);
+    let path = root().join("fixtures/coverage/human.txt");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &run.stdout).expect("write snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(run.stdout, expected);
+    // The cordoned worker is a pool of its own, shown with its node group.
+    assert!(
+        run.stdout
+            .contains("    general (2 pools): 3 nodes (worker-1, worker-2, worker-3)\n")
+    );
+}
+
+#[test]
+fn selector_misses_fail_only_when_asked() {
+    let dir = temp_dir("coverage-selector");
+    let node = |name: &str, os: &str| {
+        format!(
+            "---\nkind: Node\nmetadata:\n  name: {name}\n  labels: {{kubernetes.io/os: {os}}}\nstatus: {{allocatable: {{cpu: '4', memory: 8Gi, pods: '110'}}}}\n"
+        )
+    };
+    let nodes = node("linux-1", "linux") + &node("windows-1", "windows");
+    let nodes = write_temp(&dir, "nodes.yaml", nodes.as_bytes());
+    let nodes = nodes.to_str().expect("utf-8 path");
+    // log-shipper misses only the Windows node, by its own nodeSelector.
+    let deploy = root().join(DEPLOY).join("01-log-shipper.yaml");
+    let deploy = deploy.to_str().expect("utf-8 path");
+    let (code, report, _) = coverage_json(&["--nodes", nodes, deploy]);
+    assert_eq!(code, 0);
+    assert_eq!(daemonset(&report, "log-shipper")["scheduled"], 1);
+    for strict in [&["--fail-on-selector"][..], &["--fail-on", "any"]] {
+        let mut args = vec!["coverage", "--nodes", nodes];
+        args.extend_from_slice(strict);
+        args.push(deploy);
+        assert_eq!(daemonlint(&args).code, 1, "{strict:?}");
+    }
+    assert_eq!(
+        daemonlint(&["coverage", "--nodes", NODES, "--fail-on", "never", DEPLOY]).code,
+        0
+    );
+}
+
+#[test]
+fn nodes_come_from_standard_input() {
+    let nodes = std::fs::read(root().join(NODES)).expect("nodes");
+    let run = run_with_stdin(
+        &["coverage", "--format", "json", "--nodes", "-", DEPLOY],
+        Some(&nodes),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(report["nodes"], 9);
+    assert_eq!(daemonset(&report, "node-exporter")["scheduled"], 9);
+}
+
+#[test]
+fn json_node_lists_and_match_fields() {
+    let dir = temp_dir("coverage-json");
+    let nodes = r#"{"apiVersion": "v1", "kind": "List", "items": [
+  {"kind": "Node", "metadata": {"name": "n1", "labels": {"kubernetes.io/hostname": "n1", "pool": "a"}},
+   "status": {"allocatable": {"cpu": "2", "memory": "4Gi", "pods": "110"}}},
+  {"kind": "Node", "metadata": {"name": "n2", "labels": {"kubernetes.io/hostname": "n2", "pool": "a"}},
+   "status": {"allocatable": {"cpu": "2", "memory": "4Gi", "pods": "110"}}}
+]}"#;
+    let nodes = write_temp(&dir, "nodes.json", nodes.as_bytes());
+    let ds = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: pinned, namespace: ops}\nspec:\n  selector: {matchLabels: {app: p}}\n  template:\n    metadata: {labels: {app: p}}\n    spec:\n      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchFields: [{key: metadata.name, operator: In, values: [n2]}]\n      containers: [{name: c, image: i:1}]\n";
+    let ds = write_temp(&dir, "ds.yaml", ds.as_bytes());
+    let (code, report, _) = coverage_json(&[
+        "--nodes",
+        nodes.to_str().expect("path"),
+        ds.to_str().expect("path"),
+    ]);
+    assert_eq!(code, 0, "affinity is intent");
+    assert_eq!(report["pools"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        missed(&report, "pinned"),
+        vec![miss(
+            "n1",
+            "affinity",
+            "node affinity metadata.name In [n2]: the node is n1"
+        )]
+    );
+}
+
+#[test]
+fn bad_node_input_is_explained() {
+    let dir = temp_dir("coverage-bad-nodes");
+    let not_nodes = write_temp(
+        &dir,
+        "pods.yaml",
+        b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+    );
+    let run = daemonlint(&[
+        "coverage",
+        "--nodes",
+        not_nodes.to_str().expect("path"),
+        DEPLOY,
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("pods.yaml:1: holds no Node objects (only Pod)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("error: no usable Node objects"),
+        "{}",
+        run.stderr
+    );
+
+    let odd = "kind: Node\nmetadata: {name: bare}\n---\nkind: Node\nmetadata: {name: odd, labels: {pool: x}}\nspec:\n  taints:\n  - {key: k, effect: NoExcute}\nstatus: {allocatable: {cpu: '1'}}\n";
+    let odd = write_temp(&dir, "odd.yaml", odd.as_bytes());
+    let run = daemonlint(&["coverage", "--nodes", odd.to_str().expect("path"), DEPLOY]);
+    assert_eq!(
+        run.code, 0,
+        "usable nodes, missed by selectors only\n{}",
+        run.stderr
+    );
+    for expected in [
+        "odd.yaml:1: node `bare` has no labels",
+        "odd.yaml:1: node `bare` has no `status.allocatable`",
+        "odd.yaml:8: a taint of node `odd` has an unknown effect `NoExcute`",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}\n{}", run.stderr);
+    }
+    assert!(run.stdout.starts_with("2 nodes in 2 pools, 7 DaemonSets\n"));
+}
+
+#[test]
+fn nothing_usable_exits_2() {
+    let dir = temp_dir("coverage-nothing");
+    let empty = write_temp(&dir, "empty/README.md", b"nothing here\n");
+    let run = daemonlint(&[
+        "coverage",
+        "--nodes",
+        NODES,
+        empty.parent().and_then(|p| p.to_str()).expect("path"),
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("error: no DaemonSets found"),
+        "{}",
+        run.stderr
+    );
+    let both = run_with_stdin(&["coverage", "--nodes", "-", "-"], Some(b""));
+    assert_eq!(both.code, 2);
+}
