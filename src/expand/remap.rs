@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, ObjectRef, Severity};
 use crate::discover::Input;
-use crate::lint::{FileReport, Linter, Output};
 use crate::finding::Finding;
+use crate::lint::{FileReport, Linter, Output};
 use crate::rules;
 use crate::source::{SourceFile, Span};
 use crate::suppress::Applied;
