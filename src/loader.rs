@@ -141,20 +141,32 @@ fn read_object(
     loaded.daemonsets.push(ds);
 }
 
-/// A DaemonSet with neither a selector nor pod template labels cannot be a complete object
-/// (apps/v1 requires the selector, and the selector must match template labels), but it is
-/// exactly what a kustomize strategic-merge patch looks like: only the fields it changes.
-/// Judging it for what it leaves out would report the base's fields as missing; lint the
-/// output of `kustomize build` instead.
+/// A DaemonSet with no selector and no container image cannot be a complete object (apps/v1
+/// requires the selector and every container an image), but it is exactly what a kustomize
+/// strategic-merge patch looks like: only the fields it changes. Judging it for what it leaves
+/// out would report the base's fields as missing; lint the output of `kustomize build`
+/// instead. Labels do not decide: a patch may set them, and a complete DaemonSet that forgot
+/// its selector has images and gets DS003.
 fn is_patch_fragment(node: &Node) -> bool {
     let Some(spec) = node.get("spec") else {
         return false;
     };
     let selector = spec.get("selector").is_some_and(|s| !s.is_null());
-    let labels = spec
-        .get("template")
-        .and_then(|t| t.get("metadata"))
-        .and_then(|m| m.get("labels"))
-        .is_some_and(|l| !l.is_null());
-    !selector && !labels
+    !selector && !has_image(spec)
+}
+
+/// Whether a container or init container names an image: a complete DaemonSet always does,
+/// a strategic-merge patch rarely does (it only names the containers it changes).
+fn has_image(spec: &Node) -> bool {
+    let Some(pod) = spec.get("template").and_then(|t| t.get("spec")) else {
+        return false;
+    };
+    ["containers", "initContainers"]
+        .iter()
+        .any(|key| match pod.get(key).map(|c| &c.value) {
+            Some(Value::Seq(items)) => items
+                .iter()
+                .any(|c| c.get("image").is_some_and(|i| !i.is_null())),
+            _ => false,
+        })
 }
