@@ -228,7 +228,7 @@ fn helper(c: &Container) -> Option<String> {
         .flat_map(|s| s.split_whitespace())
         .collect();
     let first = words.first().map(|w| w.rsplit('/').next().unwrap_or(w));
-    if first == Some("sleep") || first == Some("pause") {
+    if first.is_some_and(|f| f.starts_with("sleep") || f == "pause") {
         return Some("it only runs `sleep`".to_owned());
     }
     let text = words.join(" ");
