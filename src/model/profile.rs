@@ -134,7 +134,10 @@ impl Profile {
         let (kind, evidence) = match (annotated(ds), setting) {
             (Some(kind), _) => (kind, format!("set by the `{ANNOTATION}` annotation")),
             (None, Some(kind)) => (kind, "set by the `profile` setting".to_owned()),
-            (None, None) => infer(pod),
+            (None, None) => infer(
+                pod,
+                ds.metadata.name.as_ref().map_or("", |n| n.value.as_str()),
+            ),
         };
         Profile {
             kind,
@@ -264,6 +267,9 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "datadog",
             "agent-datadog",
             "stanza",
+            "cloudwatch",
+            "newrelic",
+            "jaeger",
             "journalbeat",
             "auditbeat",
             "elastic-agent",
@@ -307,6 +313,8 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "envoy",
             "linkerd-cni",
             "netd",
+            "ztunnel",
+            "network-polic",
         ],
     ),
     (
@@ -332,6 +340,7 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "apparmor",
             "seccomp",
             "security-profiles",
+            "suricata",
         ],
     ),
     (
@@ -374,7 +383,7 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
 
 /// The kind from the strongest evidence first: kubelet plugin sockets are unambiguous, images
 /// of known agents are next, and mounts of log or CNI folders decide for unknown images.
-fn infer(pod: &PodSpec) -> (AgentKind, String) {
+fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
     let paths: Vec<String> = pod
         .volumes
         .iter()
@@ -391,16 +400,16 @@ fn infer(pod: &PodSpec) -> (AgentKind, String) {
     if let Some(why) = gpu(pod) {
         return (AgentKind::GpuAgent, why);
     }
-    let images: Vec<(&Container, &str)> = pod
+    let agents: Vec<&Container> = pod
         .all_containers()
         .filter(|c| role(c).role == Role::Agent)
-        .filter_map(|c| Some((c, c.image.as_ref()?.value.as_str())))
         .collect();
     for (kind, names) in KNOWN {
-        for (c, image) in &images {
-            let name = c.image_name().unwrap_or_default().to_ascii_lowercase();
-            if names.iter().any(|n| name.contains(n)) {
-                return (*kind, format!("its image is `{image}`"));
+        for c in &agents {
+            let Some(image) = &c.image else { continue };
+            let repository = repository(&image.value);
+            if names.iter().any(|n| repository.contains(n)) {
+                return (*kind, format!("its image is `{}`", image.value));
             }
         }
     }
@@ -414,8 +423,33 @@ fn infer(pod: &PodSpec) -> (AgentKind, String) {
     }) {
         return (AgentKind::LogCollector, format!("it mounts `{p}`"));
     }
+    // Last, the names the manifest gives (operators often fill images in at run time).
+    let name = ds_name.to_ascii_lowercase();
+    if ["nvidia", "gpu"].iter().any(|n| name.contains(n)) {
+        return (AgentKind::GpuAgent, format!("it is named `{ds_name}`"));
+    }
+    for (kind, names) in KNOWN {
+        if names.iter().any(|n| name.contains(n)) {
+            return (*kind, format!("it is named `{ds_name}`"));
+        }
+    }
     let other = Profile::default();
     (other.kind, other.evidence)
+}
+
+/// An image reference without its registry host, tag or digest, in lower case:
+/// `gcr.io/datadoghq/agent:7` is `datadoghq/agent`.
+fn repository(image: &str) -> String {
+    let name = image.split('@').next().unwrap_or(image);
+    let mut parts: Vec<&str> = name.split('/').collect();
+    if parts.len() > 1 && (parts[0].contains(['.', ':']) || parts[0] == "localhost") {
+        parts.remove(0);
+    }
+    let path = parts.join("/");
+    let last_colon = path.rfind(':').filter(|i| !path[*i..].contains('/'));
+    last_colon
+        .map_or(path.as_str(), |i| &path[..i])
+        .to_ascii_lowercase()
 }
 
 /// GPU resources or a GPU vendor's images.
@@ -525,6 +559,16 @@ mod tests {
             None,
         );
         assert_eq!(other.kind, AgentKind::Other);
+        let datadog = profile(
+            "      containers: [{name: c, image: 'gcr.io/datadoghq/agent:7.52.0'}]\n",
+            None,
+        );
+        assert_eq!(datadog.kind, AgentKind::LogCollector);
+        // The registry host is not evidence: `nvcr.io` is NVIDIA's, but `gpu` there would be.
+        assert_eq!(
+            repository("localhost:5000/calico/node:v3.28"),
+            "calico/node"
+        );
     }
 
     #[test]

@@ -43,14 +43,16 @@ impl Rule for ShortTerminationGrace {
             AgentKind::LogCollector => (
                 Severity::Warning,
                 format!(
-                    "{written} is below {min}: a log shipper needs time to flush its buffer, and                      it is killed before it can ({})",
+                    "{written} is below {min}: a log shipper needs time to flush its buffer, and \
+                     it is killed before it can ({})",
                     cx.profile.evidence
                 ),
             ),
             AgentKind::Other => (
                 Severity::Note,
                 format!(
-                    "{written} is below {min}: if the agent buffers logs or metrics, it is killed                      before it can flush them"
+                    "{written} is below {min}: if the agent buffers logs or metrics, it is killed \
+                     before it can flush them"
                 ),
             ),
             _ => return,
