@@ -155,18 +155,18 @@ fn is_patch_fragment(node: &Node) -> bool {
     !selector && !has_image(spec)
 }
 
-/// Whether a container or init container names an image: a complete DaemonSet always does,
-/// a strategic-merge patch rarely does (it only names the containers it changes).
+/// Whether a regular container names an image: a complete DaemonSet always does (the API
+/// requires at least one container, and each an image); a strategic-merge patch names only the
+/// containers it changes, often init containers alone, or none.
 fn has_image(spec: &Node) -> bool {
-    let Some(pod) = spec.get("template").and_then(|t| t.get("spec")) else {
-        return false;
-    };
-    ["containers", "initContainers"]
-        .iter()
-        .any(|key| match pod.get(key).map(|c| &c.value) {
-            Some(Value::Seq(items)) => items
-                .iter()
-                .any(|c| c.get("image").is_some_and(|i| !i.is_null())),
-            _ => false,
-        })
+    let containers = spec
+        .get("template")
+        .and_then(|t| t.get("spec"))
+        .and_then(|s| s.get("containers"));
+    match containers.map(|c| &c.value) {
+        Some(Value::Seq(items)) => items
+            .iter()
+            .any(|c| c.get("image").is_some_and(|i| !i.is_null())),
+        _ => false,
+    }
 }

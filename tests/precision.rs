@@ -128,6 +128,27 @@ spec:
     assert_eq!(report["summary"]["daemonsets"], 0);
     assert_eq!(code, 0, "nothing judged: {report}");
 
+    // A patch that adds an init container with its image: still no container image.
+    let init = write_temp(
+        &dir,
+        "init-patch.yaml",
+        b"apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: plugin
+spec:
+  template:
+    spec:
+      initContainers:
+        - name: setup
+          image: example.com/setup:1.0
+",
+    );
+    let (code, report) = json(&["--no-config", init.to_str().expect("utf-8")]);
+    assert_eq!(report["summary"]["partial"], 1);
+    assert_eq!(report["summary"]["daemonsets"], 0);
+    assert_eq!(code, 0, "nothing judged: {report}");
+
     // A complete DaemonSet that forgot its selector: it has images, so it is judged.
     let forgot = write_temp(
         &dir,
