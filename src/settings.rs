@@ -46,7 +46,7 @@ impl Default for Settings {
         Settings {
             max_unavailable: IntOrPercent::Percent(25),
             cluster_nodes: None,
-            min_liveness_delay: 30,
+            min_liveness_delay: 20,
             min_failure_threshold: 3,
             min_termination_grace: 30,
             memory_limit_floor: Quantity::parse("64Mi").unwrap_or_else(|_| unreachable!()),
@@ -256,7 +256,7 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
         key: "min-liveness-delay",
         kind: Kind::Count,
-        default: "30",
+        default: "20",
         rules: "DS603",
         help: "fewest seconds before a liveness (or startup) probe can first restart a container: initialDelaySeconds + failureThreshold x periodSeconds",
     },

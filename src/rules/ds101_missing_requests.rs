@@ -1,5 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::model::profile::{Profile, Role};
 use crate::model::{Container, DaemonSet, PodSpec};
 
 pub static META: RuleMeta = RuleMeta {
@@ -22,8 +23,13 @@ fn requested(c: &Container, resource: &str) -> bool {
 /// Whether every app container declares requests or limits. The pod's effective request is
 /// the larger of the biggest init container's and the app containers' sum, so a one-shot init
 /// container that runs a command and exits is then covered by what the app containers reserve.
-pub fn app_containers_declare(pod: &PodSpec) -> bool {
-    pod.containers.iter().all(|c| {
+pub fn app_containers_declare(pod: &PodSpec, profile: &Profile) -> bool {
+    // A `pause` or `sleep` helper does no work; what it reserves does not matter here.
+    let working = pod
+        .containers
+        .iter()
+        .filter(|c| profile.role(c) != Role::Helper);
+    working.into_iter().all(|c| {
         c.resources
             .as_ref()
             .is_some_and(|r| !r.requests.entries.is_empty() || !r.limits.entries.is_empty())
@@ -42,7 +48,7 @@ impl Rule for MissingRequests {
                 .as_ref()
                 .is_none_or(|r| r.requests.entries.is_empty() && r.limits.entries.is_empty())
         });
-        let declared = app_containers_declare(pod);
+        let declared = app_containers_declare(pod, cx.profile);
         for c in pod.all_containers() {
             if declared && !cx.profile.long_running(c) {
                 continue;
@@ -108,5 +114,8 @@ mod tests {
             "",
         );
         assert_eq!(positions(&pod_spec(&bare_app), "DS101"), ["10:10", "12:9"]);
+        // A pause container beside the installer does no work: only it is reported.
+        let pause = "      initContainers:\n      - {name: i, image: i:1, command: [cp, a, b]}\n      containers:\n      - {name: p, image: 'registry.k8s.io/pause:3.9'}\n";
+        assert_eq!(positions(&pod_spec(pause), "DS101"), ["12:10"]);
     }
 }

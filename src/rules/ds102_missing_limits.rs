@@ -25,7 +25,7 @@ impl Rule for MissingLimits {
             wanted.insert(0, "cpu");
         }
         // See DS101: a one-shot init container runs alone, before the agent, and exits.
-        let declared = app_containers_declare(pod);
+        let declared = app_containers_declare(pod, cx.profile);
         for c in pod.all_containers() {
             if declared && !cx.profile.long_running(c) {
                 continue;

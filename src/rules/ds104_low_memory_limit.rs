@@ -1,6 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::profile::Role;
+use crate::model::profile::{AgentKind, Role};
 use crate::model::{DaemonSet, Quantity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -38,7 +38,7 @@ const COLLECTOR_FLOORS: &[(&[&str], &str)] = &[
 /// The floor for containers that are not the agent: sidecars (kube-rbac-proxy, the CSI
 /// registrar and livenessprobe ship with 20Mi to 50Mi limits upstream), helpers that sleep,
 /// and one-shot init containers. Below it even they are OOM-killed at start.
-const HELPER_FLOOR: &str = "16Mi";
+const HELPER_FLOOR: &str = "10Mi";
 
 impl Rule for LowMemoryLimit {
     fn meta(&self) -> &'static RuleMeta {
@@ -56,7 +56,10 @@ impl Rule for LowMemoryLimit {
                 continue;
             };
             let image = c.image_name().unwrap_or_default();
-            if !matches!(cx.profile.role(c), Role::Agent | Role::RestartableInit) {
+            // Device plugins are small programs that only list devices to the kubelet;
+            // upstream limits of 15Mi to 50Mi are normal for them.
+            let small = cx.profile.kind == AgentKind::DevicePlugin;
+            if small || !matches!(cx.profile.role(c), Role::Agent | Role::RestartableInit) {
                 let floor = Quantity::parse(HELPER_FLOOR).unwrap_or_else(|_| unreachable!());
                 if value < floor {
                     cx.report(helper_finding(c, &limit.value.text, limit.span));

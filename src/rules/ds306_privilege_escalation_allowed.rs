@@ -19,6 +19,11 @@ impl Rule for PrivilegeEscalationAllowed {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
+        // Windows has no setuid and no `no_new_privs`: the API rejects the field for Windows
+        // pods, so telling a Windows-only DaemonSet to set it is wrong.
+        if pod.only_on_nodes(|r| r.excludes_linux()) {
+            return;
+        }
         for c in pod.all_containers() {
             // Privileged or CAP_SYS_ADMIN containers always allow escalation, and the API
             // rejects `false` for them; DS303 and DS305 report those.
