@@ -38,7 +38,7 @@ const COLLECTOR_FLOORS: &[(&[&str], &str)] = &[
 /// The floor for containers that are not the agent: sidecars (kube-rbac-proxy, the CSI
 /// registrar and livenessprobe ship with 20Mi to 50Mi limits upstream), helpers that sleep,
 /// and one-shot init containers. Below it even they are OOM-killed at start.
-const HELPER_FLOOR: &str = "10Mi";
+const HELPER_FLOOR: &str = "8Mi";
 
 impl Rule for LowMemoryLimit {
     fn meta(&self) -> &'static RuleMeta {
@@ -150,6 +150,6 @@ mod tests {
     fn sidecars_have_their_own_floor() {
         let rbac = "quay.io/brancz/kube-rbac-proxy:v0.18.0";
         assert!(positions(&ds(rbac, "20Mi"), "DS104").is_empty());
-        assert_eq!(positions(&ds(rbac, "8Mi"), "DS104"), ["13:28"]);
+        assert_eq!(positions(&ds(rbac, "4Mi"), "DS104"), ["13:28"]);
     }
 }
