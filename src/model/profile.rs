@@ -57,21 +57,6 @@ impl AgentKind {
         }
     }
 
-    /// How messages name it: "a log shipper".
-    pub fn describe(self) -> &'static str {
-        match self {
-            AgentKind::LogCollector => "a log shipper",
-            AgentKind::MetricsExporter => "a metrics exporter",
-            AgentKind::Network => "a network agent",
-            AgentKind::CsiNode => "a CSI node plugin",
-            AgentKind::DevicePlugin => "a device plugin",
-            AgentKind::GpuAgent => "a GPU agent",
-            AgentKind::Security => "a security agent",
-            AgentKind::NodeMaintenance => "a node maintenance agent",
-            AgentKind::Other => "a node agent",
-        }
-    }
-
     pub fn parse(name: &str) -> Option<AgentKind> {
         AgentKind::ALL
             .iter()
