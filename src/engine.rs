@@ -2,6 +2,7 @@
 
 use crate::diagnostic::{Diagnostic, ObjectRef, RuleMeta};
 use crate::model::DaemonSet;
+use crate::model::profile::Profile;
 use crate::settings::Settings;
 
 pub trait Rule: Sync {
@@ -9,9 +10,11 @@ pub trait Rule: Sync {
     fn check(&self, ds: &DaemonSet, cx: &mut Context);
 }
 
-/// What a rule sees besides the DaemonSet: the settings, and where its findings go.
+/// What a rule sees besides the DaemonSet: the settings, the agent profile (computed once per
+/// DaemonSet, so rules agree on what the agent is), and where its findings go.
 pub struct Context<'a> {
     pub settings: &'a Settings,
+    pub profile: &'a Profile,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -30,8 +33,10 @@ pub fn object_ref(ds: &DaemonSet) -> ObjectRef {
 }
 
 pub fn run(ds: &DaemonSet, rules: &[&dyn Rule], settings: &Settings) -> Vec<Diagnostic> {
+    let profile = Profile::of(ds, settings.profile);
     let mut cx = Context {
         settings,
+        profile: &profile,
         diagnostics: Vec::new(),
     };
     for rule in rules {

@@ -224,26 +224,34 @@ fn read_object(
     loaded.daemonsets.push(ds);
 }
 
-/// A DaemonSet without a selector whose containers name no image cannot be deployed as it is,
-/// but it is exactly what a kustomize strategic-merge patch looks like: only the fields it
-/// changes. Judging it for what it leaves out would report the base's fields as missing. A
-/// DaemonSet that names its images is meant to run, so a missing selector is its own finding.
-/// (Files a kustomization lists never get here: they are linted as part of its output.)
+/// A DaemonSet with no selector and no container image cannot be a complete object (apps/v1
+/// requires the selector and every container an image), but it is exactly what a kustomize
+/// strategic-merge patch looks like: only the fields it changes. Judging it for what it leaves
+/// out would report the base's fields as missing; lint the output of `kustomize build`
+/// instead. Labels do not decide: a patch may set them, and a complete DaemonSet that forgot
+/// its selector has images and gets DS003.
 fn is_patch_fragment(node: &Node) -> bool {
     let Some(spec) = node.get("spec") else {
         return false;
     };
-    if spec.get("selector").is_some_and(|s| !s.is_null()) {
-        return false;
+    let selector = spec.get("selector").is_some_and(|s| !s.is_null());
+    !selector && !has_image(spec)
+}
+
+/// Whether a regular container names an image: a complete DaemonSet always does (the API
+/// requires at least one container, and each an image); a strategic-merge patch names only the
+/// containers it changes, often init containers alone, or none.
+fn has_image(spec: &Node) -> bool {
+    let containers = spec
+        .get("template")
+        .and_then(|t| t.get("spec"))
+        .and_then(|s| s.get("containers"));
+    match containers.map(|c| &c.value) {
+        Some(Value::Seq(items)) => items
+            .iter()
+            .any(|c| c.get("image").is_some_and(|i| !i.is_null())),
+        _ => false,
     }
-    let pod = spec.get("template").and_then(|t| t.get("spec"));
-    let names_image = ["containers", "initContainers"].iter().any(|key| {
-        match pod.and_then(|p| p.get(key)).map(|c| &c.value) {
-            Some(Value::Seq(items)) => items.iter().any(|c| c.get("image").is_some()),
-            _ => false,
-        }
-    });
-    !names_image
 }
 
 /// The first value that is a Helm/Go (`{{ .Values.cpu }}`) or envsubst (`${IMAGE}`) placeholder

@@ -6,6 +6,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use crate::model::fields::KubernetesVersion;
 /// Kept here too: the settings were its first home, and rules still name it from here.
 pub use crate::model::taint::Taint;
+use crate::model::profile::AgentKind;
 use crate::model::{IntOrPercent, Quantity};
 use crate::yaml::{Node, Value};
 
@@ -15,7 +16,8 @@ pub struct Settings {
     pub max_unavailable: IntOrPercent,
     /// DS402: the cluster's node count, to judge absolute maxUnavailable values.
     pub cluster_nodes: Option<i64>,
-    /// DS603: the smallest acceptable liveness initialDelaySeconds without a startupProbe.
+    /// DS603: the fewest seconds before a liveness or startup probe can first restart a
+    /// container (initialDelaySeconds + failureThreshold x periodSeconds).
     pub min_liveness_delay: i64,
     /// DS604: the smallest acceptable liveness failureThreshold.
     pub min_failure_threshold: i64,
@@ -35,6 +37,10 @@ pub struct Settings {
     pub priority_classes: Vec<String>,
     /// DS002: the release whose schema fields are checked against.
     pub kubernetes_version: KubernetesVersion,
+    /// The agent kind, instead of the one inferred from the manifest.
+    pub profile: Option<AgentKind>,
+    /// DS801: image tags that name a moving target, as globs (`*-latest`).
+    pub mutable_tags: Vec<String>,
 }
 
 impl Default for Settings {
@@ -42,7 +48,7 @@ impl Default for Settings {
         Settings {
             max_unavailable: IntOrPercent::Percent(25),
             cluster_nodes: None,
-            min_liveness_delay: 10,
+            min_liveness_delay: 20,
             min_failure_threshold: 3,
             min_termination_grace: 30,
             memory_limit_floor: Quantity::parse("64Mi").unwrap_or_else(|_| unreachable!()),
@@ -69,6 +75,8 @@ impl Default for Settings {
             required_tolerations: Vec::new(),
             priority_classes: Vec::new(),
             kubernetes_version: KubernetesVersion::NEWEST,
+            profile: None,
+            mutable_tags: DEFAULT_MUTABLE_TAGS.map(str::to_owned).to_vec(),
         }
     }
 }
@@ -88,6 +96,11 @@ pub const DEFAULT_WRITABLE_HOST_PATHS: &[&str] = &[
     "/run/xtables.lock",
     "/var/run/xtables.lock",
     "//./pipe/**",
+];
+
+/// Tags that name a branch or a rolling release rather than a build.
+pub const DEFAULT_MUTABLE_TAGS: [&str; 8] = [
+    "latest", "main", "master", "edge", "nightly", "dev", "*-latest", "latest-*",
 ];
 
 /// Glob patterns over host paths, compiled once.
@@ -150,6 +163,10 @@ mod tests {
         assert!(s.apply("kubernetes-version", &node("v1.31.4")).is_ok());
         assert!(s.apply("kubernetes-version", &node("1.30")).is_err());
         assert!(s.apply("kubernetes-version", &node("\"1.30\"")).is_ok());
+        assert!(s.apply("profile", &node("log-collector")).is_ok());
+        assert_eq!(s.profile, Some(AgentKind::LogCollector));
+        assert!(s.apply("profile", &node("logs")).is_err());
+        assert!(s.apply("mutable-tags", &node("[main]")).is_ok());
     }
 }
 
@@ -162,6 +179,7 @@ pub enum Kind {
     Bool,
     Strings,
     Version,
+    Profile,
 }
 
 /// A setting as the config file spells it: key, type, default (as YAML) and meaning.
@@ -193,16 +211,16 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
         key: "min-liveness-delay",
         kind: Kind::Count,
-        default: "10",
+        default: "20",
         rules: "DS603",
-        help: "smallest liveness initialDelaySeconds when no startupProbe guards startup",
+        help: "fewest seconds before a liveness (or startup) probe can first restart a container: initialDelaySeconds + failureThreshold x periodSeconds",
     },
     SettingDoc {
         key: "min-failure-threshold",
         kind: Kind::Count,
         default: "3",
         rules: "DS604",
-        help: "smallest liveness failureThreshold",
+        help: "smallest failureThreshold of a liveness or startup probe",
     },
     SettingDoc {
         key: "min-termination-grace",
@@ -259,6 +277,20 @@ pub const SETTINGS: &[SettingDoc] = &[
         default: "\"1.37\"",
         rules: "DS002",
         help: "the Kubernetes release the manifests target; fields it does not have are reported",
+    },
+    SettingDoc {
+        key: "profile",
+        kind: Kind::Profile,
+        default: "~",
+        rules: "DS101 DS102 DS104 DS201 DS301 DS404 DS601 DS602 DS603 DS604",
+        help: "the agent kind (log-collector, metrics-exporter, network, csi-node, device-plugin, gpu-agent, security, node-maintenance, other); unset: inferred from the manifest",
+    },
+    SettingDoc {
+        key: "mutable-tags",
+        kind: Kind::Strings,
+        default: "[latest, main, master, edge, nightly, dev, \"*-latest\", \"latest-*\"]",
+        rules: "DS801",
+        help: "image tags that move (a glob may start or end with *); an untagged image always counts",
     },
 ];
 
@@ -331,6 +363,8 @@ impl Settings {
             }
             "priority-classes" => self.priority_classes = strings(node).ok_or_else(expected)?,
             "kubernetes-version" => self.kubernetes_version = version(node)?,
+            "profile" => self.profile = profile(node)?,
+            "mutable-tags" => self.mutable_tags = strings(node).ok_or_else(expected)?,
             _ => return Err(format!("unknown setting `{key}`")),
         }
         Ok(())
@@ -345,6 +379,21 @@ pub fn describe(kind: Kind) -> &'static str {
         Kind::Bool => "true or false",
         Kind::Strings => "a list of strings",
         Kind::Version => "a Kubernetes version like \"1.31\"",
+        Kind::Profile => "an agent kind like log-collector",
+    }
+}
+
+fn profile(node: &Node) -> Result<Option<AgentKind>, String> {
+    match &node.value {
+        Value::Null => Ok(None),
+        Value::Str(s) => AgentKind::parse(s).map(Some).ok_or_else(|| {
+            let names: Vec<&str> = AgentKind::ALL.iter().map(|k| k.name()).collect();
+            format!(
+                "unknown profile `{s}`; it must be one of {}",
+                names.join(", ")
+            )
+        }),
+        _ => Err(format!("`profile` must be {}", describe(Kind::Profile))),
     }
 }
 

@@ -262,11 +262,19 @@ fn kustomize_patches_are_counted_not_judged() {
         "{}",
         human.stdout
     );
-    // Naming its image, it is meant to run, and its missing selector is an error.
+    // With a container image it is a complete object, and its missing selector is an error.
     let complete = patch.replace(
-        "      - name: agent\n",
-        "      - name: agent\n        image: example/agent:1.0\n",
+        "        imagePullPolicy",
+        "        image: example.com/agent:1.0\n        imagePullPolicy",
     );
     let run = run_with_stdin(&["--format", "concise", "-"], Some(complete.as_bytes()));
     assert!(run.stdout.contains("[DS003]"), "{}", run.stdout);
+    // Labels alone do not decide: a patch may set them.
+    let labelled = patch.replace(
+        "  template:\n",
+        "  template:\n    metadata: {labels: {app: agent}}\n",
+    );
+    let run = run_with_stdin(&["--format", "json", "-"], Some(labelled.as_bytes()));
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(report["summary"]["partial"], 1);
 }

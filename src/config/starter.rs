@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use crate::model::profile::AgentKind;
 use crate::rules;
 use crate::settings::{Kind, SETTINGS, describe};
 
@@ -77,6 +78,10 @@ fn setting_schema(key: &str, kind: Kind, help: &str) -> Value {
             ]
         }),
         Kind::Bool => json!({"type": "boolean"}),
+        Kind::Profile => {
+            let names: Vec<&str> = AgentKind::ALL.iter().map(|k| k.name()).collect();
+            json!({"type": ["string", "null"], "enum": names.into_iter().map(Value::from).chain([Value::Null]).collect::<Vec<_>>()})
+        }
         Kind::Strings => json!({"type": "array", "items": {"type": "string"}}),
         Kind::Version => json!({
             "type": ["string", "number"],

@@ -18,6 +18,10 @@ pub struct Container {
     pub startup_probe: Option<Probe>,
     pub security_context: Option<SecurityContext>,
     pub volume_mounts: Vec<VolumeMount>,
+    /// `command`, `args` and `env` as far as they are strings: evidence for the agent profile.
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -85,6 +89,8 @@ pub struct SecurityContext {
     pub allow_privilege_escalation: Option<Spanned<bool>>,
     pub read_only_root_filesystem: Option<Spanned<bool>>,
     pub capabilities: Option<Capabilities>,
+    pub run_as_user: Option<Spanned<i64>>,
+    pub run_as_non_root: Option<Spanned<bool>>,
 }
 
 #[derive(Debug)]
@@ -100,6 +106,7 @@ pub struct VolumeMount {
     pub name: Option<Spanned<String>>,
     pub read_only: Option<Spanned<bool>>,
     pub mount_propagation: Option<Spanned<String>>,
+    pub mount_path: Option<Spanned<String>>,
 }
 
 impl Capabilities {
@@ -155,9 +162,6 @@ impl Container {
         });
         let security_context = r.map(node, "securityContext").map(|e| {
             let sc = &e.value;
-            // Read only to check their types: no rule needs them.
-            r.boolean(sc, "runAsNonRoot");
-            r.int(sc, "runAsUser");
             SecurityContext {
                 key: e.key_span,
                 privileged: r.boolean(sc, "privileged"),
@@ -168,20 +172,19 @@ impl Container {
                     add: r.string_list(&c.value, "add"),
                     drop: r.string_list(&c.value, "drop"),
                 }),
+                run_as_user: r.int(sc, "runAsUser"),
+                run_as_non_root: r.boolean(sc, "runAsNonRoot"),
             }
         });
         let volume_mounts = r
             .maps(node, "volumeMounts")
             .into_iter()
-            .map(|m| {
-                // Read only to check its type: no rule needs it.
-                r.string(m, "mountPath");
-                VolumeMount {
-                    span: m.span,
-                    name: r.string(m, "name"),
-                    read_only: r.boolean(m, "readOnly"),
-                    mount_propagation: r.string(m, "mountPropagation"),
-                }
+            .map(|m| VolumeMount {
+                span: m.span,
+                name: r.string(m, "name"),
+                read_only: r.boolean(m, "readOnly"),
+                mount_propagation: r.string(m, "mountPropagation"),
+                mount_path: r.string(m, "mountPath"),
             })
             .collect();
         Container {
@@ -198,6 +201,9 @@ impl Container {
             startup_probe: probe(node, "startupProbe", r),
             security_context,
             volume_mounts,
+            command: strings(node, "command"),
+            args: strings(node, "args"),
+            env: env(node),
         }
     }
 
@@ -244,6 +250,33 @@ impl Container {
             .and_then(|sc| sc.privileged.as_ref())
             .is_some_and(|p| p.value)
     }
+}
+
+/// The string items of a list, silently: the schema walk judges their types, and the agent
+/// profile only looks for evidence in them.
+fn strings(node: &Node, key: &str) -> Vec<String> {
+    match node.get(key).map(|n| &n.value) {
+        Some(Value::Seq(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `env` entries with a literal string value, silently (see `strings`).
+fn env(node: &Node) -> Vec<(String, String)> {
+    let Some(Value::Seq(items)) = node.get("env").map(|n| &n.value) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|i| {
+            let name = i.get("name")?.as_str()?;
+            let value = i.get("value")?.as_str()?;
+            Some((name.to_owned(), value.to_owned()))
+        })
+        .collect()
 }
 
 /// The first entry of a mapping, so findings about a list item point at one line.

@@ -7,14 +7,15 @@ pub mod fields;
 mod int_or_percent;
 mod placement;
 mod pod;
+pub mod profile;
 mod quantity;
 mod reader;
 pub mod taint;
 pub mod toleration;
 
 pub use container::{
-    Capabilities, Container, ContainerPort, PortRef, ResourceList, ResourceQuantity, Resources,
-    VolumeMount,
+    Capabilities, Container, ContainerPort, PortRef, Probe, ResourceList, ResourceQuantity,
+    Resources, VolumeMount,
 };
 pub use daemonset::{
     DaemonSet, LabelSelector, ObjectMeta, Requirement, RollingUpdate, UpdateStrategy,

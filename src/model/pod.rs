@@ -35,6 +35,9 @@ pub struct PodSpec {
     pub restart_policy: Option<Spanned<String>>,
     /// Pod-level `resources` (PodLevelResources); when set they decide the QoS class.
     pub resources: Option<Resources>,
+    /// The pod securityContext's user settings, which containers inherit.
+    pub run_as_user: Option<Spanned<i64>>,
+    pub run_as_non_root: Option<Spanned<bool>>,
 }
 
 #[derive(Debug)]
@@ -56,6 +59,8 @@ pub struct Volume {
 #[derive(Debug)]
 pub struct HostPathVolume {
     pub path: Option<Spanned<String>>,
+    /// `type`: `DirectoryOrCreate` says the agent makes the directory for itself.
+    pub kind: Option<Spanned<String>>,
 }
 
 impl PodTemplate {
@@ -122,20 +127,19 @@ impl PodSpec {
             .into_iter()
             .map(|v| Volume {
                 name: r.string(v, "name"),
-                host_path: r.map(v, "hostPath").map(|h| {
-                    // Read only to check its type: no rule needs it.
-                    r.string(&h.value, "type");
-                    HostPathVolume {
-                        path: r.string(&h.value, "path"),
-                    }
+                host_path: r.map(v, "hostPath").map(|h| HostPathVolume {
+                    path: r.string(&h.value, "path"),
+                    kind: r.string(&h.value, "type"),
                 }),
             })
             .collect();
-        // Read only to check their types: no rule needs them.
-        if let Some(e) = r.map(node, "securityContext") {
-            r.boolean(&e.value, "runAsNonRoot");
-            r.int(&e.value, "runAsUser");
-        }
+        let (run_as_user, run_as_non_root) = match r.map(node, "securityContext") {
+            Some(e) => (
+                r.int(&e.value, "runAsUser"),
+                r.boolean(&e.value, "runAsNonRoot"),
+            ),
+            None => (None, None),
+        };
         let (required_node_terms, required_node_fields, preferred_node_terms) =
             node_affinity_terms(node, r);
         PodSpec {
@@ -160,6 +164,8 @@ impl PodSpec {
                 requests: resource_list(&e.value, "requests", r),
                 limits: resource_list(&e.value, "limits", r),
             }),
+            run_as_user,
+            run_as_non_root,
         }
     }
 

@@ -1,6 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::{Container, DaemonSet};
+use crate::model::profile::{Profile, Role};
+use crate::model::{Container, DaemonSet, PodSpec};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS101",
@@ -19,6 +20,22 @@ fn requested(c: &Container, resource: &str) -> bool {
         .is_some_and(|r| r.requests.get(resource).is_some() || r.limits.get(resource).is_some())
 }
 
+/// Whether every app container declares requests or limits. The pod's effective request is
+/// the larger of the biggest init container's and the app containers' sum, so a one-shot init
+/// container that runs a command and exits is then covered by what the app containers reserve.
+pub fn app_containers_declare(pod: &PodSpec, profile: &Profile) -> bool {
+    // A `pause` or `sleep` helper does no work; what it reserves does not matter here.
+    let working = pod
+        .containers
+        .iter()
+        .filter(|c| profile.role(c) != Role::Helper);
+    working.into_iter().all(|c| {
+        c.resources
+            .as_ref()
+            .is_some_and(|r| !r.requests.entries.is_empty() || !r.limits.entries.is_empty())
+    })
+}
+
 impl Rule for MissingRequests {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -31,7 +48,11 @@ impl Rule for MissingRequests {
                 .as_ref()
                 .is_none_or(|r| r.requests.entries.is_empty() && r.limits.entries.is_empty())
         });
+        let declared = app_containers_declare(pod, cx.profile);
         for c in pod.all_containers() {
+            if declared && !cx.profile.long_running(c) {
+                continue;
+            }
             let missing: Vec<&str> = ["cpu", "memory"]
                 .into_iter()
                 .filter(|r| !requested(c, r))
@@ -77,5 +98,24 @@ mod tests {
         assert_eq!(positions(&y, "DS101"), ["12:9", "18:9"]);
         let best_effort = ds("      - {name: a, image: i:1}\n");
         assert_eq!(positions(&best_effort, "DS101"), ["10:10"]);
+    }
+
+    #[test]
+    fn one_shot_init_containers() {
+        let app = "      containers:\n      - name: a\n        image: i:1\n        resources: {requests: {cpu: 10m, memory: 10Mi}}\n";
+        let init = format!(
+            "      initContainers:\n      - {{name: i, image: i:1, command: [cp, a, b]}}\n{app}"
+        );
+        assert!(positions(&pod_spec(&init), "DS101").is_empty());
+        let native = init.replace("command:", "restartPolicy: Always, command:");
+        assert_eq!(positions(&pod_spec(&native), "DS101"), ["10:10"]);
+        let bare_app = init.replace(
+            "        resources: {requests: {cpu: 10m, memory: 10Mi}}\n",
+            "",
+        );
+        assert_eq!(positions(&pod_spec(&bare_app), "DS101"), ["10:10", "12:9"]);
+        // A pause container beside the installer does no work: only it is reported.
+        let pause = "      initContainers:\n      - {name: i, image: i:1, command: [cp, a, b]}\n      containers:\n      - {name: p, image: 'registry.k8s.io/pause:3.9'}\n";
+        assert_eq!(positions(&pod_spec(pause), "DS101"), ["12:10"]);
     }
 }

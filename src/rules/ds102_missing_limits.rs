@@ -1,6 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
+use crate::rules::ds101_missing_requests::app_containers_declare;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS102",
@@ -23,7 +24,12 @@ impl Rule for MissingLimits {
         if cx.settings.require_cpu_limit {
             wanted.insert(0, "cpu");
         }
+        // See DS101: a one-shot init container runs alone, before the agent, and exits.
+        let declared = app_containers_declare(pod, cx.profile);
         for c in pod.all_containers() {
+            if declared && !cx.profile.long_running(c) {
+                continue;
+            }
             let missing: Vec<&str> = wanted
                 .iter()
                 .copied()
@@ -82,5 +88,18 @@ mod tests {
         assert_eq!(found(memory_only, true), ["12:9 warning"]);
         assert!(found(memory_only, false).is_empty());
         assert_eq!(found("", false), ["10:9 warning"]);
+    }
+
+    #[test]
+    fn one_shot_init_containers() {
+        let y = pod_spec(
+            "      initContainers:\n      - {name: i, image: i:1, command: [cp, a, b]}\n      containers:\n      - name: a\n        image: i:1\n        resources: {limits: {cpu: 1, memory: 1Gi}}\n",
+        );
+        assert!(positions_with(&y, "DS102", Config::default()).is_empty());
+        let native = y.replace("command:", "restartPolicy: Always, command:");
+        assert_eq!(
+            positions_with(&native, "DS102", Config::default()),
+            ["10:10 warning"]
+        );
     }
 }

@@ -1,5 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::model::profile::{AgentKind, Role};
 use crate::model::{DaemonSet, Quantity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -34,6 +35,11 @@ const COLLECTOR_FLOORS: &[(&[&str], &str)] = &[
     ),
 ];
 
+/// The floor for containers that are not the agent: sidecars (kube-rbac-proxy, the CSI
+/// registrar and livenessprobe ship with 20Mi to 50Mi limits upstream), helpers that sleep,
+/// and one-shot init containers. Below it even they are OOM-killed at start.
+const HELPER_FLOOR: &str = "8Mi";
+
 impl Rule for LowMemoryLimit {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -50,6 +56,16 @@ impl Rule for LowMemoryLimit {
                 continue;
             };
             let image = c.image_name().unwrap_or_default();
+            // Device plugins are small programs that only list devices to the kubelet;
+            // upstream limits of 15Mi to 50Mi are normal for them.
+            let small = cx.profile.kind == AgentKind::DevicePlugin;
+            if small || !matches!(cx.profile.role(c), Role::Agent | Role::RestartableInit) {
+                let floor = Quantity::parse(HELPER_FLOOR).unwrap_or_else(|_| unreachable!());
+                if value < floor {
+                    cx.report(helper_finding(c, &limit.value.text, limit.span));
+                }
+                continue;
+            }
             let known = COLLECTOR_FLOORS
                 .iter()
                 .find(|(names, _)| names.contains(&image))
@@ -80,6 +96,20 @@ impl Rule for LowMemoryLimit {
             );
         }
     }
+}
+
+fn helper_finding(c: &crate::model::Container, text: &str, at: crate::source::Span) -> Diagnostic {
+    Diagnostic::new(
+        &META,
+        at,
+        format!(
+            "{} is limited to {text} of memory, below the {HELPER_FLOOR} that even a small \
+             helper needs to start",
+            c.describe()
+        ),
+    )
+    .label("OOM-killed at start")
+    .help("raise the memory limit to the upstream default of the helper's image")
 }
 
 #[cfg(test)]
@@ -114,5 +144,12 @@ mod tests {
         );
         assert!(positions(&ds("example.com/agent:1", "64Mi"), "DS104").is_empty());
         assert!(positions(&ds("example.com/filebeat-exporter:1", "100Mi"), "DS104").is_empty());
+    }
+
+    #[test]
+    fn sidecars_have_their_own_floor() {
+        let rbac = "quay.io/brancz/kube-rbac-proxy:v0.18.0";
+        assert!(positions(&ds(rbac, "20Mi"), "DS104").is_empty());
+        assert_eq!(positions(&ds(rbac, "4Mi"), "DS104"), ["13:28"]);
     }
 }

@@ -1,6 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
+use crate::model::profile::AgentKind;
 use crate::model::toleration::{DaemonPodTolerations, taint};
 use crate::model::{CONTROL_PLANE, MASTER};
 
@@ -13,9 +14,6 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 pub struct MissingControlPlaneToleration;
-
-/// The kubelet's device plugin socket folder, which every device plugin mounts.
-const DEVICE_PLUGINS: &str = "/var/lib/kubelet/device-plugins";
 
 impl Rule for MissingControlPlaneToleration {
     fn meta(&self) -> &'static RuleMeta {
@@ -35,15 +33,13 @@ impl Rule for MissingControlPlaneToleration {
         {
             return;
         }
-        // A device plugin advertises devices to pods scheduled on its node; the control-plane
-        // taint keeps those pods away, so the plugin has nothing to serve there.
-        let device_plugin = pod.volumes.iter().any(|v| {
-            v.host_path
-                .as_ref()
-                .and_then(|h| h.path.as_ref())
-                .is_some_and(|p| p.value.trim_end_matches('/') == DEVICE_PLUGINS)
-        });
-        if device_plugin {
+        // A device plugin advertises devices to pods scheduled on its node, a GPU agent serves
+        // the GPU workloads there, and a CSI node plugin mounts volumes for the pods there; the
+        // control-plane taint keeps those pods away, so the agent has nothing to do there.
+        if matches!(
+            cx.profile.kind,
+            AgentKind::DevicePlugin | AgentKind::GpuAgent | AgentKind::CsiNode
+        ) {
             return;
         }
         let legacy = tolerations
@@ -121,6 +117,8 @@ mod tests {
             "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: node-role.kubernetes.io/control-plane, operator: DoesNotExist}\n",
             "      nodeSelector:\n        kubernetes.io/os: windows\n",
             "      volumes:\n      - name: dp\n        hostPath: {path: /var/lib/kubelet/device-plugins/}\n",
+            "      volumes:\n      - name: reg\n        hostPath: {path: /var/lib/kubelet/plugins_registry}\n",
+            "      initContainers: [{name: g, image: 'nvcr.io/nvidia/k8s/dcgm-exporter:3.3.5'}]\n",
         ] {
             assert!(positions(&ds(pod), "DS201").is_empty(), "{pod}");
         }

@@ -1,7 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
-use crate::rules::host_paths;
+use crate::model::profile::kubelet_dir;
+use crate::rules::host_paths::{self, HostMount};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS301",
@@ -23,6 +24,7 @@ impl Rule for WritableHostPath {
         // Windows has no mount propagation: a Windows CSI node plugin publishes volumes
         // through a writable kubelet directory, as a Linux one does through Bidirectional.
         let windows = pod.only_on_nodes(|r| r.excludes_linux());
+        let roots = host_paths::kubelet_roots(pod);
         for m in host_paths::mounts(pod) {
             // A privileged container can remount anything writable; DS303 is the finding.
             if m.container.privileged() {
@@ -47,6 +49,9 @@ impl Rule for WritableHostPath {
             if cx.settings.writable_host_paths.matches(&path) {
                 continue;
             }
+            if kubelet_plugin_dir(&path, &roots) || owned_state(ds, &m, &path) {
+                continue;
+            }
             let at = m.mount.name.as_ref().map_or(m.mount.span, |n| n.whole());
             cx.report(
                 Diagnostic::new(
@@ -68,6 +73,165 @@ impl Rule for WritableHostPath {
             );
         }
     }
+}
+
+/// The kubelet's plugin, registration and device-plugin folders, which node plugins must write
+/// to register: under any kubelet root named `kubelet` (`/var/lib/kubelet`, k0s
+/// `/var/lib/k0s/kubelet`, microk8s, k3s and RKE2 layouts), or a custom `--root-dir` the
+/// containers are told about.
+fn kubelet_plugin_dir(path: &str, roots: &[String]) -> bool {
+    const SUBS: [&str; 3] = ["plugins_registry", "plugins", "device-plugins"];
+    SUBS.iter().any(|sub| {
+        kubelet_dir(path, sub)
+            || roots.iter().any(|root| {
+                let dir = format!("{root}/{sub}");
+                path == dir || path.starts_with(&format!("{dir}/"))
+            })
+    })
+}
+
+/// Folders that belong to the system or to other programs: writing there is never the agent's
+/// own state.
+const SHARED: &[&str] = &[
+    "/etc",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/boot",
+    "/usr",
+    "/lib",
+    "/lib64",
+    "/bin",
+    "/sbin",
+    "/root",
+    "/home",
+    "/opt/cni",
+    "/var/lib/kubelet",
+    "/var/lib/docker",
+    "/var/lib/containerd",
+    "/run/containerd",
+    "/var/run/containerd",
+    "/var/lib/etcd",
+    "/var/log/pods",
+    "/var/log/containers",
+    "/var/run/docker",
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/var/run/crio",
+    "/var/lib/cri-o",
+];
+
+/// Folders under which agents keep their own, longest first.
+const GENERAL: &[&str] = &[
+    "/var/lib/",
+    "/var/log/",
+    "/var/run/",
+    "/var/tmp/",
+    "/var/cache/",
+    "/run/",
+    "/tmp/",
+    "/opt/",
+    "/srv/",
+    "/mnt/",
+    "/data/",
+    "/var/",
+];
+
+/// Words too common in agent names to tie a folder to one agent.
+const GENERIC: &[&str] = &[
+    "agent",
+    "node",
+    "data",
+    "daemon",
+    "daemonset",
+    "host",
+    "kube",
+    "kubernetes",
+    "system",
+    "plugin",
+    "plugins",
+    "driver",
+    "proxy",
+    "logs",
+    "exporter",
+    "operator",
+    "manager",
+    "server",
+    "service",
+    "controller",
+    "state",
+    "cache",
+    "provider",
+    "providers",
+    "metrics",
+    "monitor",
+    "init",
+    "main",
+    "config",
+    "containers",
+    "volume",
+    "volumes",
+];
+
+/// A folder the agent owns for its own state (a position or checkpoint database, its own log
+/// or database folder): below a general folder such as `/var/lib` or `/var/log`, not a
+/// system one, and named for the agent, or created by it (`DirectoryOrCreate`), or named in
+/// its own args or env.
+fn owned_state(ds: &DaemonSet, m: &HostMount, path: &str) -> bool {
+    let depth = path.split('/').filter(|s| !s.is_empty()).count();
+    let shared = SHARED
+        .iter()
+        .any(|s| path == *s || path.starts_with(&format!("{s}/")));
+    let general = GENERAL.iter().any(|g| path == g.trim_end_matches('/'));
+    if depth < 2 || shared || general {
+        return false;
+    }
+    let created = m
+        .volume_kind
+        .is_some_and(|k| k == "DirectoryOrCreate" || k == "FileOrCreate");
+    created || named_for_agent(ds, m, path) || referenced(m, path)
+}
+
+fn tokens(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .map(str::to_ascii_lowercase)
+        .filter(|t| t.len() >= 3 && !GENERIC.contains(&t.as_str()))
+}
+
+fn named_for_agent(ds: &DaemonSet, m: &HostMount, path: &str) -> bool {
+    let names = [
+        ds.metadata.name.as_ref().map(|n| n.value.as_str()),
+        m.container.name.as_ref().map(|n| n.value.as_str()),
+        m.container.image_name(),
+    ];
+    let agent: Vec<String> = names.iter().flatten().flat_map(|n| tokens(n)).collect();
+    // Only the part below the general folder counts: `fluent-bit` in `/var/lib/fluent-bit`.
+    let own = GENERAL
+        .iter()
+        .find_map(|g| path.strip_prefix(g))
+        .unwrap_or(path);
+    tokens(own).any(|t| agent.contains(&t))
+}
+
+/// The container's own args or env name the folder (where it mounts it, or the host path).
+fn referenced(m: &HostMount, path: &str) -> bool {
+    let inside = m
+        .mount
+        .mount_path
+        .as_ref()
+        .map(|p| p.value.trim_end_matches('/'));
+    let c = m.container;
+    let values = c
+        .command
+        .iter()
+        .chain(&c.args)
+        .map(String::as_str)
+        .chain(c.env.iter().map(|(_, v)| v.as_str()));
+    values.flat_map(|v| v.split(['=', ' ', ','])).any(|v| {
+        let v = v.trim_end_matches('/');
+        let under = |dir: &str| dir.len() > 1 && (v == dir || v.starts_with(&format!("{dir}/")));
+        under(path) || inside.is_some_and(under)
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::DaemonSet;
+use crate::model::{Container, DaemonSet, PodSpec};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS306",
@@ -19,10 +19,21 @@ impl Rule for PrivilegeEscalationAllowed {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
+        // Windows has no setuid and no `no_new_privs`: the API rejects the field for Windows
+        // pods, so telling a Windows-only DaemonSet to set it is wrong.
+        if pod.only_on_nodes(|r| r.excludes_linux()) {
+            return;
+        }
         for c in pod.all_containers() {
             // Privileged or CAP_SYS_ADMIN containers always allow escalation, and the API
             // rejects `false` for them; DS303 and DS305 report those.
             if c.privileged() || c.capabilities().is_some_and(|k| k.adds("SYS_ADMIN")) {
+                continue;
+            }
+            // A non-root process gets added capabilities only through file capabilities on
+            // its binaries (`setcap`), and `no_new_privs`, which this setting turns on, makes
+            // execve ignore them: `false` would strip exactly what the container was given.
+            if non_root(pod, c) && c.capabilities().is_some_and(|k| !k.add.is_empty()) {
                 continue;
             }
             let setting = c
@@ -52,6 +63,24 @@ impl Rule for PrivilegeEscalationAllowed {
     }
 }
 
+/// Whether the container runs as a user other than root: its own `runAsUser`, the pod's, or
+/// `runAsNonRoot: true` without a root `runAsUser`.
+fn non_root(pod: &PodSpec, c: &Container) -> bool {
+    let sc = c.security_context.as_ref();
+    let user = sc
+        .and_then(|s| s.run_as_user.as_ref())
+        .or(pod.run_as_user.as_ref())
+        .map(|u| u.value);
+    let non_root = sc
+        .and_then(|s| s.run_as_non_root.as_ref())
+        .or(pod.run_as_non_root.as_ref())
+        .is_some_and(|n| n.value);
+    match user {
+        Some(uid) => uid != 0,
+        None => non_root,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::rules::test_support::positions;
@@ -60,5 +89,11 @@ mod tests {
     fn escalation() {
         let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: a, image: i:1}\n      - {name: b, image: i:1, securityContext: {allowPrivilegeEscalation: true}}\n      - {name: c, image: i:1, securityContext: {allowPrivilegeEscalation: false}}\n      - {name: d, image: i:1, securityContext: {privileged: true}}\n      - {name: e, image: i:1, securityContext: {capabilities: {add: [SYS_ADMIN]}}}\n";
         assert_eq!(positions(y, "DS306"), ["10:10", "11:49"]);
+    }
+
+    #[test]
+    fn file_capabilities_of_non_root_containers() {
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      securityContext: {runAsUser: 1000}\n      containers:\n      - {name: a, image: i:1, securityContext: {capabilities: {add: [NET_BIND_SERVICE]}}}\n      - {name: b, image: i:1, securityContext: {runAsUser: 0, capabilities: {add: [NET_RAW]}}}\n      - {name: c, image: i:1}\n";
+        assert_eq!(positions(y, "DS306"), ["12:31", "13:10"]);
     }
 }

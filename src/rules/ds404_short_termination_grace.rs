@@ -1,6 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
+use crate::model::profile::AgentKind;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS404",
@@ -35,27 +36,43 @@ impl Rule for ShortTerminationGrace {
         } else {
             format!("the default grace period of {value} seconds")
         };
-        cx.report(
-            Diagnostic::new(
-                &META,
-                at,
+        // The flush argument is about agents that buffer data. Network agents and BGP speakers
+        // want a fast exit for a fast failover, and exporters hold nothing; an agent of unknown
+        // kind gets a note, since it may buffer.
+        let (severity, message) = match cx.profile.kind {
+            AgentKind::LogCollector => (
+                Severity::Warning,
                 format!(
-                    "{written} is below {min}: the agent is killed before it can flush buffered \
-                     logs or metrics"
+                    "{written} is below {min}: a log shipper needs time to flush its buffer, and \
+                     it is killed before it can ({})",
+                    cx.profile.evidence
                 ),
-            )
-            .label("SIGKILL after this many seconds")
-            .help(format!(
-                "set `terminationGracePeriodSeconds: {min}` or more, longer than the agent's \
-                 flush interval"
-            )),
+            ),
+            AgentKind::Other => (
+                Severity::Note,
+                format!(
+                    "{written} is below {min}: if the agent buffers logs or metrics, it is killed \
+                     before it can flush them"
+                ),
+            ),
+            _ => return,
+        };
+        cx.report(
+            Diagnostic::new(&META, at, message)
+                .severity(severity)
+                .label("SIGKILL after this many seconds")
+                .help(format!(
+                    "set `terminationGracePeriodSeconds: {min}` or more, longer than the agent's \
+                     flush interval; if it buffers nothing, set `profile` to its kind"
+                )),
         );
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_support::{pod_spec, positions};
+    use crate::config::Config;
+    use crate::rules::test_support::{pod_spec, positions, positions_with};
 
     fn ds(pod: &str) -> String {
         pod_spec(&format!(
@@ -68,6 +85,22 @@ mod tests {
         assert_eq!(
             positions(&ds("      terminationGracePeriodSeconds: 5\n"), "DS404"),
             ["9:38"]
+        );
+        let shipper = ds("      terminationGracePeriodSeconds: 5\n").replace("i:1", "vector:0.39");
+        assert_eq!(
+            positions_with(&shipper, "DS404", Config::default()),
+            ["9:38 warning"]
+        );
+        let unknown = ds("      terminationGracePeriodSeconds: 5\n");
+        assert_eq!(
+            positions_with(&unknown, "DS404", Config::default()),
+            ["9:38 note"]
+        );
+        let speaker = ds("      terminationGracePeriodSeconds: 2\n")
+            .replace("i:1", "quay.io/metallb/speaker:v0.14");
+        assert!(
+            positions(&speaker, "DS404").is_empty(),
+            "a BGP speaker buffers nothing"
         );
         assert!(positions(&ds("      terminationGracePeriodSeconds: 30\n"), "DS404").is_empty());
         assert!(positions(&ds(""), "DS404").is_empty(), "the default is 30");

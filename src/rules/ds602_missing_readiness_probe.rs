@@ -20,7 +20,7 @@ impl Rule for MissingReadinessProbe {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        for c in probes::judged(pod).filter(|c| c.readiness_probe.is_none()) {
+        for c in probes::judged(pod, cx.profile).filter(|c| c.readiness_probe.is_none()) {
             cx.report(
                 Diagnostic::new(
                     &META,

@@ -1,13 +1,14 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::DaemonSet;
+use crate::model::profile::AgentKind;
+use crate::model::{Container, DaemonSet, Probe};
 use crate::rules::probes;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS603",
     name: "short-liveness-delay",
     severity: Severity::Warning,
-    summary: "The liveness probe starts before the agent can be up, and no startupProbe guards startup",
+    summary: "A liveness or startup probe can restart the agent before it can be up",
     doc: include_str!("../../rules/DS603.md"),
 };
 
@@ -21,41 +22,64 @@ impl Rule for ShortLivenessDelay {
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
         let min = cx.settings.min_liveness_delay;
-        for c in probes::judged(pod) {
-            // Liveness checks wait until a startupProbe has succeeded.
-            let (Some(probe), None) = (&c.liveness_probe, &c.startup_probe) else {
-                continue;
+        let kind = cx.profile.kind;
+        for c in probes::judged(pod, cx.profile) {
+            // Liveness checks wait until a startupProbe has succeeded, so then the startup
+            // probe's own budget is what decides.
+            let (probe, which) = match (&c.liveness_probe, &c.startup_probe) {
+                (_, Some(startup)) => (startup, "startupProbe"),
+                (Some(liveness), None) => (liveness, "livenessProbe"),
+                (None, None) => continue,
             };
-            let (delay, at) = match &probe.initial_delay_seconds {
-                Some(d) => (d.value, d.whole()),
-                None => (0, probe.key),
-            };
-            if delay >= min {
+            let budget = probes::time_to_restart(probe);
+            if budget >= min {
                 continue;
             }
-            let what = if probe.initial_delay_seconds.is_some() {
-                format!("`initialDelaySeconds: {delay}`")
-            } else {
-                "no `initialDelaySeconds` (0)".to_owned()
-            };
-            cx.report(
-                Diagnostic::new(
-                    &META,
-                    at,
-                    format!(
-                        "the liveness probe of {} starts with {what}, below {min} seconds, and no \
-                         startupProbe guards startup",
-                        c.describe()
-                    ),
-                )
-                .label("probed before the agent is up")
-                .help(format!(
-                    "set `initialDelaySeconds: {min}` or more (cover config loading and first \
-                     connections), or add a startupProbe"
-                )),
-            );
+            cx.report(finding(c, probe, which, budget, min, kind));
         }
     }
+}
+
+fn finding(
+    c: &Container,
+    probe: &Probe,
+    which: &str,
+    budget: i64,
+    min: i64,
+    kind: AgentKind,
+) -> Diagnostic {
+    let at = probe
+        .initial_delay_seconds
+        .as_ref()
+        .map_or(probe.key, |d| d.whole());
+    let delay = probe.initial_delay_seconds.as_ref().map_or(0, |d| d.value);
+    let period = probe.period_seconds.as_ref().map_or(10, |p| p.value);
+    let threshold = probes::failure_threshold(probe);
+    let guard = if which == "livenessProbe" {
+        ", and no startupProbe guards startup"
+    } else {
+        ""
+    };
+    let why = match kind {
+        AgentKind::LogCollector => {
+            ": a log shipper replays its backlog at start, and each restart replays it again"
+        }
+        _ => ": a slow start on a busy node turns into a restart loop",
+    };
+    Diagnostic::new(
+        &META,
+        at,
+        format!(
+            "the {which} of {} can restart it {budget} seconds after it starts ({delay} s delay + \
+             {threshold} x {period} s), below {min} seconds{guard}{why}",
+            c.describe()
+        ),
+    )
+    .label("restarts before the agent can be up")
+    .help(format!(
+        "give the probe {min} seconds or more before its first restart: raise \
+         `initialDelaySeconds`, `periodSeconds` or `failureThreshold` (or add a startupProbe)"
+    ))
 }
 
 #[cfg(test)]
@@ -69,18 +93,24 @@ mod tests {
     }
 
     #[test]
-    fn delays() {
+    fn time_until_the_first_restart() {
         let short = ds(
-            "        livenessProbe:\n          httpGet: {port: 80}\n          initialDelaySeconds: 3\n",
+            "        livenessProbe:\n          httpGet: {port: 80}\n          initialDelaySeconds: 10\n          periodSeconds: 3\n",
         );
         assert_eq!(positions(&short, "DS603"), ["14:11"]);
-        let absent = ds("        livenessProbe:\n          httpGet: {port: 80}\n");
-        assert_eq!(positions(&absent, "DS603"), ["12:9"]);
+        let defaults = ds("        livenessProbe:\n          httpGet: {port: 80}\n");
+        assert!(positions(&defaults, "DS603").is_empty(), "0 + 3 x 10 s");
+        let fast = ds(
+            "        livenessProbe:\n          httpGet: {port: 80}\n          periodSeconds: 5\n",
+        );
+        assert_eq!(positions(&fast, "DS603"), ["12:9"]);
         let guarded = ds(
-            "        livenessProbe: {httpGet: {port: 80}}\n        startupProbe: {httpGet: {port: 80}}\n",
+            "        livenessProbe: {httpGet: {port: 80}, periodSeconds: 1}\n        startupProbe: {httpGet: {port: 80}, failureThreshold: 30}\n",
         );
         assert!(positions(&guarded, "DS603").is_empty());
-        let long = ds("        livenessProbe: {httpGet: {port: 80}, initialDelaySeconds: 30}\n");
-        assert!(positions(&long, "DS603").is_empty());
+        let hasty_startup = ds(
+            "        livenessProbe: {httpGet: {port: 80}}\n        startupProbe: {httpGet: {port: 80}, failureThreshold: 1, periodSeconds: 5}\n",
+        );
+        assert_eq!(positions(&hasty_startup, "DS603"), ["13:9"]);
     }
 }

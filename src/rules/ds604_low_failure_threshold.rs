@@ -1,20 +1,18 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::DaemonSet;
+use crate::model::profile::AgentKind;
+use crate::model::{DaemonSet, Probe};
 use crate::rules::probes;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS604",
     name: "low-failure-threshold",
     severity: Severity::Warning,
-    summary: "The liveness probe restarts the agent after too few failures",
+    summary: "A liveness or startup probe restarts the agent after too few failures",
     doc: include_str!("../../rules/DS604.md"),
 };
 
 pub struct LowFailureThreshold;
-
-/// The API's default when the field is absent.
-const DEFAULT_THRESHOLD: i64 = 3;
 
 impl Rule for LowFailureThreshold {
     fn meta(&self) -> &'static RuleMeta {
@@ -24,38 +22,50 @@ impl Rule for LowFailureThreshold {
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
         let min = cx.settings.min_failure_threshold;
-        for c in probes::judged(pod) {
-            let Some(probe) = &c.liveness_probe else {
-                continue;
-            };
-            let (threshold, at) = match &probe.failure_threshold {
-                Some(t) => (t.value, t.whole()),
-                None => (DEFAULT_THRESHOLD, probe.key),
-            };
-            if threshold >= min {
-                continue;
+        let why = match cx.profile.kind {
+            AgentKind::LogCollector => {
+                "a restarted log shipper replays from its checkpoint and loses or duplicates data"
             }
-            let period = probe.period_seconds.as_ref().map_or(10, |p| p.value);
-            cx.report(
-                Diagnostic::new(
-                    &META,
-                    at,
-                    format!(
-                        "the liveness probe of {} restarts it after {threshold} failed {} \
-                         ({} seconds): a load spike or a slow disk is enough",
-                        c.describe(),
-                        if threshold == 1 { "check" } else { "checks" },
-                        threshold * period
-                    ),
-                )
-                .label("restarts on a short hiccup")
-                .help(format!(
-                    "set `failureThreshold: {min}` or more; a restarted collector replays from \
-                     its checkpoint and loses or duplicates data"
-                )),
-            );
+            _ => "a restart loses the agent's work in progress and its warm caches",
+        };
+        for c in probes::judged(pod, cx.profile) {
+            let probes = [
+                (&c.liveness_probe, "liveness probe"),
+                (&c.startup_probe, "startupProbe"),
+            ];
+            for (probe, which) in probes {
+                let Some(probe) = probe else { continue };
+                let threshold = probes::failure_threshold(probe);
+                if threshold >= min {
+                    continue;
+                }
+                cx.report(
+                    Diagnostic::new(
+                        &META,
+                        at(probe),
+                        format!(
+                            "the {which} of {} restarts it after {threshold} failed {} ({} \
+                             seconds): a load spike or a slow disk is enough",
+                            c.describe(),
+                            if threshold == 1 { "check" } else { "checks" },
+                            threshold * probe.period_seconds.as_ref().map_or(10, |p| p.value)
+                        ),
+                    )
+                    .label("restarts on a short hiccup")
+                    .help(format!("set `failureThreshold: {min}` or more; {why}")),
+                );
+            }
         }
     }
+}
+
+/// The written threshold, or the probe when it is absent (the default 3 only fires when the
+/// setting asks for more).
+fn at(probe: &Probe) -> crate::source::Span {
+    probe
+        .failure_threshold
+        .as_ref()
+        .map_or(probe.key, |t| t.whole())
 }
 
 #[cfg(test)]
@@ -76,5 +86,9 @@ mod tests {
         );
         assert!(positions(&ds("          failureThreshold: 3\n"), "DS604").is_empty());
         assert!(positions(&ds(""), "DS604").is_empty(), "the default is 3");
+        let startup = ds(
+            "        startupProbe: {httpGet: {port: 80}, failureThreshold: 1, periodSeconds: 60}\n",
+        );
+        assert_eq!(positions(&startup, "DS604"), ["14:45"]);
     }
 }

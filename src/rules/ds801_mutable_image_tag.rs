@@ -6,7 +6,7 @@ pub static META: RuleMeta = RuleMeta {
     code: "DS801",
     name: "mutable-image-tag",
     severity: Severity::Warning,
-    summary: "An image without a tag or tagged latest: nodes run whatever version they pulled",
+    summary: "An image without a tag, or with a moving tag (latest, a branch): nodes run whatever version they pulled",
     doc: include_str!("../../rules/DS801.md"),
 };
 
@@ -19,6 +19,15 @@ fn tag(image: &str) -> Option<&str> {
     last.split_once(':').map(|(_, t)| t)
 }
 
+/// A `mutable-tags` pattern: exact, or with one `*` at the start or the end.
+fn tag_matches(pattern: &str, tag: &str) -> bool {
+    match (pattern.strip_prefix('*'), pattern.strip_suffix('*')) {
+        (Some(suffix), _) => tag.ends_with(suffix),
+        (None, Some(prefix)) => tag.starts_with(prefix),
+        (None, None) => tag == pattern,
+    }
+}
+
 impl Rule for MutableImageTag {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -28,13 +37,17 @@ impl Rule for MutableImageTag {
         let Some(pod) = ds.pod() else { return };
         for c in pod.all_containers() {
             let Some(image) = &c.image else { continue };
-            // A digest pins the image, whatever the tag says.
-            if image.value.contains('@') {
+            // A digest pins the image, whatever the tag says. A value with spaces is a
+            // placeholder an operator fills in (`FILLED BY THE OPERATOR`), not a reference.
+            if image.value.contains('@') || image.value.trim().contains(char::is_whitespace) {
                 continue;
             }
             let problem = match tag(&image.value) {
-                None => "has no tag, so it means `latest`",
-                Some("latest") => "is tagged `latest`",
+                None => "has no tag, so it means `latest`".to_owned(),
+                Some("latest") => "is tagged `latest`".to_owned(),
+                Some(t) if cx.settings.mutable_tags.iter().any(|p| tag_matches(p, t)) => {
+                    format!("is tagged `{t}`, a branch or rolling tag that moves with each build")
+                }
                 Some(_) => continue,
             };
             cx.report(
@@ -55,7 +68,7 @@ impl Rule for MutableImageTag {
 
 #[cfg(test)]
 mod tests {
-    use super::tag;
+    use super::{tag, tag_matches};
     use crate::rules::test_support::positions;
 
     #[test]
@@ -64,6 +77,15 @@ mod tests {
         assert_eq!(tag("localhost:5000/agent:1.2"), Some("1.2"));
         assert_eq!(tag("nginx"), None);
         assert_eq!(tag("nginx:latest"), Some("latest"));
+        assert!(tag_matches("*-latest", "1.2-latest"));
+        assert!(tag_matches("latest-*", "latest-ubuntu"));
+        assert!(!tag_matches("main", "main-1.2"));
+    }
+
+    #[test]
+    fn branch_tags() {
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: a, image: 'x:main'}\n      - {name: b, image: 'x:v1-latest'}\n      - {name: c, image: 'x:devel'}\n      - {name: d, image: 'x:nightly'}\n";
+        assert_eq!(positions(y, "DS801"), ["10:26", "11:26", "13:26"]);
     }
 
     #[test]

@@ -7,6 +7,8 @@ pub struct HostMount<'a> {
     pub container: &'a Container,
     pub mount: &'a VolumeMount,
     pub path: &'a Spanned<String>,
+    /// The hostPath `type`, e.g. `DirectoryOrCreate`.
+    pub volume_kind: Option<&'a str>,
 }
 
 pub fn mounts(pod: &PodSpec) -> Vec<HostMount<'_>> {
@@ -14,16 +16,17 @@ pub fn mounts(pod: &PodSpec) -> Vec<HostMount<'_>> {
     for container in pod.all_containers() {
         for mount in &container.volume_mounts {
             let Some(name) = &mount.name else { continue };
-            let path = pod
+            let host = pod
                 .volumes
                 .iter()
                 .filter(|v| v.name.as_ref().is_some_and(|n| n.value == name.value))
-                .find_map(|v| v.host_path.as_ref()?.path.as_ref());
-            if let Some(path) = path {
+                .find_map(|v| v.host_path.as_ref());
+            if let Some(path) = host.and_then(|h| h.path.as_ref()) {
                 out.push(HostMount {
                     container,
                     mount,
                     path,
+                    volume_kind: host.and_then(|h| h.kind.as_ref()).map(|k| k.value.as_str()),
                 });
             }
         }
@@ -31,33 +34,40 @@ pub fn mounts(pod: &PodSpec) -> Vec<HostMount<'_>> {
     out
 }
 
-/// One spelling per directory: no trailing slash, and Windows paths with `/` and without
-/// the drive, so `C:\var\lib\kubelet\` is `/var/lib/kubelet` and `\\.\pipe\x` is
-/// `//./pipe/x`.
-pub fn normalize(path: &str) -> String {
-    let mut p = path.replace('\\', "/");
-    let bytes = p.as_bytes();
-    if bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' {
-        p.drain(..2);
-    }
-    match p.trim_end_matches('/') {
-        "" => "/".to_owned(),
-        t => t.to_owned(),
-    }
-}
+pub use crate::model::profile::normalize;
 
-#[cfg(test)]
-mod tests {
-    use super::normalize;
-
-    #[test]
-    fn spellings() {
-        assert_eq!(normalize("/var/log/"), "/var/log");
-        assert_eq!(normalize("/"), "/");
-        assert_eq!(normalize("C:\\var\\lib\\kubelet\\"), "/var/lib/kubelet");
-        assert_eq!(
-            normalize("\\\\.\\pipe\\csi-proxy-v1"),
-            "//./pipe/csi-proxy-v1"
-        );
+/// Kubelet root folders the containers are told about (`--root-dir=/data/kubelet`,
+/// `--kubelet-registration-path=/data/kubelet/plugins/x/csi.sock`, `KUBELET_ROOT_DIR`), for
+/// clusters whose kubelet does not live in a folder named `kubelet`.
+pub fn kubelet_roots(pod: &PodSpec) -> Vec<String> {
+    const FLAGS: [&str; 4] = [
+        "--root-dir=",
+        "--kubelet-root-dir=",
+        "--kubelet-dir=",
+        "--kubelet-registration-path=",
+    ];
+    let mut roots = Vec::new();
+    for c in pod.all_containers() {
+        let flags = c
+            .command
+            .iter()
+            .chain(&c.args)
+            .filter_map(|a| FLAGS.iter().find_map(|f| a.strip_prefix(f)));
+        let env = c
+            .env
+            .iter()
+            .filter(|(k, _)| k.contains("KUBELET") && (k.contains("ROOT") || k.contains("DIR")))
+            .map(|(_, v)| v.as_str());
+        for value in flags.chain(env) {
+            let value = normalize(value);
+            let root = value
+                .split_once("/plugins/")
+                .or_else(|| value.split_once("/plugins_registry"))
+                .map_or(value.as_str(), |(root, _)| root);
+            if root.len() > 1 {
+                roots.push(root.to_owned());
+            }
+        }
     }
+    roots
 }

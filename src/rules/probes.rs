@@ -1,16 +1,27 @@
 //! Shared by the probe rules (DS601-DS604): which containers are judged.
 
-use crate::model::{Container, PodSpec};
+use crate::model::profile::{AgentKind, Profile, Role};
+use crate::model::{Container, PodSpec, Probe};
 
-/// Containers that have nothing to probe: the CSI `livenessprobe` sidecar, whose job is to
-/// serve another container's health check, and `pause`, which only sleeps (DaemonSets use it
-/// to pre-pull images or hold a node resource).
-const NOT_JUDGED: &[&str] = &["livenessprobe", "pause"];
-
-/// Regular containers, without those in `NOT_JUDGED`. Init containers run to completion
-/// before the agent starts and cannot have liveness or readiness probes.
-pub fn judged(pod: &PodSpec) -> impl Iterator<Item = &Container> {
+/// Regular containers that do the agent's work. Sidecars (the CSI registrar and livenessprobe
+/// sidecars, kube-rbac-proxy, config reloaders) and helpers that only sleep or loop have
+/// nothing to probe, and neither has a device plugin that serves no endpoint: it talks to the
+/// kubelet over a socket, and the kubelet notices when it goes away. Init containers run to
+/// completion before the agent starts and cannot have liveness or readiness probes.
+pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item = &'a Container> {
+    let device_plugin = profile.kind == AgentKind::DevicePlugin;
     pod.containers
         .iter()
-        .filter(|c| !c.image_name().is_some_and(|n| NOT_JUDGED.contains(&n)))
+        .filter(move |c| profile.role(c) == Role::Agent && !(device_plugin && c.ports.is_empty()))
+}
+
+/// Seconds from a container's start until a probe can first restart it, with the API's
+/// defaults: initialDelaySeconds (0) + failureThreshold (3) x periodSeconds (10).
+pub fn time_to_restart(probe: &Probe) -> i64 {
+    let delay = probe.initial_delay_seconds.as_ref().map_or(0, |d| d.value);
+    delay + failure_threshold(probe) * probe.period_seconds.as_ref().map_or(10, |p| p.value)
+}
+
+pub fn failure_threshold(probe: &Probe) -> i64 {
+    probe.failure_threshold.as_ref().map_or(3, |t| t.value)
 }

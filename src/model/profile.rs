@@ -1,0 +1,617 @@
+//! The agent profile: what kind of node agent a DaemonSet runs and what each of its containers
+//! does, inferred once from evidence in the manifest (volumes, mounts, images, ports, commands,
+//! args, env). Rules read it instead of each guessing again, so a warning that only matters for
+//! a log shipper is given to log shippers, and a sidecar is not judged as the agent.
+//!
+//! The inference can be overridden: the `profile` setting (per file or object, through config
+//! overrides) and the `daemonlint.io/profile` annotation on the DaemonSet or its pod template.
+
+use super::{Container, DaemonSet, PodSpec};
+use crate::source::Span;
+
+/// The annotation that sets the agent kind, e.g. `daemonlint.io/profile: log-collector`.
+pub const ANNOTATION: &str = "daemonlint.io/profile";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgentKind {
+    /// Ships or collects logs (or traces): buffers data and must flush it on shutdown.
+    LogCollector,
+    MetricsExporter,
+    /// CNI plugins, kube-proxy, BGP speakers and other network agents.
+    Network,
+    CsiNode,
+    DevicePlugin,
+    GpuAgent,
+    /// Runtime security, audit and intrusion detection agents.
+    Security,
+    /// Reboot coordinators, OS updaters, node cleaners.
+    NodeMaintenance,
+    Other,
+}
+
+impl AgentKind {
+    pub const ALL: &[AgentKind] = &[
+        AgentKind::LogCollector,
+        AgentKind::MetricsExporter,
+        AgentKind::Network,
+        AgentKind::CsiNode,
+        AgentKind::DevicePlugin,
+        AgentKind::GpuAgent,
+        AgentKind::Security,
+        AgentKind::NodeMaintenance,
+        AgentKind::Other,
+    ];
+
+    /// The name the setting and the annotation use.
+    pub fn name(self) -> &'static str {
+        match self {
+            AgentKind::LogCollector => "log-collector",
+            AgentKind::MetricsExporter => "metrics-exporter",
+            AgentKind::Network => "network",
+            AgentKind::CsiNode => "csi-node",
+            AgentKind::DevicePlugin => "device-plugin",
+            AgentKind::GpuAgent => "gpu-agent",
+            AgentKind::Security => "security",
+            AgentKind::NodeMaintenance => "node-maintenance",
+            AgentKind::Other => "other",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<AgentKind> {
+        AgentKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.name() == name.trim())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A long-running container that does the agent's work.
+    Agent,
+    /// A small helper beside the agent: CSI node-driver-registrar, the livenessprobe sidecar,
+    /// kube-rbac-proxy, a config reloader.
+    Sidecar,
+    /// An init container that runs a command and exits before the agent starts.
+    Init,
+    /// An init container with `restartPolicy: Always`: a native sidecar that runs all along.
+    RestartableInit,
+    /// A container that only waits (`pause`, `sleep`) or runs a shell reconcile loop: nothing
+    /// in it serves a health check.
+    Helper,
+}
+
+/// What one container does, and why daemonlint thinks so.
+#[derive(Clone, Debug)]
+pub struct ContainerRole {
+    /// The container's span, which identifies it.
+    pub container: Span,
+    pub role: Role,
+    pub evidence: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Profile {
+    pub kind: AgentKind,
+    /// Why: "it mounts `/var/lib/kubelet/plugins_registry`", "set by the `profile` setting".
+    pub evidence: String,
+    pub roles: Vec<ContainerRole>,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile {
+            kind: AgentKind::Other,
+            evidence: "nothing in the manifest names its kind".to_owned(),
+            roles: Vec::new(),
+        }
+    }
+}
+
+impl Profile {
+    /// The profile of a DaemonSet: the annotation wins over the setting, which wins over the
+    /// inference. Roles are always inferred.
+    pub fn of(ds: &DaemonSet, setting: Option<AgentKind>) -> Profile {
+        let Some(pod) = ds.pod() else {
+            return Profile::default();
+        };
+        let roles = pod.all_containers().map(role).collect();
+        let (kind, evidence) = match (annotated(ds), setting) {
+            (Some(kind), _) => (kind, format!("set by the `{ANNOTATION}` annotation")),
+            (None, Some(kind)) => (kind, "set by the `profile` setting".to_owned()),
+            (None, None) => infer(
+                pod,
+                ds.metadata.name.as_ref().map_or("", |n| n.value.as_str()),
+            ),
+        };
+        Profile {
+            kind,
+            evidence,
+            roles,
+        }
+    }
+
+    /// The role of a container of this DaemonSet (an unknown one is taken as the agent).
+    pub fn role(&self, c: &Container) -> Role {
+        self.roles
+            .iter()
+            .find(|r| r.container == c.span)
+            .map_or(Role::Agent, |r| r.role)
+    }
+
+    /// Whether the container runs as long as the pod does: agents, sidecars, helpers and
+    /// native sidecars, but not one-shot init containers.
+    pub fn long_running(&self, c: &Container) -> bool {
+        self.role(c) != Role::Init
+    }
+}
+
+fn annotated(ds: &DaemonSet) -> Option<AgentKind> {
+    let template = ds
+        .spec
+        .as_ref()
+        .and_then(|s| s.template.as_ref())
+        .map(|t| t.metadata.annotations.as_slice())
+        .unwrap_or_default();
+    ds.metadata
+        .annotations
+        .iter()
+        .chain(template)
+        .find(|a| a.value.0 == ANNOTATION)
+        .and_then(|a| AgentKind::parse(&a.value.1))
+}
+
+/// Small helpers that sit beside an agent, by image name.
+const SIDECARS: &[&str] = &[
+    "csi-node-driver-registrar",
+    "node-driver-registrar",
+    "livenessprobe",
+    "csi-livenessprobe",
+    "kube-rbac-proxy",
+    "configmap-reload",
+    "config-reloader",
+    "prometheus-config-reloader",
+    "configmap-reloader",
+];
+
+fn role(c: &Container) -> ContainerRole {
+    let (role, evidence) = if c.init {
+        if c.restart_policy
+            .as_ref()
+            .is_some_and(|p| p.value == "Always")
+        {
+            (
+                Role::RestartableInit,
+                "an init container with `restartPolicy: Always`".to_owned(),
+            )
+        } else {
+            (
+                Role::Init,
+                "an init container, which runs to completion before the agent starts".to_owned(),
+            )
+        }
+    } else if let Some(name) = c.image_name().filter(|n| SIDECARS.contains(n)) {
+        (Role::Sidecar, format!("its image is `{name}`"))
+    } else if let Some(why) = helper(c) {
+        (Role::Helper, why)
+    } else {
+        (Role::Agent, "a long-running container".to_owned())
+    };
+    ContainerRole {
+        container: c.span,
+        role,
+        evidence,
+    }
+}
+
+/// Why a container only waits or loops, if it does.
+fn helper(c: &Container) -> Option<String> {
+    if c.image_name() == Some("pause") {
+        return Some("its image is `pause`".to_owned());
+    }
+    let words: Vec<&str> = c
+        .command
+        .iter()
+        .chain(&c.args)
+        .flat_map(|s| s.split_whitespace())
+        .collect();
+    let first = words.first().map(|w| w.rsplit('/').next().unwrap_or(w));
+    if first.is_some_and(|f| f.starts_with("sleep") || f == "pause") {
+        return Some("it only runs `sleep`".to_owned());
+    }
+    let text = words.join(" ");
+    if text.contains("tail -f /dev/null") || text.contains("sleep infinity") {
+        return Some("it only waits".to_owned());
+    }
+    let shell = matches!(first, Some("sh" | "bash" | "ash" | "dash"));
+    let looped = text.contains("while") || text.contains("for ");
+    (shell && looped && text.contains("sleep")).then(|| "it runs a shell loop".to_owned())
+}
+
+/// Image names (the repository's last part, or a part of it) of well-known agents, by kind.
+const KNOWN: &[(AgentKind, &[&str])] = &[
+    (
+        AgentKind::LogCollector,
+        &[
+            "fluent-bit",
+            "fluentbit",
+            "fluentd",
+            "filebeat",
+            "vector",
+            "promtail",
+            "logstash",
+            "otel",
+            "opentelemetry-collector",
+            "splunk",
+            "alloy",
+            "grafana-agent",
+            "td-agent",
+            "rsyslog",
+            "syslog-ng",
+            "logspout",
+            "datadog",
+            "agent-datadog",
+            "stanza",
+            "cloudwatch",
+            "newrelic",
+            "jaeger",
+            "journalbeat",
+            "auditbeat",
+            "elastic-agent",
+            "log-router",
+            "logging-agent",
+            "fluent",
+        ],
+    ),
+    (
+        AgentKind::Network,
+        &[
+            "calico",
+            "cilium",
+            "flannel",
+            "kube-proxy",
+            "weave",
+            "antrea",
+            "kube-router",
+            "metallb",
+            "speaker",
+            "multus",
+            "aws-node",
+            "amazon-k8s-cni",
+            "azure-cni",
+            "azure-npm",
+            "kube-ovn",
+            "ovn",
+            "ovs",
+            "canal",
+            "kindnet",
+            "ip-masq-agent",
+            "nodelocaldns",
+            "node-cache",
+            "k8s-dns-node-cache",
+            "whereabouts",
+            "kube-vip",
+            "istio-cni",
+            "install-cni",
+            "cni",
+            "bird",
+            "envoy",
+            "linkerd-cni",
+            "netd",
+            "ztunnel",
+            "network-polic",
+        ],
+    ),
+    (
+        AgentKind::Security,
+        &[
+            "falco",
+            "tetragon",
+            "tracee",
+            "sysdig",
+            "neuvector",
+            "enforcer",
+            "twistlock",
+            "defender",
+            "aqua",
+            "kube-bench",
+            "wazuh",
+            "crowdstrike",
+            "falcon",
+            "osquery",
+            "kube-hunter",
+            "trivy",
+            "kubearmor",
+            "apparmor",
+            "seccomp",
+            "security-profiles",
+            "suricata",
+        ],
+    ),
+    (
+        AgentKind::NodeMaintenance,
+        &[
+            "kured",
+            "reboot",
+            "update-agent",
+            "system-upgrade",
+            "upgrade",
+            "node-cleanup",
+            "cleaner",
+            "image-cleaner",
+            "eraser",
+            "updater",
+            "sysctl",
+            "node-tuning",
+            "prepull",
+            "puller",
+        ],
+    ),
+    (
+        AgentKind::MetricsExporter,
+        &[
+            "exporter",
+            "cadvisor",
+            "telegraf",
+            "collectd",
+            "node-problem-detector",
+            "kube-state-metrics",
+            "netdata",
+            "metrics",
+            "monitor",
+            "beyla",
+            "pixie",
+            "kepler",
+        ],
+    ),
+];
+
+/// The kind from the strongest evidence first: kubelet plugin sockets are unambiguous, images
+/// of known agents are next, and mounts of log or CNI folders decide for unknown images.
+fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
+    let paths: Vec<String> = pod
+        .volumes
+        .iter()
+        .filter_map(|v| v.host_path.as_ref()?.path.as_ref())
+        .map(|p| normalize(&p.value))
+        .collect();
+    let mounts = |test: &dyn Fn(&str) -> bool| paths.iter().find(|p| test(p)).cloned();
+    if let Some(p) = mounts(&|p| kubelet_dir(p, "plugins_registry") || kubelet_dir(p, "plugins")) {
+        return (AgentKind::CsiNode, format!("it mounts `{p}`"));
+    }
+    if let Some(p) = mounts(&|p| kubelet_dir(p, "device-plugins")) {
+        return (AgentKind::DevicePlugin, format!("it mounts `{p}`"));
+    }
+    if let Some(why) = gpu(pod) {
+        return (AgentKind::GpuAgent, why);
+    }
+    let agents: Vec<&Container> = pod
+        .all_containers()
+        .filter(|c| role(c).role == Role::Agent)
+        .collect();
+    for (kind, names) in KNOWN {
+        for c in &agents {
+            let Some(image) = &c.image else { continue };
+            let repository = repository(&image.value);
+            if names.iter().any(|n| repository.contains(n)) {
+                return (*kind, format!("its image is `{}`", image.value));
+            }
+        }
+    }
+    if let Some(p) = mounts(&|p| p == "/etc/cni/net.d" || p == "/opt/cni/bin") {
+        return (AgentKind::Network, format!("it mounts `{p}`"));
+    }
+    if let Some(p) = mounts(&|p| {
+        p.starts_with("/var/log/pods")
+            || p.starts_with("/var/log/containers")
+            || p.ends_with("/docker/containers")
+    }) {
+        return (AgentKind::LogCollector, format!("it mounts `{p}`"));
+    }
+    // Last, the names the manifest gives (operators often fill images in at run time).
+    let name = ds_name.to_ascii_lowercase();
+    if ["nvidia", "gpu"].iter().any(|n| name.contains(n)) {
+        return (AgentKind::GpuAgent, format!("it is named `{ds_name}`"));
+    }
+    for (kind, names) in KNOWN {
+        if names.iter().any(|n| name.contains(n)) {
+            return (*kind, format!("it is named `{ds_name}`"));
+        }
+    }
+    let other = Profile::default();
+    (other.kind, other.evidence)
+}
+
+/// An image reference without its registry host, tag or digest, in lower case:
+/// `gcr.io/datadoghq/agent:7` is `datadoghq/agent`.
+fn repository(image: &str) -> String {
+    let name = image.split('@').next().unwrap_or(image);
+    let mut parts: Vec<&str> = name.split('/').collect();
+    if parts.len() > 1 && (parts[0].contains(['.', ':']) || parts[0] == "localhost") {
+        parts.remove(0);
+    }
+    let path = parts.join("/");
+    let last_colon = path.rfind(':').filter(|i| !path[*i..].contains('/'));
+    last_colon
+        .map_or(path.as_str(), |i| &path[..i])
+        .to_ascii_lowercase()
+}
+
+/// GPU resources or a GPU vendor's images.
+fn gpu(pod: &PodSpec) -> Option<String> {
+    for c in pod.all_containers() {
+        let resources = c.resources.iter().flat_map(|r| {
+            r.requests
+                .entries
+                .iter()
+                .chain(&r.limits.entries)
+                .map(|e| e.value.resource.as_str())
+        });
+        if let Some(r) = resources.into_iter().find(|r| {
+            r.starts_with("nvidia.com/") || r == &"amd.com/gpu" || r.starts_with("gpu.intel.com/")
+        }) {
+            return Some(format!("{} requests `{r}`", c.describe()));
+        }
+        let image = c.image.as_ref().map(|i| i.value.as_str()).unwrap_or("");
+        let lower = image.to_ascii_lowercase();
+        if ["nvidia", "dcgm", "gpu", "rocm", "neuron"]
+            .iter()
+            .any(|n| lower.contains(n))
+        {
+            return Some(format!("its image is `{image}`"));
+        }
+    }
+    None
+}
+
+/// Whether `path` is the kubelet's `sub` folder (or inside it) under any kubelet root:
+/// `/var/lib/kubelet`, k0s `/var/lib/k0s/kubelet`, microk8s
+/// `/var/snap/microk8s/common/var/lib/kubelet`, or any other root named `kubelet`.
+pub fn kubelet_dir(path: &str, sub: &str) -> bool {
+    let segments: Vec<&str> = path.split('/').collect();
+    segments
+        .windows(2)
+        .any(|w| w[0].ends_with("kubelet") && w[1] == sub)
+}
+
+/// One spelling per directory: forward slashes, no drive letter, no trailing slash.
+pub fn normalize(path: &str) -> String {
+    let mut p = path.replace('\\', "/");
+    let bytes = p.as_bytes();
+    if bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' {
+        p.drain(..2);
+    }
+    match p.trim_end_matches('/') {
+        "" => "/".to_owned(),
+        t => t.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Reader, Spanned};
+    use crate::yaml::{ParseLimits, parse_stream};
+
+    fn read(yaml: &str, setting: Option<AgentKind>) -> Profile {
+        let node = parse_stream(yaml, ParseLimits::default())
+            .documents
+            .remove(0);
+        let kind = Spanned::new("DaemonSet".to_owned(), node.entry("kind").expect("kind"));
+        let mut problems = Vec::new();
+        let ds = DaemonSet::read(
+            &node,
+            kind,
+            &mut Reader {
+                problems: &mut problems,
+            },
+        );
+        Profile::of(&ds, setting)
+    }
+
+    fn profile(pod: &str, setting: Option<AgentKind>) -> Profile {
+        read(
+            &format!(
+                "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: a\nspec:\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n{pod}"
+            ),
+            setting,
+        )
+    }
+
+    #[test]
+    fn kinds_from_evidence() {
+        let csi = profile(
+            "      containers: [{name: c, image: example.com/x:1}]\n      volumes:\n      - {name: r, hostPath: {path: /var/lib/k0s/kubelet/plugins_registry/}}\n",
+            None,
+        );
+        assert_eq!(csi.kind, AgentKind::CsiNode);
+        assert_eq!(
+            csi.evidence,
+            "it mounts `/var/lib/k0s/kubelet/plugins_registry`"
+        );
+        let fb = profile(
+            "      containers: [{name: c, image: 'fluent/fluent-bit:3.0'}]\n",
+            None,
+        );
+        assert_eq!(fb.kind, AgentKind::LogCollector);
+        let cni = profile(
+            "      containers: [{name: c, image: 'example.com/x:1'}]\n      volumes: [{name: n, hostPath: {path: /etc/cni/net.d}}]\n",
+            None,
+        );
+        assert_eq!(cni.kind, AgentKind::Network);
+        let other = profile(
+            "      containers: [{name: c, image: 'example.com/x:1'}]\n",
+            None,
+        );
+        assert_eq!(other.kind, AgentKind::Other);
+        let datadog = profile(
+            "      containers: [{name: c, image: 'gcr.io/datadoghq/agent:7.52.0'}]\n",
+            None,
+        );
+        assert_eq!(datadog.kind, AgentKind::LogCollector);
+        // The registry host is not evidence: `nvcr.io` is NVIDIA's, but `gpu` there would be.
+        assert_eq!(
+            repository("localhost:5000/calico/node:v3.28"),
+            "calico/node"
+        );
+    }
+
+    #[test]
+    fn overrides() {
+        let pod = "      containers: [{name: c, image: 'fluent/fluent-bit:3.0'}]\n";
+        let set = profile(pod, Some(AgentKind::Network));
+        assert_eq!(set.kind, AgentKind::Network);
+        assert_eq!(set.evidence, "set by the `profile` setting");
+        let annotated = format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: a\n  annotations: {{daemonlint.io/profile: metrics-exporter}}\nspec:\n  template:\n    spec:\n{pod}"
+        );
+        let p = read(&annotated, Some(AgentKind::Network));
+        assert_eq!(p.kind, AgentKind::MetricsExporter, "the annotation wins");
+        let unknown = annotated.replace("metrics-exporter", "nope");
+        assert_eq!(read(&unknown, None).kind, AgentKind::LogCollector);
+    }
+
+    #[test]
+    fn roles() {
+        let p = profile(
+            "      initContainers:\n      - {name: i, image: 'busybox:1', command: [sh, -c, 'cp a b']}\n      - {name: n, image: 'x:1', restartPolicy: Always}\n      containers:\n      - {name: a, image: 'x:1'}\n      - {name: r, image: 'registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.10.0'}\n      - {name: s, image: 'busybox:1', command: [sleep, '3600']}\n      - {name: l, image: 'alpine:3', command: [/bin/sh, -c, 'while true; do sync; sleep 60; done']}\n",
+            None,
+        );
+        let roles: Vec<Role> = p.roles.iter().map(|r| r.role).collect();
+        assert_eq!(
+            roles,
+            [
+                Role::Agent,
+                Role::Sidecar,
+                Role::Helper,
+                Role::Helper,
+                Role::Init,
+                Role::RestartableInit
+            ]
+        );
+    }
+
+    #[test]
+    fn kubelet_roots() {
+        assert!(kubelet_dir(
+            "/var/snap/microk8s/common/var/lib/kubelet/plugins/x",
+            "plugins"
+        ));
+        assert!(kubelet_dir(
+            "/var/lib/rancher/k3s/agent/kubelet/plugins_registry",
+            "plugins_registry"
+        ));
+        assert!(!kubelet_dir("/var/lib/kubelet", "plugins"));
+    }
+
+    #[test]
+    fn spellings() {
+        assert_eq!(normalize("/var/log/"), "/var/log");
+        assert_eq!(normalize("/"), "/");
+        assert_eq!(normalize("C:\\var\\lib\\kubelet\\"), "/var/lib/kubelet");
+        assert_eq!(
+            normalize("\\\\.\\pipe\\csi-proxy-v1"),
+            "//./pipe/csi-proxy-v1"
+        );
+    }
+}

@@ -1,0 +1,170 @@
+//! The agent profile as a user meets it: findings that depend on what the agent is, the ways to
+//! say what it is (the `profile` setting, per object in a config, and the annotation), and
+//! kustomize patches told apart from complete DaemonSets without looking at labels.
+
+mod common;
+
+use common::{daemonlint, json, temp_dir, write_temp};
+
+/// A DaemonSet of an in-house image, with a 5-second grace period: DS404 cannot tell from the
+/// manifest whether it buffers data.
+const AGENT: &str = "apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: shipper
+  namespace: logging
+spec:
+  selector:
+    matchLabels: {app: shipper}
+  template:
+    metadata:
+      labels: {app: shipper}
+    spec:
+      terminationGracePeriodSeconds: 5
+      containers:
+        - name: shipper
+          image: example.com/inhouse/shipper:2.1.0
+";
+
+/// DS404's severities and messages in a JSON report.
+fn ds404(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == "DS404")
+        .map(|d| {
+            (
+                d["severity"].as_str().unwrap_or_default().to_owned(),
+                d["message"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_unknown_agent_gets_a_note_and_a_declared_log_shipper_a_warning() {
+    let dir = temp_dir("precision-profile");
+    let file = write_temp(&dir, "ds.yaml", AGENT.as_bytes());
+    let path = file.to_str().expect("utf-8 path");
+
+    let (code, report) = json(&["--no-config", path]);
+    let found = ds404(&report);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, "note");
+    assert_eq!(code, 1, "other warnings still fail the run");
+
+    let (_, report) = json(&["--no-config", "--setting", "profile=log-collector", path]);
+    let found = ds404(&report);
+    assert_eq!(found[0].0, "warning");
+    assert!(
+        found[0]
+            .1
+            .contains("a log shipper needs time to flush its buffer"),
+        "{}",
+        found[0].1
+    );
+
+    let (_, report) = json(&["--no-config", "--setting", "profile=network", path]);
+    assert!(ds404(&report).is_empty(), "a network agent buffers nothing");
+}
+
+#[test]
+fn the_annotation_wins_over_the_config_override() {
+    let dir = temp_dir("precision-annotation");
+    write_temp(
+        &dir,
+        ".daemonlint.yaml",
+        b"overrides:\n  - objects: [\"logging/*\"]\n    settings: {profile: log-collector}\n    reason: the in-house shipper buffers\n",
+    );
+    let plain = write_temp(&dir, "plain.yaml", AGENT.as_bytes());
+    let annotated_text = AGENT.replace(
+        "  namespace: logging\n",
+        "  namespace: logging\n  annotations:\n    daemonlint.io/profile: metrics-exporter\n",
+    );
+    let annotated = write_temp(&dir, "annotated.yaml", annotated_text.as_bytes());
+
+    let (_, report) = json(&[plain.to_str().expect("utf-8")]);
+    assert_eq!(ds404(&report)[0].0, "warning", "the override applies");
+    let (_, report) = json(&[annotated.to_str().expect("utf-8")]);
+    assert!(ds404(&report).is_empty(), "the annotation wins");
+}
+
+#[test]
+fn an_unknown_profile_in_the_settings_stops_the_run() {
+    let run = daemonlint(&["--no-config", "--setting", "profile=logs", "fixtures"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("unknown profile `logs`") && run.stderr.contains("log-collector"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn patches_are_told_by_their_images_not_their_labels() {
+    let dir = temp_dir("precision-patch");
+    // A patch that adds tolerations and labels: no selector, no image.
+    let patch = write_temp(
+        &dir,
+        "patch.yaml",
+        b"apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: shipper
+spec:
+  template:
+    metadata:
+      labels: {team: logging}
+    spec:
+      containers:
+        - name: shipper
+          resources:
+            limits: {memory: 512Mi}
+",
+    );
+    let (code, report) = json(&["--no-config", patch.to_str().expect("utf-8")]);
+    assert_eq!(report["summary"]["partial"], 1);
+    assert_eq!(report["summary"]["daemonsets"], 0);
+    assert_eq!(code, 0, "nothing judged: {report}");
+
+    // A patch that adds an init container with its image: still no container image.
+    let init = write_temp(
+        &dir,
+        "init-patch.yaml",
+        b"apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: plugin
+spec:
+  template:
+    spec:
+      initContainers:
+        - name: setup
+          image: example.com/setup:1.0
+",
+    );
+    let (code, report) = json(&["--no-config", init.to_str().expect("utf-8")]);
+    assert_eq!(report["summary"]["partial"], 1);
+    assert_eq!(report["summary"]["daemonsets"], 0);
+    assert_eq!(code, 0, "nothing judged: {report}");
+
+    // A complete DaemonSet that forgot its selector: it has images, so it is judged.
+    let forgot = write_temp(
+        &dir,
+        "forgot.yaml",
+        AGENT
+            .replace("  selector:\n    matchLabels: {app: shipper}\n", "")
+            .as_bytes(),
+    );
+    let (code, report) = json(&["--no-config", forgot.to_str().expect("utf-8")]);
+    assert_eq!(report["summary"]["partial"], 0);
+    assert_eq!(code, 1);
+    let codes: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"DS003"), "{codes:?}");
+}
