@@ -164,6 +164,9 @@ impl<'a> Text<'a> {
         match target {
             Target::Node(span) => {
                 let start = span.start as usize;
+                if let Some((open, b'{')) = self.before(start) {
+                    return Some(MapAt::Flow(open));
+                }
                 match self.b.get(start)? {
                     b'{' => Some(MapAt::Flow(start)),
                     b'&' | b'!' | b'*' | b'[' => None,

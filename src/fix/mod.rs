@@ -174,3 +174,59 @@ impl ResolvedFix {
         })
     }
 }
+
+/// Writes a fixed file through a temporary file in the same folder, renamed over the
+/// original, so a reader never sees half a file; the original's permissions are kept.
+pub fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    // Through a symbolic link to the file it names, which stays a link.
+    let path = &std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.daemonlint-fix.tmp"));
+    std::fs::write(&tmp, text)?;
+    let result = std::fs::metadata(path)
+        .and_then(|m| std::fs::set_permissions(&tmp, m.permissions()))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// `text` as a YAML scalar that reads back as this string: plain when it is unambiguous,
+/// double-quoted otherwise (numbers, booleans, nulls, special characters).
+pub fn quote(text: &str) -> String {
+    let plain_chars = text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'/'));
+    let starts_plain = text.bytes().next().is_some_and(|b| b.is_ascii_alphabetic());
+    let word = text.to_ascii_lowercase();
+    let reserved = matches!(
+        word.as_str(),
+        "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null"
+    );
+    if plain_chars && starts_plain && !reserved {
+        text.to_owned()
+    } else {
+        serde_json::to_string(text).unwrap_or_else(|_| format!("\"{text}\""))
+    }
+}
+
+/// Sets `key: value` in a container's securityContext, adding the securityContext when the
+/// container has none.
+pub fn set_security_field(container: &crate::model::Container, key: &str, value: Value) -> Change {
+    match &container.security_context {
+        Some(sc) => Change::Insert {
+            into: Target::ValueOf(sc.key),
+            key: key.to_owned(),
+            value,
+        },
+        None => Change::Insert {
+            into: Target::Node(container.span),
+            key: "securityContext".to_owned(),
+            value: Value::map([(key, value)]),
+        },
+    }
+}

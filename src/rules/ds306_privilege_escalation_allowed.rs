@@ -1,6 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::fix::{Change, Fix, Value, set_security_field};
 use crate::model::DaemonSet;
+use crate::model::{Container, Spanned};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS306",
@@ -46,10 +48,23 @@ impl Rule for PrivilegeEscalationAllowed {
             cx.report(
                 Diagnostic::new(&META, at, message)
                     .label("setuid binaries can gain privileges")
-                    .help("set `securityContext.allowPrivilegeEscalation: false`"),
+                    .help("set `securityContext.allowPrivilegeEscalation: false`")
+                    .fix(Some(fix(c, setting))),
             );
         }
     }
+}
+
+/// Setuid binaries in the agent stop working, so this changes how it runs.
+fn fix(c: &Container, setting: Option<&Spanned<bool>>) -> Fix {
+    let change = match setting {
+        Some(s) => Change::Replace {
+            span: s.span,
+            content: "false".to_owned(),
+        },
+        None => set_security_field(c, "allowPrivilegeEscalation", Value::scalar("false")),
+    };
+    Fix::unsafe_("set `allowPrivilegeEscalation: false`", vec![change])
 }
 
 #[cfg(test)]
