@@ -477,10 +477,11 @@ fn list_rules(format: ListFormat, console: &Console) -> u8 {
             .iter()
             .map(|m| {
                 format!(
-                    "{:<6} {:<34} {:<8} {}\n",
+                    "{:<6} {:<34} {:<8} {:<6} {}\n",
                     m.code,
                     m.name,
                     m.severity.as_str(),
+                    m.fixable().map_or("-", |a| a.as_str()),
                     m.summary
                 )
             })
@@ -494,6 +495,7 @@ fn list_rules(format: ListFormat, console: &Console) -> u8 {
                         "name": m.name,
                         "severity": m.severity.as_str(),
                         "summary": m.summary,
+                        "fix": m.fixable().map(|a| a.as_str()),
                     })
                 })
                 .collect();

@@ -109,7 +109,7 @@ pub fn render_file(source: &SourceFile, diagnostics: &[Diagnostic], color: bool)
             LabeledSpan::new_with_span(Some(label.clone()), source_span(*span))
         });
         let report = Report {
-            code: Some(format!("{}({})", d.rule.code, d.rule.name)),
+            code: Some(format!("{}({}){}", d.rule.code, d.rule.name, fix_marker(d))),
             severity: match d.severity {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
@@ -127,6 +127,15 @@ pub fn render_file(source: &SourceFile, diagnostics: &[Diagnostic], color: bool)
         out.push('\n');
     }
     out
+}
+
+/// `[*]` after the code of a finding `--fix` can fix, as ruff marks them.
+fn fix_marker(d: &Diagnostic) -> &'static str {
+    let safe = d
+        .fix
+        .as_ref()
+        .is_some_and(|f| f.applicability == crate::fix::Applicability::Safe);
+    if safe { " [*]" } else { "" }
 }
 
 pub fn summary_line(summary: &Summary, failures: usize, color: bool) -> String {
