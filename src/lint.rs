@@ -344,6 +344,13 @@ impl Linter {
         {
             return Err("the fixed file would hold different objects".to_owned());
         }
+        if let Some(broken) = checked
+            .structure
+            .iter()
+            .find(|m| !state.checked.structure.contains(m))
+        {
+            return Err(format!("it would make the manifest invalid ({broken})"));
+        }
         let before = state.checked.counts();
         let after = checked.counts();
         if let Some(d) = checked.kept.iter().find(|d| {
@@ -432,6 +439,11 @@ impl Linter {
         let loaded = loader::load_for(&source, file.settings.kubernetes_version);
         let comments = suppress::comments(&source);
         let mut sorted = Sorted::default();
+        let structure = loaded
+            .diagnostics
+            .iter()
+            .map(|d| d.message.clone())
+            .collect();
         for d in loaded.diagnostics {
             sorted.place(d, &file, &source, &comments, &[]);
         }
@@ -466,6 +478,7 @@ impl Linter {
             daemonsets: loaded.daemonsets.len(),
             partial: loaded.partial,
             objects: loaded.daemonsets.iter().map(engine::object_ref).collect(),
+            structure,
         }
     }
 
@@ -540,6 +553,9 @@ struct Checked {
     daemonsets: usize,
     partial: usize,
     objects: Vec<ObjectRef>,
+    /// The loader's findings (syntax, structure, duplicate keys) whatever rules are selected:
+    /// a fix must not add one even when DS002 is turned off.
+    structure: Vec<String>,
 }
 
 impl Checked {
