@@ -436,8 +436,8 @@ impl Linter {
     /// Every finding of one file, sorted into those reported and those suppressed.
     fn check(&self, config: &Config, relative: &str, source: &SourceFile) -> Checked {
         let file = config.effective(relative, None);
-        let loaded = loader::load_for(&source, file.settings.kubernetes_version);
-        let comments = suppress::comments(&source);
+        let loaded = loader::load_for(source, file.settings.kubernetes_version);
+        let comments = suppress::comments(source);
         let mut sorted = Sorted::default();
         let structure = loaded
             .diagnostics
@@ -445,7 +445,7 @@ impl Linter {
             .map(|d| d.message.clone())
             .collect();
         for d in loaded.diagnostics {
-            sorted.place(d, &file, &source, &comments, &[]);
+            sorted.place(d, &file, source, &comments, &[]);
         }
         for ds in &loaded.daemonsets {
             let object = engine::object_ref(ds);
@@ -457,18 +457,18 @@ impl Linter {
             let effective = config.effective(relative, Some(&key));
             let annotations = suppress::annotations(ds);
             for d in engine::run(ds, self.rules, &effective.settings) {
-                sorted.place(d, &effective, &source, &comments, &annotations);
+                sorted.place(d, &effective, source, &comments, &annotations);
             }
             for s in &annotations {
                 for mut d in hygiene(s, &effective) {
                     d.object = Some(object.clone());
-                    sorted.place(d, &effective, &source, &[], &[]);
+                    sorted.place(d, &effective, source, &[], &[]);
                 }
             }
         }
         for s in &comments {
             for d in hygiene(s, &file) {
-                sorted.place(d, &file, &source, &[], &[]);
+                sorted.place(d, &file, source, &[], &[]);
             }
         }
         Checked {

@@ -338,10 +338,10 @@ fn lint(args: &LintArgs, matches: &ArgMatches, console: &Console) -> u8 {
     for f in &failures {
         console.err(&format!("error: {f}"));
     }
-    if args.fix || args.diff {
-        if let Some(code) = report_fixes(args, &reports, &failures, console) {
-            return code;
-        }
+    if (args.fix || args.diff)
+        && let Some(code) = report_fixes(args, &reports, &failures, console)
+    {
+        return code;
     }
     let to_stderr = args.fix
         && reports

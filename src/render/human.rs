@@ -109,7 +109,12 @@ pub fn render_file(source: &SourceFile, diagnostics: &[Diagnostic], color: bool)
             LabeledSpan::new_with_span(Some(label.clone()), source_span(*span))
         });
         let report = Report {
-            code: Some(format!("{}({}){}", d.rule.code, d.rule.name, fix_marker(d))),
+            code: Some(format!(
+                "{}({}){}",
+                d.rule.code,
+                d.rule.name,
+                fix_marker(d, source)
+            )),
             severity: match d.severity {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
@@ -130,11 +135,10 @@ pub fn render_file(source: &SourceFile, diagnostics: &[Diagnostic], color: bool)
 }
 
 /// `[*]` after the code of a finding `--fix` can fix, as ruff marks them.
-fn fix_marker(d: &Diagnostic) -> &'static str {
-    let safe = d
-        .fix
-        .as_ref()
-        .is_some_and(|f| f.applicability == crate::fix::Applicability::Safe);
+fn fix_marker(d: &Diagnostic, source: &SourceFile) -> &'static str {
+    let safe = d.fix.as_ref().is_some_and(|f| {
+        f.applicability == crate::fix::Applicability::Safe && f.edits(&source.text).is_some()
+    });
     if safe { " [*]" } else { "" }
 }
 
