@@ -253,7 +253,7 @@ fn reports_show_fixes() {
     assert!(
         human
             .stdout
-            .contains("[*] 1 fixable with `--fix`\n1 more fixable with `--fix --unsafe-fixes`\n"),
+            .ends_with("; [*] 1 fixable with `--fix` (1 more with `--unsafe-fixes`)\n"),
         "{}",
         human.stdout
     );

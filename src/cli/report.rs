@@ -83,16 +83,12 @@ impl Run<'_> {
                 .count()
         };
         let (safe, unsafe_) = (count(Applicability::Safe), count(Applicability::Unsafe));
-        let mut text = String::new();
-        if safe > 0 {
-            text.push_str(&format!("\n[*] {safe} fixable with `--fix`"));
+        match (safe, unsafe_) {
+            (0, 0) => String::new(),
+            (0, u) => format!("; {u} fixable with `--fix --unsafe-fixes`"),
+            (s, 0) => format!("; [*] {s} fixable with `--fix`"),
+            (s, u) => format!("; [*] {s} fixable with `--fix` ({u} more with `--unsafe-fixes`)"),
         }
-        if unsafe_ > 0 {
-            text.push_str(&format!(
-                "\n{unsafe_} more fixable with `--fix --unsafe-fixes`"
-            ));
-        }
-        text
     }
 
     pub fn render(&self, format: Format) -> String {
