@@ -253,22 +253,18 @@ impl Linter {
             if candidates.is_empty() {
                 break;
             }
-            match self.next_pass(config, relative, &state, &candidates) {
-                Ok((next, applied)) => {
-                    outcome.applied += applied;
-                    state = next;
-                }
-                Err(reasons) => {
-                    for (candidate, reason) in candidates.iter().zip(reasons) {
-                        if let Some(reason) = reason {
-                            rejected.push(candidate.identity.clone());
-                            outcome.dropped.push(format!(
-                                "{name}: the {} fix ({}) was not applied: {reason}",
-                                candidate.code, candidate.message
-                            ));
-                        }
-                    }
-                }
+            let (next, failed) = self.next_pass(config, relative, &state, &candidates);
+            for (candidate, reason) in failed {
+                let candidate = &candidates[candidate];
+                rejected.push(candidate.identity.clone());
+                outcome.dropped.push(format!(
+                    "{name}: the {} fix ({}) was not applied: {reason}",
+                    candidate.code, candidate.message
+                ));
+            }
+            if let Some((next, applied)) = next {
+                outcome.applied += applied;
+                state = next;
             }
         }
         let fixed = state.source.text.clone();
@@ -295,28 +291,28 @@ impl Linter {
     }
 
     /// Applies every candidate at once; when the result fails its re-lint, the first
-    /// candidate that passes alone. `Err` gives, per candidate, why it failed alone (`None`
-    /// for those not tried).
+    /// candidate that passes alone. Also returns the candidates that failed alone, with why,
+    /// so later passes do not try them again.
     fn next_pass(
         &self,
         config: &Config,
         relative: &str,
         state: &Pass,
         candidates: &[Candidate],
-    ) -> Result<(Pass, usize), Vec<Option<String>>> {
+    ) -> PassOutcome {
         if candidates.len() > 1
             && let Ok(next) = self.attempt(config, relative, state, candidates)
         {
-            return Ok((next, candidates.len()));
+            return (Some((next, candidates.len())), Vec::new());
         }
-        let mut reasons = Vec::with_capacity(candidates.len());
-        for one in candidates.chunks(1) {
+        let mut failed = Vec::new();
+        for (i, one) in candidates.chunks(1).enumerate() {
             match self.attempt(config, relative, state, one) {
-                Ok(next) => return Ok((next, 1)),
-                Err(reason) => reasons.push(Some(reason)),
+                Ok(next) => return (Some((next, 1)), failed),
+                Err(reason) => failed.push((i, reason)),
             }
         }
-        Err(reasons)
+        (None, failed)
     }
 
     /// Applies the candidates' edits and re-lints: the result must parse, hold the same
@@ -576,6 +572,10 @@ impl Checked {
         counts
     }
 }
+
+/// The next state of a pass with how many fixes it applied, and the candidates (by index)
+/// that failed alone, with why.
+type PassOutcome = (Option<(Pass, usize)>, Vec<(usize, String)>);
 
 /// The text the fix loop ended with.
 struct Fixed {
