@@ -280,7 +280,8 @@ fn lint(args: &LintArgs, matches: &ArgMatches, console: &Console) -> u8 {
     let human = destinations.iter().find(|(f, _)| *f == Format::Human);
     let color = human.is_some_and(|(_, out)| out.is_none()) && color;
     let output = match human {
-        Some(_) if !args.statistics && !args.quiet => Output::Human { color },
+        // `--diff` prints diffs, not findings.
+        Some(_) if !args.statistics && !args.quiet && !args.diff => Output::Human { color },
         _ => Output::Data,
     };
     let shown = args.severity.map(args::ShowLevel::severity);
