@@ -211,13 +211,34 @@ impl<'a> Text<'a> {
                 column: key_column + STEP,
             });
         }
-        if text[indent..].starts_with(b"-") || text[indent..].starts_with(b"[") {
-            return None;
+        match text.get(indent) {
+            Some(b'{') => return Some(MapAt::Flow(line + indent)),
+            Some(b'-' | b'[' | b'&' | b'!' | b'*') => return None,
+            _ => {}
         }
         Some(MapAt::Block {
             first: line + indent,
             column: indent,
         })
+    }
+
+    /// Where `key` starts when it is already an entry of the block mapping at `column`.
+    fn entry_key(&self, first: usize, column: usize, key: &str) -> Option<usize> {
+        let names = |at: usize| {
+            self.b[at..].starts_with(key.as_bytes()) && self.b.get(at + key.len()) == Some(&b':')
+        };
+        if names(first) {
+            return Some(first);
+        }
+        let end = self.block_end(first, column);
+        let mut line = self.next_line(first);
+        while line < end {
+            if Text::indentation(self.line(line)) == column && names(line + column) {
+                return Some(line + column);
+            }
+            line = self.next_line(line);
+        }
+        None
     }
 
     fn insert(&self, target: Target, key: &str, value: &Value) -> Option<Edit> {
@@ -228,10 +249,23 @@ impl<'a> Text<'a> {
                 let entry = format!("{key}: {}", flow(value));
                 self.flow_insert(open, close, entry)
             }
-            MapAt::Block { first, column } => {
-                let at = self.block_end(first, column);
-                self.lines_at(at, block(key, value, column, eol))
-            }
+            MapAt::Block { first, column } => match self.entry_key(first, column, key) {
+                // A key written with no value (`securityContext:`) takes the value under it.
+                Some(at) => match (self.value_of(Span::new(at, at + key.len()))?, value) {
+                    (MapAt::Empty { key_line, column }, Value::Map(entries)) => {
+                        let lines = entries
+                            .iter()
+                            .map(|(k, v)| block(k, v, column, eol))
+                            .collect();
+                        self.lines_at(self.next_line(key_line), lines)
+                    }
+                    _ => None,
+                },
+                None => {
+                    let at = self.block_end(first, column);
+                    self.lines_at(at, block(key, value, column, eol))
+                }
+            },
             MapAt::Empty { key_line, column } => {
                 let at = self.next_line(key_line);
                 self.lines_at(at, block(key, value, column, eol))
@@ -499,6 +533,27 @@ mod tests {
         let text = "sc: { }\n";
         let out = run(text, insert(Target::ValueOf(span_of(text, "sc"))));
         assert_eq!(out, "sc: {readOnly: true }\n");
+    }
+
+    #[test]
+    fn inserts_into_a_flow_mapping_on_the_line_after_its_key() {
+        let text = "sc:\n  {}\nnext: 1\n";
+        let out = run(text, insert(Target::ValueOf(span_of(text, "sc"))));
+        assert_eq!(out, "sc:\n  {readOnly: true}\nnext: 1\n");
+    }
+
+    #[test]
+    fn fills_a_key_written_without_value_instead_of_repeating_it() {
+        let text = "- name: a\n  securityContext:\n  image: x\n";
+        let change = Change::Insert {
+            into: Target::Node(span_of(text, "name: a")),
+            key: "securityContext".to_owned(),
+            value: Value::map([("readOnlyRootFilesystem", Value::scalar("true"))]),
+        };
+        assert_eq!(
+            run(text, change),
+            "- name: a\n  securityContext:\n    readOnlyRootFilesystem: true\n  image: x\n"
+        );
     }
 
     #[test]
