@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::fix::{Applicability, Fix};
 use crate::source::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -33,6 +34,13 @@ pub struct RuleMeta {
     pub doc: &'static str,
 }
 
+impl RuleMeta {
+    /// Whether the rule's findings come with fixes, and how safe they are.
+    pub fn fixable(&self) -> Option<Applicability> {
+        crate::fix::fixability(self.code)
+    }
+}
+
 /// The object a finding belongs to.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ObjectRef {
@@ -55,6 +63,8 @@ pub struct Diagnostic {
     /// Secondary spans, e.g. the template labels a selector fails to match.
     pub related: Vec<(Span, String)>,
     pub object: Option<ObjectRef>,
+    /// The edit that would resolve the finding, when one can be made without a human choice.
+    pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
@@ -68,6 +78,7 @@ impl Diagnostic {
             help: None,
             related: Vec::new(),
             object: None,
+            fix: None,
         }
     }
 
@@ -83,6 +94,11 @@ impl Diagnostic {
 
     pub fn related(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
         self.related.push((span, label.into()));
+        self
+    }
+
+    pub fn fix(mut self, fix: Option<Fix>) -> Diagnostic {
+        self.fix = fix;
         self
     }
 

@@ -20,6 +20,9 @@ const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 pub enum Origin {
     File(PathBuf),
     Stdin,
+    /// Standard input already read (to see whether it is `helm template` output): its text,
+    /// linted (and fixed, to standard output) as standard input.
+    StdinText(std::sync::Arc<Vec<u8>>),
 }
 
 /// Something to lint.
@@ -161,7 +164,7 @@ fn missing(given: &str, path: &Path, e: &std::io::Error) -> String {
 fn add(found: &mut Discovered, seen: &mut HashSet<PathBuf>, input: Input) {
     let key = match &input.origin {
         Origin::File(path) => std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()),
-        Origin::Stdin => PathBuf::from("-"),
+        Origin::Stdin | Origin::StdinText(_) => PathBuf::from("-"),
     };
     if seen.insert(key) {
         found.inputs.push(input);

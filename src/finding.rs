@@ -25,6 +25,9 @@ pub struct Finding {
     /// Set on findings a suppression hid (shown with `--show-suppressed`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppression: Option<crate::suppress::Applied>,
+    /// The edits `--fix` (or `--unsafe-fixes`) would make for this finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<crate::fix::ResolvedFix>,
 }
 
 impl Finding {
@@ -44,6 +47,10 @@ impl Finding {
             object: d.object.clone(),
             help: d.help.clone(),
             suppression: None,
+            fix: d
+                .fix
+                .as_ref()
+                .and_then(|f| crate::fix::ResolvedFix::new(f, source)),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod discover;
 pub mod engine;
 pub mod expand;
 pub mod finding;
+pub mod fix;
 pub mod lint;
 pub mod loader;
 pub mod model;

@@ -1,6 +1,7 @@
 //! One file through the pipeline (read, load, check, resolve positions, render), and many
 //! files across threads with results kept in input order.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -9,6 +10,7 @@ use crate::diagnostic::{Diagnostic, ObjectRef, Severity};
 use crate::discover::{Input, Origin};
 use crate::engine::{self, Rule};
 use crate::finding::Finding;
+use crate::fix::{self, Applicability, Edit};
 use crate::loader;
 use crate::rules::{self, ds001_yaml_syntax};
 use crate::source::{SourceFile, Span};
@@ -48,6 +50,30 @@ pub struct FileReport {
     pub rendered: String,
     /// The input held no text at all.
     pub empty: bool,
+    /// What `--fix` or `--diff` did to the file.
+    pub fix: Option<FileFix>,
+}
+
+/// How `--fix` and `--diff` treat the files they lint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FixMode {
+    /// `--unsafe-fixes`: also apply fixes that change how the agent runs.
+    pub unsafe_fixes: bool,
+    /// `--diff`: compute the diff and leave the file alone.
+    pub diff_only: bool,
+}
+
+/// The outcome of the fix loop for one file.
+#[derive(Debug, Default)]
+pub struct FileFix {
+    /// Findings fixed.
+    pub applied: usize,
+    /// The unified diff from the file as read to the fixed text (empty when unchanged).
+    pub diff: String,
+    /// Fixes not applied, each with why.
+    pub dropped: Vec<String>,
+    /// The fixed text of standard input, which `--fix` prints instead of writing a file.
+    pub text: Option<String>,
 }
 
 impl FileReport {
@@ -68,6 +94,7 @@ pub struct Linter {
     /// `--severity`: findings below it are not rendered (they still count).
     shown: Option<Severity>,
     rules: &'static [&'static dyn Rule],
+    fix: Option<FixMode>,
 }
 
 impl Linter {
@@ -85,12 +112,19 @@ impl Linter {
             show_suppressed,
             shown: None,
             rules: rules::CHECKS,
+            fix: None,
         }
     }
 
     /// Renders only findings at or above `min` (all are still reported and counted).
     pub fn showing(mut self, min: Option<Severity>) -> Linter {
         self.shown = min;
+        self
+    }
+
+    /// Fixes each file before reporting what remains (`--fix`, `--diff`).
+    pub fn fixing(mut self, mode: Option<FixMode>) -> Linter {
+        self.fix = mode;
         self
     }
 
@@ -111,6 +145,7 @@ impl Linter {
             show_suppressed,
             shown: None,
             rules: rules::CHECKS,
+            fix: None,
         }
     }
 
@@ -168,8 +203,188 @@ impl Linter {
                 .map_err(|e| format!("{display}: cannot read: {e}"))?,
             Origin::Stdin => crate::read::stdin(limit)
                 .map_err(|e| format!("{display}: cannot read standard input: {e}"))?,
+            Origin::StdinText(bytes) => bytes.to_vec(),
         };
-        Ok(self.lint_bytes_with(config, &input.relative, display.to_owned(), bytes))
+        let Some(mode) = self.fix else {
+            return Ok(self.lint_bytes_with(config, &input.relative, display.to_owned(), bytes));
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(text) if !text.contains('\0') => text,
+            Ok(text) => {
+                return Ok(self.lint_bytes_with(
+                    config,
+                    &input.relative,
+                    display.to_owned(),
+                    text.into_bytes(),
+                ));
+            }
+            Err(e) => {
+                return Ok(self.lint_bytes_with(
+                    config,
+                    &input.relative,
+                    display.to_owned(),
+                    e.into_bytes(),
+                ));
+            }
+        };
+        let (mut report, fixed) =
+            self.fix_source(config, &input.relative, display.to_owned(), text, mode);
+        match &input.origin {
+            Origin::File(path) if fixed.changed && !mode.diff_only => {
+                fix::write_atomically(path, &fixed.text)
+                    .map_err(|e| format!("{display}: cannot write the fixed file: {e}"))?;
+            }
+            Origin::Stdin | Origin::StdinText(_) if !mode.diff_only => {
+                if let Some(fix) = report.fix.as_mut() {
+                    fix.text = Some(fixed.text);
+                }
+            }
+            _ => {}
+        }
+        Ok(report)
+    }
+
+    /// Runs the fix loop over one text; returns the report of what remains and the text.
+    fn fix_source(
+        &self,
+        config: &Config,
+        relative: &str,
+        name: String,
+        text: String,
+        mode: FixMode,
+    ) -> (FileReport, Fixed) {
+        let original = text.clone();
+        let source = SourceFile::new(name.clone(), text);
+        let checked = self.check(config, relative, &source);
+        let mut state = Pass { source, checked };
+        let mut outcome = FileFix::default();
+        let mut rejected: Vec<String> = Vec::new();
+        for _ in 0..MAX_PASSES {
+            if !state.checked.editable() {
+                break;
+            }
+            let candidates = state.candidates(mode, &rejected);
+            if candidates.is_empty() {
+                break;
+            }
+            let (next, failed) = self.next_pass(config, relative, &state, &candidates);
+            for (candidate, reason) in failed {
+                let candidate = &candidates[candidate];
+                rejected.push(candidate.identity.clone());
+                outcome.dropped.push(format!(
+                    "{name}: the {} fix ({}) was not applied: {reason}",
+                    candidate.code, candidate.message
+                ));
+            }
+            if let Some((next, applied)) = next {
+                outcome.applied += applied;
+                state = next;
+            }
+        }
+        let fixed = state.source.text.clone();
+        outcome.diff = fix::unified(&name, &original, &fixed);
+        let checked = state.checked;
+        let mut report = self.finish(
+            &state.source,
+            checked.kept,
+            checked.suppressed,
+            checked.documents,
+            checked.daemonsets,
+        );
+        report.partial = checked.partial;
+        report.objects = checked.objects;
+        report.fix = Some(outcome);
+        let changed = fixed != original;
+        (
+            report,
+            Fixed {
+                text: fixed,
+                changed,
+            },
+        )
+    }
+
+    /// Applies every candidate at once; when the result fails its re-lint, the first
+    /// candidate that passes alone. Also returns the candidates that failed alone, with why,
+    /// so later passes do not try them again.
+    fn next_pass(
+        &self,
+        config: &Config,
+        relative: &str,
+        state: &Pass,
+        candidates: &[Candidate],
+    ) -> PassOutcome {
+        if candidates.len() > 1
+            && let Ok(next) = self.attempt(config, relative, state, candidates)
+        {
+            return (Some((next, candidates.len())), Vec::new());
+        }
+        let mut failed = Vec::new();
+        for (i, one) in candidates.chunks(1).enumerate() {
+            match self.attempt(config, relative, state, one) {
+                Ok(next) => return (Some((next, 1)), failed),
+                Err(reason) => failed.push((i, reason)),
+            }
+        }
+        (None, failed)
+    }
+
+    /// Applies the candidates' edits and re-lints: the result must parse, hold the same
+    /// objects, lose the fixed findings and gain none.
+    fn attempt(
+        &self,
+        config: &Config,
+        relative: &str,
+        state: &Pass,
+        candidates: &[Candidate],
+    ) -> Result<Pass, String> {
+        let mut edits: Vec<Edit> = candidates
+            .iter()
+            .flat_map(|c| c.edits.iter().cloned())
+            .collect();
+        edits.sort_by_key(|e| (e.span.start, e.span.end));
+        let text = fix::apply(&state.source.text, &edits);
+        let source = SourceFile::new(state.source.name.clone(), text);
+        let checked = self.check(config, relative, &source);
+        if !checked.editable() {
+            return Err("the fixed file would not parse".to_owned());
+        }
+        if checked.documents != state.checked.documents
+            || checked.daemonsets != state.checked.daemonsets
+        {
+            return Err("the fixed file would hold different objects".to_owned());
+        }
+        if let Some(broken) = checked
+            .structure
+            .iter()
+            .find(|m| !state.checked.structure.contains(m))
+        {
+            return Err(format!("it would make the manifest invalid ({broken})"));
+        }
+        let before = state.checked.counts();
+        let after = checked.counts();
+        if let Some(d) = checked.kept.iter().find(|d| {
+            let key = (d.rule.code, d.message.as_str());
+            after.get(&key) > before.get(&key).or(Some(&0))
+        }) {
+            return Err(format!(
+                "it would add a finding ({} {})",
+                d.rule.code, d.message
+            ));
+        }
+        for c in candidates {
+            let key = (c.code, c.finding.as_str());
+            let fixed = candidates
+                .iter()
+                .filter(|o| (o.code, o.finding.as_str()) == key)
+                .count();
+            if after.get(&key).copied().unwrap_or(0) + fixed
+                > before.get(&key).copied().unwrap_or(0)
+            {
+                return Err("the finding would remain".to_owned());
+            }
+        }
+        Ok(Pass { source, checked })
     }
 
     /// Lints raw bytes: text that is not UTF-8, or is binary, is a DS001 finding.
@@ -215,12 +430,32 @@ impl Linter {
     }
 
     fn lint_source_with(&self, config: &Config, relative: &str, source: SourceFile) -> FileReport {
+        let checked = self.check(config, relative, &source);
+        let mut report = self.finish(
+            &source,
+            checked.kept,
+            checked.suppressed,
+            checked.documents,
+            checked.daemonsets,
+        );
+        report.partial = checked.partial;
+        report.objects = checked.objects;
+        report
+    }
+
+    /// Every finding of one file, sorted into those reported and those suppressed.
+    fn check(&self, config: &Config, relative: &str, source: &SourceFile) -> Checked {
         let file = config.effective(relative, None);
-        let loaded = loader::load_for(&source, file.settings.kubernetes_version);
-        let comments = suppress::comments(&source);
+        let loaded = loader::load_for(source, file.settings.kubernetes_version);
+        let comments = suppress::comments(source);
         let mut sorted = Sorted::default();
+        let structure = loaded
+            .diagnostics
+            .iter()
+            .map(|d| d.message.clone())
+            .collect();
         for d in loaded.diagnostics {
-            sorted.place(d, &file, &source, &comments, &[]);
+            sorted.place(d, &file, source, &comments, &[]);
         }
         for ds in &loaded.daemonsets {
             let object = engine::object_ref(ds);
@@ -232,30 +467,29 @@ impl Linter {
             let effective = config.effective(relative, Some(&key));
             let annotations = suppress::annotations(ds);
             for d in engine::run(ds, self.rules, &effective.settings) {
-                sorted.place(d, &effective, &source, &comments, &annotations);
+                sorted.place(d, &effective, source, &comments, &annotations);
             }
             for s in &annotations {
                 for mut d in hygiene(s, &effective) {
                     d.object = Some(object.clone());
-                    sorted.place(d, &effective, &source, &[], &[]);
+                    sorted.place(d, &effective, source, &[], &[]);
                 }
             }
         }
         for s in &comments {
             for d in hygiene(s, &file) {
-                sorted.place(d, &file, &source, &[], &[]);
+                sorted.place(d, &file, source, &[], &[]);
             }
         }
-        let mut report = self.finish(
-            &source,
-            sorted.kept,
-            sorted.suppressed,
-            loaded.documents,
-            loaded.daemonsets.len(),
-        );
-        report.partial = loaded.partial;
-        report.objects = loaded.daemonsets.iter().map(engine::object_ref).collect();
-        report
+        Checked {
+            kept: sorted.kept,
+            suppressed: sorted.suppressed,
+            documents: loaded.documents,
+            daemonsets: loaded.daemonsets.len(),
+            partial: loaded.partial,
+            objects: loaded.daemonsets.iter().map(engine::object_ref).collect(),
+            structure,
+        }
     }
 
     fn finish(
@@ -312,7 +546,110 @@ impl Linter {
                 .collect(),
             rendered,
             empty: source.text.is_empty(),
+            fix: None,
         }
+    }
+}
+
+/// Passes of the fix loop over one file; each re-lints what the last one wrote.
+const MAX_PASSES: usize = 8;
+
+/// One file's findings before rendering.
+struct Checked {
+    kept: Vec<Diagnostic>,
+    suppressed: Vec<(Diagnostic, Applied)>,
+    documents: usize,
+    daemonsets: usize,
+    partial: usize,
+    objects: Vec<ObjectRef>,
+    /// The loader's findings (syntax, structure, duplicate keys) whatever rules are selected:
+    /// a fix must not add one even when DS002 is turned off.
+    structure: Vec<String>,
+}
+
+impl Checked {
+    /// Files that did not parse, and Helm templates, are never edited.
+    fn editable(&self) -> bool {
+        !self.kept.iter().any(|d| {
+            d.rule.code == ds001_yaml_syntax::META.code
+                || d.rule.code == rules::ds009_unrendered_template::META.code
+        })
+    }
+
+    /// How many findings each (rule, message) has: positions move when a fix adds lines.
+    fn counts(&self) -> HashMap<(&'static str, &str), usize> {
+        let mut counts = HashMap::new();
+        for d in &self.kept {
+            *counts.entry((d.rule.code, d.message.as_str())).or_insert(0) += 1;
+        }
+        counts
+    }
+}
+
+/// The next state of a pass with how many fixes it applied, and the candidates (by index)
+/// that failed alone, with why.
+type PassOutcome = (Option<(Pass, usize)>, Vec<(usize, String)>);
+
+/// The text the fix loop ended with.
+struct Fixed {
+    text: String,
+    changed: bool,
+}
+
+/// A file's text at one pass of the fix loop and its findings.
+struct Pass {
+    source: SourceFile,
+    checked: Checked,
+}
+
+/// A fix chosen for this pass.
+struct Candidate {
+    code: &'static str,
+    /// The finding's message.
+    finding: String,
+    /// The fix's message.
+    message: String,
+    /// Names the fix across passes, whose positions move.
+    identity: String,
+    edits: Vec<Edit>,
+}
+
+impl Pass {
+    /// The fixes to apply this pass: allowed by the mode, not rejected before, and not
+    /// touching another chosen fix's text (those wait for the next pass).
+    fn candidates(&self, mode: FixMode, rejected: &[String]) -> Vec<Candidate> {
+        let mut taken: Vec<(u32, u32)> = Vec::new();
+        let mut out = Vec::new();
+        for d in &self.checked.kept {
+            let Some(fix) = &d.fix else { continue };
+            if fix.applicability == Applicability::Unsafe && !mode.unsafe_fixes {
+                continue;
+            }
+            let identity = format!("{}\0{}\0{}", d.rule.code, d.message, fix.message);
+            if rejected.contains(&identity) {
+                continue;
+            }
+            let Some(edits) = fix.edits(&self.source.text) else {
+                continue;
+            };
+            let clash = edits.iter().any(|e| {
+                taken
+                    .iter()
+                    .any(|&(s, t)| e.span.start <= t && s <= e.span.end)
+            });
+            if clash {
+                continue;
+            }
+            taken.extend(edits.iter().map(|e| (e.span.start, e.span.end)));
+            out.push(Candidate {
+                code: d.rule.code,
+                finding: d.message.clone(),
+                message: fix.message.clone(),
+                identity,
+                edits,
+            });
+        }
+        out
     }
 }
 

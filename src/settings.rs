@@ -4,9 +4,9 @@
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::model::fields::KubernetesVersion;
+use crate::model::profile::AgentKind;
 /// Kept here too: the settings were its first home, and rules still name it from here.
 pub use crate::model::taint::Taint;
-use crate::model::profile::AgentKind;
 use crate::model::{IntOrPercent, Quantity};
 use crate::yaml::{Node, Value};
 

@@ -155,6 +155,20 @@ pub struct LintArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_file_size: Option<u64>,
 
+    /// Apply safe fixes in place, then report what remains (on standard input, print the
+    /// fixed document and send the report to standard error).
+    #[arg(long)]
+    pub fix: bool,
+
+    /// Print a unified diff of what --fix would change, and change nothing (exit 1 when
+    /// there is a change).
+    #[arg(long, conflicts_with = "fix")]
+    pub diff: bool,
+
+    /// With --fix or --diff, also apply fixes that change how the agent runs.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
     /// Set one setting, over the config file: `--setting cluster-nodes=40`,
     /// `--setting required-tolerations=[dedicated=gpu:NoSchedule]` (repeatable; the value is
     /// read as YAML).

@@ -286,7 +286,8 @@ fn lint(args: &LintArgs, matches: &ArgMatches, console: &Console) -> u8 {
     let human = destinations.iter().find(|(f, _)| *f == Format::Human);
     let color = human.is_some_and(|(_, out)| out.is_none()) && color;
     let output = match human {
-        Some(_) if !args.statistics && !args.quiet => Output::Human {
+        // `--diff` prints diffs, not findings.
+        Some(_) if !args.statistics && !args.quiet && !args.diff => Output::Human {
             color,
             width: human::terminal_width(),
             render: human::render_file,
@@ -308,7 +309,8 @@ fn lint(args: &LintArgs, matches: &ArgMatches, console: &Console) -> u8 {
         args.max_file_size,
         args.show_suppressed,
     )
-    .showing(shown);
+    .showing(shown)
+    .fixing(fix_mode(args));
     let mut failures = found.failures;
     let mut summary = Summary::default();
     let mut reports = Vec::with_capacity(found.inputs.len());
@@ -352,6 +354,15 @@ fn lint(args: &LintArgs, matches: &ArgMatches, console: &Console) -> u8 {
     for f in &failures {
         console.err(&format!("error: {f}"));
     }
+    if (args.fix || args.diff)
+        && let Some(code) = report_fixes(args, &reports, &failures, console)
+    {
+        return code;
+    }
+    let to_stderr = args.fix
+        && reports
+            .iter()
+            .any(|r| r.fix.as_ref().is_some_and(|f| f.text.is_some()));
     for (format, destination) in &destinations {
         let text = run.render(*format);
         match destination {
@@ -361,6 +372,7 @@ fn lint(args: &LintArgs, matches: &ArgMatches, console: &Console) -> u8 {
                     return EXIT_FAILURE;
                 }
             }
+            None if to_stderr => console.err(text.trim_end_matches('\n')),
             None => {
                 if !console.out(&text) {
                     break;
@@ -376,6 +388,54 @@ fn lint(args: &LintArgs, matches: &ArgMatches, console: &Console) -> u8 {
         return EXIT_FAILURE;
     }
     if failing { EXIT_FINDINGS } else { 0 }
+}
+
+fn fix_mode(args: &LintArgs) -> Option<crate::lint::FixMode> {
+    (args.fix || args.diff).then_some(crate::lint::FixMode {
+        unsafe_fixes: args.unsafe_fixes,
+        diff_only: args.diff,
+    })
+}
+
+/// What `--fix` and `--diff` say besides the report. `--diff` prints the diffs instead of a
+/// report and decides the exit code (`Some`); `--fix` prints a fixed standard input.
+fn report_fixes(
+    args: &LintArgs,
+    reports: &[crate::lint::FileReport],
+    failures: &[String],
+    console: &Console,
+) -> Option<u8> {
+    let fixes: Vec<_> = reports.iter().filter_map(|r| r.fix.as_ref()).collect();
+    for dropped in fixes.iter().flat_map(|f| &f.dropped) {
+        console.err(&format!("warning: {dropped}"));
+    }
+    let applied: usize = fixes.iter().map(|f| f.applied).sum();
+    let files = fixes.iter().filter(|f| !f.diff.is_empty()).count();
+    if args.diff {
+        let diff: String = fixes.iter().map(|f| f.diff.as_str()).collect();
+        console.out(&diff);
+        console.err(&format!(
+            "would fix {} in {}",
+            crate::render::plural(applied, "finding"),
+            crate::render::plural(files, "file")
+        ));
+        return Some(if !failures.is_empty() {
+            EXIT_FAILURE
+        } else if files > 0 {
+            EXIT_FINDINGS
+        } else {
+            0
+        });
+    }
+    for text in fixes.iter().filter_map(|f| f.text.as_deref()) {
+        console.out(text);
+    }
+    console.err(&format!(
+        "fixed {} in {}",
+        crate::render::plural(applied, "finding"),
+        crate::render::plural(files, "file")
+    ));
+    None
 }
 
 /// Reports go to a temporary file renamed into place, so a reader never sees half a report.
@@ -433,10 +493,11 @@ fn list_rules(format: ListFormat, console: &Console) -> u8 {
             .iter()
             .map(|m| {
                 format!(
-                    "{:<6} {:<34} {:<8} {}\n",
+                    "{:<6} {:<34} {:<8} {:<6} {}\n",
                     m.code,
                     m.name,
                     m.severity.as_str(),
+                    m.fixable().map_or("-", |a| a.as_str()),
                     m.summary
                 )
             })
@@ -450,6 +511,7 @@ fn list_rules(format: ListFormat, console: &Console) -> u8 {
                         "name": m.name,
                         "severity": m.severity.as_str(),
                         "summary": m.summary,
+                        "fix": m.fixable().map(|a| a.as_str()),
                     })
                 })
                 .collect();

@@ -1,6 +1,7 @@
 //! One run's results, rendered in each requested format.
 
 use crate::diagnostic::Severity;
+use crate::fix::Applicability;
 use crate::lint::FileReport;
 use crate::render::{self, Finding, Summary, human};
 
@@ -69,7 +70,25 @@ impl Run<'_> {
                 ));
             }
         }
-        line + "\n"
+        line + &self.fixable() + "\n"
+    }
+
+    /// How many findings `--fix` (and `--unsafe-fixes`) would fix, for the summary line.
+    fn fixable(&self) -> String {
+        let count = |a: Applicability| {
+            self.reports
+                .iter()
+                .flat_map(|r| &r.diagnostics)
+                .filter(|f| f.fix.as_ref().is_some_and(|x| x.applicability == a))
+                .count()
+        };
+        let (safe, unsafe_) = (count(Applicability::Safe), count(Applicability::Unsafe));
+        match (safe, unsafe_) {
+            (0, 0) => String::new(),
+            (0, u) => format!("; {u} fixable with `--fix --unsafe-fixes`"),
+            (s, 0) => format!("; [*] {s} fixable with `--fix`"),
+            (s, u) => format!("; [*] {s} fixable with `--fix` ({u} more with `--unsafe-fixes`)"),
+        }
     }
 
     pub fn render(&self, format: Format) -> String {

@@ -276,6 +276,7 @@ fn read(input: &Input, limit: u64, warnings: &mut Vec<String>) -> Option<SourceF
     let bytes = match &input.origin {
         Origin::File(path) => crate::read::file(path, limit),
         Origin::Stdin => crate::read::stdin(limit),
+        Origin::StdinText(bytes) => Ok(bytes.to_vec()),
     };
     let text = bytes
         .map_err(|e| format!("{}: cannot read: {e}", input.display))

@@ -81,7 +81,6 @@ struct Piped {
     failed: Vec<(Input, String)>,
     /// Standard input that is not UTF-8, already linted.
     failed_reports: Vec<(Input, FileReport)>,
-    _copies: Option<TempDir>,
 }
 
 fn piped(plan: &mut Plan, files: &Files, options: &Options, cwd: &Path, linter: &Linter) -> Piped {
@@ -90,7 +89,6 @@ fn piped(plan: &mut Plan, files: &Files, options: &Options, cwd: &Path, linter: 
         helm: Vec::new(),
         failed: Vec::new(),
         failed_reports: Vec::new(),
-        _copies: None,
     };
     let mut keep = Vec::new();
     for input in std::mem::take(&mut plan.plain) {
@@ -141,16 +139,8 @@ fn piped(plan: &mut Plan, files: &Files, options: &Options, cwd: &Path, linter: 
             ));
             continue;
         }
-        if out._copies.is_none() {
-            out._copies = TempDir::new("stdin").ok();
-        }
         let mut linted = input.clone();
-        if let Some(copy) = &out._copies {
-            let path = copy.path().join("stdin.yaml");
-            if std::fs::write(&path, &text).is_ok() {
-                linted.origin = crate::discover::Origin::File(path);
-            }
-        }
+        linted.origin = crate::discover::Origin::StdinText(std::sync::Arc::new(text.into_bytes()));
         out.plain.push(linted);
         keep.push(input);
     }

@@ -108,7 +108,7 @@ pub fn plan(inputs: Vec<Input>, cwd: &Path) -> Plan {
                 let absolute = normalize(&cwd.join(path));
                 !used.contains(&absolute) && !chart_dirs.iter().any(|d| absolute.starts_with(d))
             }
-            Origin::Stdin => true,
+            Origin::Stdin | Origin::StdinText(_) => true,
         })
         .collect();
     plan

@@ -187,8 +187,13 @@ fn render_diagnostic(
     let help = d.help.as_deref().map(escape);
     let report = Report {
         code: Some(match d.object.as_ref().and_then(object_name) {
-            Some(object) => format!("{}({}) {object}", d.rule.code, d.rule.name),
-            None => format!("{}({})", d.rule.code, d.rule.name),
+            Some(object) => format!(
+                "{}({}){} {object}",
+                d.rule.code,
+                d.rule.name,
+                fix_marker(d, source)
+            ),
+            None => format!("{}({}){}", d.rule.code, d.rule.name, fix_marker(d, source)),
         }),
         severity: match d.severity {
             Severity::Error => miette::Severity::Error,
@@ -215,6 +220,14 @@ fn plain(source: &SourceFile, d: &Diagnostic) -> String {
         at.line,
         at.column
     )
+}
+
+/// `[*]` after the code of a finding `--fix` can fix, as ruff marks them.
+fn fix_marker(d: &Diagnostic, source: &SourceFile) -> &'static str {
+    let safe = d.fix.as_ref().is_some_and(|f| {
+        f.applicability == crate::fix::Applicability::Safe && f.edits(&source.text).is_some()
+    });
+    if safe { " [*]" } else { "" }
 }
 
 pub fn summary_line(summary: &Summary, failures: usize, color: bool) -> String {

@@ -109,6 +109,59 @@ struct SarifResult {
     partial_fingerprints: Fingerprints,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<SarifSuppression>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix>,
+}
+
+/// A fix as SARIF carries it: replacements in the finding's file.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix {
+    description: Text,
+    artifact_changes: [ArtifactChange; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange {
+    artifact_location: Artifact,
+    replacements: Vec<Replacement>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    deleted_region: Region,
+    inserted_content: Text,
+}
+
+fn fixes(f: &Finding, root: Option<&Path>) -> Vec<SarifFix> {
+    f.fix
+        .iter()
+        .map(|fix| SarifFix {
+            description: Text {
+                text: format!("{} ({})", fix.message, fix.applicability.as_str()),
+            },
+            artifact_changes: [ArtifactChange {
+                artifact_location: artifact(&f.file, root),
+                replacements: fix
+                    .edits
+                    .iter()
+                    .map(|e| Replacement {
+                        deleted_region: Region {
+                            start_line: e.line,
+                            start_column: e.column,
+                            end_line: e.end_line,
+                            end_column: e.end_column,
+                        },
+                        inserted_content: Text {
+                            text: e.content.clone(),
+                        },
+                    })
+                    .collect(),
+            }],
+        })
+        .collect()
 }
 
 /// A dismissed result: in the manifest itself (comment, annotation).
@@ -304,6 +357,7 @@ pub fn render(findings: &[&Finding]) -> String {
                     justification: s.reason.clone(),
                 })
                 .collect(),
+            fixes: fixes(f, root),
         })
         .collect();
     let log = Log {

@@ -35,7 +35,8 @@ impl Rule for SelectorMismatch {
                 cx.report(
                     Diagnostic::new(&META, spec.key, "the API server rejects a DaemonSet without `spec.selector`: it is required (ValidateDaemonSetSpec)")
                         .label("selector missing under this spec")
-                        .help(selector_help(labels)),
+                        .help(selector_help(labels))
+                        .fix(fix(spec.key, labels)),
                 );
             }
             return;
@@ -107,6 +108,26 @@ impl Rule for SelectorMismatch {
             }
         }
     }
+}
+
+/// A selector of every template label. The selector is immutable once the DaemonSet exists,
+/// and it decides which pods the DaemonSet owns, so this is for a human to confirm.
+fn fix(spec: crate::source::Span, labels: &[Pair]) -> Option<crate::fix::Fix> {
+    use crate::fix::{Change, Fix, Target, Value, quote};
+    if labels.is_empty() {
+        return None;
+    }
+    let labels = labels
+        .iter()
+        .map(|l| (quote(&l.value.0), Value::scalar(quote(&l.value.1))));
+    Some(Fix::unsafe_(
+        "select the pod template's labels",
+        vec![Change::Insert {
+            into: Target::ValueOf(spec),
+            key: "selector".to_owned(),
+            value: Value::map([("matchLabels", Value::map(labels))]),
+        }],
+    ))
 }
 
 fn selector_help(labels: &[Pair]) -> String {

@@ -1,5 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::fix::{Change, Fix};
 use crate::model::DaemonSet;
 
 pub static META: RuleMeta = RuleMeta {
@@ -51,9 +52,25 @@ impl Rule for RemovedApiVersion {
         cx.report(
             Diagnostic::new(&META, version.span, message)
                 .label("no longer served")
-                .help(help),
+                .help(help)
+                .fix(fix(ds)),
         );
     }
+}
+
+/// `apps/v1` for a removed group, when the selector apps/v1 requires is already there.
+fn fix(ds: &DaemonSet) -> Option<Fix> {
+    let version = ds.api_version.as_ref()?;
+    let selector = ds.spec.as_ref().is_some_and(|s| s.selector.is_some());
+    (selector && REMOVED.contains(&version.value.as_str())).then(|| {
+        Fix::safe(
+            "use `apiVersion: apps/v1`",
+            vec![Change::Replace {
+                span: version.span,
+                content: "apps/v1".to_owned(),
+            }],
+        )
+    })
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::fix::{Change, Fix, Value, quote};
 use crate::model::DaemonSet;
 use crate::model::profile::AgentKind;
 use crate::model::toleration::{DaemonPodTolerations, taint};
@@ -58,7 +59,8 @@ impl Rule for MissingControlPlaneToleration {
             .help(format!(
                 "add the same toleration with `key: {CONTROL_PLANE}` (keep this one only while \
                  nodes older than 1.25 remain)"
-            )),
+            ))
+            .fix(Some(fix(master))),
             None => Diagnostic::new(
                 &META,
                 pod.tolerations_key.unwrap_or(pod.key),
@@ -76,6 +78,29 @@ impl Rule for MissingControlPlaneToleration {
         };
         cx.report(diagnostic);
     }
+}
+
+/// The control-plane toleration beside the legacy one, with the same operator, value and
+/// effect: control-plane nodes get what the legacy taint gave them.
+fn fix(master: &crate::model::Toleration) -> Fix {
+    let mut entries = vec![("key", Value::scalar(CONTROL_PLANE))];
+    let fields = [
+        ("operator", &master.operator),
+        ("value", &master.value),
+        ("effect", &master.effect),
+    ];
+    for (name, field) in fields {
+        if let Some(f) = field {
+            entries.push((name, Value::scalar(quote(&f.value))));
+        }
+    }
+    Fix::safe(
+        format!("add the same toleration for `{CONTROL_PLANE}`"),
+        vec![Change::AddItem {
+            after: master.span,
+            item: Value::map(entries),
+        }],
+    )
 }
 
 #[cfg(test)]

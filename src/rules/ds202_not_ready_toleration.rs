@@ -1,5 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::fix::{Change, Fix};
 use crate::model::toleration::{DaemonPodTolerations, NOT_READY, UNREACHABLE, taint};
 use crate::model::{DaemonSet, Spanned, Toleration};
 
@@ -58,7 +59,8 @@ fn timed(
             .help(format!(
                 "remove `tolerationSeconds: {value}`; the agent already stays on NotReady and \
                  unreachable nodes, which is what a node agent should do"
-            )),
+            ))
+            .fix(Some(fix(seconds))),
         );
         return;
     }
@@ -119,6 +121,16 @@ fn timed(
              controller's own toleration has none)",
         ),
     );
+}
+
+/// The controller drops the field anyway, so removing it changes nothing that runs.
+fn fix(seconds: &Spanned<i64>) -> Fix {
+    Fix::safe(
+        format!("remove `tolerationSeconds: {}`", seconds.value),
+        vec![Change::Remove {
+            entry: seconds.whole(),
+        }],
+    )
 }
 
 /// The fields that decide whether the controller replaces a toleration, as written.

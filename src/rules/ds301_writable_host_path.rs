@@ -1,6 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::fix::{Change, Fix, Target, Value};
 use crate::model::DaemonSet;
+use crate::model::VolumeMount;
 use crate::model::profile::kubelet_dir;
 use crate::rules::host_paths::{self, HostMount};
 
@@ -69,7 +71,8 @@ impl Rule for WritableHostPath {
                     "add `readOnly: true` to this mount; if the agent must write there (a \
                      position database, a plugin socket), list `{path}` under the \
                      `writable-host-paths` setting"
-                )),
+                ))
+                .fix(Some(fix(m.mount))),
             );
         }
     }
@@ -232,6 +235,22 @@ fn referenced(m: &HostMount, path: &str) -> bool {
         let under = |dir: &str| dir.len() > 1 && (v == dir || v.starts_with(&format!("{dir}/")));
         under(path) || inside.is_some_and(under)
     })
+}
+
+/// An agent that writes through the mount fails once it is read-only.
+fn fix(mount: &VolumeMount) -> Fix {
+    let change = match &mount.read_only {
+        Some(r) => Change::Replace {
+            span: r.span,
+            content: "true".to_owned(),
+        },
+        None => Change::Insert {
+            into: Target::Node(mount.span),
+            key: "readOnly".to_owned(),
+            value: Value::scalar("true"),
+        },
+    };
+    Fix::unsafe_("mount it with `readOnly: true`", vec![change])
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::fix::{Change, Fix, Target, Value, set_security_field};
+use crate::model::Container;
 use crate::model::DaemonSet;
 
 pub static META: RuleMeta = RuleMeta {
@@ -40,10 +42,32 @@ impl Rule for CapabilitiesNotDropped {
                 .help(
                     "set `capabilities: {drop: [ALL]}` and add back only what the agent needs, \
                      e.g. `add: [SYS_PTRACE]` for process metrics under hostPID",
-                ),
+                )
+                .fix(Some(fix(c))),
             );
         }
     }
+}
+
+/// `ALL` joins the drop list (or a new one); an agent that relied on a default capability
+/// loses it, so this changes how it runs.
+fn fix(c: &Container) -> Fix {
+    let all = || Value::Seq(vec![Value::scalar("ALL")]);
+    let change = match c.capabilities() {
+        Some(k) => match k.drop.last() {
+            Some(last) => Change::AddItem {
+                after: last.span,
+                item: Value::scalar("ALL"),
+            },
+            None => Change::Insert {
+                into: Target::ValueOf(k.key),
+                key: "drop".to_owned(),
+                value: all(),
+            },
+        },
+        None => set_security_field(c, "capabilities", Value::map([("drop", all())])),
+    };
+    Fix::unsafe_("add `ALL` to `capabilities.drop`", vec![change])
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::{Container, DaemonSet, PodSpec};
+use crate::fix::{Change, Fix, Value, set_security_field};
+use crate::model::{Container, DaemonSet, PodSpec, Spanned};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS306",
@@ -57,7 +58,8 @@ impl Rule for PrivilegeEscalationAllowed {
             cx.report(
                 Diagnostic::new(&META, at, message)
                     .label("setuid binaries can gain privileges")
-                    .help("set `securityContext.allowPrivilegeEscalation: false`"),
+                    .help("set `securityContext.allowPrivilegeEscalation: false`")
+                    .fix(Some(fix(c, setting))),
             );
         }
     }
@@ -79,6 +81,18 @@ fn non_root(pod: &PodSpec, c: &Container) -> bool {
         Some(uid) => uid != 0,
         None => non_root,
     }
+}
+
+/// Setuid binaries in the agent stop working, so this changes how it runs.
+fn fix(c: &Container, setting: Option<&Spanned<bool>>) -> Fix {
+    let change = match setting {
+        Some(s) => Change::Replace {
+            span: s.span,
+            content: "false".to_owned(),
+        },
+        None => set_security_field(c, "allowPrivilegeEscalation", Value::scalar("false")),
+    };
+    Fix::unsafe_("set `allowPrivilegeEscalation: false`", vec![change])
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::fix::{Change, Fix, Value, set_security_field};
 use crate::model::DaemonSet;
+use crate::model::{Container, Spanned};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS308",
@@ -39,10 +41,23 @@ impl Rule for WritableRootFilesystem {
                 .help(
                     "set `readOnlyRootFilesystem: true` and give the agent an emptyDir for the \
                      paths it writes (buffers, temp files)",
-                ),
+                )
+                .fix(Some(fix(c, setting))),
             );
         }
     }
+}
+
+/// An agent that writes to its root filesystem fails once it is read-only.
+fn fix(c: &Container, setting: Option<&Spanned<bool>>) -> Fix {
+    let change = match setting {
+        Some(s) => Change::Replace {
+            span: s.span,
+            content: "true".to_owned(),
+        },
+        None => set_security_field(c, "readOnlyRootFilesystem", Value::scalar("true")),
+    };
+    Fix::unsafe_("set `readOnlyRootFilesystem: true`", vec![change])
 }
 
 #[cfg(test)]

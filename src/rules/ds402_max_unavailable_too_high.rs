@@ -1,6 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::fix::{Change, Fix};
 use crate::model::{DaemonSet, IntOrPercent};
+use crate::source::Span;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS402",
@@ -70,7 +72,8 @@ impl Rule for MaxUnavailableTooHigh {
                     "use a small share of the nodes: `maxUnavailable: 1` for small clusters, or \
                      at most `{}`",
                     show(limit)
-                )),
+                ))
+                .fix(Some(fix(value.span, limit))),
             );
             return;
         }
@@ -102,10 +105,22 @@ impl Rule for MaxUnavailableTooHigh {
                     "lower it to `{}` or less, so a bad version is caught while most nodes still \
                      run the old one",
                     show(limit)
-                )),
+                ))
+                .fix(Some(fix(value.span, limit))),
             );
         }
     }
+}
+
+/// Rollouts get slower, so this changes how the agent is updated.
+fn fix(at: Span, limit: &IntOrPercent) -> Fix {
+    Fix::unsafe_(
+        format!("lower `maxUnavailable` to `{}`", show(limit)),
+        vec![Change::Replace {
+            span: at,
+            content: show(limit),
+        }],
+    )
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::fix::{Change, Fix, Target, Value};
 use crate::model::DaemonSet;
+use crate::model::PodSpec;
 use crate::model::profile::AgentKind;
 
 pub static META: RuleMeta = RuleMeta {
@@ -64,9 +66,29 @@ impl Rule for ShortTerminationGrace {
                 .help(format!(
                     "set `terminationGracePeriodSeconds: {min}` or more, longer than the agent's \
                      flush interval; if it buffers nothing, set `profile` to its kind"
-                )),
+                ))
+                .fix(Some(fix(pod, min))),
         );
     }
+}
+
+/// Pods take longer to stop, so this changes how the agent runs.
+fn fix(pod: &PodSpec, min: i64) -> Fix {
+    let change = match &pod.termination_grace_period_seconds {
+        Some(g) => Change::Replace {
+            span: g.span,
+            content: min.to_string(),
+        },
+        None => Change::Insert {
+            into: Target::ValueOf(pod.key),
+            key: "terminationGracePeriodSeconds".to_owned(),
+            value: Value::scalar(min.to_string()),
+        },
+    };
+    Fix::unsafe_(
+        format!("set `terminationGracePeriodSeconds: {min}`"),
+        vec![change],
+    )
 }
 
 #[cfg(test)]

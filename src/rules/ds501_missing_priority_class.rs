@@ -1,6 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::fix::{Change, Fix, Target, Value, quote};
 use crate::model::DaemonSet;
+use crate::model::PodSpec;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS501",
@@ -27,7 +29,8 @@ impl Rule for MissingPriorityClass {
                     .help(
                         "set `priorityClassName: system-node-critical` for agents the node \
                          needs, or a class of your own above your workloads' classes",
-                    ),
+                    )
+                    .fix(Some(fix(pod, allowed))),
             ),
             Some(class) if !allowed.is_empty() && !allowed.contains(&class.value) => cx.report(
                 Diagnostic::new(
@@ -39,11 +42,32 @@ impl Rule for MissingPriorityClass {
                     ),
                 )
                 .label("not in priority-classes")
-                .help(format!("use one of: {}", allowed.join(", "))),
+                .help(format!("use one of: {}", allowed.join(", ")))
+                .fix(Some(fix(pod, allowed))),
             ),
             Some(_) => {}
         }
     }
+}
+
+/// The class a fix writes: the first allowed one, or the one the node needs most.
+const DEFAULT_CLASS: &str = "system-node-critical";
+
+/// Preemption and eviction order change, so this changes how the agent runs.
+fn fix(pod: &PodSpec, allowed: &[String]) -> Fix {
+    let class = allowed.first().map_or(DEFAULT_CLASS, String::as_str);
+    let change = match &pod.priority_class_name {
+        Some(c) => Change::Replace {
+            span: c.span,
+            content: class.to_owned(),
+        },
+        None => Change::Insert {
+            into: Target::ValueOf(pod.key),
+            key: "priorityClassName".to_owned(),
+            value: Value::scalar(quote(class)),
+        },
+    };
+    Fix::unsafe_(format!("set `priorityClassName: {class}`"), vec![change])
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::fix::{Change, Fix, Target, Value};
+use crate::model::PodSpec;
 use crate::model::{DaemonSet, NodeRequirement, OS};
 
 pub static META: RuleMeta = RuleMeta {
@@ -51,9 +53,27 @@ impl Rule for MissingOsSelector {
                 .help(format!(
                     "add `nodeSelector: {{{OS}: linux}}` (or a `{OS}` In [linux] expression in \
                      every nodeSelectorTerm)"
-                )),
+                ))
+                .fix(open_term.is_none().then(|| fix(pod))),
         );
     }
+}
+
+/// Pods stop being created on nodes of other systems, so this changes where the agent runs.
+fn fix(pod: &PodSpec) -> Fix {
+    let change = match pod.node_selector.first() {
+        Some(first) => Change::Insert {
+            into: Target::Node(first.key),
+            key: OS.to_owned(),
+            value: Value::scalar("linux"),
+        },
+        None => Change::Insert {
+            into: Target::ValueOf(pod.key),
+            key: "nodeSelector".to_owned(),
+            value: Value::map([(OS, Value::scalar("linux"))]),
+        },
+    };
+    Fix::unsafe_(format!("add the node selector `{OS}: linux`"), vec![change])
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::fix::{Change, Fix};
 use crate::model::DaemonSet;
+use crate::source::Span;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS703",
@@ -53,10 +55,22 @@ impl Rule for DeprecatedNodeLabel {
                 .label("deprecated label")
                 .help(format!(
                     "use `{instead}`, which every node carries with the same value"
-                )),
+                ))
+                .fix(Some(fix(r.at, instead))),
             );
         }
     }
+}
+
+/// The GA label carries the same value on every node, so renaming keeps the placement.
+fn fix(at: Span, instead: &str) -> Fix {
+    Fix::safe(
+        format!("rename the label to `{instead}`"),
+        vec![Change::Replace {
+            span: at,
+            content: instead.to_owned(),
+        }],
+    )
 }
 
 #[cfg(test)]
