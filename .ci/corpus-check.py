@@ -24,6 +24,10 @@ KNOWN_TRUE = {
     # author nested the pod's volumes inside the init container. Strict validation rejects both.
     ("grafana__agent__operations__helm__tests__initcontainers__grafana-agent__templates__controllers__daemonset.yaml", 43, "unknown field `volumes`"),
     ("grafana__agent__operations__helm__tests__initcontainers__grafana-agent__templates__controllers__daemonset.yaml", 98, "unknown field `mountPath`"),
+    # `mountPath` indented one column deeper than the `- name:` it belongs to: libyaml, PyYAML
+    # and go-yaml v2 (kubectl) all stop with "mapping values are not allowed" here. The index's
+    # parse_ok is wrong for this file.
+    ("smarter-project__smarter-device-manager__smarter-device-manager-ds-with-configmap-xavier-k3s.yaml", 56, "invalid YAML: mapping values are not allowed"),
 }
 
 
@@ -63,7 +67,10 @@ def main():
         problems.append(f"files could not be read: {report.get('failures')}")
     if summary["files"] != len(plain):
         problems.append(f"{len(plain)} files given, {summary['files']} in the summary")
-    seen = summary["daemonsets"] + summary.get("partial", 0)
+    # A DaemonSet with an unrendered placeholder (`${IMAGE}`) in a judged field gets one DS009
+    # and is not linted; it was still seen.
+    templated = sum(1 for d in report["diagnostics"] if d["code"] == "DS009" and d["file"] in valid)
+    seen = summary["daemonsets"] + summary.get("partial", 0) + templated
     if not least_ds <= seen <= most_ds:
         problems.append(f"index lists {least_ds}-{most_ds} DaemonSets, linter saw {seen}")
     for d in report["diagnostics"]:
