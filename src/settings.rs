@@ -83,8 +83,10 @@ impl Default for Settings {
 
 /// Host paths node plugins must write by design: the kubelet's plugin and device-plugin
 /// registration sockets, the CNI binary and config directories that CNI installers fill,
-/// the iptables lock that every iptables user takes, and Windows named pipes (csi-proxy), which
-/// are not files at all. Log and metric collectors need none of them.
+/// the iptables lock that every iptables user takes, the BPF filesystem where eBPF agents pin
+/// their maps and the tracing filesystems where they register kprobes (both are interfaces to
+/// the kernel, useless read-only), and Windows named pipes (csi-proxy), which are not files at
+/// all. Log and metric collectors need none of them.
 pub const DEFAULT_WRITABLE_HOST_PATHS: &[&str] = &[
     "/var/lib/kubelet/plugins_registry",
     "/var/lib/kubelet/plugins_registry/**",
@@ -95,6 +97,9 @@ pub const DEFAULT_WRITABLE_HOST_PATHS: &[&str] = &[
     "/etc/cni/net.d",
     "/run/xtables.lock",
     "/var/run/xtables.lock",
+    "/sys/fs/bpf",
+    "/sys/kernel/debug",
+    "/sys/kernel/tracing",
     "//./pipe/**",
 ];
 
@@ -246,7 +251,7 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
         key: "writable-host-paths",
         kind: Kind::Strings,
-        default: "[/var/lib/kubelet/plugins_registry, /var/lib/kubelet/plugins_registry/**, /var/lib/kubelet/plugins/**, /var/lib/kubelet/device-plugins, /var/lib/kubelet/device-plugins/**, /opt/cni/bin, /etc/cni/net.d, /run/xtables.lock, /var/run/xtables.lock, //./pipe/**]",
+        default: "[/var/lib/kubelet/plugins_registry, /var/lib/kubelet/plugins_registry/**, /var/lib/kubelet/plugins/**, /var/lib/kubelet/device-plugins, /var/lib/kubelet/device-plugins/**, /opt/cni/bin, /etc/cni/net.d, /run/xtables.lock, /var/run/xtables.lock, /sys/fs/bpf, /sys/kernel/debug, /sys/kernel/tracing, //./pipe/**]",
         rules: "DS301",
         help: "globs of host paths that may be mounted writable (replaces the default list of node-plugin paths)",
     },

@@ -206,15 +206,32 @@ fn role(c: &Container) -> ContainerRole {
 
 /// Why a container only waits or loops, if it does.
 fn helper(c: &Container) -> Option<String> {
-    if c.image_name() == Some("pause") {
-        return Some("its image is `pause`".to_owned());
+    if let Some(why) = waits(c) {
+        return Some(why);
     }
-    let words: Vec<&str> = c
-        .command
+    let words = words(c);
+    let first = words.first().map(|w| w.rsplit('/').next().unwrap_or(w));
+    let text = words.join(" ");
+    let shell = matches!(first, Some("sh" | "bash" | "ash" | "dash"));
+    let looped = text.contains("while") || text.contains("for ");
+    (shell && looped && text.contains("sleep")).then(|| "it runs a shell loop".to_owned())
+}
+
+fn words(c: &Container) -> Vec<&str> {
+    c.command
         .iter()
         .chain(&c.args)
         .flat_map(|s| s.split_whitespace())
-        .collect();
+        .collect()
+}
+
+/// Why a container does nothing but wait (`pause`, `sleep`, `tail -f /dev/null`), if it does:
+/// it keeps a pod alive (image pre-pullers, placeholders) and uses next to no memory or cpu.
+pub fn waits(c: &Container) -> Option<String> {
+    if c.image_name() == Some("pause") {
+        return Some("its image is `pause`".to_owned());
+    }
+    let words = words(c);
     let first = words.first().map(|w| w.rsplit('/').next().unwrap_or(w));
     if first.is_some_and(|f| f.starts_with("sleep") || f == "pause") {
         return Some("it only runs `sleep`".to_owned());
@@ -223,9 +240,7 @@ fn helper(c: &Container) -> Option<String> {
     if text.contains("tail -f /dev/null") || text.contains("sleep infinity") {
         return Some("it only waits".to_owned());
     }
-    let shell = matches!(first, Some("sh" | "bash" | "ash" | "dash"));
-    let looped = text.contains("while") || text.contains("for ");
-    (shell && looped && text.contains("sleep")).then(|| "it runs a shell loop".to_owned())
+    None
 }
 
 /// Image names (the repository's last part, or a part of it) of well-known agents, by kind.

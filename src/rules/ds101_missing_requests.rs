@@ -53,6 +53,11 @@ impl Rule for MissingRequests {
             if declared && !cx.profile.long_running(c) {
                 continue;
             }
+            // A container that only waits (`pause`, `sleep`) reserves and uses next to
+            // nothing: there is nothing to size.
+            if crate::model::profile::waits(c).is_some() {
+                continue;
+            }
             let missing: Vec<&str> = ["cpu", "memory"]
                 .into_iter()
                 .filter(|r| !requested(c, r))
@@ -114,8 +119,9 @@ mod tests {
             "",
         );
         assert_eq!(positions(&pod_spec(&bare_app), "DS101"), ["10:10", "12:9"]);
-        // A pause container beside the installer does no work: only it is reported.
+        // A pause container beside the installer (an image pre-puller) waits and uses next to
+        // nothing: nothing is worth sizing, and the installer runs before anything else.
         let pause = "      initContainers:\n      - {name: i, image: i:1, command: [cp, a, b]}\n      containers:\n      - {name: p, image: 'registry.k8s.io/pause:3.9'}\n";
-        assert_eq!(positions(&pod_spec(pause), "DS101"), ["12:10"]);
+        assert!(positions(&pod_spec(pause), "DS101").is_empty());
     }
 }

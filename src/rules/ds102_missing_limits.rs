@@ -30,6 +30,11 @@ impl Rule for MissingLimits {
             if declared && !cx.profile.long_running(c) {
                 continue;
             }
+            // A container that only waits (`pause`, `sleep`) reserves and uses next to
+            // nothing: there is nothing to size.
+            if crate::model::profile::waits(c).is_some() {
+                continue;
+            }
             let missing: Vec<&str> = wanted
                 .iter()
                 .copied()

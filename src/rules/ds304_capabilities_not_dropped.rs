@@ -21,6 +21,11 @@ impl Rule for CapabilitiesNotDropped {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
+        // Windows containers have no Linux capabilities: the API rejects the field for Windows pods
+        // (validateWindows), so asking a Windows-only DaemonSet to set it is wrong.
+        if pod.only_on_nodes(|r| r.excludes_linux()) {
+            return;
+        }
         // A privileged container has every capability whatever it drops; DS303 reports it.
         for c in pod.all_containers().filter(|c| !c.privileged()) {
             let caps = c.capabilities();

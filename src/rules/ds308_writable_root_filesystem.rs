@@ -21,6 +21,11 @@ impl Rule for WritableRootFilesystem {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
+        // Windows containers have no Linux read-only root filesystem: the API rejects the field for Windows pods
+        // (validateWindows), so asking a Windows-only DaemonSet to set it is wrong.
+        if pod.only_on_nodes(|r| r.excludes_linux()) {
+            return;
+        }
         for c in pod.all_containers() {
             let setting = c
                 .security_context
