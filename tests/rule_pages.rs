@@ -62,3 +62,21 @@ fn explain_prints_the_page() {
     assert_eq!(missing.code, 2);
     assert!(missing.stderr.contains("no rule `DS999`"));
 }
+
+/// The README's rule table says what `daemonlint rules` says, row for row.
+#[test]
+fn readme_rule_table_matches_the_rules() {
+    let run = common::daemonlint(&["rules", "--format", "json"]);
+    let rules: serde_json::Value = serde_json::from_str(&run.stdout).expect("rules JSON");
+    let readme = std::fs::read_to_string(common::root().join("README.md")).expect("README");
+    for r in rules.as_array().expect("list") {
+        let code = r["code"].as_str().unwrap_or_default();
+        let row = format!(
+            "| [{code}](rules/{code}.md) | {} | {} | {} |",
+            r["name"].as_str().unwrap_or_default(),
+            r["severity"].as_str().unwrap_or_default(),
+            r["summary"].as_str().unwrap_or_default()
+        );
+        assert!(readme.contains(&row), "README row out of date:\n{row}");
+    }
+}
