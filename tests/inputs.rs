@@ -490,3 +490,10 @@ fn json_comments_get_a_clear_message() {
         run.stdout
     );
 }
+
+#[test]
+fn explain_profiles_prints_the_profile_page() {
+    let run = run_in(&root(), &["explain", "profiles"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.starts_with("# Agent profiles"), "{}", run.stdout);
+}

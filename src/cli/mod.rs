@@ -522,7 +522,14 @@ fn list_rules(format: ListFormat, console: &Console) -> u8 {
     0
 }
 
+/// `explain profiles`: how agents and containers are judged (not a rule, but asked the same way).
+const PROFILES_PAGE: &str = include_str!("../../rules/profiles.md");
+
 fn explain(rule: &str, console: &Console) -> u8 {
+    if rule == "profiles" {
+        console.out(PROFILES_PAGE);
+        return 0;
+    }
     match rules::find(rule) {
         Some(meta) => {
             console.out(meta.doc);
