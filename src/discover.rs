@@ -98,7 +98,7 @@ pub fn discover(request: &Request<'_>, lookup: Lookup) -> (Discovered, Lookup) {
     };
     for p in paths {
         if p == "-" {
-            if seen.insert(PathBuf::from("-")) {
+            if seen.insert(Identity::Stdin) {
                 let mut input = Input::stdin(request.stdin_name.to_owned());
                 input.config = locked(&lookup).for_dir(&cwd);
                 found.inputs.push(input);
@@ -161,10 +161,23 @@ fn missing(given: &str, path: &Path, e: &std::io::Error) -> String {
     }
 }
 
-fn add(found: &mut Discovered, seen: &mut HashSet<PathBuf>, input: Input) {
+/// What makes two inputs the same file: its device and inode (one `stat`, where resolving the
+/// whole path would cost a system call per folder), else its path; standard input is one.
+#[derive(Hash, PartialEq, Eq)]
+enum Identity {
+    Inode(u64, u64),
+    Path(PathBuf),
+    Stdin,
+}
+
+fn add(found: &mut Discovered, seen: &mut HashSet<Identity>, input: Input) {
+    use std::os::unix::fs::MetadataExt;
     let key = match &input.origin {
-        Origin::File(path) => std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()),
-        Origin::Stdin | Origin::StdinText(_) => PathBuf::from("-"),
+        Origin::File(path) => match std::fs::metadata(path) {
+            Ok(meta) => Identity::Inode(meta.dev(), meta.ino()),
+            Err(_) => Identity::Path(path.clone()),
+        },
+        Origin::Stdin | Origin::StdinText(_) => Identity::Stdin,
     };
     if seen.insert(key) {
         found.inputs.push(input);

@@ -271,6 +271,10 @@ fn placeholder(node: &Node) -> Option<(Span, String)> {
 }
 
 fn is_placeholder(s: &str) -> bool {
+    // Both kinds need a `{`; most strings have none, so one byte scan settles them.
+    if !s.as_bytes().contains(&b'{') {
+        return false;
+    }
     let go = s.find("{{").is_some_and(|start| s[start..].contains("}}"));
     let envsubst = s.match_indices("${").any(|(i, _)| {
         let rest = &s[i + 2..];
