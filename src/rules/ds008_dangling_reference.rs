@@ -110,10 +110,14 @@ fn probe_ports(cx: &mut Context, c: &Container) {
                 &META,
                 port.span,
                 format!(
-                    "a probe of {} uses port `{name}`, which the container does not declare",
+                    "a probe of {} uses port `{name}`, which the container does not declare: \
+                     the API server accepts it, but the kubelet cannot resolve the name, so the \
+                     probe fails every time",
                     c.describe()
                 ),
             )
+            // Not an API rejection, unlike the rest of DS0xx: a warning, as sure to break.
+            .severity(Severity::Warning)
             .label("no such named port")
             .help(help),
         );
