@@ -311,4 +311,15 @@ mod tests {
         assert!(s.covers("DS005", 7) && s.covers("DS005", 8));
         assert!(!s.covers("DS005", 9) && !s.covers("DS005", 6) && !s.covers("DS006", 7));
     }
+
+    // Found by the `human` fuzz target: `looks_like_rule` slices `word[..2]`, which panics
+    // when the second byte falls inside a multi-byte character, so a mistyped rule name such
+    // as `Dé` crashes the whole run (exit 101) before anything is reported.
+    #[test]
+    #[ignore = "known crash in looks_like_rule (reported); remove this line with the fix"]
+    fn a_non_ascii_word_after_ignore_is_a_reason_not_a_crash() {
+        let s = parse("# daemonlint: ignore Dé the CNI needs it").expect("directive");
+        assert!(s.codes.is_empty() && s.unknown.is_empty());
+        assert_eq!(s.reason.as_deref(), Some("Dé the CNI needs it"));
+    }
 }
