@@ -2,6 +2,7 @@
 //! the library entry points the fuzz targets and benchmarks use, and the pipeline's handling
 //! of levels, suppressions and unreadable text. Each test checks what a user would see.
 
+use daemonlint::config::{Config, Level};
 use daemonlint::diagnostic::Severity;
 use daemonlint::lint::{Linter, Output};
 use daemonlint::source::SourceFile;
@@ -123,4 +124,56 @@ fn suppressed_findings_are_rendered_only_when_asked() {
         "{}",
         shown.rendered
     );
+}
+
+/// FAULTY with one used and one stale suppression comment.
+fn with_suppressions() -> SourceFile {
+    let text = FAULTY.replace(
+        "requests: {memory: 64MB}",
+        "requests: {memory: 64MB} # daemonlint: ignore DS005 -- legacy chart\n          # daemonlint: ignore DS303 -- was privileged once",
+    );
+    SourceFile::new("ds.yaml".into(), text)
+}
+
+#[test]
+fn only_the_stale_suppression_is_reported_unused() {
+    let report = human().lint_source(with_suppressions());
+    let unused: Vec<&str> = report
+        .diagnostics
+        .iter()
+        .filter(|f| f.code == "DS901")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(unused.len(), 1, "{unused:?}");
+    assert!(unused[0].contains("DS303"), "{unused:?}");
+}
+
+#[test]
+fn a_suppression_of_a_rule_turned_off_is_not_stale() {
+    let mut config = Config::default();
+    config.levels.set("DS303", Level::Off);
+    let linter = Linter::with_config(Output::Human { color: false }, config, false);
+    let report = linter.lint_source(with_suppressions());
+    assert!(
+        !codes(&report).contains(&"DS901"),
+        "{:?}",
+        report.diagnostics
+    );
+}
+
+#[test]
+fn a_used_suppression_without_a_reason_asks_for_one() {
+    let text = FAULTY.replace(
+        "requests: {memory: 64MB}",
+        "requests: {memory: 64MB} # daemonlint: ignore DS005",
+    );
+    let report = human().lint_source(SourceFile::new("ds.yaml".into(), text));
+    assert_eq!(report.suppressed.len(), 1);
+    let reasonless: Vec<usize> = report
+        .diagnostics
+        .iter()
+        .filter(|f| f.code == "DS902")
+        .map(|f| f.line)
+        .collect();
+    assert_eq!(reasonless, [14]);
 }
