@@ -2,6 +2,8 @@
 //! the library entry points the fuzz targets and benchmarks use, and the pipeline's handling
 //! of levels, suppressions and unreadable text. Each test checks what a user would see.
 
+mod common;
+
 use daemonlint::config::{Config, Level};
 use daemonlint::diagnostic::Severity;
 use daemonlint::lint::{Linter, Output};
@@ -176,4 +178,25 @@ fn a_used_suppression_without_a_reason_asks_for_one() {
         .map(|f| f.line)
         .collect();
     assert_eq!(reasonless, [14]);
+}
+
+#[test]
+fn a_missing_path_and_a_dangling_link_are_named_in_their_failures() {
+    let dir = common::temp_dir("mutation-kills-missing");
+    std::os::unix::fs::symlink(dir.join("nowhere"), dir.join("gone.yaml")).expect("link");
+    for (name, problem) in [
+        ("absent.yaml", "No such file or directory"),
+        ("gone.yaml", "dangling symbolic link"),
+    ] {
+        let path = dir.join(name).to_string_lossy().into_owned();
+        let (code, report) = common::json(&[&path]);
+        assert_eq!(code, 2, "{path}");
+        let message = report["failures"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            message.starts_with(&format!("{path}: {problem}")),
+            "{message}"
+        );
+    }
 }
