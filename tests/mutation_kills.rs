@@ -200,3 +200,28 @@ fn a_missing_path_and_a_dangling_link_are_named_in_their_failures() {
         );
     }
 }
+
+#[test]
+fn walk_problems_say_which_path_and_what_is_wrong() {
+    let dir = common::temp_dir("mutation-kills-walk");
+    common::write_temp(&dir, "ds.yaml", FAULTY.as_bytes());
+    std::os::unix::fs::symlink(&dir, dir.join("again")).expect("link");
+    std::os::unix::fs::symlink(dir.join("nowhere"), dir.join("gone.yaml")).expect("link");
+    let root = dir.to_string_lossy().into_owned();
+    let (code, report) = common::json(&[&root]);
+    assert_eq!(code, 2);
+    let failures: Vec<&str> = report["failures"]
+        .as_array()
+        .expect("failures")
+        .iter()
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    let dangling = format!("{root}/gone.yaml: dangling symbolic link");
+    assert!(failures.contains(&dangling.as_str()), "{failures:?}");
+    assert!(
+        failures
+            .iter()
+            .any(|m| m.contains("again") && m.ends_with(": symlink loop, not followed")),
+        "{failures:?}"
+    );
+}
