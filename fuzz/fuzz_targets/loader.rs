@@ -14,7 +14,10 @@ fuzz_target!(|data: &[u8]| {
     let loaded = loader::load(&source);
     for d in &loaded.diagnostics {
         let (start, end) = (d.span.start as usize, d.span.end as usize);
-        assert!(start <= end && end <= text.len(), "span {start}..{end} outside the text");
+        assert!(
+            start <= end && end <= text.len(),
+            "span {start}..{end} outside the text"
+        );
         assert!(text.is_char_boundary(start) && text.is_char_boundary(end));
     }
 });

@@ -388,4 +388,29 @@ mod tests {
         assert_eq!(q("1000").to_string(), "1000");
         assert_eq!(q("0.5").to_string(), "500m");
     }
+
+    #[test]
+    fn zero_is_not_negative_and_whole_means_whole_units() {
+        for zero in ["0", "-0", "-0.0", "0Mi"] {
+            assert!(!q(zero).is_negative(), "{zero}");
+        }
+        assert!(q("-1n").is_negative());
+        for whole in ["2", "1k", "0", "1Gi", "-3", "1000m"] {
+            assert!(q(whole).is_whole(), "{whole}");
+        }
+        for part in ["1.5", "100m", "1n", "-0.5"] {
+            assert!(!q(part).is_whole(), "{part}");
+        }
+    }
+
+    #[test]
+    fn errors_read_as_the_end_of_a_sentence_about_the_value() {
+        let said = |text: &str| Quantity::decode(text).map_err(|e| e.to_string());
+        assert_eq!(said(""), Err("is empty".into()));
+        assert_eq!(
+            said("1.2.3"),
+            Err("is not a number with an optional unit".into())
+        );
+        assert_eq!(said("64MB"), Err("has an unknown unit `MB`".into()));
+    }
 }
