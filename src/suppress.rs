@@ -187,8 +187,9 @@ fn split_reason(rest: &str) -> (Vec<&str>, String) {
 }
 
 fn looks_like_rule(word: &str) -> bool {
+    // `get` and not indexing: the word may start with a multi-byte character (found by fuzzing).
     let code = word.len() > 2
-        && word[..2].eq_ignore_ascii_case("DS")
+        && word.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("DS"))
         && word[2..].bytes().all(|b| b.is_ascii_alphanumeric());
     let name = word.contains('-') && word.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
     code || name || rules::find(word).is_some()
@@ -423,11 +424,10 @@ mod tests {
         assert!(found[0].used.get());
     }
 
-    // Found by the `human` fuzz target: `looks_like_rule` slices `word[..2]`, which panics
-    // when the second byte falls inside a multi-byte character, so a mistyped rule name such
-    // as `Dé` crashes the whole run (exit 101) before anything is reported.
+    // Found by the `human` fuzz target: `looks_like_rule` once sliced `word[..2]`, which
+    // panicked when the second byte fell inside a multi-byte character, so a mistyped rule name
+    // such as `Dé` crashed the whole run (exit 101) before anything was reported.
     #[test]
-    #[ignore = "known crash in looks_like_rule (reported); remove this line with the fix"]
     fn a_non_ascii_word_after_ignore_is_a_reason_not_a_crash() {
         let s = parse("# daemonlint: ignore Dé the CNI needs it").expect("directive");
         assert!(s.codes.is_empty() && s.unknown.is_empty());

@@ -160,3 +160,14 @@ fn a_reason_without_the_separator_is_kept() {
         "the CNI needs full privileges"
     );
 }
+
+/// A fuzzing find: a non-ASCII word after `ignore` once crashed the run (exit 101).
+#[test]
+fn a_non_ascii_word_after_ignore_does_not_crash() {
+    let run = common::run_with_stdin(
+        &["--format", "concise", "-"],
+        Some("x: 1 # daemonlint: ignore Dé\n".as_bytes()),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("DS901"), "{}", run.stdout);
+}

@@ -14,7 +14,11 @@ fuzz_target!(|stream: Stream| {
         return;
     }
     let (text, documents) = render(&stream);
-    let linter = Linter::new(Output::Human { color: false });
+    let linter = Linter::new(Output::Human {
+        color: false,
+        width: daemonlint::render::human::DEFAULT_WIDTH,
+        render: daemonlint::render::human::render_file,
+    });
     let report = linter.lint_source(SourceFile::new("fuzz.yaml".into(), text.clone()));
     assert_positions_in_range(&text, &report);
     if let Some(f) = report.diagnostics.iter().find(|f| f.code == "DS001") {

@@ -11,7 +11,11 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     // Lossy decoding keeps every input useful: the bytes path already has its own target.
     let text = String::from_utf8_lossy(data).into_owned();
-    let linter = Linter::new(Output::Human { color: false });
+    let linter = Linter::new(Output::Human {
+        color: false,
+        width: daemonlint::render::human::DEFAULT_WIDTH,
+        render: daemonlint::render::human::render_file,
+    });
     let report = linter.lint_source(SourceFile::new("fuzz.yaml".into(), text.clone()));
     assert_positions_in_range(&text, &report);
     assert_eq!(report.diagnostics.is_empty(), report.rendered.is_empty());

@@ -6,7 +6,11 @@ use daemonlint_fuzz::assert_positions_in_range;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let linter = Linter::new(Output::Human { color: false });
+    let linter = Linter::new(Output::Human {
+        color: false,
+        width: daemonlint::render::human::DEFAULT_WIDTH,
+        render: daemonlint::render::human::render_file,
+    });
     let report = linter.lint_bytes("fuzz.yaml".into(), data.to_vec());
     // Invalid UTF-8 is reported against the lossy text the renderer shows.
     assert_positions_in_range(&String::from_utf8_lossy(data), &report);
