@@ -49,6 +49,10 @@ impl Summary {
             .map(|o| (&o.kind, &o.namespace, &o.name))
             .collect();
         self.daemonsets_with_findings += objects.len();
+        // Findings of a rendered overlay or chart are spread over the files that wrote them,
+        // so one DaemonSet can have findings in several reports: never count more DaemonSets
+        // with findings than DaemonSets.
+        self.daemonsets_with_findings = self.daemonsets_with_findings.min(self.daemonsets);
         for d in &report.diagnostics {
             match d.severity {
                 Severity::Error => self.errors += 1,
