@@ -49,6 +49,12 @@ pub struct ObjectRef {
     pub namespace: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The agent profile the rules judged it by (`log-collector`, `csi-node`, ...) and why;
+    /// see rules/profiles.md.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile_evidence: Option<String>,
 }
 
 #[derive(Clone, Debug)]

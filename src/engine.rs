@@ -29,6 +29,8 @@ pub fn object_ref(ds: &DaemonSet) -> ObjectRef {
         kind: "DaemonSet".to_owned(),
         namespace: ds.metadata.namespace.as_ref().map(|n| n.value.clone()),
         name: ds.metadata.name.as_ref().map(|n| n.value.clone()),
+        profile: None,
+        profile_evidence: None,
     }
 }
 
@@ -42,7 +44,9 @@ pub fn run(ds: &DaemonSet, rules: &[&dyn Rule], settings: &Settings) -> Vec<Diag
     for rule in rules {
         rule.check(ds, &mut cx);
     }
-    let object = object_ref(ds);
+    let mut object = object_ref(ds);
+    object.profile = Some(profile.kind.name().to_owned());
+    object.profile_evidence = Some(profile.evidence.clone());
     for d in &mut cx.diagnostics {
         d.object = Some(object.clone());
     }

@@ -380,3 +380,17 @@ fn github_paths_are_relative_to_the_workspace() {
     // Outside the workspace: as given, less the `./`.
     assert_eq!(github_file(&dotted, &root.join("src")), NOSCHEDULER);
 }
+
+/// JSON names the agent profile each finding was judged by, with the evidence.
+#[test]
+fn json_objects_carry_the_agent_profile() {
+    let (_, report) = common::json(&["fixtures/hardened/node-exporter.yaml"]);
+    let object = &report["diagnostics"][0]["object"];
+    assert_eq!(object["profile"], "metrics-exporter", "{object}");
+    assert!(
+        object["profile_evidence"]
+            .as_str()
+            .is_some_and(|e| e.contains("node-exporter")),
+        "{object}"
+    );
+}
