@@ -4,26 +4,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{Run, root, temp_dir, write_temp};
+use common::{root, run_in, temp_dir, write_temp};
 
 const NOSCHEDULER: &str = "fixtures/DS004/fires-noscheduler.yaml";
-
-/// Runs daemonlint in `dir` (where config discovery starts).
-fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_daemonlint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GITHUB_ACTIONS")
-        .output()
-        .expect("run daemonlint");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 fn fixture(rel: &str) -> String {
     root().join(rel).to_string_lossy().into_owned()

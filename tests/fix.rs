@@ -4,25 +4,14 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::{Run, root, temp_dir};
 
 /// Runs daemonlint in `dir` (so paths in diffs are as given), without any config.
 fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_daemonlint"))
-        .arg("--no-config")
-        .args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .env_remove("GITHUB_ACTIONS")
-        .output()
-        .expect("run daemonlint");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    let mut all = vec!["--no-config"];
+    all.extend_from_slice(args);
+    common::run_in(dir, &all)
 }
 
 fn read(path: &Path) -> String {

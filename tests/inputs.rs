@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{Run, root, temp_dir, write_temp};
+use common::{Run, root, run_in, temp_dir, write_temp};
 
 const BAD: &str = "fixtures/DS004/fires-noscheduler.yaml";
 const CLEAN: &str = "fixtures/hardened/node-exporter.yaml";
@@ -27,21 +27,6 @@ fn shell(dir: &Path, script: &str) -> Run {
         .stdin(Stdio::null())
         .output()
         .expect("bash");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_daemonlint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GITHUB_ACTIONS")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run daemonlint");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
