@@ -482,3 +482,34 @@ fn explain_profiles_prints_the_profile_page() {
     assert_eq!(run.code, 0);
     assert!(run.stdout.starts_with("# Agent profiles"), "{}", run.stdout);
 }
+
+#[test]
+fn nodes_feed_the_required_tolerations() {
+    let run = run_in(
+        &root(),
+        &[
+            "--nodes",
+            "fixtures/coverage/nodes.yaml",
+            "--select",
+            "DS203",
+            "--format",
+            "concise",
+            "fixtures/hardened/fluent-bit.yaml",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("`nvidia.com/gpu=present:NoSchedule`"),
+        "{}",
+        run.stdout
+    );
+    // The control-plane taint is DS201's, and condition taints the controller tolerates.
+    assert!(!run.stdout.contains("control-plane"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("node.kubernetes.io/"),
+        "{}",
+        run.stdout
+    );
+    let none = run_in(&root(), &["--nodes", "README.md", "fixtures/hardened/"]);
+    assert_eq!(none.code, 2, "{}", none.stderr);
+}

@@ -169,6 +169,11 @@ pub struct LintArgs {
     #[arg(long)]
     pub unsafe_fixes: bool,
 
+    /// The cluster's nodes (`kubectl get nodes -o yaml > nodes.yaml`): their NoSchedule and
+    /// NoExecute taints join `required-tolerations` (DS203). See also `daemonlint coverage`.
+    #[arg(long, value_name = "FILE")]
+    pub nodes: Option<String>,
+
     /// Set one setting, over the config file: `--setting cluster-nodes=40`,
     /// `--setting required-tolerations=[dedicated=gpu:NoSchedule]` (repeatable; the value is
     /// read as YAML).

@@ -192,6 +192,31 @@ fn overlay(args: &LintArgs, config: &mut Config) -> Result<(), String> {
     Ok(())
 }
 
+/// `--nodes`: the cluster's taints join the config's own `required-tolerations`.
+fn add_required_taints(config: &mut Config, taints: &[crate::model::taint::Taint]) {
+    let mut all: Vec<String> = config
+        .settings
+        .required_tolerations
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    for t in taints {
+        let text = t.to_string();
+        if !all.contains(&text) {
+            all.push(text);
+        }
+    }
+    let list = all
+        .iter()
+        .map(|t| format!("'{}'", t.replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // The taints were validated when the nodes were read, so the setting always parses.
+    if let Ok(entry) = crate::config::parse_setting(&format!("required-tolerations=[{list}]")) {
+        config.cli_settings.push(entry);
+    }
+}
+
 /// Rule codes named by a code, a name or a code prefix.
 fn matching_rules(name: &str) -> Result<Vec<&'static str>, String> {
     if let Some(meta) = rules::find(name) {
@@ -259,11 +284,24 @@ fn lint(args: &LintArgs, matches: &ArgMatches, console: &Console) -> u8 {
         }
         return EXIT_FAILURE;
     }
+    let node_taints = match &args.nodes {
+        Some(path) => match crate::coverage::required_taints(path) {
+            Ok(taints) => taints,
+            Err(message) => {
+                console.err(&format!("error: {message}"));
+                return EXIT_FAILURE;
+            }
+        },
+        None => Vec::new(),
+    };
     let mut fallback = Config::default();
     for config in found_lookup.configs.iter_mut().chain([&mut fallback]) {
         if let Err(message) = overlay(args, config) {
             console.err(&message);
             return EXIT_FAILURE;
+        }
+        if !node_taints.is_empty() {
+            add_required_taints(config, &node_taints);
         }
     }
     if args.verbose {

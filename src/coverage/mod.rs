@@ -4,7 +4,7 @@
 //! usually intent, so only the former fail the run by default.
 
 mod analyze;
-mod nodes;
+pub mod nodes;
 mod placement;
 mod pools;
 mod report;
@@ -325,4 +325,28 @@ fn load_manifests(
         all.push((source, loaded.daemonsets));
     }
     all
+}
+
+/// The taints of a cluster's nodes that every node agent must tolerate, for DS203 in a normal
+/// lint (`--nodes`): NoSchedule and NoExecute taints, without the control-plane ones (DS201's
+/// business) and the node-condition taints the DaemonSet controller tolerates by itself.
+pub fn required_taints(path: &str) -> Result<Vec<crate::model::taint::Taint>, String> {
+    let mut warnings = Vec::new();
+    let nodes = load_nodes(path, &mut warnings);
+    if nodes.is_empty() {
+        let why = warnings.first().cloned().unwrap_or_default();
+        return Err(format!("--nodes {path}: no Node objects found {why}"));
+    }
+    let mut taints: Vec<crate::model::taint::Taint> = Vec::new();
+    for taint in nodes.iter().flat_map(|n| &n.taints) {
+        let own = !taint.key.starts_with("node.kubernetes.io/")
+            && !matches!(
+                taint.key.as_str(),
+                "node-role.kubernetes.io/control-plane" | "node-role.kubernetes.io/master"
+            );
+        if own && taint.effect != "PreferNoSchedule" && !taints.contains(taint) {
+            taints.push(taint.clone());
+        }
+    }
+    Ok(taints)
 }
