@@ -283,16 +283,7 @@ impl Linter {
         }
         let fixed = state.source.text.clone();
         outcome.diff = fix::unified(&name, &original, &fixed);
-        let checked = state.checked;
-        let mut report = self.finish(
-            &state.source,
-            checked.kept,
-            checked.suppressed,
-            checked.documents,
-            checked.daemonsets,
-        );
-        report.partial = checked.partial;
-        report.objects = checked.objects;
+        let mut report = self.report(&state.source, state.checked);
         report.fix = Some(outcome);
         let changed = fixed != original;
         (
@@ -431,8 +422,13 @@ impl Linter {
 
     fn lint_source_with(&self, config: &Config, relative: &str, source: SourceFile) -> FileReport {
         let checked = self.check(config, relative, &source);
+        self.report(&source, checked)
+    }
+
+    /// The report of a checked file: its findings rendered and resolved, with its counts.
+    fn report(&self, source: &SourceFile, checked: Checked) -> FileReport {
         let mut report = self.finish(
-            &source,
+            source,
             checked.kept,
             checked.suppressed,
             checked.documents,

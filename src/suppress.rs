@@ -218,16 +218,7 @@ fn near_miss(comment: &str) -> Option<String> {
 
 /// The suppression annotations of a DaemonSet and its pod template.
 pub fn annotations(ds: &DaemonSet) -> Vec<Suppression> {
-    let template = ds
-        .spec
-        .as_ref()
-        .and_then(|s| s.template.as_ref())
-        .map(|t| t.metadata.annotations.as_slice())
-        .unwrap_or_default();
-    ds.metadata
-        .annotations
-        .iter()
-        .chain(template)
+    ds.all_annotations()
         .filter_map(|a| {
             let name = a.value.0.strip_prefix(ANNOTATION_PREFIX)?;
             Some(Suppression::new(

@@ -6,7 +6,8 @@ mod common;
 
 use daemonlint::config::{Config, Level};
 use daemonlint::diagnostic::Severity;
-use daemonlint::lint::{Linter, Output};
+use daemonlint::lint::Linter;
+use daemonlint::render::human;
 use daemonlint::source::SourceFile;
 
 const FAULTY: &str = "apiVersion: apps/v1
@@ -26,11 +27,7 @@ spec:
 ";
 
 fn human() -> Linter {
-    Linter::new(Output::Human {
-        color: false,
-        width: daemonlint::render::human::DEFAULT_WIDTH,
-        render: daemonlint::render::human::render_file,
-    })
+    Linter::new(human::output(false, human::DEFAULT_WIDTH))
 }
 
 fn codes(report: &daemonlint::lint::FileReport) -> Vec<&'static str> {
@@ -114,11 +111,7 @@ fn suppressed_findings_are_rendered_only_when_asked() {
         "requests: {memory: 64MB} # daemonlint: ignore DS005 -- legacy chart",
     );
     let source = || SourceFile::new("ds.yaml".into(), text.clone());
-    let output = Output::Human {
-        color: false,
-        width: daemonlint::render::human::DEFAULT_WIDTH,
-        render: daemonlint::render::human::render_file,
-    };
+    let output = human::output(false, human::DEFAULT_WIDTH);
     let hidden = Linter::with_config(output, Default::default(), false).lint_source(source());
     assert_eq!(hidden.suppressed.len(), 1);
     assert!(
@@ -162,15 +155,7 @@ fn only_the_stale_suppression_is_reported_unused() {
 fn a_suppression_of_a_rule_turned_off_is_not_stale() {
     let mut config = Config::default();
     config.levels.set("DS303", Level::Off);
-    let linter = Linter::with_config(
-        Output::Human {
-            color: false,
-            width: daemonlint::render::human::DEFAULT_WIDTH,
-            render: daemonlint::render::human::render_file,
-        },
-        config,
-        false,
-    );
+    let linter = Linter::with_config(human::output(false, human::DEFAULT_WIDTH), config, false);
     let report = linter.lint_source(with_suppressions());
     assert!(
         !codes(&report).contains(&"DS901"),

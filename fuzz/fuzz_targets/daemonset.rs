@@ -3,7 +3,8 @@
 //! finding here is a bug, since the writer emits only well-formed YAML.
 #![no_main]
 
-use daemonlint::lint::{Linter, Output};
+use daemonlint::lint::Linter;
+use daemonlint::render::human;
 use daemonlint::source::SourceFile;
 use daemonlint_fuzz::assert_positions_in_range;
 use daemonlint_fuzz::manifest::{Stream, render};
@@ -14,11 +15,7 @@ fuzz_target!(|stream: Stream| {
         return;
     }
     let (text, documents) = render(&stream);
-    let linter = Linter::new(Output::Human {
-        color: false,
-        width: daemonlint::render::human::DEFAULT_WIDTH,
-        render: daemonlint::render::human::render_file,
-    });
+    let linter = Linter::new(human::output(false, human::DEFAULT_WIDTH));
     let report = linter.lint_source(SourceFile::new("fuzz.yaml".into(), text.clone()));
     assert_positions_in_range(&text, &report);
     if let Some(f) = report.diagnostics.iter().find(|f| f.code == "DS001") {

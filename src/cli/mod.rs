@@ -325,11 +325,9 @@ fn lint(args: &LintArgs, matches: &ArgMatches, console: &Console) -> u8 {
     let color = human.is_some_and(|(_, out)| out.is_none()) && color;
     let output = match human {
         // `--diff` prints diffs, not findings.
-        Some(_) if !args.statistics && !args.quiet && !args.diff => Output::Human {
-            color,
-            width: human::terminal_width(),
-            render: human::render_file,
-        },
+        Some(_) if !args.statistics && !args.quiet && !args.diff => {
+            human::output(color, human::terminal_width())
+        }
         _ => Output::Data,
     };
     let shown = args.severity.map(args::ShowLevel::severity);

@@ -327,6 +327,22 @@ fn load_manifests(
     all
 }
 
+/// A pod spec from the lines under `template.spec`, for the tests of this module.
+#[cfg(test)]
+fn test_pod(spec: &str) -> PodSpec {
+    let text = format!(
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{a: b}}}}\n  template:\n    metadata: {{labels: {{a: b}}}}\n    spec:\n{spec}"
+    );
+    let source = SourceFile::new("t.yaml".into(), text);
+    crate::loader::load(&source)
+        .daemonsets
+        .pop()
+        .and_then(|d| d.spec)
+        .and_then(|s| s.template)
+        .and_then(|t| t.spec)
+        .unwrap_or_else(|| panic!("no pod spec"))
+}
+
 /// The taints of a cluster's nodes that every node agent must tolerate, for DS203 in a normal
 /// lint (`--nodes`): NoSchedule and NoExecute taints, without the control-plane ones (DS201's
 /// business) and the node-condition taints the DaemonSet controller tolerates by itself.

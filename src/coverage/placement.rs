@@ -228,17 +228,10 @@ mod tests {
     }
 
     fn pod(spec: &str) -> PodSpec {
-        let text = format!(
-            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{a: b}}}}\n  template:\n    metadata: {{labels: {{a: b}}}}\n    spec:\n{spec}      containers: [{{name: c, image: i}}]\n"
-        );
-        let source = crate::source::SourceFile::new("t.yaml".into(), text);
-        crate::loader::load(&source)
-            .daemonsets
-            .pop()
-            .and_then(|d| d.spec)
-            .and_then(|s| s.template)
-            .and_then(|t| t.spec)
-            .unwrap_or_else(|| panic!("no pod spec"))
+        super::super::test_pod(&format!(
+            "{spec}      containers: [{{name: c, image: i}}]
+"
+        ))
     }
 
     fn reasons(spec: &str, taints: &[&str]) -> Vec<String> {

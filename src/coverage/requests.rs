@@ -137,17 +137,7 @@ mod tests {
     use super::*;
 
     fn pod(spec: &str) -> PodSpec {
-        let text = format!(
-            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{a: b}}}}\n  template:\n    metadata: {{labels: {{a: b}}}}\n    spec:\n{spec}"
-        );
-        let source = crate::source::SourceFile::new("t.yaml".into(), text);
-        crate::loader::load(&source)
-            .daemonsets
-            .pop()
-            .and_then(|d| d.spec)
-            .and_then(|s| s.template)
-            .and_then(|t| t.spec)
-            .unwrap_or_else(|| panic!("no pod spec"))
+        super::super::test_pod(spec)
     }
 
     fn q(text: &str) -> Option<Quantity> {

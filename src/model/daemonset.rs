@@ -117,6 +117,18 @@ impl DaemonSet {
     pub fn pod(&self) -> Option<&super::PodSpec> {
         self.spec.as_ref()?.template.as_ref()?.spec.as_ref()
     }
+
+    /// The DaemonSet's annotations, then its pod template's: where daemonlint's own
+    /// annotations (suppressions, the profile) may be written.
+    pub fn all_annotations(&self) -> impl Iterator<Item = &super::Pair> {
+        let template = self
+            .spec
+            .as_ref()
+            .and_then(|s| s.template.as_ref())
+            .map(|t| t.metadata.annotations.as_slice())
+            .unwrap_or_default();
+        self.metadata.annotations.iter().chain(template)
+    }
 }
 
 impl ObjectMeta {

@@ -147,16 +147,7 @@ impl Profile {
 }
 
 fn annotated(ds: &DaemonSet) -> Option<AgentKind> {
-    let template = ds
-        .spec
-        .as_ref()
-        .and_then(|s| s.template.as_ref())
-        .map(|t| t.metadata.annotations.as_slice())
-        .unwrap_or_default();
-    ds.metadata
-        .annotations
-        .iter()
-        .chain(template)
+    ds.all_annotations()
         .find(|a| a.value.0 == ANNOTATION)
         .and_then(|a| AgentKind::parse(&a.value.1))
 }

@@ -151,6 +151,15 @@ pub fn object_name(object: &ObjectRef) -> Option<String> {
     })
 }
 
+/// What the linter needs to render code frames while each file's source is at hand.
+pub fn output(color: bool, width: usize) -> crate::lint::Output {
+    crate::lint::Output::Human {
+        color,
+        width,
+        render: render_file,
+    }
+}
+
 /// The code frames of one file's findings, prose wrapped to `width` columns.
 pub fn render_file(
     source: &SourceFile,
