@@ -288,7 +288,7 @@ pub const SETTINGS: &[SettingDoc] = &[
         kind: Kind::Profile,
         default: "~",
         rules: "DS101 DS102 DS104 DS201 DS301 DS404 DS601 DS602 DS603 DS604",
-        help: "the agent kind (log-collector, metrics-exporter, network, csi-node, device-plugin, gpu-agent, security, node-maintenance, other); unset: inferred from the manifest",
+        help: "the agent kind (log-collector, metrics-exporter, network, csi-node, device-plugin, gpu-agent, security, node-maintenance, workload, other); unset: inferred from the manifest",
     },
     SettingDoc {
         key: "mutable-tags",

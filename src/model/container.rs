@@ -22,6 +22,9 @@ pub struct Container {
     pub command: Vec<String>,
     pub args: Vec<String>,
     pub env: Vec<(String, String)>,
+    /// The downward-API env var that tells the container its node, if any: evidence that a
+    /// DaemonSet is a node agent rather than an application spread over the nodes.
+    pub node_link: Option<String>,
 }
 
 #[derive(Debug)]
@@ -204,6 +207,7 @@ impl Container {
             command: strings(node, "command"),
             args: strings(node, "args"),
             env: env(node),
+            node_link: node_link(node),
         }
     }
 
@@ -250,6 +254,19 @@ impl Container {
             .and_then(|sc| sc.privileged.as_ref())
             .is_some_and(|p| p.value)
     }
+
+    /// The extended resources (a device plugin's `vendor.example/device`) the container asks
+    /// for: the scheduler only places it on nodes that advertise them. Names with a domain
+    /// other than `kubernetes.io` are extended, as `IsExtendedResourceName` decides.
+    pub fn extended_resources(&self) -> impl Iterator<Item = &str> {
+        self.resources
+            .iter()
+            .flat_map(|r| r.requests.entries.iter().chain(&r.limits.entries))
+            .map(|e| e.value.resource.as_str())
+            .filter(|name| {
+                name.contains('/') && !name.contains("kubernetes.io/") && !name.starts_with("requests.")
+            })
+    }
 }
 
 /// The string items of a list, silently: the schema walk judges their types, and the agent
@@ -277,6 +294,24 @@ fn env(node: &Node) -> Vec<(String, String)> {
             Some((name.to_owned(), value.to_owned()))
         })
         .collect()
+}
+
+/// An env var the downward API fills with the node's name or IP: the container talks to its
+/// own node. (HostProcess containers need no evidence here: the API requires `hostNetwork`.)
+fn node_link(node: &Node) -> Option<String> {
+    let Some(Value::Seq(items)) = node.get("env").map(|n| &n.value) else {
+        return None;
+    };
+    items.iter().find_map(|i| {
+        let field = i
+            .get("valueFrom")?
+            .get("fieldRef")?
+            .get("fieldPath")?
+            .as_str()?;
+        let name = i.get("name").and_then(Node::as_str).unwrap_or("");
+        matches!(field, "spec.nodeName" | "status.hostIP" | "status.hostIPs")
+            .then(|| format!("its env `{name}` holds the node's `{field}`"))
+    })
 }
 
 /// The first entry of a mapping, so findings about a list item point at one line.

@@ -26,6 +26,9 @@ pub enum AgentKind {
     Security,
     /// Reboot coordinators, OS updaters, node cleaners.
     NodeMaintenance,
+    /// An application spread over the nodes (a demo, a sample, a web server), not a node
+    /// agent: its image is an application's and nothing in it reaches the node.
+    Workload,
     Other,
 }
 
@@ -39,6 +42,7 @@ impl AgentKind {
         AgentKind::GpuAgent,
         AgentKind::Security,
         AgentKind::NodeMaintenance,
+        AgentKind::Workload,
         AgentKind::Other,
     ];
 
@@ -53,6 +57,7 @@ impl AgentKind {
             AgentKind::GpuAgent => "gpu-agent",
             AgentKind::Security => "security",
             AgentKind::NodeMaintenance => "node-maintenance",
+            AgentKind::Workload => "workload",
             AgentKind::Other => "other",
         }
     }
@@ -354,6 +359,18 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
         ],
     ),
     (
+        AgentKind::CsiNode,
+        &[
+            "csi",
+            "local-volume-provisioner",
+            "local-static-provisioner",
+            "longhorn-manager",
+            "openebs",
+            "zfs-driver",
+            "lvm-driver",
+        ],
+    ),
+    (
         AgentKind::MetricsExporter,
         &[
             "exporter",
@@ -382,11 +399,21 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
         .map(|p| normalize(&p.value))
         .collect();
     let mounts = |test: &dyn Fn(&str) -> bool| paths.iter().find(|p| test(p)).cloned();
+    // Device plugins may also register through `plugins_registry`; CSI drivers never mount
+    // `device-plugins`.
+    if let Some(p) = mounts(&|p| kubelet_dir(p, "device-plugins")) {
+        return (AgentKind::DevicePlugin, format!("it mounts `{p}`"));
+    }
     if let Some(p) = mounts(&|p| kubelet_dir(p, "plugins_registry") || kubelet_dir(p, "plugins")) {
         return (AgentKind::CsiNode, format!("it mounts `{p}`"));
     }
-    if let Some(p) = mounts(&|p| kubelet_dir(p, "device-plugins")) {
-        return (AgentKind::DevicePlugin, format!("it mounts `{p}`"));
+    // Windows CSI drivers run as HostProcess containers and mount nothing, but keep the
+    // registrar beside them.
+    if let Some(image) = pod.all_containers().find_map(|c| {
+        c.image_name()
+            .filter(|n| n.contains("node-driver-registrar"))
+    }) {
+        return (AgentKind::CsiNode, format!("it runs `{image}` beside the driver"));
     }
     if let Some(why) = gpu(pod) {
         return (AgentKind::GpuAgent, why);
@@ -399,7 +426,7 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
         for c in &agents {
             let Some(image) = &c.image else { continue };
             let repository = repository(&image.value);
-            if names.iter().any(|n| repository.contains(n)) {
+            if names.iter().any(|n| mentions(&repository, n)) {
                 return (*kind, format!("its image is `{}`", image.value));
             }
         }
@@ -420,13 +447,138 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
         return (AgentKind::GpuAgent, format!("it is named `{ds_name}`"));
     }
     for (kind, names) in KNOWN {
-        if names.iter().any(|n| name.contains(n)) {
+        if names.iter().any(|n| mentions(&name, n)) {
             return (*kind, format!("it is named `{ds_name}`"));
         }
+    }
+    if let Some(why) = reaches_node(pod) {
+        return (
+            AgentKind::Other,
+            format!("a node agent of no known kind: {why}"),
+        );
+    }
+    if let Some(image) = application_image(pod) {
+        return (
+            AgentKind::Workload,
+            format!(
+                "its image `{image}` is an application's, and nothing in it reaches the node \
+                 (no host path, host namespace, host port, privilege, device or node toleration)"
+            ),
+        );
     }
     let other = Profile::default();
     (other.kind, other.evidence)
 }
+
+/// Images of applications, demos and samples, which run on every node only to spread out.
+const APPLICATIONS: &[&str] = &[
+    "nginx",
+    "httpd",
+    "redis",
+    "memcached",
+    "postgres",
+    "mysql",
+    "mariadb",
+    "mongo",
+    "rabbitmq",
+    "podinfo",
+    "echoserver",
+    "hello",
+    "google-samples",
+    "microservices-demo",
+    "demo",
+    "example",
+    "examples",
+    "sample",
+    "samples",
+];
+
+/// The first image of an application, demo or sample among the pod's containers.
+fn application_image(pod: &PodSpec) -> Option<&str> {
+    pod.all_containers().find_map(|c| {
+        let image = c.image.as_ref()?;
+        let repository = repository(&image.value);
+        let words: Vec<&str> = repository
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .collect();
+        APPLICATIONS
+            .iter()
+            .any(|a| words.contains(a) || (a.len() > 5 && repository.contains(a)))
+            .then_some(image.value.as_str())
+    })
+}
+
+/// How the pod reaches its node, if it does; a pod that does not is an application, not an
+/// agent.
+fn reaches_node(pod: &PodSpec) -> Option<String> {
+    if let Some(image) = pod.all_containers().find_map(|c| {
+        let image = c.image.as_ref()?;
+        let repository = repository(&image.value);
+        OTHER_AGENTS
+            .iter()
+            .any(|n| mentions(&repository, n))
+            .then_some(&image.value)
+    }) {
+        return Some(format!("its image `{image}` is a node agent's"));
+    }
+    if let Some(v) = pod.volumes.iter().find(|v| v.host_path.is_some()) {
+        let name = v.name.as_ref().map_or("", |n| n.value.as_str());
+        return Some(format!("it mounts the host path volume `{name}`"));
+    }
+    let namespaces = [
+        (&pod.host_network, "hostNetwork"),
+        (&pod.host_pid, "hostPID"),
+        (&pod.host_ipc, "hostIPC"),
+    ];
+    if let Some((_, field)) = namespaces
+        .iter()
+        .find(|(f, _)| f.as_ref().is_some_and(|b| b.value))
+    {
+        return Some(format!("it sets `{field}`"));
+    }
+    // Applications keep off the control plane and leave failing nodes; agents are told not to.
+    if let Some(t) = pod.tolerations.iter().find(|t| {
+        t.key.as_ref().is_none_or(|k| {
+            k.value == super::CONTROL_PLANE
+                || k.value == super::MASTER
+                || k.value.starts_with("node.kubernetes.io/")
+        })
+    }) {
+        let what = t
+            .key
+            .as_ref()
+            .map_or("every taint".to_owned(), |k| format!("`{}`", k.value));
+        return Some(format!("it tolerates {what}"));
+    }
+    pod.all_containers().find_map(|c| {
+        if c.ports.iter().any(|p| p.host_port.is_some()) {
+            return Some(format!("{} binds a host port", c.describe()));
+        }
+        if c.privileged() || c.capabilities().is_some_and(|caps| !caps.add.is_empty()) {
+            return Some(format!("{} is privileged or adds capabilities", c.describe()));
+        }
+        if let Some(r) = c.extended_resources().next() {
+            return Some(format!("{} uses the device resource `{r}`", c.describe()));
+        }
+        c.node_link.clone()
+    })
+}
+
+/// Whether `text` names `known`: a short name (`csi`, `cni`, `ovs`) must be a whole word, so
+/// `iscsi` is not a CSI driver; a longer one may be part of a word (`fluent-bit` in
+/// `fluent-bit-plugin`).
+fn mentions(text: &str, known: &str) -> bool {
+    if known.len() > 3 {
+        return text.contains(known);
+    }
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| word == known)
+}
+
+/// Images of node agents whose kind is none of the above, so that a manifest that shows no
+/// host access of its own (a kustomize base whose overlays add the mounts) is not taken for
+/// an application.
+const OTHER_AGENTS: &[&str] = &["node-feature-discovery", "nfd"];
 
 /// An image reference without its registry host, tag or digest, in lower case:
 /// `gcr.io/datadoghq/agent:7` is `datadoghq/agent`.
@@ -546,10 +698,51 @@ mod tests {
         );
         assert_eq!(cni.kind, AgentKind::Network);
         let other = profile(
-            "      containers: [{name: c, image: 'example.com/x:1'}]\n",
+            "      hostNetwork: true\n      containers: [{name: c, image: 'example.com/x:1'}]\n",
             None,
         );
         assert_eq!(other.kind, AgentKind::Other);
+        assert_eq!(
+            other.evidence,
+            "a node agent of no known kind: it sets `hostNetwork`"
+        );
+        let bare = profile(
+            "      containers: [{name: c, image: 'example.com/x:1'}]\n",
+            None,
+        );
+        assert_eq!(bare.kind, AgentKind::Other, "an unknown image may be an agent");
+        let app = profile("      containers: [{name: c, image: 'nginx:1.27'}]\n", None);
+        assert_eq!(app.kind, AgentKind::Workload);
+        let sample = profile(
+            "      containers: [{name: c, image: 'gcr.io/google-samples/microservices-demo/frontend:v0.9.0'}]\n",
+            None,
+        );
+        assert_eq!(sample.kind, AgentKind::Workload);
+        let served = profile(
+            "      hostNetwork: true\n      containers: [{name: c, image: 'nginx:1.27'}]\n",
+            None,
+        );
+        assert_eq!(served.kind, AgentKind::Other, "a node-local proxy is an agent");
+        let told_its_node = profile(
+            "      containers:\n      - name: c\n        image: nginx:1\n        env: [{name: N, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}]\n",
+            None,
+        );
+        assert_eq!(told_its_node.kind, AgentKind::Other);
+        let iscsi = profile(
+            "      hostPID: true\n      containers: [{name: c, image: 'example.com/iscsi-setup:1'}]\n",
+            None,
+        );
+        assert_eq!(iscsi.kind, AgentKind::Other, "`iscsi` is not `csi`");
+        let windows_csi = profile(
+            "      hostNetwork: true\n      containers:\n      - {name: d, image: 'example.com/smbplugin:1'}\n      - {name: r, image: 'registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.10.0'}\n",
+            None,
+        );
+        assert_eq!(windows_csi.kind, AgentKind::CsiNode);
+        let device_plugin = profile(
+            "      containers: [{name: c, image: 'example.com/x:1'}]\n      volumes:\n      - {name: r, hostPath: {path: /var/lib/kubelet/plugins_registry}}\n      - {name: d, hostPath: {path: /var/lib/kubelet/device-plugins}}\n",
+            None,
+        );
+        assert_eq!(device_plugin.kind, AgentKind::DevicePlugin);
         let datadog = profile(
             "      containers: [{name: c, image: 'gcr.io/datadoghq/agent:7.52.0'}]\n",
             None,

@@ -1,7 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::profile::{Profile, Role};
-use crate::model::{Container, DaemonSet, PodSpec};
+use crate::model::{Container, DaemonSet};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS101",
@@ -20,22 +19,6 @@ fn requested(c: &Container, resource: &str) -> bool {
         .is_some_and(|r| r.requests.get(resource).is_some() || r.limits.get(resource).is_some())
 }
 
-/// Whether every app container declares requests or limits. The pod's effective request is
-/// the larger of the biggest init container's and the app containers' sum, so a one-shot init
-/// container that runs a command and exits is then covered by what the app containers reserve.
-pub fn app_containers_declare(pod: &PodSpec, profile: &Profile) -> bool {
-    // A `pause` or `sleep` helper does no work; what it reserves does not matter here.
-    let working = pod
-        .containers
-        .iter()
-        .filter(|c| profile.role(c) != Role::Helper);
-    working.into_iter().all(|c| {
-        c.resources
-            .as_ref()
-            .is_some_and(|r| !r.requests.entries.is_empty() || !r.limits.entries.is_empty())
-    })
-}
-
 impl Rule for MissingRequests {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -48,9 +31,11 @@ impl Rule for MissingRequests {
                 .as_ref()
                 .is_none_or(|r| r.requests.entries.is_empty() && r.limits.entries.is_empty())
         });
-        let declared = app_containers_declare(pod, cx.profile);
         for c in pod.all_containers() {
-            if declared && !cx.profile.long_running(c) {
+            // A one-shot init container runs alone before the agent and exits; the pod's
+            // effective request is the larger of it and the app containers' sum, so the fix
+            // is on the app containers, which are judged.
+            if !cx.profile.long_running(c) {
                 continue;
             }
             // A container that only waits (`pause`, `sleep`) reserves and uses next to
@@ -118,7 +103,8 @@ mod tests {
             "        resources: {requests: {cpu: 10m, memory: 10Mi}}\n",
             "",
         );
-        assert_eq!(positions(&pod_spec(&bare_app), "DS101"), ["10:10", "12:9"]);
+        // The installer is not judged: the fix is on the app container, which is reported.
+        assert_eq!(positions(&pod_spec(&bare_app), "DS101"), ["12:9"]);
         // A pause container beside the installer (an image pre-puller) waits and uses next to
         // nothing: nothing is worth sizing, and the installer runs before anything else.
         let pause = "      initContainers:\n      - {name: i, image: i:1, command: [cp, a, b]}\n      containers:\n      - {name: p, image: 'registry.k8s.io/pause:3.9'}\n";

@@ -1,7 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
-use crate::rules::ds101_missing_requests::app_containers_declare;
+use crate::model::Container;
+use crate::model::profile::{AgentKind, Profile, Role};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS102",
@@ -24,10 +25,9 @@ impl Rule for MissingLimits {
         if cx.settings.require_cpu_limit {
             wanted.insert(0, "cpu");
         }
-        // See DS101: a one-shot init container runs alone, before the agent, and exits.
-        let declared = app_containers_declare(pod, cx.profile);
         for c in pod.all_containers() {
-            if declared && !cx.profile.long_running(c) {
+            // See DS101: a one-shot init container runs alone, before the agent, and exits.
+            if !cx.profile.long_running(c) {
                 continue;
             }
             // A container that only waits (`pause`, `sleep`) reserves and uses next to
@@ -44,7 +44,7 @@ impl Rule for MissingLimits {
                         .is_none_or(|res| res.limits.get(r).is_none())
                 })
                 .collect();
-            if missing.is_empty() {
+            if missing.is_empty() || (missing == ["cpu"] && !cpu_limit_wanted(c, cx.profile)) {
                 continue;
             }
             let at = c.resources.as_ref().map_or(c.at(), |r| r.key);
@@ -71,6 +71,18 @@ impl Rule for MissingLimits {
             );
         }
     }
+}
+
+/// Whether a missing cpu limit alone is worth a finding. A throttled CSI mount, network setup
+/// or device allocation stalls the pods on the node, and upstream manifests of those agents
+/// (and of small sidecars) leave cpu unlimited on purpose: their memory limit is what protects
+/// the node.
+fn cpu_limit_wanted(c: &Container, profile: &Profile) -> bool {
+    profile.role(c) != Role::Sidecar
+        && !matches!(
+            profile.kind,
+            AgentKind::CsiNode | AgentKind::Network | AgentKind::DevicePlugin | AgentKind::GpuAgent
+        )
 }
 
 #[cfg(test)]

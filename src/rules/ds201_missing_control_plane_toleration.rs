@@ -37,10 +37,20 @@ impl Rule for MissingControlPlaneToleration {
         // A device plugin advertises devices to pods scheduled on its node, a GPU agent serves
         // the GPU workloads there, and a CSI node plugin mounts volumes for the pods there; the
         // control-plane taint keeps those pods away, so the agent has nothing to do there.
+        // An application spread over the nodes is no node agent: the control plane is not
+        // for it.
         if matches!(
             cx.profile.kind,
-            AgentKind::DevicePlugin | AgentKind::GpuAgent | AgentKind::CsiNode
+            AgentKind::DevicePlugin | AgentKind::GpuAgent | AgentKind::CsiNode | AgentKind::Workload
         ) {
+            return;
+        }
+        // A pod that asks for a device (`sgx.intel.com/epc`, `example.com/fpga`) only fits the
+        // nodes that advertise it, which control-plane nodes do not.
+        if pod
+            .all_containers()
+            .any(|c| c.extended_resources().next().is_some())
+        {
             return;
         }
         let legacy = tolerations
@@ -109,7 +119,7 @@ mod tests {
 
     fn ds(pod: &str) -> String {
         format!(
-            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: a\nspec:\n  selector:\n    matchLabels: {{app: a}}\n  template:\n    metadata:\n      labels: {{app: a}}\n    spec:\n{pod}      containers:\n      - name: c\n        image: i:1\n"
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: a\nspec:\n  selector:\n    matchLabels: {{app: a}}\n  template:\n    metadata:\n      labels: {{app: a}}\n    spec:\n{pod}      containers:\n      - name: c\n        image: fluent/fluent-bit:3.0\n"
         )
     }
 
@@ -144,6 +154,7 @@ mod tests {
             "      volumes:\n      - name: dp\n        hostPath: {path: /var/lib/kubelet/device-plugins/}\n",
             "      volumes:\n      - name: reg\n        hostPath: {path: /var/lib/kubelet/plugins_registry}\n",
             "      initContainers: [{name: g, image: 'nvcr.io/nvidia/k8s/dcgm-exporter:3.3.5'}]\n",
+            "      initContainers: [{name: g, image: x:1, resources: {limits: {sgx.intel.com/epc: 1Mi}}}]\n",
         ] {
             assert!(positions(&ds(pod), "DS201").is_empty(), "{pod}");
         }
@@ -152,5 +163,10 @@ mod tests {
             "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: pool, operator: In, values: [gpu]}\n            - matchExpressions:\n              - {key: kubernetes.io/os, operator: In, values: [linux]}\n",
         );
         assert_eq!(positions(&ored, "DS201"), ["11:5"]);
+        let workload = ds("").replace("fluent/fluent-bit:3.0", "nginx:1.27");
+        assert!(
+            positions(&workload, "DS201").is_empty(),
+            "an application that never reaches its node is no agent"
+        );
     }
 }

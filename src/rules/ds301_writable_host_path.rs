@@ -24,7 +24,8 @@ impl Rule for WritableHostPath {
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
         // Windows has no mount propagation: a Windows CSI node plugin publishes volumes
-        // through a writable kubelet directory, as a Linux one does through Bidirectional.
+        // through a writable kubelet (or kubelet `pods`) directory, as a Linux one does
+        // through Bidirectional.
         let windows = pod.only_on_nodes(|r| r.excludes_linux());
         let roots = host_paths::kubelet_roots(pod);
         for m in host_paths::mounts(pod) {
@@ -45,7 +46,7 @@ impl Rule for WritableHostPath {
                 continue;
             }
             let path = host_paths::normalize(&m.path.value);
-            if windows && path == "/var/lib/kubelet" {
+            if windows && (path == "/var/lib/kubelet" || kubelet_dir(&path, "pods")) {
                 continue;
             }
             if cx.settings.writable_host_paths.matches(&path) {

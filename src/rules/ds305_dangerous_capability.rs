@@ -1,5 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::model::profile::AgentKind;
 use crate::model::{Capabilities, DaemonSet};
 
 pub static META: RuleMeta = RuleMeta {
@@ -31,7 +32,7 @@ impl Rule for DangerousCapability {
             };
             for added in &caps.add {
                 let name = Capabilities::normalize(&added.value);
-                if !dangerous.contains(&name) {
+                if !dangerous.contains(&name) || network_tool(cx.profile.kind, &name) {
                     continue;
                 }
                 cx.report(
@@ -49,6 +50,12 @@ impl Rule for DangerousCapability {
             }
         }
     }
+}
+
+/// Routes, interfaces, iptables and raw sockets are what a network agent is for: a reviewer
+/// expects NET_ADMIN and NET_RAW there, and looks for anything beyond them.
+fn network_tool(kind: AgentKind, capability: &str) -> bool {
+    kind == AgentKind::Network && matches!(capability, "NET_ADMIN" | "NET_RAW")
 }
 
 fn why(capability: &str) -> &'static str {

@@ -105,18 +105,21 @@ mod tests {
     #[test]
     fn short_grace() {
         assert_eq!(
-            positions(&ds("      terminationGracePeriodSeconds: 5\n"), "DS404"),
-            ["9:38"]
+            positions(
+                &ds("      hostNetwork: true\n      terminationGracePeriodSeconds: 5\n"),
+                "DS404"
+            ),
+            ["10:38"]
         );
         let shipper = ds("      terminationGracePeriodSeconds: 5\n").replace("i:1", "vector:0.39");
         assert_eq!(
             positions_with(&shipper, "DS404", Config::default()),
             ["9:38 warning"]
         );
-        let unknown = ds("      terminationGracePeriodSeconds: 5\n");
+        let unknown = ds("      hostNetwork: true\n      terminationGracePeriodSeconds: 5\n");
         assert_eq!(
             positions_with(&unknown, "DS404", Config::default()),
-            ["9:38 note"]
+            ["10:38 note"]
         );
         let speaker = ds("      terminationGracePeriodSeconds: 2\n")
             .replace("i:1", "quay.io/metallb/speaker:v0.14");

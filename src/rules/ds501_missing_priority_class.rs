@@ -2,6 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value, quote};
 use crate::model::DaemonSet;
+use crate::model::profile::AgentKind;
 use crate::model::PodSpec;
 
 pub static META: RuleMeta = RuleMeta {
@@ -23,6 +24,9 @@ impl Rule for MissingPriorityClass {
         let Some(pod) = ds.pod() else { return };
         let allowed = &cx.settings.priority_classes;
         match &pod.priority_class_name {
+            // An application spread over the nodes is not what the node needs to run; the
+            // priority of its pods is the application's choice.
+            None if cx.profile.kind == AgentKind::Workload => {}
             None => cx.report(
                 Diagnostic::new(&META, pod.key, "the pod template sets no priorityClassName")
                     .label("priority 0, like ordinary workloads")
@@ -76,8 +80,10 @@ mod tests {
 
     #[test]
     fn priority() {
-        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers: [{name: c, image: i:1}]\n";
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers: [{name: c, image: 'fluent/fluent-bit:3.0'}]\n";
         assert_eq!(positions(y, "DS501"), ["8:5"]);
+        let workload = y.replace("'fluent/fluent-bit:3.0'", "nginx:1.27");
+        assert!(positions(&workload, "DS501").is_empty());
         let set = y.replace(
             "    spec:\n",
             "    spec:\n      priorityClassName: system-node-critical\n",
