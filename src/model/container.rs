@@ -264,7 +264,9 @@ impl Container {
             .flat_map(|r| r.requests.entries.iter().chain(&r.limits.entries))
             .map(|e| e.value.resource.as_str())
             .filter(|name| {
-                name.contains('/') && !name.contains("kubernetes.io/") && !name.starts_with("requests.")
+                name.contains('/')
+                    && !name.contains("kubernetes.io/")
+                    && !name.starts_with("requests.")
             })
     }
 }

@@ -413,7 +413,10 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
         c.image_name()
             .filter(|n| n.contains("node-driver-registrar"))
     }) {
-        return (AgentKind::CsiNode, format!("it runs `{image}` beside the driver"));
+        return (
+            AgentKind::CsiNode,
+            format!("it runs `{image}` beside the driver"),
+        );
     }
     if let Some(why) = gpu(pod) {
         return (AgentKind::GpuAgent, why);
@@ -555,7 +558,10 @@ fn reaches_node(pod: &PodSpec) -> Option<String> {
             return Some(format!("{} binds a host port", c.describe()));
         }
         if c.privileged() || c.capabilities().is_some_and(|caps| !caps.add.is_empty()) {
-            return Some(format!("{} is privileged or adds capabilities", c.describe()));
+            return Some(format!(
+                "{} is privileged or adds capabilities",
+                c.describe()
+            ));
         }
         if let Some(r) = c.extended_resources().next() {
             return Some(format!("{} uses the device resource `{r}`", c.describe()));
@@ -710,7 +716,11 @@ mod tests {
             "      containers: [{name: c, image: 'example.com/x:1'}]\n",
             None,
         );
-        assert_eq!(bare.kind, AgentKind::Other, "an unknown image may be an agent");
+        assert_eq!(
+            bare.kind,
+            AgentKind::Other,
+            "an unknown image may be an agent"
+        );
         let app = profile("      containers: [{name: c, image: 'nginx:1.27'}]\n", None);
         assert_eq!(app.kind, AgentKind::Workload);
         let sample = profile(
@@ -722,7 +732,11 @@ mod tests {
             "      hostNetwork: true\n      containers: [{name: c, image: 'nginx:1.27'}]\n",
             None,
         );
-        assert_eq!(served.kind, AgentKind::Other, "a node-local proxy is an agent");
+        assert_eq!(
+            served.kind,
+            AgentKind::Other,
+            "a node-local proxy is an agent"
+        );
         let told_its_node = profile(
             "      containers:\n      - name: c\n        image: nginx:1\n        env: [{name: N, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}]\n",
             None,

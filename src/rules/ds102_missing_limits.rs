@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::DaemonSet;
 use crate::model::Container;
+use crate::model::DaemonSet;
 use crate::model::profile::{AgentKind, Profile, Role};
 
 pub static META: RuleMeta = RuleMeta {

@@ -41,7 +41,10 @@ impl Rule for MissingControlPlaneToleration {
         // for it.
         if matches!(
             cx.profile.kind,
-            AgentKind::DevicePlugin | AgentKind::GpuAgent | AgentKind::CsiNode | AgentKind::Workload
+            AgentKind::DevicePlugin
+                | AgentKind::GpuAgent
+                | AgentKind::CsiNode
+                | AgentKind::Workload
         ) {
             return;
         }

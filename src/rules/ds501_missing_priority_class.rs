@@ -2,8 +2,8 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value, quote};
 use crate::model::DaemonSet;
-use crate::model::profile::AgentKind;
 use crate::model::PodSpec;
+use crate::model::profile::AgentKind;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS501",
