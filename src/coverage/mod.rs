@@ -4,6 +4,7 @@
 //! usually intent, so only the former fail the run by default.
 
 mod analyze;
+mod cluster;
 pub mod nodes;
 mod placement;
 mod pools;
@@ -21,6 +22,7 @@ use crate::rules::ds001_yaml_syntax;
 use crate::source::SourceFile;
 
 pub use analyze::{Analysis, analyze};
+pub use cluster::{cluster, required_taints};
 pub use nodes::Node;
 
 #[derive(Args, Debug)]
@@ -341,28 +343,4 @@ fn test_pod(spec: &str) -> PodSpec {
         .and_then(|s| s.template)
         .and_then(|t| t.spec)
         .unwrap_or_else(|| panic!("no pod spec"))
-}
-
-/// The taints of a cluster's nodes that every node agent must tolerate, for DS203 in a normal
-/// lint (`--nodes`): NoSchedule and NoExecute taints, without the control-plane ones (DS201's
-/// business) and the node-condition taints the DaemonSet controller tolerates by itself.
-pub fn required_taints(path: &str) -> Result<Vec<crate::model::taint::Taint>, String> {
-    let mut warnings = Vec::new();
-    let nodes = load_nodes(path, &mut warnings);
-    if nodes.is_empty() {
-        let why = warnings.first().cloned().unwrap_or_default();
-        return Err(format!("--nodes {path}: no Node objects found {why}"));
-    }
-    let mut taints: Vec<crate::model::taint::Taint> = Vec::new();
-    for taint in nodes.iter().flat_map(|n| &n.taints) {
-        let own = !taint.key.starts_with("node.kubernetes.io/")
-            && !matches!(
-                taint.key.as_str(),
-                "node-role.kubernetes.io/control-plane" | "node-role.kubernetes.io/master"
-            );
-        if own && taint.effect != "PreferNoSchedule" && !taints.contains(taint) {
-            taints.push(taint.clone());
-        }
-    }
-    Ok(taints)
 }
