@@ -450,3 +450,76 @@ fn ds702_names_gpu_less_nodes_and_the_label_of_the_gpu_nodes() {
         none.stdout
     );
 }
+
+const RUNTIME: &str = "fixtures/coverage/runtime";
+
+#[test]
+fn runtime_class_overhead_selector_and_tolerations_count() {
+    let nodes = format!("{RUNTIME}/nodes.yaml");
+    let (code, report, _) = coverage_json(&["--nodes", &nodes, RUNTIME]);
+    assert_eq!(code, 1);
+    // The overhead tips the tight node over; the class's toleration lets the pod onto the
+    // tainted Kata nodes, and its nodeSelector keeps it off the plain one.
+    assert_eq!(
+        missed(&report, "sandboxed"),
+        vec![
+            miss(
+                "kata-small",
+                "resources",
+                "insufficient cpu: the pod requests 1050m (800m for the containers + 250m pod overhead of RuntimeClass `kata`), the node has 1 allocatable"
+            ),
+            miss(
+                "plain-1",
+                "selector",
+                "nodeSelector katacontainers.io/kata-runtime=true of RuntimeClass `kata`: the node has no katacontainers.io/kata-runtime label"
+            ),
+        ]
+    );
+    let rejected = "nodeSelector katacontainers.io/kata-runtime=false conflicts with katacontainers.io/kata-runtime=true of RuntimeClass `kata`: admission rejects every pod";
+    assert_eq!(
+        missed(&report, "clashing"),
+        ["kata-small", "kata-big", "plain-1"]
+            .map(|n| miss(n, "rejected", rejected))
+            .to_vec()
+    );
+    assert_eq!(
+        daemonset(&report, "unknown-runtime")["notes"],
+        serde_json::json!([
+            "RuntimeClass `gvisor` is not among the given objects: its pod overhead, nodeSelector and tolerations are not counted",
+            "PriorityClass `agents-unknown` is not among the given objects: its priority is taken as 0, the default"
+        ])
+    );
+    let human = daemonlint(&["coverage", "--nodes", &nodes, RUNTIME]);
+    assert!(
+        human.stdout.contains(
+            "agents/unknown-runtime  1/3 nodes  fixtures/coverage/runtime/agents.yaml:44\n  note: RuntimeClass `gvisor` is not among the given objects"
+        ),
+        "{}",
+        human.stdout
+    );
+}
+
+#[test]
+fn higher_priority_daemonsets_get_resources_first() {
+    let nodes = format!("{RUNTIME}/nodes.yaml");
+    let (_, report, _) = coverage_json(&["--nodes", &nodes, RUNTIME]);
+    assert_eq!(daemonset(&report, "high")["priority"], 1_000_000);
+    assert_eq!(daemonset(&report, "low")["priority"], 1000);
+    // `low` comes first in the file, but `high` preempts it.
+    assert_eq!(daemonset(&report, "high")["scheduled"], 1);
+    assert!(missed(&report, "low").contains(&miss(
+        "plain-1",
+        "resources",
+        "insufficient cpu: the pod requests 600m, 500m of 1 allocatable is left after 1 other DaemonSet of higher priority"
+    )));
+    // Without the class objects every priority is 0 and input order decides: the sandboxed
+    // agent (whose RuntimeClass selector is unknown now) and `unknown-runtime` bind first.
+    let agents = format!("{RUNTIME}/agents.yaml");
+    let (_, alone, _) = coverage_json(&["--nodes", &nodes, &agents]);
+    assert_eq!(daemonset(&alone, "high")["priority"], 0);
+    assert!(missed(&alone, "high").contains(&miss(
+        "plain-1",
+        "resources",
+        "insufficient cpu: the pod requests 500m, 100m of 1 allocatable is left after 2 other DaemonSets"
+    )));
+}

@@ -63,7 +63,7 @@ fn places_pod(pod: &PodSpec, pool: &NodePool) -> bool {
         labels: &pool.labels,
         taints: &pool.taints,
     };
-    decide(pod, &DaemonPodTolerations::of(pod), &view).is_none()
+    decide(pod, None, &DaemonPodTolerations::of(pod), &view).is_none()
 }
 
 /// The taints of a cluster's nodes that every node agent must tolerate, for DS203 in a normal

@@ -171,7 +171,7 @@ fn load_chunk(file: &SourceFile, items: Vec<(usize, String)>) -> Option<Loaded> 
 }
 
 /// The objects of a document: the items of a `List` (or `NodeList`), else the document.
-fn objects(doc: &Yaml) -> Vec<&Yaml> {
+pub(super) fn objects(doc: &Yaml) -> Vec<&Yaml> {
     let is_list = doc
         .get("kind")
         .and_then(Yaml::as_str)
