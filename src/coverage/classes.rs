@@ -195,3 +195,47 @@ fn at(source: &SourceFile, offset: u32, message: &str) -> String {
         source.position(offset).line
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> (Classes, Vec<String>) {
+        let mut classes = Classes::default();
+        let mut warnings = Vec::new();
+        classes.read(
+            &SourceFile::new("c.yaml".into(), text.into()),
+            &mut warnings,
+        );
+        (classes, warnings)
+    }
+
+    #[test]
+    fn priorities_follow_the_admission_plugin() {
+        let (classes, _) = read(
+            "kind: PriorityClass\nmetadata: {name: agents}\nvalue: 5000\nglobalDefault: true\n---\nkind: PriorityClass\nmetadata: {name: batch}\nvalue: -10\n",
+        );
+        assert_eq!(classes.priority(None), Some(5000));
+        assert_eq!(classes.priority(Some("batch")), Some(-10));
+        assert_eq!(
+            classes.priority(Some("system-node-critical")),
+            Some(2_000_001_000)
+        );
+        assert_eq!(classes.priority(Some("missing")), None);
+        assert_eq!(Classes::default().priority(None), Some(0));
+    }
+
+    #[test]
+    fn a_bad_overhead_is_warned_about_with_its_line() {
+        let (classes, warnings) = read(
+            "apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata: {name: kata}\nhandler: kata\noverhead:\n  podFixed:\n    cpu: 250m\n    memory: lots\n",
+        );
+        let kata = classes.runtime("kata").map(|c| c.overhead.len());
+        assert_eq!(kata, Some(1));
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].starts_with("c.yaml:8: RuntimeClass `kata`: overhead `memory`"),
+            "{warnings:?}"
+        );
+    }
+}
