@@ -1,13 +1,16 @@
 //! Thresholds the rules read, with the defaults of the production checklist. Built once per
 //! run; the config file (when there is one) overrides them.
 
+use std::fmt;
+use std::sync::Arc;
+
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::model::fields::KubernetesVersion;
 use crate::model::profile::AgentKind;
 /// Kept here too: the settings were its first home, and rules still name it from here.
 pub use crate::model::taint::Taint;
-use crate::model::{IntOrPercent, Quantity};
+use crate::model::{IntOrPercent, PodSpec, Quantity};
 use crate::yaml::{Node, Value};
 
 #[derive(Clone, Debug)]
@@ -41,6 +44,8 @@ pub struct Settings {
     pub profile: Option<AgentKind>,
     /// DS801: image tags that name a moving target, as globs (`*-latest`).
     pub mutable_tags: Vec<String>,
+    /// DS203, DS701, DS702: the nodes given with `--nodes`, so findings can name them.
+    pub cluster: Option<Arc<Cluster>>,
 }
 
 impl Default for Settings {
@@ -77,7 +82,103 @@ impl Default for Settings {
             kubernetes_version: KubernetesVersion::NEWEST,
             profile: None,
             mutable_tags: DEFAULT_MUTABLE_TAGS.map(str::to_owned).to_vec(),
+            cluster: None,
         }
+    }
+}
+
+/// The nodes of a real cluster (`--nodes`), as the rules ask about them. `daemonlint coverage`
+/// builds it and supplies the placement decision, so rules never import the coverage code.
+#[derive(Debug)]
+pub struct Cluster {
+    pub pools: Vec<NodePool>,
+    /// Whether the DaemonSet controller creates the pod on the pool's nodes (nodeSelector,
+    /// required node affinity, taints).
+    pub places: fn(&PodSpec, &NodePool) -> bool,
+}
+
+/// Nodes that no DaemonSet can tell apart.
+#[derive(Debug)]
+pub struct NodePool {
+    /// The node group's name (its pool label, role, or first node); several pools may share it.
+    pub name: String,
+    pub nodes: Vec<String>,
+    /// The labels the nodes share (not the ones naming a single node).
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub taints: Vec<Taint>,
+    /// `kubernetes.io/os`, when the nodes carry it.
+    pub os: Option<String>,
+    /// The nodes have a GPU: a GPU resource in their status, or a GPU label.
+    pub gpu: bool,
+}
+
+impl Cluster {
+    /// The pools where the pod is created, among those `which` keeps.
+    pub fn placing<'a>(
+        &'a self,
+        pod: &PodSpec,
+        which: impl Fn(&NodePool) -> bool,
+    ) -> Vec<&'a NodePool> {
+        self.pools
+            .iter()
+            .filter(|p| which(p) && (self.places)(pod, p))
+            .collect()
+    }
+}
+
+/// Pools merged by name, shown as `3 nodes (pool gpu: gpu-1, gpu-2, gpu-3)`; long lists are
+/// cut to a few names and counted.
+pub struct Nodes<'a> {
+    groups: Vec<(&'a str, Vec<&'a str>)>,
+}
+
+/// Names shown per pool, and pools shown, before the rest is counted.
+const NAMES_SHOWN: usize = 3;
+
+impl<'a> Nodes<'a> {
+    pub fn of(pools: &[&'a NodePool]) -> Nodes<'a> {
+        let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+        for pool in pools {
+            let names = pool.nodes.iter().map(String::as_str);
+            match groups.iter_mut().find(|(name, _)| *name == pool.name) {
+                Some((_, nodes)) => nodes.extend(names),
+                None => groups.push((&pool.name, names.collect())),
+            }
+        }
+        Nodes { groups }
+    }
+
+    pub fn count(&self) -> usize {
+        self.groups.iter().map(|(_, nodes)| nodes.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+}
+
+impl fmt::Display for Nodes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.count();
+        let noun = if count == 1 { "node" } else { "nodes" };
+        let shown: Vec<String> = self
+            .groups
+            .iter()
+            .take(NAMES_SHOWN)
+            .map(|(pool, nodes)| {
+                let names = nodes[..nodes.len().min(NAMES_SHOWN)].join(", ");
+                match nodes.len().saturating_sub(NAMES_SHOWN) {
+                    0 => format!("pool {pool}: {names}"),
+                    rest => format!("pool {pool}: {names} and {rest} more"),
+                }
+            })
+            .collect();
+        let more = match self.groups.len().saturating_sub(NAMES_SHOWN) {
+            0 => String::new(),
+            1 => "; and 1 more pool".to_owned(),
+            rest => format!("; and {rest} more pools"),
+        };
+        write!(f, "{count} {noun} ({}{more})", shown.join("; "))
     }
 }
 
@@ -150,6 +251,35 @@ mod tests {
         }
         let d = Settings::default();
         assert_eq!(format!("{from_table:?}"), format!("{d:?}"));
+    }
+
+    fn pool(name: &str, nodes: &[&str]) -> NodePool {
+        NodePool {
+            name: name.into(),
+            nodes: nodes.iter().map(|n| (*n).to_owned()).collect(),
+            labels: std::collections::BTreeMap::new(),
+            taints: Vec::new(),
+            os: None,
+            gpu: false,
+        }
+    }
+
+    #[test]
+    fn node_lists_merge_pools_by_name_and_count_the_rest() {
+        let pools = [
+            pool("gpu", &["g1", "g2"]),
+            pool("gpu", &["g3", "g4"]),
+            pool("spot", &["s1"]),
+            pool("a", &["a1"]),
+            pool("b", &["b1"]),
+            pool("c", &["c1"]),
+        ];
+        let all: Vec<&NodePool> = pools.iter().collect();
+        assert_eq!(
+            Nodes::of(&all).to_string(),
+            "8 nodes (pool gpu: g1, g2, g3 and 1 more; pool spot: s1; pool a: a1; and 2 more pools)"
+        );
+        assert_eq!(Nodes::of(&all[2..3]).to_string(), "1 node (pool spot: s1)");
     }
 
     #[test]

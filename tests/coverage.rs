@@ -349,3 +349,177 @@ fn nothing_usable_exits_2() {
     let both = run_with_stdin(&["coverage", "--nodes", "-", "-"], Some(b""));
     assert_eq!(both.code, 2);
 }
+
+const LINT: &str = "fixtures/coverage/lint";
+
+/// The concise findings of DS203, DS701 and DS702 for fixtures/coverage/lint/agents.yaml
+/// against one node list of that folder (none: without `--nodes`).
+fn lint_against(nodes: Option<&str>) -> Vec<String> {
+    let path = nodes.map(|n| format!("{LINT}/{n}"));
+    let mut args = vec!["--select", "DS203,DS701,DS702", "--format", "concise"];
+    if let Some(path) = &path {
+        args.extend(["--nodes", path.as_str()]);
+    }
+    let agents = format!("{LINT}/agents.yaml");
+    args.push(&agents);
+    let run = daemonlint(&args);
+    assert!(run.code <= 1, "{}", run.stderr);
+    run.stdout
+        .lines()
+        .map(|l| l.trim_start_matches(&format!("{agents}:")).to_owned())
+        .collect()
+}
+
+#[test]
+fn ds203_names_the_pools_that_carry_the_taint() {
+    let found = lint_against(Some("nodes.yaml"));
+    let ds203: Vec<&String> = found.iter().filter(|l| l.contains("[DS203]")).collect();
+    assert_eq!(
+        ds203,
+        [
+            "15:5: warning[DS203] logging/log-shipper: the pod does not tolerate the cluster taint `nvidia.com/gpu=present:NoSchedule`, so the agent never runs on those nodes; the taint is on 3 nodes (pool gpu: gpu-1, gpu-2, gpu-3)",
+            "15:5: warning[DS203] logging/log-shipper: the pod does not tolerate the cluster taint `example.com/spot:NoExecute`, so the agent never runs on those nodes (and would be evicted from them); the taint is on 5 nodes (pool spot: spot-1, spot-2, spot-3 and 2 more)",
+            "34:7: warning[DS203] monitoring/dcgm-exporter: the pod does not tolerate the cluster taint `example.com/spot:NoExecute`, so the agent never runs on those nodes (and would be evicted from them); the taint is on 5 nodes (pool spot: spot-1, spot-2, spot-3 and 2 more)",
+        ]
+    );
+}
+
+#[test]
+fn ds701_names_windows_nodes_and_is_silent_on_a_linux_cluster() {
+    let windows = "15:5: note[DS701] logging/log-shipper: neither nodeSelector nor required node affinity constrains `kubernetes.io/os`, so the DaemonSet also creates pods on nodes of other operating systems; of the given nodes, it lands on 1 node (pool windows: win-1) running windows";
+    assert!(
+        lint_against(Some("nodes.yaml")).contains(&windows.to_owned()),
+        "{:?}",
+        lint_against(Some("nodes.yaml"))
+    );
+    let linux = lint_against(Some("linux-nodes.yaml"));
+    assert!(!linux.iter().any(|l| l.contains("DS701")), "{linux:?}");
+    // Without nodes, the risk cannot be ruled out.
+    let unknown = lint_against(None);
+    assert!(
+        unknown.contains(&"15:5: note[DS701] logging/log-shipper: neither nodeSelector nor required node affinity constrains `kubernetes.io/os`, so the DaemonSet also creates pods on nodes of other operating systems".to_owned()),
+        "{unknown:?}"
+    );
+}
+
+#[test]
+fn ds702_names_gpu_less_nodes_and_the_label_of_the_gpu_nodes() {
+    let message = "38:16: warning[DS702] monitoring/dcgm-exporter: container `dcgm-exporter` runs the GPU exporter `nvcr.io/nvidia/k8s/dcgm-exporter:3.3.5-3.4.0-ubuntu22.04`, but nothing restricts the pod to GPU nodes: the DaemonSet creates it on every node, and on nodes without a GPU it cannot find a GPU driver and keeps failing";
+    let landing = format!(
+        "{message}; of the given nodes, it lands on 2 nodes (pool general: general-1, general-2) without a GPU"
+    );
+    assert!(lint_against(Some("nodes.yaml")).contains(&landing));
+    // A cluster without GPUs still gets a broken pod on every node.
+    assert!(lint_against(Some("cpu-nodes.yaml")).contains(&landing));
+    // Every node it lands on has a GPU: nothing to report.
+    let gpu_only = lint_against(Some("gpu-nodes.yaml"));
+    assert!(
+        !gpu_only.iter().any(|l| l.contains("DS702")),
+        "{gpu_only:?}"
+    );
+    assert!(lint_against(None).contains(&message.to_owned()));
+
+    let run = daemonlint(&[
+        "--select",
+        "DS702",
+        "--format",
+        "json",
+        "--nodes",
+        "fixtures/coverage/lint/nodes.yaml",
+        "fixtures/coverage/lint/agents.yaml",
+    ]);
+    assert!(
+        run.stdout.contains(
+            r#"select the GPU nodes, 3 nodes (pool gpu: gpu-1, gpu-2, gpu-3), with `nodeSelector: {nvidia.com/gpu.present: \"true\"}`, a label they all have and no other node has"#
+        ),
+        "{}",
+        run.stdout
+    );
+    let none = daemonlint(&[
+        "--select",
+        "DS702",
+        "--format",
+        "json",
+        "--nodes",
+        "fixtures/coverage/lint/cpu-nodes.yaml",
+        "fixtures/coverage/lint/agents.yaml",
+    ]);
+    assert!(
+        none.stdout.contains("no given node has a GPU"),
+        "{}",
+        none.stdout
+    );
+}
+
+const RUNTIME: &str = "fixtures/coverage/runtime";
+
+#[test]
+fn runtime_class_overhead_selector_and_tolerations_count() {
+    let nodes = format!("{RUNTIME}/nodes.yaml");
+    let (code, report, _) = coverage_json(&["--nodes", &nodes, RUNTIME]);
+    assert_eq!(code, 1);
+    // The overhead tips the tight node over; the class's toleration lets the pod onto the
+    // tainted Kata nodes, and its nodeSelector keeps it off the plain one.
+    assert_eq!(
+        missed(&report, "sandboxed"),
+        vec![
+            miss(
+                "kata-small",
+                "resources",
+                "insufficient cpu: the pod requests 1050m (800m for the containers + 250m pod overhead of RuntimeClass `kata`), the node has 1 allocatable"
+            ),
+            miss(
+                "plain-1",
+                "selector",
+                "nodeSelector katacontainers.io/kata-runtime=true of RuntimeClass `kata`: the node has no katacontainers.io/kata-runtime label"
+            ),
+        ]
+    );
+    let rejected = "nodeSelector katacontainers.io/kata-runtime=false conflicts with katacontainers.io/kata-runtime=true of RuntimeClass `kata`: admission rejects every pod";
+    assert_eq!(
+        missed(&report, "clashing"),
+        ["kata-small", "kata-big", "plain-1"]
+            .map(|n| miss(n, "rejected", rejected))
+            .to_vec()
+    );
+    assert_eq!(
+        daemonset(&report, "unknown-runtime")["notes"],
+        serde_json::json!([
+            "RuntimeClass `gvisor` is not among the given objects: its pod overhead, nodeSelector and tolerations are not counted",
+            "PriorityClass `agents-unknown` is not among the given objects: its priority is taken as 0, the default"
+        ])
+    );
+    let human = daemonlint(&["coverage", "--nodes", &nodes, RUNTIME]);
+    assert!(
+        human.stdout.contains(
+            "agents/unknown-runtime  1/3 nodes  fixtures/coverage/runtime/agents.yaml:44\n  note: RuntimeClass `gvisor` is not among the given objects"
+        ),
+        "{}",
+        human.stdout
+    );
+}
+
+#[test]
+fn higher_priority_daemonsets_get_resources_first() {
+    let nodes = format!("{RUNTIME}/nodes.yaml");
+    let (_, report, _) = coverage_json(&["--nodes", &nodes, RUNTIME]);
+    assert_eq!(daemonset(&report, "high")["priority"], 1_000_000);
+    assert_eq!(daemonset(&report, "low")["priority"], 1000);
+    // `low` comes first in the file, but `high` preempts it.
+    assert_eq!(daemonset(&report, "high")["scheduled"], 1);
+    assert!(missed(&report, "low").contains(&miss(
+        "plain-1",
+        "resources",
+        "insufficient cpu: the pod requests 600m, 500m of 1 allocatable is left after 1 other DaemonSet of higher priority"
+    )));
+    // Without the class objects every priority is 0 and input order decides: the sandboxed
+    // agent (whose RuntimeClass selector is unknown now) and `unknown-runtime` bind first.
+    let agents = format!("{RUNTIME}/agents.yaml");
+    let (_, alone, _) = coverage_json(&["--nodes", &nodes, &agents]);
+    assert_eq!(daemonset(&alone, "high")["priority"], 0);
+    assert!(missed(&alone, "high").contains(&miss(
+        "plain-1",
+        "resources",
+        "insufficient cpu: the pod requests 500m, 100m of 1 allocatable is left after 2 other DaemonSets"
+    )));
+}

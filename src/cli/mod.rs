@@ -284,16 +284,20 @@ fn lint(args: &LintArgs, matches: &ArgMatches, console: &Console) -> u8 {
         }
         return EXIT_FAILURE;
     }
-    let node_taints = match &args.nodes {
-        Some(path) => match crate::coverage::required_taints(path) {
-            Ok(taints) => taints,
+    let cluster = match &args.nodes {
+        Some(path) => match crate::coverage::cluster(path) {
+            Ok(cluster) => Some(std::sync::Arc::new(cluster)),
             Err(message) => {
                 console.err(&format!("error: {message}"));
                 return EXIT_FAILURE;
             }
         },
-        None => Vec::new(),
+        None => None,
     };
+    let node_taints = cluster
+        .as_deref()
+        .map(crate::coverage::required_taints)
+        .unwrap_or_default();
     let mut fallback = Config::default();
     for config in found_lookup.configs.iter_mut().chain([&mut fallback]) {
         if let Err(message) = overlay(args, config) {
@@ -303,6 +307,7 @@ fn lint(args: &LintArgs, matches: &ArgMatches, console: &Console) -> u8 {
         if !node_taints.is_empty() {
             add_required_taints(config, &node_taints);
         }
+        config.settings.cluster.clone_from(&cluster);
     }
     if args.verbose {
         explain_configs(&found_lookup, console);

@@ -41,6 +41,7 @@ const ALWAYS_REPORTED: &[&str] = &["cpu", "memory", "ephemeral-storage"];
 pub fn analyze(agents: &[Agent], nodes: &[Node]) -> Analysis {
     let pools = pools::group(nodes);
     let per_node: Vec<bool> = agents.iter().map(|a| a.per_node(&pools)).collect();
+    let order = binding_order(agents);
     let mut groups = Vec::new();
     let mut conflicts: BTreeMap<(i64, String, usize, usize), Vec<usize>> = BTreeMap::new();
     for (p, pool) in pools.pools.iter().enumerate() {
@@ -55,7 +56,7 @@ pub fn analyze(agents: &[Agent], nodes: &[Node]) -> Analysis {
             for (i, miss) in overlay {
                 verdicts[i] = miss;
             }
-            let (outcomes, clashes) = fit(agents, verdicts, first.allocatable.as_ref());
+            let (outcomes, clashes) = fit(agents, &order, verdicts, first.allocatable.as_ref());
             for (port, protocol, a, b) in clashes {
                 conflicts
                     .entry((port, protocol, a, b))
@@ -89,12 +90,18 @@ pub fn analyze(agents: &[Agent], nodes: &[Node]) -> Analysis {
 }
 
 fn decide_on(agent: &Agent, node: &Node) -> Option<Miss> {
+    if let Some(why) = &agent.rejected {
+        return Some(Miss {
+            cause: Cause::Rejected,
+            reasons: vec![why.clone()],
+        });
+    }
     let view = NodeView {
         name: &node.name,
         labels: &node.labels,
         taints: &node.taints,
     };
-    decide(agent.pod, &agent.tolerations, &view)
+    decide(agent.pod, agent.runtime, &agent.tolerations, &view)
 }
 
 type Overlay = Vec<(usize, Option<Miss>)>;
@@ -130,26 +137,35 @@ fn split_by_node(
 
 type Clash = (i64, String, usize, usize);
 
-/// Binds the pods the controller creates in input order, as the scheduler would one after
-/// another; a pod that finds its port taken or too little left stays Pending.
+/// Higher priority first: the scheduler takes them first, and a pod that does not fit
+/// preempts pods of lower priority (for resources, the pod count and host ports alike). Equal
+/// priorities never preempt each other, so among them the earlier input binds first.
+fn binding_order(agents: &[Agent]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..agents.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(agents[i].priority));
+    order
+}
+
+/// Binds the pods the controller creates one after another in binding order; a pod that
+/// finds its port taken or too little left stays Pending.
 fn fit(
     agents: &[Agent],
+    order: &[usize],
     verdicts: Vec<Option<Miss>>,
     allocatable: Option<&Resources>,
 ) -> (Vec<Option<Miss>>, Vec<Clash>) {
     let mut placed: Vec<usize> = Vec::new();
     let mut used = Resources::new();
-    let mut outcomes = Vec::with_capacity(verdicts.len());
+    let mut outcomes = verdicts;
     let mut clashes = Vec::new();
-    for (i, verdict) in verdicts.into_iter().enumerate() {
-        if verdict.is_some() {
-            outcomes.push(verdict);
+    for &i in order {
+        if outcomes[i].is_some() {
             continue;
         }
         let agent = &agents[i];
         if let Some((port, holder)) = port_taken(agent, &placed, agents) {
             clashes.push((port.port, port.protocol.clone(), holder, i));
-            outcomes.push(Some(Miss {
+            outcomes[i] = Some(Miss {
                 cause: Cause::HostPort,
                 reasons: vec![format!(
                     "host port {}/{} is already bound by {}, so the pod stays Pending",
@@ -157,13 +173,19 @@ fn fit(
                     port.protocol,
                     agents[holder].display()
                 )],
-            }));
+            });
             continue;
         }
-        if let Some(miss) =
-            allocatable.and_then(|a| shortfall(&agent.requests, a, &used, placed.len()))
-        {
-            outcomes.push(Some(miss));
+        let higher = placed
+            .iter()
+            .filter(|&&j| agents[j].priority > agent.priority)
+            .count();
+        let before = Before {
+            others: placed.len(),
+            higher,
+        };
+        if let Some(miss) = allocatable.and_then(|a| shortfall(agent, a, &used, &before)) {
+            outcomes[i] = Some(miss);
             continue;
         }
         for (name, q) in &agent.requests {
@@ -172,7 +194,6 @@ fn fit(
                 .or_insert(*q);
         }
         placed.push(i);
-        outcomes.push(None);
     }
     (outcomes, clashes)
 }
@@ -190,20 +211,42 @@ fn port_taken<'a>(
     })
 }
 
+/// The pods already bound to the node when one more comes.
+struct Before {
+    others: usize,
+    /// Of them, those of a higher priority: they got their share first, by preemption if
+    /// need be.
+    higher: usize,
+}
+
+impl std::fmt::Display for Before {
+    /// ` after 2 other DaemonSets (1 of higher priority)`, or nothing for an empty node.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let noun = if self.others == 1 {
+            "DaemonSet"
+        } else {
+            "DaemonSets"
+        };
+        match (self.others, self.higher) {
+            (0, _) => Ok(()),
+            (n, 0) => write!(f, " after {n} other {noun}"),
+            (n, h) if h == n => write!(f, " after {n} other {noun} of higher priority"),
+            (n, h) => write!(f, " after {n} other {noun} ({h} of higher priority)"),
+        }
+    }
+}
+
 /// The NodeResourcesFit filter: the pod count first, then every resource the pod requests.
 fn shortfall(
-    requests: &Resources,
+    agent: &Agent,
     allocatable: &Resources,
     used: &Resources,
-    others: usize,
+    before: &Before,
 ) -> Option<Miss> {
     let mut reasons = Vec::new();
     let mut cause = Cause::Pods;
-    let after = match others {
-        0 => String::new(),
-        1 => " after 1 other DaemonSet".to_owned(),
-        n => format!(" after {n} other DaemonSets"),
-    };
+    let others = before.others;
+    let after = before.to_string();
     if let (Some(pods), Ok(wanted)) = (
         allocatable.get("pods"),
         Quantity::parse(&(others + 1).to_string()),
@@ -217,7 +260,7 @@ fn shortfall(
             "too many pods: the node allows {pods} and {running} there"
         ));
     }
-    for (name, request) in requests {
+    for (name, request) in &agent.requests {
         if request.is_zero() || request.is_negative() {
             continue;
         }
@@ -225,7 +268,8 @@ fn shortfall(
             if !ALWAYS_REPORTED.contains(&name.as_str()) {
                 cause = Cause::Resources;
                 reasons.push(format!(
-                    "insufficient {name}: the pod requests {request}, the node has none"
+                    "insufficient {name}: the pod requests {}, the node has none",
+                    requested(agent, name, *request)
                 ));
             }
             continue;
@@ -233,6 +277,7 @@ fn shortfall(
         let left = used.get(name).map_or(*total, |u| total.saturating_sub(*u));
         if *request > left {
             cause = Cause::Resources;
+            let request = requested(agent, name, *request);
             reasons.push(if left == *total {
                 format!("insufficient {name}: the pod requests {request}, the node has {total} allocatable")
             } else {
@@ -241,4 +286,21 @@ fn shortfall(
         }
     }
     (!reasons.is_empty()).then_some(Miss { cause, reasons })
+}
+
+/// A request, split into the containers' part and the RuntimeClass's pod overhead when the
+/// overhead is part of it.
+fn requested(agent: &Agent, name: &str, total: Quantity) -> String {
+    let overhead = agent
+        .runtime
+        .and_then(|rc| Some((rc, *rc.overhead.get(name)?)))
+        .filter(|(_, o)| !o.is_zero());
+    match overhead {
+        Some((rc, o)) => format!(
+            "{total} ({} for the containers + {o} pod overhead of RuntimeClass `{}`)",
+            total.saturating_sub(o),
+            rc.name
+        ),
+        None => total.to_string(),
+    }
 }

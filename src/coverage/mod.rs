@@ -4,6 +4,8 @@
 //! usually intent, so only the former fail the run by default.
 
 mod analyze;
+mod classes;
+mod cluster;
 pub mod nodes;
 mod placement;
 mod pools;
@@ -15,12 +17,15 @@ use clap::{Args, ValueEnum};
 use crate::config::lookup::Lookup;
 use crate::config::{DEFAULT_MAX_FILE_SIZE, Excludes};
 use crate::discover::{Input, Origin, Request, discover};
-use crate::model::toleration::DaemonPodTolerations;
+use crate::model::toleration::{DaemonPodTolerations, PodToleration};
 use crate::model::{DaemonSet, PodSpec};
 use crate::rules::ds001_yaml_syntax;
 use crate::source::SourceFile;
 
+use classes::{Classes, RuntimeClass};
+
 pub use analyze::{Analysis, analyze};
+pub use cluster::{cluster, required_taints};
 pub use nodes::Node;
 
 #[derive(Args, Debug)]
@@ -30,8 +35,8 @@ pub struct CoverageArgs {
     #[arg(long, value_name = "NODES")]
     pub nodes: String,
 
-    /// DaemonSet manifests: files and folders (`-` reads standard input). Default: the
-    /// current folder.
+    /// DaemonSet manifests, with the RuntimeClass and PriorityClass objects they name: files
+    /// and folders (`-` reads standard input). Default: the current folder.
     pub paths: Vec<String>,
 
     /// `human` for people, `json` for tools.
@@ -39,7 +44,8 @@ pub struct CoverageArgs {
     pub format: CoverageFormat,
 
     /// `problems`: fail when a DaemonSet misses a node for a reason other than its own
-    /// nodeSelector or node affinity (a taint, resources, the pod count, a host port);
+    /// nodeSelector or node affinity (a taint, resources, the pod count, a host port, a pod
+    /// admission rejects);
     /// `any`: on every missed node; `never`.
     #[arg(long, value_enum, default_value_t = CoverageFailOn::Problems)]
     pub fail_on: CoverageFailOn,
@@ -72,6 +78,8 @@ pub enum Cause {
     HostPort,
     Pods,
     Resources,
+    /// Admission rejects every pod of the DaemonSet.
+    Rejected,
 }
 
 impl Cause {
@@ -83,6 +91,7 @@ impl Cause {
             Cause::HostPort => "host-port",
             Cause::Pods => "pods",
             Cause::Resources => "resources",
+            Cause::Rejected => "rejected",
         }
     }
 
@@ -106,24 +115,65 @@ pub struct Agent<'a> {
     pub line: usize,
     pub pod: &'a PodSpec,
     pub tolerations: DaemonPodTolerations<'a>,
+    /// With the RuntimeClass's pod overhead.
     pub requests: requests::Resources,
     pub ports: Vec<requests::HostPort>,
+    /// The RuntimeClass the pod names, when it is among the given objects.
+    pub runtime: Option<&'a RuntimeClass>,
+    /// Why admission rejects every pod, when it does.
+    pub rejected: Option<String>,
+    /// Higher priorities bind first: they preempt lower ones for resources and ports.
+    pub priority: i64,
+    /// What the report could not take into account.
+    pub notes: Vec<String>,
 }
 
 impl<'a> Agent<'a> {
-    pub fn new(ds: &'a DaemonSet, source: &SourceFile) -> Option<Agent<'a>> {
+    pub fn new(ds: &'a DaemonSet, source: &SourceFile, classes: &'a Classes) -> Option<Agent<'a>> {
         let pod = ds.pod()?;
         let name = ds.metadata.name.as_ref();
         let line = name.map_or(1, |n| source.position(n.key.start).line);
+        let mut notes = Vec::new();
+        let runtime = pod.runtime_class_name.as_ref().and_then(|n| {
+            let found = classes.runtime(&n.value);
+            if found.is_none() {
+                notes.push(format!(
+                    "RuntimeClass `{}` is not among the given objects: its pod overhead, \
+                     nodeSelector and tolerations are not counted",
+                    n.value
+                ));
+            }
+            found
+        });
+        let class = pod.priority_class_name.as_ref().map(|c| c.value.as_str());
+        let default = classes.priority(None).unwrap_or(0);
+        let priority = classes.priority(class).unwrap_or_else(|| {
+            notes.push(format!(
+                "PriorityClass `{}` is not among the given objects: its priority is taken as \
+                 {default}, the default",
+                class.unwrap_or_default()
+            ));
+            default
+        });
+        let mut tolerations = DaemonPodTolerations::of(pod);
+        let mut requests = requests::pod_requests(pod);
+        if let Some(rc) = runtime {
+            admit_tolerations(&mut tolerations, rc);
+            requests::add(&mut requests, &rc.overhead);
+        }
         Some(Agent {
             namespace: ds.metadata.namespace.as_ref().map(|n| n.value.clone()),
             name: name.map_or_else(|| "<unnamed>".to_owned(), |n| n.value.clone()),
             file: source.name.clone(),
             line,
             pod,
-            tolerations: DaemonPodTolerations::of(pod),
-            requests: requests::pod_requests(pod),
+            tolerations,
+            requests,
             ports: requests::host_ports(pod),
+            rejected: runtime.and_then(|rc| selector_conflict(pod, rc)),
+            runtime,
+            priority,
+            notes,
         })
     }
 
@@ -154,6 +204,37 @@ impl<'a> Agent<'a> {
         let fields = self.pod.required_node_fields.iter().any(|f| !f.is_empty());
         selects || affinity || fields
     }
+}
+
+/// The RuntimeClass admission plugin appends the class's tolerations the pod does not have
+/// yet, after the ones the DaemonSet controller wrote into it.
+fn admit_tolerations<'a>(tolerations: &mut DaemonPodTolerations<'a>, rc: &'a RuntimeClass) {
+    for t in &rc.tolerations {
+        let terms = t.terms();
+        if !tolerations.list.iter().any(|p| p.terms == terms) {
+            tolerations.list.push(PodToleration {
+                terms,
+                declared: None,
+            });
+        }
+    }
+}
+
+/// The RuntimeClass's nodeSelector is merged into the pod's; a key with another value there
+/// makes admission reject the pod, so the controller's pods are never created.
+fn selector_conflict(pod: &PodSpec, rc: &RuntimeClass) -> Option<String> {
+    pod.node_selector.iter().find_map(|pair| {
+        let (key, value) = &pair.value;
+        let (_, theirs) = rc
+            .node_selector
+            .iter()
+            .find(|(k, v)| k == key && v != value)?;
+        Some(format!(
+            "nodeSelector {key}={value} conflicts with {key}={theirs} of RuntimeClass `{}`: \
+             admission rejects every pod",
+            rc.name
+        ))
+    })
 }
 
 /// What the command prints and how it exits; the CLI writes it out.
@@ -189,11 +270,15 @@ pub fn run(args: &CoverageArgs) -> Outcome {
     }
     let mut warnings = Vec::new();
     let nodes = load_nodes(&args.nodes, &mut warnings);
+    let mut classes = Classes::default();
     let loaded = load_manifests(&args.paths, &mut warnings);
+    for (source, _) in &loaded {
+        classes.read(source, &mut warnings);
+    }
     let mut agents = Vec::new();
     for (source, daemonsets) in &loaded {
         for ds in daemonsets {
-            match Agent::new(ds, source) {
+            match Agent::new(ds, source, &classes) {
                 Some(agent) => agents.push(agent),
                 None => warnings.push(format!(
                     "{}: a DaemonSet without a pod template is skipped",
@@ -341,28 +426,4 @@ fn test_pod(spec: &str) -> PodSpec {
         .and_then(|s| s.template)
         .and_then(|t| t.spec)
         .unwrap_or_else(|| panic!("no pod spec"))
-}
-
-/// The taints of a cluster's nodes that every node agent must tolerate, for DS203 in a normal
-/// lint (`--nodes`): NoSchedule and NoExecute taints, without the control-plane ones (DS201's
-/// business) and the node-condition taints the DaemonSet controller tolerates by itself.
-pub fn required_taints(path: &str) -> Result<Vec<crate::model::taint::Taint>, String> {
-    let mut warnings = Vec::new();
-    let nodes = load_nodes(path, &mut warnings);
-    if nodes.is_empty() {
-        let why = warnings.first().cloned().unwrap_or_default();
-        return Err(format!("--nodes {path}: no Node objects found {why}"));
-    }
-    let mut taints: Vec<crate::model::taint::Taint> = Vec::new();
-    for taint in nodes.iter().flat_map(|n| &n.taints) {
-        let own = !taint.key.starts_with("node.kubernetes.io/")
-            && !matches!(
-                taint.key.as_str(),
-                "node-role.kubernetes.io/control-plane" | "node-role.kubernetes.io/master"
-            );
-        if own && taint.effect != "PreferNoSchedule" && !taints.contains(taint) {
-            taints.push(taint.clone());
-        }
-    }
-    Ok(taints)
 }

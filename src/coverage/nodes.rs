@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::model::taint::Taint;
 use crate::model::{Problem, Quantity, Reader};
+use crate::rules::ds702_unconstrained_gpu_agent::is_gpu_resource;
 use crate::source::SourceFile;
 use crate::yaml::{Node as Yaml, ParseLimits, Value, parse_stream};
 
@@ -18,6 +19,9 @@ pub struct Node {
     pub unschedulable: bool,
     /// `status.allocatable`; `None` when the object has no status, so fit is not judged.
     pub allocatable: Option<BTreeMap<String, Quantity>>,
+    /// A GPU device plugin resource is allocatable or in `status.capacity` (a node whose
+    /// plugin is down still has the GPU).
+    pub gpu: bool,
 }
 
 /// The nodes of one file, and what was wrong with it, as `file:line: message`.
@@ -167,7 +171,7 @@ fn load_chunk(file: &SourceFile, items: Vec<(usize, String)>) -> Option<Loaded> 
 }
 
 /// The objects of a document: the items of a `List` (or `NodeList`), else the document.
-fn objects(doc: &Yaml) -> Vec<&Yaml> {
+pub(super) fn objects(doc: &Yaml) -> Vec<&Yaml> {
     let is_list = doc
         .get("kind")
         .and_then(Yaml::as_str)
@@ -232,8 +236,13 @@ fn read_node(object: &Yaml, source: &Text, loaded: &mut Loaded) {
         .and_then(|s| r.boolean(s, "unschedulable"))
         .is_some_and(|u| u.value);
     let status = r.map(object, "status").map(|e| &e.value);
-    let allocatable = status.and_then(|s| r.map(s, "allocatable"));
-    let allocatable = match allocatable {
+    let listed = status.and_then(|s| r.map(s, "allocatable"));
+    let capacity = status.and_then(|s| r.map(s, "capacity"));
+    let gpu = [listed, capacity]
+        .into_iter()
+        .flatten()
+        .any(|e| has_gpu(&e.value));
+    let allocatable = match listed {
         Some(entry) => Some(read_quantities(&entry.value, &name, source, &mut warnings)),
         None => {
             warnings.push(at(
@@ -260,6 +269,7 @@ fn read_node(object: &Yaml, source: &Text, loaded: &mut Loaded) {
         taints,
         unschedulable,
         allocatable,
+        gpu,
     });
 }
 
@@ -297,6 +307,21 @@ fn read_taints(
         }
     }
     taints
+}
+
+/// A GPU resource with a non-zero quantity.
+fn has_gpu(map: &Yaml) -> bool {
+    let Value::Map(entries) = &map.value else {
+        return false;
+    };
+    entries.iter().any(|e| {
+        let zero = match &e.value.value {
+            Value::Str(s) => Quantity::parse(s.trim()).map_or(true, |q| q.is_zero()),
+            Value::Int(i) => *i == 0,
+            _ => true,
+        };
+        is_gpu_resource(&e.key) && !zero
+    })
 }
 
 fn read_quantities(

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::classes::RuntimeClass;
 use super::{Cause, Miss};
 use crate::model::taint::Taint;
 use crate::model::toleration::DaemonPodTolerations;
@@ -17,9 +18,20 @@ pub struct NodeView<'a> {
     pub taints: &'a [Taint],
 }
 
-/// `None` when the controller places a pod on the node.
-pub fn decide(pod: &PodSpec, tolerations: &DaemonPodTolerations, node: &NodeView) -> Option<Miss> {
-    let selector = selector_misses(pod, node.labels);
+/// `None` when the controller places a pod on the node. `runtime` is the pod's RuntimeClass,
+/// whose nodeSelector admission merges into the pod's (its tolerations are in `tolerations`).
+pub fn decide(
+    pod: &PodSpec,
+    runtime: Option<&RuntimeClass>,
+    tolerations: &DaemonPodTolerations,
+    node: &NodeView,
+) -> Option<Miss> {
+    let mut selector = selector_misses(pod, node.labels);
+    selector.extend(
+        runtime
+            .into_iter()
+            .flat_map(|rc| runtime_misses(rc, node.labels)),
+    );
     let affinity = affinity_miss(pod, node);
     if !selector.is_empty() || affinity.is_some() {
         let cause = if selector.is_empty() {
@@ -75,6 +87,22 @@ fn selector_misses(pod: &PodSpec, labels: &BTreeMap<String, String>) -> Vec<Stri
             format!("nodeSelector {key}={value}: {}", has(labels, key))
         })
         .collect()
+}
+
+fn runtime_misses<'a>(
+    rc: &'a RuntimeClass,
+    labels: &'a BTreeMap<String, String>,
+) -> impl Iterator<Item = String> + 'a {
+    rc.node_selector
+        .iter()
+        .filter(|(key, value)| labels.get(key) != Some(value))
+        .map(|(key, value)| {
+            format!(
+                "nodeSelector {key}={value} of RuntimeClass `{}`: {}",
+                rc.name,
+                has(labels, key)
+            )
+        })
 }
 
 /// Terms are ORed; within a term every expression and field must match. A term with neither
@@ -247,7 +275,7 @@ mod tests {
             labels: &labels,
             taints: &taints,
         };
-        decide(&p, &tolerations, &node).map_or_else(Vec::new, |m| m.reasons)
+        decide(&p, None, &tolerations, &node).map_or_else(Vec::new, |m| m.reasons)
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub struct Pools {
 }
 
 /// Labels that name one machine rather than a kind of machine.
-fn names_the_node(key: &str, value: &str, node: &str) -> bool {
+pub(super) fn names_the_node(key: &str, value: &str, node: &str) -> bool {
     key == "kubernetes.io/hostname"
         || key.ends_with("/instance-id")
         || (!value.is_empty() && value == node)
@@ -146,6 +146,7 @@ mod tests {
             taints: Vec::new(),
             unschedulable: false,
             allocatable: None,
+            gpu: false,
         }
     }
 

@@ -103,6 +103,9 @@ pub fn human(analysis: &Analysis, agents: &[Agent], nodes: &[Node]) -> String {
             agent.file,
             agent.line
         );
+        for note in &agent.notes {
+            let _ = writeln!(out, "  note: {note}");
+        }
         for ((_, reason), families) in &by_reason {
             let _ = writeln!(out, "  {reason}");
             for ((_, family), (pools, members)) in families {
@@ -181,7 +184,10 @@ struct DaemonSetOut<'a> {
     file: &'a str,
     line: usize,
     scheduled: usize,
+    /// Higher priorities were given resources and ports first.
+    priority: i64,
     missed: Vec<MissOut<'a>>,
+    notes: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -237,7 +243,9 @@ pub fn json(analysis: &Analysis, agents: &[Agent], nodes: &[Node]) -> String {
                 file: &agent.file,
                 line: agent.line,
                 scheduled: scheduled(analysis, i),
+                priority: agent.priority,
                 missed: missed.into_iter().map(|(_, m)| m).collect(),
+                notes: &agent.notes,
             }
         })
         .collect();

@@ -24,7 +24,7 @@ fn container_requests(c: &Container) -> Resources {
     requests
 }
 
-fn add(total: &mut Resources, more: &Resources) {
+pub fn add(total: &mut Resources, more: &Resources) {
     for (name, q) in more {
         total
             .entry(name.clone())

@@ -28,6 +28,7 @@ pub struct PodSpec {
     /// `matchExpressions` of each preferred node affinity term's `preference`.
     pub preferred_node_terms: Vec<Vec<Requirement>>,
     pub priority_class_name: Option<Spanned<String>>,
+    pub runtime_class_name: Option<Spanned<String>>,
     pub host_network: Option<Spanned<bool>>,
     pub host_pid: Option<Spanned<bool>>,
     pub host_ipc: Option<Spanned<bool>>,
@@ -154,6 +155,7 @@ impl PodSpec {
             required_node_fields,
             preferred_node_terms,
             priority_class_name: r.string(node, "priorityClassName"),
+            runtime_class_name: r.string(node, "runtimeClassName"),
             host_network: r.boolean(node, "hostNetwork"),
             host_pid: r.boolean(node, "hostPID"),
             host_ipc: r.boolean(node, "hostIPC"),

@@ -2,7 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
 use crate::model::toleration::DaemonPodTolerations;
-use crate::settings::Taint;
+use crate::settings::{NodePool, Nodes, Taint};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS203",
@@ -40,7 +40,11 @@ impl Rule for MissingRequiredToleration {
                     Diagnostic::new(
                         &META,
                         at,
-                        format!("the pod does not tolerate the cluster taint `{written}`, so the agent {outcome}"),
+                        format!(
+                            "the pod does not tolerate the cluster taint `{written}`, so the agent \
+                             {outcome}{}",
+                            carriers(cx, required)
+                        ),
                     )
                     .label("taint not tolerated")
                     .help(toleration_help(required)),
@@ -66,13 +70,32 @@ impl Rule for MissingRequiredToleration {
                     span,
                     format!(
                         "the pod tolerates the cluster taint `{written}` for only {seconds} \
-                         seconds: the taint manager then evicts the agent from those nodes"
+                         seconds: the taint manager then evicts the agent from those nodes{}",
+                        carriers(cx, required)
                     ),
                 )
                 .label("temporary toleration")
                 .help("remove `tolerationSeconds` so the agent stays on those nodes"),
             );
         }
+    }
+}
+
+/// `; the taint is on 3 nodes (pool gpu: …)` when `--nodes` gave nodes that carry it.
+fn carriers(cx: &Context, taint: &Taint) -> String {
+    let Some(cluster) = &cx.settings.cluster else {
+        return String::new();
+    };
+    let pools: Vec<&NodePool> = cluster
+        .pools
+        .iter()
+        .filter(|p| p.taints.contains(taint))
+        .collect();
+    let nodes = Nodes::of(&pools);
+    if nodes.is_empty() {
+        String::new()
+    } else {
+        format!("; the taint is on {nodes}")
     }
 }
 

@@ -3,6 +3,7 @@ use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value};
 use crate::model::PodSpec;
 use crate::model::{DaemonSet, NodeRequirement, OS};
+use crate::settings::{NodePool, Nodes};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS701",
@@ -24,6 +25,21 @@ impl Rule for MissingOsSelector {
         if pod.only_on_nodes(|r| r.constrains_os()) {
             return;
         }
+        // With the cluster's nodes at hand, the risk is real only where other systems run.
+        let landing = cx
+            .settings
+            .cluster
+            .as_ref()
+            .map(|c| c.placing(pod, |p| p.os.as_deref().is_some_and(|os| os != "linux")));
+        let elsewhere = match &landing {
+            Some(pools) if pools.is_empty() => return,
+            Some(pools) => format!(
+                "; of the given nodes, it lands on {} running {}",
+                Nodes::of(pools),
+                systems(pools)
+            ),
+            None => String::new(),
+        };
         // With required terms, point at the first term that lets any OS through.
         let open_term = pod.required_node_terms.iter().find(|term| {
             !term
@@ -36,14 +52,14 @@ impl Rule for MissingOsSelector {
                 first.span,
                 format!(
                     "this nodeSelectorTerm does not constrain `{OS}`, and terms are ORed, so the \
-                     pods may land on nodes of any operating system"
+                     pods may land on nodes of any operating system{elsewhere}"
                 ),
             ),
             None => (
                 pod.key,
                 format!(
                     "neither nodeSelector nor required node affinity constrains `{OS}`, so the \
-                     DaemonSet also creates pods on nodes of other operating systems"
+                     DaemonSet also creates pods on nodes of other operating systems{elsewhere}"
                 ),
             ),
         };
@@ -57,6 +73,17 @@ impl Rule for MissingOsSelector {
                 .fix(open_term.is_none().then(|| fix(pod))),
         );
     }
+}
+
+/// `windows`, or `windows and freebsd`: the systems of the pools, in pool order.
+fn systems(pools: &[&NodePool]) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for os in pools.iter().filter_map(|p| p.os.as_deref()) {
+        if !names.contains(&os) {
+            names.push(os);
+        }
+    }
+    names.join(" and ")
 }
 
 /// Pods stop being created on nodes of other systems, so this changes where the agent runs.

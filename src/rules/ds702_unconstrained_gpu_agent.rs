@@ -1,6 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::{Container, DaemonSet};
+use crate::settings::{Cluster, NodePool, Nodes};
 use crate::source::Span;
 
 pub static META: RuleMeta = RuleMeta {
@@ -15,11 +16,33 @@ pub struct UnconstrainedGpuAgent;
 
 /// Extended resources of the NVIDIA, AMD and Intel device plugins (NVIDIA's MIG and
 /// renamed time-sliced resources share the `nvidia.com/` prefixes).
-fn is_gpu_resource(name: &str) -> bool {
+pub fn is_gpu_resource(name: &str) -> bool {
     name.starts_with("nvidia.com/gpu")
         || name.starts_with("nvidia.com/mig-")
         || name == "amd.com/gpu"
         || name.starts_with("gpu.intel.com/")
+}
+
+/// Node labels that mark a GPU node: GPU feature discovery's, node feature discovery's for
+/// NVIDIA (PCI vendor 10de) and AMD/ATI (1002) display devices, Intel's GPU plugin rules, and
+/// the accelerator labels of GKE and EKS. The first ones are the best to select on.
+const GPU_LABELS: &[(&str, Option<&str>)] = &[
+    ("nvidia.com/gpu.present", Some("true")),
+    ("feature.node.kubernetes.io/pci-10de.present", Some("true")),
+    ("feature.node.kubernetes.io/pci-1002.present", Some("true")),
+    ("intel.feature.node.kubernetes.io/gpu", Some("true")),
+    ("cloud.google.com/gke-accelerator", None),
+    ("k8s.amazonaws.com/accelerator", None),
+];
+
+pub fn is_gpu_label(key: &str, value: &str) -> bool {
+    gpu_label_rank(key, value).is_some()
+}
+
+fn gpu_label_rank(key: &str, value: &str) -> Option<usize> {
+    GPU_LABELS
+        .iter()
+        .position(|(k, v)| *k == key && v.is_none_or(|v| v == value))
 }
 
 /// Exporters that read GPU metrics through the vendor's driver and fail where there is none.
@@ -37,6 +60,19 @@ impl Rule for UnconstrainedGpuAgent {
         if pod.only_on_nodes(|r| r.selects_pool()) {
             return;
         }
+        let cluster = cx.settings.cluster.as_deref();
+        // With the cluster's nodes at hand, the risk is real only where there is no GPU.
+        let gpu_less = cluster.map(|c| c.placing(pod, |p| !p.gpu));
+        if gpu_less.as_ref().is_some_and(Vec::is_empty) {
+            return;
+        }
+        let landing = gpu_less.map_or_else(String::new, |pools| {
+            format!(
+                "; of the given nodes, it lands on {} without a GPU",
+                Nodes::of(&pools)
+            )
+        });
+        let help = cluster.map_or_else(|| GENERIC_HELP.to_owned(), gpu_nodes_help);
         for c in pod.all_containers() {
             if let Some((at, what, outcome)) = gpu_use(c) {
                 cx.report(
@@ -45,19 +81,61 @@ impl Rule for UnconstrainedGpuAgent {
                         at,
                         format!(
                             "{} {what}, but nothing restricts the pod to GPU nodes: the DaemonSet \
-                             creates it on every node, and on nodes without a GPU it {outcome}",
+                             creates it on every node, and on nodes without a GPU it {outcome}\
+                             {landing}",
                             c.describe()
                         ),
                     )
                     .label("GPU agent on every node")
-                    .help(
-                        "select the GPU nodes, e.g. `nodeSelector: {nvidia.com/gpu.present: \
-                         \"true\"}` (set by GPU feature discovery) or your GPU pool's label",
-                    ),
+                    .help(help.clone()),
                 );
             }
         }
     }
+}
+
+const GENERIC_HELP: &str = "select the GPU nodes, e.g. `nodeSelector: {nvidia.com/gpu.present: \
+                            \"true\"}` (set by GPU feature discovery) or your GPU pool's label";
+
+/// Names the GPU nodes and a label that selects exactly them, if there is one.
+fn gpu_nodes_help(cluster: &Cluster) -> String {
+    let (gpu, other): (Vec<&NodePool>, Vec<&NodePool>) = cluster.pools.iter().partition(|p| p.gpu);
+    if gpu.is_empty() {
+        return "no given node has a GPU: select GPU nodes (e.g. `nodeSelector: \
+                {nvidia.com/gpu.present: \"true\"}`) so the DaemonSet creates no pods until GPU \
+                nodes join"
+            .to_owned();
+    }
+    let nodes = Nodes::of(&gpu);
+    match separating_label(&gpu, &other) {
+        Some((key, value)) => format!(
+            "select the GPU nodes, {nodes}, with `nodeSelector: {{{key}: \"{value}\"}}`, a \
+             label they all have and no other node has"
+        ),
+        None => format!(
+            "select the GPU nodes, {nodes}: no label of theirs sets them apart, so label them \
+             (GPU feature discovery sets `nvidia.com/gpu.present: \"true\"`)"
+        ),
+    }
+}
+
+/// A label every GPU pool has with the same value and no other pool has with that value;
+/// GPU labels first, then the rest in key order.
+fn separating_label<'a>(gpu: &[&'a NodePool], other: &[&NodePool]) -> Option<(&'a str, &'a str)> {
+    let first = gpu.first()?;
+    let mut candidates: Vec<(&str, &str)> = first
+        .labels
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .filter(|(k, v)| {
+            gpu.iter().all(|p| p.labels.get(*k).is_some_and(|x| x == v))
+                && other
+                    .iter()
+                    .all(|p| p.labels.get(*k).is_none_or(|x| x != v))
+        })
+        .collect();
+    candidates.sort_by_key(|(k, v)| gpu_label_rank(k, v).unwrap_or(GPU_LABELS.len()));
+    candidates.first().copied()
 }
 
 /// Where and how the container needs a GPU, and what happens to it on other nodes.
