@@ -35,6 +35,11 @@ const COLLECTOR_FLOORS: &[(&[&str], &str)] = &[
     ),
 ];
 
+/// CNI shims that copy a plugin binary onto the node and relay CNI calls to the real network
+/// agent (Multus, the SR-IOV CNI): upstream ships and tests them with 50Mi limits, so they are
+/// judged like sidecars.
+const SMALL_AGENTS: &[&str] = &["multus-cni", "sriov-cni"];
+
 /// The floor for containers that are not the agent: sidecars (kube-rbac-proxy, the CSI
 /// registrar and livenessprobe ship with 20Mi to 50Mi limits upstream), helpers that sleep,
 /// and one-shot init containers. Below it even they are OOM-killed at start.
@@ -58,7 +63,7 @@ impl Rule for LowMemoryLimit {
             let image = c.image_name().unwrap_or_default();
             // Device plugins are small programs that only list devices to the kubelet;
             // upstream limits of 15Mi to 50Mi are normal for them.
-            let small = cx.profile.kind == AgentKind::DevicePlugin;
+            let small = cx.profile.kind == AgentKind::DevicePlugin || SMALL_AGENTS.contains(&image);
             if small || !matches!(cx.profile.role(c), Role::Agent | Role::RestartableInit) {
                 let floor = Quantity::parse(HELPER_FLOOR).unwrap_or_else(|_| unreachable!());
                 if value < floor {

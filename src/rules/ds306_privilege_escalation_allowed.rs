@@ -31,6 +31,10 @@ impl Rule for PrivilegeEscalationAllowed {
             if c.privileged() || c.capabilities().is_some_and(|k| k.adds("SYS_ADMIN")) {
                 continue;
             }
+            // A container that only waits (`pause`, `sleep`) never runs a setuid binary.
+            if crate::model::profile::waits(c).is_some() {
+                continue;
+            }
             // A non-root process gets added capabilities only through file capabilities on
             // its binaries (`setcap`), and `no_new_privs`, which this setting turns on, makes
             // execve ignore them: `false` would strip exactly what the container was given.
