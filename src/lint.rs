@@ -150,8 +150,12 @@ impl Linter {
     }
 
     fn config(&self, input: &Input) -> &Config {
-        input
-            .config
+        self.config_at(input.config)
+    }
+
+    /// The config behind a config index (see [`Input::config`]), for the render stage.
+    pub fn config_at(&self, index: Option<usize>) -> &Config {
+        index
             .and_then(|i| self.configs.get(i))
             .unwrap_or(&self.fallback)
     }

@@ -371,3 +371,139 @@ fn placeholders_that_parse_as_yaml_are_unrendered_not_invalid() {
     assert!(envsubst.contains("`${IMAGE}`"), "{all:#?}");
     assert_eq!(code, 0, "notes do not fail the run");
 }
+
+/// Runs daemonlint from the repository root with `config` written to a fresh folder and
+/// passed with `--config`, and `extra` files written beside it.
+fn json_with_config(
+    test: &str,
+    path: &str,
+    config: &str,
+    extra: &[(&str, &str)],
+    args: &[&str],
+) -> (i32, Value) {
+    let dir = common::temp_dir(test);
+    for (name, text) in extra {
+        common::write_temp(&dir, name, text.as_bytes());
+    }
+    let config_file = common::write_temp(&dir, ".daemonlint.yaml", config.as_bytes());
+    let config_file = config_file.to_string_lossy().into_owned();
+    let mut all = vec!["--config", config_file.as_str()];
+    all.extend_from_slice(args);
+    json_with_path(path, &all)
+}
+
+fn objects_of(report: &Value, code: &str) -> Vec<(String, String)> {
+    report["diagnostics"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter(|d| d["code"] == code)
+                .map(|d| {
+                    (
+                        format!(
+                            "{}:{}:{}",
+                            d["file"].as_str().unwrap_or_default(),
+                            d["line"],
+                            d["column"]
+                        ),
+                        d["object"]["name"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn each_chart_entry_is_rendered_and_a_shared_finding_is_reported_once() {
+    if !helm_sdk() {
+        return;
+    }
+    let chart = root().join(CHART).to_string_lossy().into_owned();
+    let config = format!(
+        "charts:\n  - path: {chart}\n    values: [pinned.yaml]\n    release: first\n  - path: {chart}\n    set: {{tolerations: null}}\n    release: second\n    namespace: monitoring\n"
+    );
+    let (code, report) = json_with_config(
+        "chart-entries",
+        &with_helm(),
+        &config,
+        &[("pinned.yaml", "image:\n  tag: \"1.0\"\n")],
+        &[CHART],
+    );
+    // Both entries render the privileged line: one finding, not one per entry.
+    let privileged = objects_of(&report, "DS303");
+    assert_eq!(
+        privileged,
+        [(format!("{TEMPLATE}:31:13"), "first-agent".to_owned())],
+        "{report:#}"
+    );
+    // Only the second entry keeps the chart's `latest` tag and drops the tolerations.
+    assert_eq!(
+        objects_of(&report, "DS801"),
+        [(format!("{TEMPLATE}:22:11"), "second-agent".to_owned())],
+        "{report:#}"
+    );
+    assert_eq!(
+        objects_of(&report, "DS201"),
+        [(format!("{TEMPLATE}:15:5"), "second-agent".to_owned())],
+        "{report:#}"
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn render_required_makes_a_missing_helm_an_error() {
+    let (code, report) = json_with_config(
+        "render-required",
+        &without_helm(),
+        "render:\n  required: true\n",
+        &[],
+        &[CHART],
+    );
+    let all = findings(&report);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0].0, "fixtures/charts/agent/Chart.yaml:1:1 DS001");
+    assert_eq!(all[0].1, "chart not rendered: helm is not installed");
+    assert_eq!(report["diagnostics"][0]["severity"], "error");
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn render_kustomize_runs_the_configured_command() {
+    let dir = common::temp_dir("render-kustomize-marker");
+    let marker = dir.join("ran");
+    let script = format!(
+        "#!/bin/sh\necho \"$@\" > '{}'\nshift\nexec kubectl kustomize \"$@\"\n",
+        marker.display()
+    );
+    let script_file = common::write_temp(&dir, "build.sh", script.as_bytes());
+    let mode = std::os::unix::fs::PermissionsExt::from_mode(0o755);
+    std::fs::set_permissions(&script_file, mode).expect("chmod");
+    let config = format!(
+        "render:\n  kustomize: [\"{}\", \"--flag-for-the-script\"]\n",
+        script_file.display()
+    );
+    let (code, report) = json_with_config(
+        "render-kustomize",
+        &std::env::var("PATH").unwrap_or_default(),
+        &config,
+        &[],
+        &["fixtures/kustomize/app/overlays/prod"],
+    );
+    let ran = std::fs::read_to_string(&marker).unwrap_or_default();
+    assert_eq!(
+        ran.trim(),
+        "--flag-for-the-script .",
+        "the script was not run"
+    );
+    let all = findings(&report);
+    assert!(
+        find(
+            &all,
+            "fixtures/kustomize/app/overlays/prod/privileged.yaml:11:25 DS303"
+        )
+        .is_some(),
+        "{all:#?}"
+    );
+    assert_eq!(code, 1);
+}
