@@ -274,20 +274,47 @@ fn chart_findings_point_at_the_template_line() {
     assert_eq!(code, 1);
 }
 
+/// The finding's related labels as `file:line:column message`.
+fn related_of(report: &Value, place: &str) -> Vec<String> {
+    let empty = Vec::new();
+    report["diagnostics"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .find(|d| {
+            format!(
+                "{}:{}:{} {}",
+                d["file"].as_str().unwrap_or_default(),
+                d["line"],
+                d["column"],
+                d["code"].as_str().unwrap_or_default()
+            ) == place
+        })
+        .and_then(|d| d["related"].as_array())
+        .unwrap_or(&empty)
+        .iter()
+        .map(|r| {
+            format!(
+                "{}:{}:{} {}",
+                r["file"].as_str().unwrap_or_default(),
+                r["line"],
+                r["column"],
+                r["message"].as_str().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn a_value_from_to_yaml_points_at_its_values_key() {
     if !helm_sdk() {
         return;
     }
     let (_, report) = json_with_path(&with_helm(), &[CHART]);
-    let all = findings(&report);
-    let requests = find(&all, &format!("{TEMPLATE}:29:13 DS006"));
-    let (_, _, help) = requests.cloned().unwrap_or_default();
-    assert!(
-        help.contains(
-            "value from `.Values.resources.requests.cpu`: fixtures/charts/agent/values.yaml:6:10"
-        ),
-        "{all:#?}"
+    assert_eq!(
+        related_of(&report, &format!("{TEMPLATE}:29:13 DS006")),
+        ["fixtures/charts/agent/values.yaml:6:10 value from `.Values.resources.requests.cpu`"],
+        "{report:#}"
     );
 }
 
@@ -302,8 +329,114 @@ fn a_value_written_directly_points_at_its_values_key() {
     let (_, message, help) = image.cloned().unwrap_or_default();
     assert!(message.ends_with("(in fixtures/charts/agent)"), "{message}");
     assert!(
-        help.contains("value from `.Values.image.tag`: fixtures/charts/agent/values.yaml:3:8"),
-        "{all:#?}"
+        !help.contains("values.yaml"),
+        "a label, not help text: {help}"
+    );
+    assert_eq!(
+        related_of(&report, &format!("{TEMPLATE}:22:11 DS801")),
+        [
+            "fixtures/charts/agent/values.yaml:2:15 value from `.Values.image.repository`",
+            "fixtures/charts/agent/values.yaml:3:8 value from `.Values.image.tag`"
+        ],
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_values_label_is_a_second_code_frame_in_human_output() {
+    if !helm_sdk() {
+        return;
+    }
+    let run = run_with_env(
+        &["--color", "never", "--select", "DS006", CHART],
+        &[("PATH", &with_helm())],
+    );
+    let frame = "\n  ::: fixtures/charts/agent/values.yaml:6:10\n   │\n 6 │     cpu: 200m\n   │          ^^^^ value from `.Values.resources.requests.cpu`\n";
+    assert!(run.stdout.contains(frame), "{}", run.stdout);
+    let main = run
+        .stdout
+        .find("daemonset.yaml:29:13")
+        .unwrap_or(usize::MAX);
+    let second = run.stdout.find(":::").unwrap_or_default();
+    assert!(
+        main < second,
+        "the finding's own frame comes first: {}",
+        run.stdout
+    );
+}
+
+#[test]
+fn sarif_carries_values_labels_as_related_locations() {
+    if !helm_sdk() {
+        return;
+    }
+    let run = run_with_env(
+        &["--format", "sarif", "--select", "DS006", CHART],
+        &[("PATH", &with_helm())],
+    );
+    let log: Value = serde_json::from_str(&run.stdout).unwrap_or_default();
+    let related = &log["runs"][0]["results"][0]["relatedLocations"][0];
+    assert_eq!(
+        related["physicalLocation"]["artifactLocation"]["uri"], "fixtures/charts/agent/values.yaml",
+        "{log:#}"
+    );
+    assert_eq!(related["physicalLocation"]["region"]["startLine"], 6);
+    assert_eq!(
+        related["message"]["text"],
+        "value from `.Values.resources.requests.cpu`"
+    );
+}
+
+#[test]
+fn a_rules_own_labels_are_remapped_with_the_finding() {
+    // Overlay: the selector stays in the base, the template label the patch wrote is a label
+    // in the patch file.
+    let (_, report) = json(&["--select", "DS003", "fixtures/kustomize/relabel"]);
+    let place = "fixtures/kustomize/relabel/base/daemonset.yaml:8:12 DS003";
+    assert_eq!(
+        related_of(&report, place),
+        ["fixtures/kustomize/relabel/overlay/labels.yaml:9:14 template label"],
+        "{report:#}"
+    );
+    let run = daemonlint(&[
+        "--color",
+        "never",
+        "--select",
+        "DS003",
+        "fixtures/kustomize/relabel",
+    ]);
+    assert!(
+        run.stdout
+            .contains("::: fixtures/kustomize/relabel/overlay/labels.yaml:9:14"),
+        "{}",
+        run.stdout
+    );
+    if !helm_sdk() {
+        return;
+    }
+    // Chart: both are in the template, so the label stays in the finding's own frame.
+    let (_, report) = json_with_path(
+        &with_helm(),
+        &["--select", "DS003", "fixtures/charts/mismatch"],
+    );
+    let place = "fixtures/charts/mismatch/templates/daemonset.yaml:8:7 DS003";
+    assert_eq!(
+        related_of(&report, place),
+        ["fixtures/charts/mismatch/templates/daemonset.yaml:12:9 template label"],
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_patched_value_keeps_a_label_at_the_base_value_it_overrides() {
+    let (_, report) = json(&[APP]);
+    assert_eq!(
+        related_of(
+            &report,
+            "fixtures/kustomize/app/overlays/prod/kustomization.yaml:12:13 DS801"
+        ),
+        ["fixtures/kustomize/app/base/daemonset.yaml:16:18 the base's value, which this overrides"],
+        "{report:#}"
     );
 }
 

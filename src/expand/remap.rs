@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::diagnostic::{Diagnostic, ObjectRef, Severity};
+use crate::diagnostic::{Diagnostic, Elsewhere, ObjectRef, Severity};
 use crate::discover::Input;
 use crate::finding::Finding;
 use crate::lint::{FileReport, Linter, Output};
@@ -90,9 +91,15 @@ pub fn units(
                     let findings = report.diagnostics.iter().map(|f| (f, None));
                     let hidden = report.suppressed.iter().map(|f| (f, f.suppression.clone()));
                     for (finding, suppression) in findings.chain(hidden) {
-                        let span = span_of(&text, finding);
-                        let place = map.locate(&text, &docs, span, files);
-                        mapped.push(from_finding(unit, span, finding, suppression, place));
+                        let rendered = (text.as_str(), docs.as_slice());
+                        mapped.push(from_finding(
+                            unit,
+                            rendered,
+                            finding,
+                            suppression,
+                            &map,
+                            files,
+                        ));
                     }
                     head.documents = report.documents;
                     head.daemonsets = report.daemonsets;
@@ -152,17 +159,36 @@ fn at_unit(unit: &Unit, d: Diagnostic) -> Mapped {
 
 fn from_finding(
     unit: &Unit,
-    span: Span,
+    rendered: (&str, &[crate::yaml::Node]),
     f: &Finding,
     suppression: Option<Applied>,
-    place: Option<super::Located>,
+    map: &super::SourceMap,
+    files: &Files,
 ) -> Mapped {
-    let (file, span, related) = match place {
+    let (text, docs) = rendered;
+    let span = span_of(text, f.line, f.column, f.end_line, f.end_column);
+    let place = map.locate(text, docs, span, files);
+    let (file, span, mut related) = match place {
         Some(p) => (p.file, p.span, p.related),
         // Piped text stays where it was found when no template explains it.
         None if unit.kind == UnitKind::Piped => (unit.file.clone(), span, Vec::new()),
         None => (unit.file.clone(), Span::default(), Vec::new()),
     };
+    // The rule's own labels (a selector's template labels) move with it; one whose source
+    // cannot be found is dropped rather than shown at a wrong place.
+    for r in &f.related {
+        let at = span_of(text, r.line, r.column, r.end_line, r.end_column);
+        let moved = match map.locate(text, docs, at, files) {
+            Some(p) => Some((p.file, p.span)),
+            None if unit.kind == UnitKind::Piped => Some((unit.file.clone(), at)),
+            None => None,
+        };
+        if let Some((to, at)) = moved
+            && !(to == file && at == span)
+        {
+            related.push((to, at, r.message.clone()));
+        }
+    }
     Mapped {
         file,
         span,
@@ -183,10 +209,10 @@ fn from_finding(
 }
 
 /// The byte span a resolved finding covers in `text` (lines and character columns, 1-based).
-fn span_of(text: &str, f: &Finding) -> Span {
+fn span_of(text: &str, line: usize, column: usize, end_line: usize, end_column: usize) -> Span {
     Span::new(
-        offset(text, f.line, f.column),
-        offset(text, f.end_line, f.end_column),
+        offset(text, line, column),
+        offset(text, end_line, end_column),
     )
 }
 
@@ -290,21 +316,20 @@ fn diagnostic(m: &Mapped, files: &Files, file: &Path) -> Option<Diagnostic> {
     let mut d = Diagnostic::new(rule, m.span, message).severity(m.severity);
     d.help = m.help.clone();
     d.object = m.object.clone();
+    let cwd = std::env::current_dir().unwrap_or_default();
     for (related, span, label) in &m.related {
         if related == file {
             d = d.related(*span, label.clone());
             continue;
         }
-        let at = files.parsed(related).map(|p| {
-            let source = SourceFile::new(String::new(), p.text.clone());
-            source.position(span.start)
-        });
-        let place = at.map_or_else(String::new, |p| format!(":{}:{}", p.line, p.column));
-        let cwd = std::env::current_dir().unwrap_or_default();
-        let note = format!("{label}: {}{place}", show(related, &cwd));
-        d.help = Some(match d.help {
-            Some(h) => format!("{h}\n{note}"),
-            None => note,
+        let Some(parsed) = files.parsed(related) else {
+            continue;
+        };
+        let source = SourceFile::new(show(related, &cwd), parsed.text.clone());
+        d.elsewhere.push(Elsewhere {
+            source: Arc::new(source),
+            span: *span,
+            message: label.clone(),
         });
     }
     Some(d)
