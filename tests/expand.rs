@@ -640,3 +640,88 @@ fn render_kustomize_runs_the_configured_command() {
     );
     assert_eq!(code, 1);
 }
+
+/// `(place, reason)` of each suppressed finding in a JSON report (`--show-suppressed`).
+fn suppressed(report: &Value) -> Vec<(String, String)> {
+    report["diagnostics"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter(|d| !d["suppression"].is_null())
+                .map(|d| {
+                    (
+                        format!(
+                            "{}:{}:{} {}",
+                            d["file"].as_str().unwrap_or_default(),
+                            d["line"],
+                            d["column"],
+                            d["code"].as_str().unwrap_or_default()
+                        ),
+                        d["suppression"]["reason"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_suppression_comment_in_a_patch_silences_the_remapped_finding() {
+    const DIR: &str = "fixtures/kustomize/suppressed";
+    let (_, report) = json(&[DIR]);
+    let all = findings(&report);
+    assert!(
+        !all.iter().any(|(p, _, _)| p.ends_with(" DS303")),
+        "{all:#?}"
+    );
+    assert_eq!(report["summary"]["suppressed"], 1, "{report:#}");
+    // The DS307 one has nothing to silence: the overlay never sets hostPID.
+    assert!(
+        find(&all, &format!("{DIR}/overlay/privileged.yaml:8:7 DS901")).is_some(),
+        "{all:#?}"
+    );
+    let (_, report) = json(&["--show-suppressed", DIR]);
+    assert_eq!(
+        suppressed(&report),
+        [(
+            format!("{DIR}/overlay/privileged.yaml:13:25 DS303"),
+            "the CNI plugin programs the host's interfaces".to_owned()
+        )],
+        "{report:#}"
+    );
+}
+
+#[test]
+fn suppression_comments_in_a_template_silence_the_remapped_findings() {
+    if !helm_sdk() {
+        return;
+    }
+    const TEMPLATE: &str = "fixtures/charts/suppressed/templates/daemonset.yaml";
+    let (_, report) = json_with_path(&with_helm(), &["fixtures/charts/suppressed"]);
+    let all = findings(&report);
+    for code in [" DS303", " DS801"] {
+        assert!(!all.iter().any(|(p, _, _)| p.ends_with(code)), "{all:#?}");
+    }
+    assert_eq!(report["summary"]["suppressed"], 2, "{report:#}");
+    let stale = find(&all, &format!("{TEMPLATE}:14:7 DS901"));
+    assert!(
+        stale.is_some_and(|(_, m, _)| m.contains("DS307")),
+        "{all:#?}"
+    );
+    let (_, report) = json_with_path(
+        &with_helm(),
+        &["--show-suppressed", "fixtures/charts/suppressed"],
+    );
+    let hidden: Vec<String> = suppressed(&report).into_iter().map(|(p, _)| p).collect();
+    assert_eq!(
+        hidden,
+        [
+            format!("{TEMPLATE}:18:11 DS801"),
+            format!("{TEMPLATE}:21:13 DS303")
+        ],
+        "{report:#}"
+    );
+}

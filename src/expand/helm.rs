@@ -218,6 +218,11 @@ impl HelmMap {
         HelmMap { blocks }
     }
 
+    /// The template files the text came from.
+    pub fn templates(&self) -> Vec<PathBuf> {
+        self.blocks.iter().map(|b| b.template.clone()).collect()
+    }
+
     /// Whether the text had any `# Source:` comments to map by.
     pub fn is_empty(&self) -> bool {
         self.blocks.is_empty()

@@ -187,6 +187,37 @@ impl SourceMap {
     }
 }
 
+impl SourceMap {
+    /// The source files a rendering drew on: where suppression comments for it are written.
+    pub fn sources(&self, files: &Files, unit: &Unit) -> Vec<PathBuf> {
+        match self {
+            SourceMap::Kustomize(provenance) => {
+                let mut out = Vec::new();
+                for p in provenance {
+                    out.extend(p.origin.iter().cloned());
+                    for (file, _) in &p.transformations {
+                        out.push(file.clone());
+                        let patches = files.kustomization(file).map(|k| k.patches.as_slice());
+                        out.extend(patches.unwrap_or_default().iter().filter_map(|p| match p {
+                            kustomization::PatchRef::File(f) => Some(f.clone()),
+                            kustomization::PatchRef::Inline { .. } => None,
+                        }));
+                    }
+                }
+                out.push(unit.file.clone());
+                out
+            }
+            SourceMap::Helm(map) => {
+                let mut out = map.templates();
+                if unit.kind == UnitKind::Piped {
+                    out.push(unit.file.clone());
+                }
+                out
+            }
+        }
+    }
+}
+
 /// The document holding `offset`: the last one starting at or before it.
 fn document_at(docs: &[Node], offset: u32) -> Option<usize> {
     docs.iter()
