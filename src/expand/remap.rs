@@ -142,13 +142,11 @@ pub fn units(
         if !done.insert(file.clone()) {
             continue;
         }
-        let unit = findings
-            .first()
-            .and_then(|m| {
-                units
-                    .iter()
-                    .find(|u| u.label == m.units.first().cloned().unwrap_or_default())
-            })
+        // The file's config is that of the first unit that found something in it.
+        let first = findings.first().and_then(|m| m.units.first());
+        let unit = units
+            .iter()
+            .find(|u| Some(&u.label) == first)
             .or(units.first());
         let mut report = FileReport {
             name: show(&file, cwd),

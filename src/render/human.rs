@@ -354,7 +354,26 @@ pub fn summary_line(summary: &Summary, failures: usize, color: bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{DEFAULT_WIDTH, width_from};
+    use std::sync::Arc;
+
+    use super::{DEFAULT_WIDTH, elsewhere_frame, width_from};
+    use crate::diagnostic::Elsewhere;
+    use crate::source::{SourceFile, Span};
+
+    #[test]
+    fn a_label_in_another_file_is_framed_under_its_escaped_text() {
+        let text = "a:\n\tcpu: 200m\n";
+        let at = text.find("200m").unwrap_or_default();
+        let label = Elsewhere {
+            source: Arc::new(SourceFile::new("values.yaml".into(), text.into())),
+            span: Span::new(at, at + 4),
+            message: "value from `.Values.cpu`".into(),
+        };
+        assert_eq!(
+            elsewhere_frame(&label),
+            "  ::: values.yaml:2:7\n   │\n 2 │ \\tcpu: 200m\n   │        ^^^^ value from `.Values.cpu`\n"
+        );
+    }
 
     #[test]
     fn width_comes_from_columns_then_the_terminal() {
