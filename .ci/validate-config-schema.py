@@ -52,6 +52,21 @@ CASES = [
     ('overrides: [{files: ["a/**"], rules: {DS009: off}, reason: r}]',
      {"overrides": [{"files": ["a/**"], "rules": {"DS009": "off"}, "reason": "r"}]}, True),
     ("overrides: [{rules: {DS004: off}}]", {"overrides": [{"rules": {"DS004": "off"}}]}, False),
+    # CHART is a chart folder made beside the config (paths are relative to the config).
+    ('charts: [{path: chart, values: [chart/values.yaml], set: {image.tag: v2}, release: r, namespace: ns}]',
+     {"charts": [{"path": "chart", "values": ["chart/values.yaml"], "set": {"image.tag": "v2"},
+                  "release": "r", "namespace": "ns"}]}, True),
+    ('charts: [{path: chart, set: ["image.tag=v2"]}]',
+     {"charts": [{"path": "chart", "set": ["image.tag=v2"]}]}, True),
+    ('charts: [{path: chart, set: ["image.tag"]}]',
+     {"charts": [{"path": "chart", "set": ["image.tag"]}]}, False),
+    ("charts: [{values: [chart/values.yaml]}]", {"charts": [{"values": ["chart/values.yaml"]}]}, False),
+    ("charts: [{path: chart, valuez: []}]", {"charts": [{"path": "chart", "valuez": []}]}, False),
+    ('render: {kustomize: ["kustomize", "build"], helm: ["helm"], required: true}',
+     {"render": {"kustomize": ["kustomize", "build"], "helm": ["helm"], "required": True}}, True),
+    ("render: {kustomize: []}", {"render": {"kustomize": []}}, False),
+    ("render: {required: yes-please}", {"render": {"required": "yes-please"}}, False),
+    ("render: {helmet: [helm]}", {"render": {"helmet": ["helm"]}}, False),
 ]
 
 
@@ -67,6 +82,10 @@ problems = []
 with tempfile.TemporaryDirectory() as folder:
     with open(os.path.join(folder, "m.yaml"), "w") as f:
         f.write(MANIFEST)
+    os.mkdir(os.path.join(folder, "chart"))
+    for name in ("Chart.yaml", "values.yaml"):
+        with open(os.path.join(folder, "chart", name), "w") as f:
+            f.write("name: chart\n" if name == "Chart.yaml" else "{}\n")
     for text, value, accepted in CASES:
         if validator.is_valid(value) != accepted:
             problems.append(f"schema {'rejects' if accepted else 'accepts'}: {text}")

@@ -1,9 +1,11 @@
 //! What rules report: a finding with its rule, severity, message, spans and help.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::fix::{Applicability, Fix};
-use crate::source::Span;
+use crate::source::{SourceFile, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -68,6 +70,8 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Secondary spans, e.g. the template labels a selector fails to match.
     pub related: Vec<(Span, String)>,
+    /// Secondary spans in other files, e.g. the values.yaml key behind a Helm template line.
+    pub elsewhere: Vec<Elsewhere>,
     pub object: Option<ObjectRef>,
     /// The edit that would resolve the finding, when one can be made without a human choice.
     pub fix: Option<Fix>,
@@ -83,6 +87,7 @@ impl Diagnostic {
             label: None,
             help: None,
             related: Vec::new(),
+            elsewhere: Vec::new(),
             object: None,
             fix: None,
         }
@@ -111,5 +116,24 @@ impl Diagnostic {
     pub fn severity(mut self, severity: Severity) -> Diagnostic {
         self.severity = severity;
         self
+    }
+}
+
+/// A secondary label in another file than the finding's, with that file's text so it can be
+/// framed and resolved to lines.
+#[derive(Clone)]
+pub struct Elsewhere {
+    pub source: Arc<SourceFile>,
+    pub span: Span,
+    pub message: String,
+}
+
+impl std::fmt::Debug for Elsewhere {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Elsewhere")
+            .field("file", &self.source.name)
+            .field("span", &self.span)
+            .field("message", &self.message)
+            .finish()
     }
 }

@@ -150,8 +150,12 @@ impl Linter {
     }
 
     fn config(&self, input: &Input) -> &Config {
-        input
-            .config
+        self.config_at(input.config)
+    }
+
+    /// The config behind a config index (see [`Input::config`]), for the render stage.
+    pub fn config_at(&self, index: Option<usize>) -> &Config {
+        index
             .and_then(|i| self.configs.get(i))
             .unwrap_or(&self.fallback)
     }
@@ -689,19 +693,7 @@ impl Sorted {
     }
 }
 
-/// DS901 and DS902 for one suppression, once every finding has had its chance to use it. A
-/// suppression of rules that are turned off here is not stale: it waits for them to come back.
+/// DS901 and DS902 for one suppression, once every finding has had its chance to use it.
 fn hygiene(s: &Suppression, effective: &Effective) -> Vec<Diagnostic> {
-    let mut out = rules::ds901_unused_suppression::malformed(s);
-    let all_off = !s.codes.is_empty()
-        && s.codes
-            .iter()
-            .all(|code| rules::find(code).is_some_and(|m| effective.level(m) == Some(Level::Off)));
-    if !s.used.get() && !s.codes.is_empty() && !all_off {
-        out.push(rules::ds901_unused_suppression::diagnostic(s));
-    }
-    if s.reason.is_none() && s.problem.is_none() && !s.codes.is_empty() {
-        out.push(rules::ds902_suppression_without_reason::diagnostic(s));
-    }
-    out
+    suppress::hygiene(s, &|m| effective.level(m) == Some(Level::Off))
 }

@@ -1,5 +1,6 @@
 //! Suppressions: `# daemonlint: ignore CODES -- reason` comments (on the finding's line or the
-//! line above), `# daemonlint: ignore-file CODES -- reason` anywhere in a file, and
+//! line above; in a Helm template also `{{/* daemonlint: ignore CODES -- reason */}}`),
+//! `# daemonlint: ignore-file CODES -- reason` anywhere in a file, and
 //! `ignore.daemonlint.io/<code-or-name>: "<reason>"` annotations on a DaemonSet or its pod
 //! template. Each records whether it was used, so stale ones can be reported.
 
@@ -7,6 +8,7 @@ use std::cell::Cell;
 
 use serde::Serialize;
 
+use crate::diagnostic::{Diagnostic, RuleMeta};
 use crate::model::DaemonSet;
 use crate::rules;
 use crate::source::{SourceFile, Span};
@@ -128,15 +130,45 @@ pub fn comments(source: &SourceFile) -> Vec<Suppression> {
 }
 
 /// Parses `# daemonlint: ignore[-file] CODES [-- reason]` in one line. The `#` must start a
-/// YAML comment: at the line start or after whitespace.
+/// YAML comment: at the line start or after whitespace. A Go template comment
+/// (`{{/* ... */}}`, `{{- /* ... */ -}}`) holds a directive the same way, since rendering
+/// drops it and the template is the only place left to write one.
 fn directive(line: &str, offset: usize, number: usize) -> Option<Suppression> {
+    if let Some(found) = template_comment(line, offset, number) {
+        return Some(found);
+    }
     let hash = line
         .match_indices('#')
         .map(|(i, _)| i)
         .find(|&i| i == 0 || line.as_bytes()[i - 1].is_ascii_whitespace())?;
-    let comment = line[hash + 1..].trim_start();
     let end = line.trim_end().len();
-    let span = Span::new(offset + hash, offset + end);
+    parse_comment(
+        &line[hash + 1..],
+        Span::new(offset + hash, offset + end),
+        number,
+    )
+}
+
+/// A directive inside `{{/* ... */}}` on the line; the span covers the whole action.
+fn template_comment(line: &str, offset: usize, number: usize) -> Option<Suppression> {
+    let open = line.find("{{")?;
+    let inner = line[open + 2..].trim_start_matches('-').trim_start();
+    let body = inner.strip_prefix("/*")?;
+    let close = body.find("*/")?;
+    let rest = &body[close + 2..];
+    let end = rest
+        .find("}}")
+        .map_or(line.trim_end().len(), |i| line.len() - rest.len() + i + 2);
+    parse_comment(
+        &body[..close],
+        Span::new(offset + open, offset + end),
+        number,
+    )
+}
+
+/// The text of a comment (after `#` or `/*`): a directive, a near miss, or nothing.
+fn parse_comment(text: &str, span: Span, number: usize) -> Option<Suppression> {
+    let comment = text.trim();
     let Some(rest) = comment.strip_prefix("daemonlint:") else {
         return near_miss(comment).map(|problem| {
             let mut s = Suppression::new(Kind::Comment, &[], "", span, number);
@@ -230,6 +262,24 @@ pub fn annotations(ds: &DaemonSet) -> Vec<Suppression> {
             ))
         })
         .collect()
+}
+
+/// DS901 and DS902 for one suppression, once every finding has had its chance to use it. A
+/// suppression of rules that are turned off here (`off` says which) is not stale: it waits for
+/// them to come back.
+pub fn hygiene(s: &Suppression, off: &dyn Fn(&'static RuleMeta) -> bool) -> Vec<Diagnostic> {
+    let mut out = rules::ds901_unused_suppression::malformed(s);
+    let all_off = !s.codes.is_empty()
+        && s.codes
+            .iter()
+            .all(|code| rules::find(code).is_some_and(off));
+    if !s.used.get() && !s.codes.is_empty() && !all_off {
+        out.push(rules::ds901_unused_suppression::diagnostic(s));
+    }
+    if s.reason.is_none() && s.problem.is_none() && !s.codes.is_empty() {
+        out.push(rules::ds902_suppression_without_reason::diagnostic(s));
+    }
+    out
 }
 
 /// The first suppression covering a finding of `code` at `line`, marked as used.
@@ -373,6 +423,31 @@ mod tests {
             parse("image: x# daemonlint: ignore DS005").is_none(),
             "inside a plain scalar"
         );
+    }
+
+    #[test]
+    fn template_comments_hold_directives() {
+        let line = "      {{- /* daemonlint: ignore DS303 -- the CNI needs it */}}\n";
+        let s = parse(line).expect("directive");
+        assert_eq!(
+            (s.kind, s.codes.as_slice()),
+            (Kind::Comment, &["DS303"][..])
+        );
+        assert_eq!(s.reason.as_deref(), Some("the CNI needs it"));
+        let covered = &line[s.span.start as usize..s.span.end as usize];
+        assert_eq!(
+            covered,
+            "{{- /* daemonlint: ignore DS303 -- the CNI needs it */}}"
+        );
+        let s = parse("{{/* daemonlint: ignore-file DS801 */}}").expect("file directive");
+        assert_eq!(s.kind, Kind::File);
+        assert!(parse("{{/* the agent's labels */}}").is_none(), "prose");
+        assert!(
+            parse("image: {{ .Values.image }}").is_none(),
+            "an expression"
+        );
+        let s = parse("{{/* daemonlint ignore DS303 */}}").expect("near miss");
+        assert!(s.problem.is_some());
     }
 
     #[test]

@@ -272,3 +272,60 @@ fn json_schema_is_in_sync() {
         "regenerate with UPDATE_SNAPSHOTS=1 cargo test --test config"
     );
 }
+
+#[test]
+fn chart_entries_are_checked_where_they_are_written() {
+    let dir = temp_dir("config-charts");
+    let linted = copy_fixture(&dir, NOSCHEDULER, "ds.yaml");
+    write_temp(&dir, "chart/Chart.yaml", b"name: chart\n");
+    write_temp(
+        &dir,
+        ".daemonlint.yaml",
+        b"charts:\n  - path: nowhere\n    release: r\n",
+    );
+    let run = run_in(&dir, &["--format", "concise", &linted]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(".daemonlint.yaml:2:11"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("is not a chart"), "{}", run.stderr);
+    write_temp(
+        &dir,
+        ".daemonlint.yaml",
+        b"charts:\n  - path: chart\n    values: [chart/values-prod.yaml]\n",
+    );
+    let run = run_in(&dir, &["--format", "concise", &linted]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(".daemonlint.yaml:3:14"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("does not exist"), "{}", run.stderr);
+    write_temp(&dir, "chart/values-prod.yaml", b"{}\n");
+    let run = run_in(&dir, &["--format", "concise", &linted]);
+    assert_eq!(run.code, 1, "the config is accepted: {}", run.stderr);
+}
+
+#[test]
+fn render_settings_are_checked_where_they_are_written() {
+    let dir = temp_dir("config-render");
+    let linted = copy_fixture(&dir, NOSCHEDULER, "ds.yaml");
+    for (config, place, words) in [
+        ("render:\n  kustomize: []\n", ":2:14", "must name a program"),
+        ("render:\n  required: sure\n", ":2:13", "true or false"),
+        (
+            "render:\n  helmet: [helm]\n",
+            ":2:3",
+            "unknown key `helmet`",
+        ),
+    ] {
+        write_temp(&dir, ".daemonlint.yaml", config.as_bytes());
+        let run = run_in(&dir, &["--format", "concise", &linted]);
+        assert_eq!(run.code, 2, "{config}: {}", run.stderr);
+        assert!(run.stderr.contains(place), "{config}: {}", run.stderr);
+        assert!(run.stderr.contains(words), "{config}: {}", run.stderr);
+    }
+}

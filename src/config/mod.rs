@@ -3,9 +3,11 @@
 
 mod excludes;
 pub mod lookup;
+mod render;
 mod starter;
 
 pub use excludes::{Excludes, normalize};
+pub use render::{ChartEntry, Render};
 pub use starter::{schema, starter};
 
 use std::borrow::Cow;
@@ -79,6 +81,10 @@ pub struct Config {
     /// Largest input read, in bytes (`max-file-size`); `None` for the default.
     pub max_file_size: Option<u64>,
     pub overrides: Vec<Override>,
+    /// `charts:`: how each listed chart is rendered (paths absolute once loaded).
+    pub charts: Vec<ChartEntry>,
+    /// `render:`: the renderers' commands and whether they are required.
+    pub render: Render,
 }
 
 /// What applies to one object: its settings and rule levels.
@@ -162,6 +168,14 @@ impl Config {
         let cwd = std::env::current_dir().unwrap_or_default();
         let absolute = normalize(&cwd.join(path));
         config.base = absolute.parent().unwrap_or(&absolute).to_path_buf();
+        render::resolve_commands(&mut config.render, &config.base);
+        if let Err((span, message)) = render::resolve(&mut config.charts, &config.base) {
+            return Err(Box::new(ConfigError {
+                source,
+                span,
+                message,
+            }));
+        }
         // Each glob was checked when the file was read.
         config.excludes = Excludes::new(&config.base, &config.exclude).unwrap_or_default();
         config.path = Some(path.to_path_buf());
@@ -227,11 +241,13 @@ fn parse(source: &SourceFile) -> Result<Config, Error> {
             }
             "max-file-size" => config.max_file_size = Some(file_size(&e.value)?),
             "overrides" => config.overrides = overrides(&e.value)?,
+            "charts" => config.charts = render::charts(&e.value)?,
+            "render" => config.render = render::render(&e.value)?,
             other => {
                 return Err((
                     e.key_span,
                     format!(
-                        "unknown key `{other}`; expected fail-on, rules, settings, exclude, max-file-size or overrides"
+                        "unknown key `{other}`; expected fail-on, rules, settings, exclude, max-file-size, overrides, charts or render"
                     ),
                 ));
             }

@@ -50,7 +50,21 @@ pub fn starter() -> String {
          #    objects: [\"kube-system/*\"]   # namespace/name\n\
          #    rules: {DS702: off}\n\
          #    settings: {cluster-nodes: 8}\n\
-         #    reason: \"GPU pool agents are placed by the operator\"\n",
+         #    reason: \"GPU pool agents are placed by the operator\"\n\n\
+         # How charts are rendered (paths relative to this file's folder). A chart listed here is\n\
+         # rendered once per entry; one not listed, with its defaults and each ci/*-values.yaml.\n\
+         charts: []\n\
+         #  - path: charts/agent\n\
+         #    values: [charts/agent/values-prod.yaml]\n\
+         #    set: {image.tag: v2}\n\
+         #    release: agent\n\
+         #    namespace: monitoring\n\n\
+         # The commands that render: kustomize gets the folder appended, helm `template ...`.\n\
+         # required: true makes a missing renderer an error instead of a note (for CI).\n\
+         render:\n\
+         \x20 required: false\n\
+         #  kustomize: [kustomize, build]\n\
+         #  helm: [helm]\n",
     );
     out
 }
@@ -117,6 +131,48 @@ fn settings_schema() -> Value {
     json!({"type": ["object", "null"], "properties": properties, "additionalProperties": false})
 }
 
+/// `charts:`: how each chart is rendered.
+fn charts_schema() -> Value {
+    let text = json!({"type": "string", "minLength": 1});
+    json!({
+        "description": "How charts are rendered: one `helm template` per entry (paths relative to this file's folder)",
+        "type": "array",
+        "items": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["path"],
+            "properties": {
+                "path": text,
+                "values": {"type": "array", "items": text},
+                "set": {"anyOf": [
+                    {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean", "null"]}},
+                    {"type": "array", "items": {"type": "string", "pattern": "="}}
+                ]},
+                "release": text,
+                "namespace": text
+            }
+        }
+    })
+}
+
+/// `render:`: the commands that render, and whether a missing one fails the run.
+fn render_schema() -> Value {
+    let command = json!({
+        "type": "array",
+        "minItems": 1,
+        "items": {"type": "string"}
+    });
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "kustomize": command,
+            "helm": command,
+            "required": {"type": "boolean"}
+        }
+    })
+}
+
 /// JSON Schema (draft-07) for `.daemonlint.yaml`.
 pub fn schema() -> Value {
     let globs = json!({"type": "array", "items": {"type": "string"}});
@@ -147,6 +203,8 @@ pub fn schema() -> Value {
                     {"type": "string", "pattern": "^[0-9]+(Ki|Mi|Gi)?$"}
                 ]
             },
+            "charts": charts_schema(),
+            "render": render_schema(),
             "overrides": {
                 "type": "array",
                 "items": {

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::config::ChartEntry;
 use crate::rules::ds009_unrendered_template;
 use crate::source::Span;
 
@@ -31,21 +32,61 @@ struct Block {
     chart: PathBuf,
 }
 
-/// Renders a chart once with its defaults and once per `ci/*-values.yaml`.
-pub fn render(unit: &Unit, helm: bool) -> Rendering {
-    if !helm {
-        let mut d = ds009_unrendered_template::diagnostic(Span::default());
-        d.message = "chart not rendered: helm is not installed".into();
-        d.label = None;
-        d.help = Some(
-            "install helm to lint what the chart renders, or lint `helm template RELEASE CHART | daemonlint -`"
-                .into(),
-        );
-        return Rendering::Findings(vec![d]);
+/// One `helm template` run of a chart.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Invocation {
+    pub release: Option<String>,
+    pub namespace: Option<String>,
+    pub values: Vec<PathBuf>,
+    pub set: Vec<String>,
+}
+
+impl Invocation {
+    fn from_entry(entry: &ChartEntry) -> Invocation {
+        Invocation {
+            release: entry.release.clone(),
+            namespace: entry.namespace.clone(),
+            values: entry.values.iter().map(|(v, _)| v.clone()).collect(),
+            set: entry.set.clone(),
+        }
     }
+}
+
+/// How a chart is rendered: the helm command, when one can run, and the runs to make.
+pub struct HelmSetup<'a> {
+    /// The program and its leading arguments; `None` when it is not installed.
+    pub program: Option<Vec<String>>,
+    /// The config's `charts:` entries for this chart; none means the defaults and each
+    /// `ci/*-values.yaml`, as chart CI does.
+    pub entries: Vec<&'a ChartEntry>,
+    /// `render.required`: a missing helm is an error.
+    pub required: bool,
+}
+
+/// Renders a chart once per configured entry, or once with its defaults and once per
+/// `ci/*-values.yaml` when the config lists none for it.
+pub fn render(unit: &Unit, setup: &HelmSetup<'_>) -> Rendering {
+    let Some(program) = &setup.program else {
+        return not_installed(setup.required);
+    };
+    let runs: Vec<Invocation> = if setup.entries.is_empty() {
+        values_files(&unit.dir)
+            .into_iter()
+            .map(|values| Invocation {
+                values: values.into_iter().collect(),
+                ..Invocation::default()
+            })
+            .collect()
+    } else {
+        setup
+            .entries
+            .iter()
+            .map(|e| Invocation::from_entry(e))
+            .collect()
+    };
     let mut text = String::new();
-    for values in values_files(&unit.dir) {
-        match template(&unit.dir, values.as_deref()) {
+    for run in &runs {
+        match template(program, &unit.dir, run) {
             Ok(out) => {
                 text.push_str(&out);
                 if !text.ends_with('\n') {
@@ -65,6 +106,24 @@ pub fn render(unit: &Unit, helm: bool) -> Rendering {
         text,
         map: SourceMap::Helm(map),
     }
+}
+
+fn not_installed(required: bool) -> Rendering {
+    const MESSAGE: &str = "chart not rendered: helm is not installed";
+    if required {
+        return Rendering::Findings(vec![super::render_failure(
+            MESSAGE,
+            "`render.required` is set in the config: install helm (or point `render.helm` at it)",
+        )]);
+    }
+    let mut d = ds009_unrendered_template::diagnostic(Span::default());
+    d.message = MESSAGE.into();
+    d.label = None;
+    d.help = Some(
+        "install helm to lint what the chart renders, or lint `helm template RELEASE CHART | daemonlint -`"
+            .into(),
+    );
+    Rendering::Findings(vec![d])
 }
 
 /// The default values, then each `ci/*-values.yaml` in name order.
@@ -87,15 +146,26 @@ fn values_files(chart: &Path) -> Vec<Option<PathBuf>> {
         .collect()
 }
 
-fn template(chart: &Path, values: Option<&Path>) -> Result<String, String> {
-    let mut command = Command::new("helm");
-    command.arg("template").arg("release-name").arg(chart);
-    if let Some(values) = values {
+fn template(program: &[String], chart: &Path, run: &Invocation) -> Result<String, String> {
+    let (name, leading) = program.split_first().ok_or("no helm command")?;
+    let mut command = Command::new(name);
+    command
+        .args(leading)
+        .arg("template")
+        .arg(run.release.as_deref().unwrap_or("release-name"))
+        .arg(chart);
+    for values in &run.values {
         command.arg("-f").arg(values);
+    }
+    for assignment in &run.set {
+        command.arg("--set").arg(assignment);
+    }
+    if let Some(namespace) = &run.namespace {
+        command.arg("--namespace").arg(namespace);
     }
     let out = command
         .output()
-        .map_err(|e| format!("cannot run helm: {e}"))?;
+        .map_err(|e| format!("cannot run {name}: {e}"))?;
     if !out.status.success() {
         return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
     }
@@ -146,6 +216,11 @@ impl HelmMap {
             at = next;
         }
         HelmMap { blocks }
+    }
+
+    /// The template files the text came from.
+    pub fn templates(&self) -> Vec<PathBuf> {
+        self.blocks.iter().map(|b| b.template.clone()).collect()
     }
 
     /// Whether the text had any `# Source:` comments to map by.

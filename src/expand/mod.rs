@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::config::normalize;
+use crate::config::{Config, normalize};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::Input;
 use crate::lint::{FileReport, Linter, Output};
@@ -50,7 +50,7 @@ pub fn lint(
     let files = Files::new(std::mem::take(&mut plan.kustomizations));
     let piped = piped(&mut plan, &files, options, &cwd, linter);
     let (plain, rendered) = std::thread::scope(|scope| {
-        let renders = scope.spawn(|| render_all(&plan.units));
+        let renders = scope.spawn(|| render_all(&plan.units, linter));
         let plain = linter.lint_all(&piped.plain);
         (plain, renders.join().unwrap_or_default())
     });
@@ -187,6 +187,37 @@ impl SourceMap {
     }
 }
 
+impl SourceMap {
+    /// The source files a rendering drew on: where suppression comments for it are written.
+    pub fn sources(&self, files: &Files, unit: &Unit) -> Vec<PathBuf> {
+        match self {
+            SourceMap::Kustomize(provenance) => {
+                let mut out = Vec::new();
+                for p in provenance {
+                    out.extend(p.origin.iter().cloned());
+                    for (file, _) in &p.transformations {
+                        out.push(file.clone());
+                        let patches = files.kustomization(file).map(|k| k.patches.as_slice());
+                        out.extend(patches.unwrap_or_default().iter().filter_map(|p| match p {
+                            kustomization::PatchRef::File(f) => Some(f.clone()),
+                            kustomization::PatchRef::Inline { .. } => None,
+                        }));
+                    }
+                }
+                out.push(unit.file.clone());
+                out
+            }
+            SourceMap::Helm(map) => {
+                let mut out = map.templates();
+                if unit.kind == UnitKind::Piped {
+                    out.push(unit.file.clone());
+                }
+                out
+            }
+        }
+    }
+}
+
 /// The document holding `offset`: the last one starting at or before it.
 fn document_at(docs: &[Node], offset: u32) -> Option<usize> {
     docs.iter()
@@ -194,10 +225,9 @@ fn document_at(docs: &[Node], offset: u32) -> Option<usize> {
         .or((!docs.is_empty()).then_some(0))
 }
 
-/// Renders every unit on the free cores; results in unit order.
-fn render_all(units: &[Unit]) -> Vec<Rendering> {
-    let kustomize = kustomize::tool();
-    let helm = on_path("helm");
+/// Renders every unit on the free cores, each as its config says; results in unit order.
+fn render_all(units: &[Unit], linter: &Linter) -> Vec<Rendering> {
+    let found = kustomize::tool();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(units.len().max(1));
@@ -207,9 +237,13 @@ fn render_all(units: &[Unit]) -> Vec<Rendering> {
         for _ in 0..threads {
             scope.spawn(|| {
                 while let Some(unit) = units.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let config = linter.config_at(unit.config);
                     let rendering = match unit.kind {
-                        UnitKind::Kustomize => render_kustomization(unit, kustomize.as_deref()),
-                        UnitKind::Chart => helm::render(unit, helm),
+                        UnitKind::Kustomize => {
+                            let tool = config.render.kustomize.as_deref().or(found.as_deref());
+                            render_kustomization(unit, tool, config.render.required)
+                        }
+                        UnitKind::Chart => helm::render(unit, &helm_setup(unit, config)),
                         UnitKind::Piped => Rendering::Findings(Vec::new()),
                     };
                     let index = units
@@ -229,7 +263,37 @@ fn render_all(units: &[Unit]) -> Vec<Rendering> {
         .collect()
 }
 
-fn render_kustomization(unit: &Unit, tool: Option<&[String]>) -> Rendering {
+/// The helm command and the `charts:` entries that apply to a chart unit.
+fn helm_setup<'a>(unit: &Unit, config: &'a Config) -> helm::HelmSetup<'a> {
+    let program = config
+        .render
+        .helm
+        .clone()
+        .unwrap_or_else(|| vec!["helm".to_owned()]);
+    helm::HelmSetup {
+        program: program
+            .first()
+            .is_some_and(|p| runnable(p))
+            .then_some(program),
+        entries: config
+            .charts
+            .iter()
+            .filter(|c| c.path == unit.dir)
+            .collect(),
+        required: config.render.required,
+    }
+}
+
+/// A configured program: a path (it has a `/`) that exists, or a name on PATH.
+fn runnable(program: &str) -> bool {
+    if program.contains('/') {
+        Path::new(program).is_file()
+    } else {
+        on_path(program)
+    }
+}
+
+fn render_kustomization(unit: &Unit, tool: Option<&[String]>, required: bool) -> Rendering {
     use crate::rules::ds009_unrendered_template;
     let remote = remote_resources(&unit.dir);
     if !remote.is_empty() {
@@ -250,12 +314,9 @@ fn render_kustomization(unit: &Unit, tool: Option<&[String]>) -> Rendering {
                 .collect(),
         );
     }
-    let Some(tool) = tool else {
-        let mut d = ds009_unrendered_template::diagnostic(Span::default());
-        d.message = "kustomization not rendered: neither kustomize nor kubectl is installed".into();
-        d.label = None;
-        d.help = Some("install kustomize or kubectl, or lint `kustomize build` output".into());
-        return Rendering::Findings(vec![d]);
+    let tool = match tool {
+        Some(tool) if tool.first().is_some_and(|p| runnable(p)) => tool,
+        _ => return no_kustomize(tool, required),
     };
     match kustomize::render(&unit.dir, tool) {
         Ok((text, provenance)) => Rendering::Text {
@@ -267,6 +328,30 @@ fn render_kustomization(unit: &Unit, tool: Option<&[String]>) -> Rendering {
             "run `kubectl kustomize` on the folder to see the whole error",
         )]),
     }
+}
+
+/// No kustomize to run: a note, or with `render.required` an error that fails the run.
+fn no_kustomize(configured: Option<&[String]>, required: bool) -> Rendering {
+    let message = match configured.and_then(<[String]>::first) {
+        Some(program) => {
+            format!("kustomization not rendered: no kustomize (`{program}` cannot be run)")
+        }
+        None => {
+            "kustomization not rendered: no kustomize (neither kustomize nor kubectl is installed)"
+                .to_owned()
+        }
+    };
+    if required {
+        return Rendering::Findings(vec![render_failure(
+            &message,
+            "`render.required` is set in the config: install kustomize or kubectl (or point `render.kustomize` at it)",
+        )]);
+    }
+    let mut d = crate::rules::ds009_unrendered_template::diagnostic(Span::default());
+    d.message = message;
+    d.label = None;
+    d.help = Some("install kustomize or kubectl, or lint `kustomize build` output".into());
+    Rendering::Findings(vec![d])
 }
 
 /// A renderer's failure: an error at the unit's file, whatever the rule selection (like a

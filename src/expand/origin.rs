@@ -39,7 +39,20 @@ pub fn locate(object: &Object<'_>, target: &YamlPath, files: &Files) -> Option<L
     {
         return Some(found);
     }
-    changed_by(object, target, files).or_else(|| in_resource(object, target, files, false))
+    let Some(mut found) = changed_by(object, target, files) else {
+        return in_resource(object, target, files, false);
+    };
+    // The base's own value, when it writes one, is what the overlay changed: worth a look.
+    if let Some(base) = in_resource(object, target, files, true)
+        && base.file != found.file
+    {
+        found.related.push((
+            base.file,
+            base.span,
+            "the base's value, which this overrides".into(),
+        ));
+    }
+    Some(found)
 }
 
 /// The last transformation (patch or transformer field) that wrote `target`.

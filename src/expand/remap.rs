@@ -1,16 +1,18 @@
 //! Findings on rendered text moved back to the files that wrote them, grouped per file, with
 //! a finding that several overlays share at one source place reported once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::diagnostic::{Diagnostic, ObjectRef, Severity};
+use crate::config::Level;
+use crate::diagnostic::{Diagnostic, Elsewhere, ObjectRef, Severity};
 use crate::discover::Input;
 use crate::finding::Finding;
 use crate::lint::{FileReport, Linter, Output};
 use crate::rules;
 use crate::source::{SourceFile, Span};
-use crate::suppress::Applied;
+use crate::suppress::{Applied, Suppression};
 use crate::yaml::{ParseLimits, parse_stream};
 
 use super::plan::show;
@@ -75,6 +77,8 @@ pub fn units(
     let mut mapped = Vec::new();
     let mut out = Vec::new();
     let mut heads = Vec::new();
+    // Source files whose suppression comments had every finding of their units to match.
+    let mut scanned: BTreeSet<PathBuf> = BTreeSet::new();
     for (i, (unit, rendering)) in units.iter().zip(renderings).enumerate() {
         let mut head = FileReport {
             name: show(&unit.file, cwd),
@@ -87,12 +91,23 @@ pub fn units(
             Rendering::Text { text, map } => match results.remove(&i) {
                 Some(Ok(report)) => {
                     let docs = parse_stream(&text, ParseLimits::default()).documents;
-                    let findings = report.diagnostics.iter().map(|f| (f, None));
-                    let hidden = report.suppressed.iter().map(|f| (f, f.suppression.clone()));
+                    scanned.extend(map.sources(files, unit));
+                    let findings = report
+                        .diagnostics
+                        .iter()
+                        .filter(|f| !about_a_comment(f))
+                        .map(|f| (f, None));
+                    let hidden = report.suppressed.iter().map(|f| (f, by_annotation(f)));
                     for (finding, suppression) in findings.chain(hidden) {
-                        let span = span_of(&text, finding);
-                        let place = map.locate(&text, &docs, span, files);
-                        mapped.push(from_finding(unit, span, finding, suppression, place));
+                        let rendered = (text.as_str(), docs.as_slice());
+                        mapped.push(from_finding(
+                            unit,
+                            rendered,
+                            finding,
+                            suppression,
+                            &map,
+                            files,
+                        ));
                     }
                     head.documents = report.documents;
                     head.daemonsets = report.daemonsets;
@@ -106,18 +121,43 @@ pub fn units(
         heads.push((unit, head));
     }
     let mut by_file = group(mapped);
+    let context = Context {
+        files,
+        options,
+        linter,
+        cwd,
+    };
     for (unit, mut head) in heads {
         let findings = by_file.remove(&unit.file).unwrap_or_default();
-        fill(&mut head, &unit.file, findings, files, options);
+        let hygiene = scanned.remove(&unit.file).then_some(unit.config);
+        fill(&mut head, &unit.file, findings, &context, hygiene);
         out.push((input_for(unit, &unit.file, cwd), Ok(head)));
     }
-    for (file, findings) in by_file {
-        let unit = units.first();
+    // Files with findings, then files whose only findings may be their stale suppressions.
+    let rest = by_file
+        .into_iter()
+        .chain(scanned.iter().map(|f| (f.clone(), Vec::new())));
+    let mut done = BTreeSet::new();
+    for (file, findings) in rest {
+        if !done.insert(file.clone()) {
+            continue;
+        }
+        // The file's config is that of the first unit that found something in it.
+        let first = findings.first().and_then(|m| m.units.first());
+        let unit = units
+            .iter()
+            .find(|u| Some(&u.label) == first)
+            .or(units.first());
         let mut report = FileReport {
             name: show(&file, cwd),
             ..FileReport::default()
         };
-        fill(&mut report, &file, findings, files, options);
+        let hygiene = scanned.contains(&file).then(|| unit.and_then(|u| u.config));
+        let had_findings = !findings.is_empty();
+        fill(&mut report, &file, findings, &context, hygiene);
+        if !had_findings && report.diagnostics.is_empty() {
+            continue;
+        }
         let input = unit.map_or_else(
             || Input::file(file.clone(), report.name.clone()),
             |u| input_for(u, &file, cwd),
@@ -125,6 +165,32 @@ pub fn units(
         out.push((input, Ok(report)));
     }
     out
+}
+
+/// What every source file's report needs.
+struct Context<'a> {
+    files: &'a Files,
+    options: &'a Options,
+    linter: &'a Linter,
+    cwd: &'a Path,
+}
+
+/// DS901/DS902 about a comment in the rendered text: rendering drops or moves comments, so
+/// suppression comments are judged in the sources instead.
+fn about_a_comment(f: &Finding) -> bool {
+    let hygiene = [
+        rules::ds901_unused_suppression::META.code,
+        rules::ds902_suppression_without_reason::META.code,
+    ];
+    hygiene.contains(&f.code) && f.object.is_none()
+}
+
+/// An annotation on the rendered object suppresses as it does anywhere; a comment in the
+/// rendered text is looked for again in the source file the finding moves to.
+fn by_annotation(f: &Finding) -> Option<Applied> {
+    f.suppression
+        .clone()
+        .filter(|a| a.kind == crate::suppress::Kind::Annotation)
 }
 
 /// The input that stands for a source file in the run's bookkeeping (its config, its name).
@@ -152,17 +218,36 @@ fn at_unit(unit: &Unit, d: Diagnostic) -> Mapped {
 
 fn from_finding(
     unit: &Unit,
-    span: Span,
+    rendered: (&str, &[crate::yaml::Node]),
     f: &Finding,
     suppression: Option<Applied>,
-    place: Option<super::Located>,
+    map: &super::SourceMap,
+    files: &Files,
 ) -> Mapped {
-    let (file, span, related) = match place {
+    let (text, docs) = rendered;
+    let span = span_of(text, f.line, f.column, f.end_line, f.end_column);
+    let place = map.locate(text, docs, span, files);
+    let (file, span, mut related) = match place {
         Some(p) => (p.file, p.span, p.related),
         // Piped text stays where it was found when no template explains it.
         None if unit.kind == UnitKind::Piped => (unit.file.clone(), span, Vec::new()),
         None => (unit.file.clone(), Span::default(), Vec::new()),
     };
+    // The rule's own labels (a selector's template labels) move with it; one whose source
+    // cannot be found is dropped rather than shown at a wrong place.
+    for r in &f.related {
+        let at = span_of(text, r.line, r.column, r.end_line, r.end_column);
+        let moved = match map.locate(text, docs, at, files) {
+            Some(p) => Some((p.file, p.span)),
+            None if unit.kind == UnitKind::Piped => Some((unit.file.clone(), at)),
+            None => None,
+        };
+        if let Some((to, at)) = moved
+            && !(to == file && at == span)
+        {
+            related.push((to, at, r.message.clone()));
+        }
+    }
     Mapped {
         file,
         span,
@@ -183,10 +268,10 @@ fn from_finding(
 }
 
 /// The byte span a resolved finding covers in `text` (lines and character columns, 1-based).
-fn span_of(text: &str, f: &Finding) -> Span {
+fn span_of(text: &str, line: usize, column: usize, end_line: usize, end_column: usize) -> Span {
     Span::new(
-        offset(text, f.line, f.column),
-        offset(text, f.end_line, f.end_column),
+        offset(text, line, column),
+        offset(text, end_line, end_column),
     )
 }
 
@@ -229,29 +314,37 @@ fn group(mapped: Vec<Mapped>) -> BTreeMap<PathBuf, Vec<Mapped>> {
     by_file
 }
 
-/// Fills a report's findings and rendering from the findings placed in `file`.
+/// Fills a report's findings and rendering from the findings placed in `file`, with the
+/// file's own suppression comments applied. `hygiene` is set (to the config index) when the
+/// file was part of a rendering, so its unused or malformed suppressions are reported.
 fn fill(
     report: &mut FileReport,
     file: &Path,
     findings: Vec<Mapped>,
-    files: &Files,
-    options: &Options,
+    context: &Context<'_>,
+    hygiene: Option<Option<usize>>,
 ) {
+    let files = context.files;
     let text = files
         .parsed(file)
         .map(|p| p.text.clone())
         .unwrap_or_default();
     let source = SourceFile::new(report.name.clone(), text);
+    let comments = crate::suppress::comments(&source);
     let mut kept = Vec::new();
     let mut hidden = Vec::new();
     for m in findings {
         let Some(d) = diagnostic(&m, files, file) else {
             continue;
         };
-        match m.suppression {
+        let applied = m.suppression.or_else(|| in_source(&d, &source, &comments));
+        match applied {
             Some(applied) => hidden.push((d, applied)),
             None => kept.push(d),
         }
+    }
+    if let Some(config) = hygiene {
+        kept.extend(stale(&comments, file, context, config));
     }
     let order = |d: &Diagnostic| (d.span.start, d.rule.code, d.span.end);
     kept.sort_by_key(order);
@@ -260,11 +353,11 @@ fn fill(
         color,
         width,
         render,
-    } = options.output
+    } = context.options.output
     {
         let shown: Vec<Diagnostic> = kept
             .iter()
-            .filter(|d| options.shown.is_none_or(|min| d.severity >= min))
+            .filter(|d| context.options.shown.is_none_or(|min| d.severity >= min))
             .cloned()
             .collect();
         report.rendered = render(&source, &shown, color, width);
@@ -280,6 +373,44 @@ fn fill(
         .collect();
 }
 
+/// The suppression comment in the source file that covers a finding moved there.
+fn in_source(d: &Diagnostic, source: &SourceFile, comments: &[Suppression]) -> Option<Applied> {
+    // A file that could not be rendered or read is never clean, as in plain files.
+    if d.rule.code == rules::ds001_yaml_syntax::META.code || comments.is_empty() {
+        return None;
+    }
+    let line = source.position(d.span.start).line;
+    crate::suppress::find(comments, d.rule.code, line).map(Suppression::applied)
+}
+
+/// DS901 and DS902 for the file's suppression comments, at the levels its config sets.
+fn stale(
+    comments: &[Suppression],
+    file: &Path,
+    context: &Context<'_>,
+    config: Option<usize>,
+) -> Vec<Diagnostic> {
+    let config = context.linter.config_at(config);
+    let relative = file.strip_prefix(&config.base).map_or_else(
+        |_| show(file, context.cwd),
+        |r| r.to_string_lossy().into_owned(),
+    );
+    let effective = config.effective(&relative, None);
+    let off = |m: &'static crate::diagnostic::RuleMeta| effective.level(m) == Some(Level::Off);
+    comments
+        .iter()
+        .flat_map(|s| crate::suppress::hygiene(s, &off))
+        .filter_map(|mut d| match effective.level(d.rule) {
+            Some(Level::Off) => None,
+            Some(Level::On(severity)) => {
+                d.severity = severity;
+                Some(d)
+            }
+            None => Some(d),
+        })
+        .collect()
+}
+
 fn diagnostic(m: &Mapped, files: &Files, file: &Path) -> Option<Diagnostic> {
     let rule = rules::find(m.code)?;
     let message = if m.units.is_empty() {
@@ -290,21 +421,20 @@ fn diagnostic(m: &Mapped, files: &Files, file: &Path) -> Option<Diagnostic> {
     let mut d = Diagnostic::new(rule, m.span, message).severity(m.severity);
     d.help = m.help.clone();
     d.object = m.object.clone();
+    let cwd = std::env::current_dir().unwrap_or_default();
     for (related, span, label) in &m.related {
         if related == file {
             d = d.related(*span, label.clone());
             continue;
         }
-        let at = files.parsed(related).map(|p| {
-            let source = SourceFile::new(String::new(), p.text.clone());
-            source.position(span.start)
-        });
-        let place = at.map_or_else(String::new, |p| format!(":{}:{}", p.line, p.column));
-        let cwd = std::env::current_dir().unwrap_or_default();
-        let note = format!("{label}: {}{place}", show(related, &cwd));
-        d.help = Some(match d.help {
-            Some(h) => format!("{h}\n{note}"),
-            None => note,
+        let Some(parsed) = files.parsed(related) else {
+            continue;
+        };
+        let source = SourceFile::new(show(related, &cwd), parsed.text.clone());
+        d.elsewhere.push(Elsewhere {
+            source: Arc::new(source),
+            span: *span,
+            message: label.clone(),
         });
     }
     Some(d)

@@ -10,7 +10,7 @@ use owo_colors::{OwoColorize, Style};
 
 use super::snippet::Snippet;
 use super::{Summary, escape, plural};
-use crate::diagnostic::{Diagnostic, ObjectRef, Severity};
+use crate::diagnostic::{Diagnostic, Elsewhere, ObjectRef, Severity};
 use crate::source::{SourceFile, Span};
 
 /// The width prose wraps to when the terminal's is unknown (output to a pipe or a file).
@@ -214,7 +214,56 @@ fn render_diagnostic(
         labels: std::iter::once(primary).chain(related).collect(),
         source: &snippet,
     };
-    render_report(handler, &report).unwrap_or_else(|| plain(source, d))
+    let mut out = render_report(handler, &report).unwrap_or_else(|| plain(source, d));
+    for e in &d.elsewhere {
+        out.push_str(&elsewhere_frame(e));
+    }
+    out
+}
+
+/// A label in another file, framed the way rustc frames one (`::: file:line:col`), below the
+/// finding's own frame: the line it is on, underlined, with its text.
+fn elsewhere_frame(e: &Elsewhere) -> String {
+    let source = &e.source;
+    let start = source.position(e.span.start);
+    let end = source.end_position(e.span);
+    let text = source
+        .text
+        .get(source.line_range(start.line - 1))
+        .unwrap_or_default()
+        .trim_end_matches(['\n', '\r']);
+    let shown: String = text
+        .chars()
+        .map(|c| escape(&c.to_string()).into_owned())
+        .collect();
+    // Escaping widens a character; count the escaped width up to the label.
+    let before: usize = text
+        .chars()
+        .take(start.column - 1)
+        .map(|c| escape(&c.to_string()).chars().count())
+        .sum();
+    let last = if end.line == start.line {
+        end.column
+    } else {
+        text.chars().count() + 1
+    };
+    let width: usize = text
+        .chars()
+        .skip(start.column - 1)
+        .take(last.saturating_sub(start.column))
+        .map(|c| escape(&c.to_string()).chars().count())
+        .sum();
+    let number = start.line.to_string();
+    let pad = " ".repeat(number.len());
+    format!(
+        "{pad} ::: {}:{}:{}\n{pad}  │\n {number} │ {shown}\n{pad}  │ {}{} {}\n",
+        escape(&source.name),
+        start.line,
+        start.column,
+        " ".repeat(before),
+        "^".repeat(width.max(1)),
+        escape(&e.message)
+    )
 }
 
 /// A finding without its frame, for when miette cannot draw one.
@@ -305,7 +354,26 @@ pub fn summary_line(summary: &Summary, failures: usize, color: bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{DEFAULT_WIDTH, width_from};
+    use std::sync::Arc;
+
+    use super::{DEFAULT_WIDTH, elsewhere_frame, width_from};
+    use crate::diagnostic::Elsewhere;
+    use crate::source::{SourceFile, Span};
+
+    #[test]
+    fn a_label_in_another_file_is_framed_under_its_escaped_text() {
+        let text = "a:\n\tcpu: 200m\n";
+        let at = text.find("200m").unwrap_or_default();
+        let label = Elsewhere {
+            source: Arc::new(SourceFile::new("values.yaml".into(), text.into())),
+            span: Span::new(at, at + 4),
+            message: "value from `.Values.cpu`".into(),
+        };
+        assert_eq!(
+            elsewhere_frame(&label),
+            "  ::: values.yaml:2:7\n   │\n 2 │ \\tcpu: 200m\n   │        ^^^^ value from `.Values.cpu`\n"
+        );
+    }
 
     #[test]
     fn width_comes_from_columns_then_the_terminal() {

@@ -106,6 +106,8 @@ struct SarifResult {
     level: &'static str,
     message: Text,
     locations: [Location; 1],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation>,
     partial_fingerprints: Fingerprints,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<SarifSuppression>,
@@ -178,6 +180,15 @@ struct Location {
     physical_location: PhysicalLocation,
 }
 
+/// A finding's secondary label: another place worth showing, with what it is.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation {
+    id: usize,
+    physical_location: PhysicalLocation,
+    message: Text,
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PhysicalLocation {
@@ -206,6 +217,16 @@ struct Region {
 struct Fingerprints {
     #[serde(rename = "daemonlint/v1")]
     v1: String,
+}
+
+/// A region never empty: SARIF viewers drop a zero-width region on one line.
+fn region(line: usize, column: usize, end_line: usize, end_column: usize) -> Region {
+    Region {
+        start_line: line,
+        start_column: column,
+        end_line,
+        end_column: end_column.max(column + usize::from(end_line == line)),
+    }
 }
 
 fn level(severity: Severity) -> &'static str {
@@ -338,16 +359,24 @@ pub fn render(findings: &[&Finding]) -> String {
             locations: [Location {
                 physical_location: PhysicalLocation {
                     artifact_location: artifact(&f.file, root),
-                    region: Region {
-                        start_line: f.line,
-                        start_column: f.column,
-                        end_line: f.end_line,
-                        end_column: f
-                            .end_column
-                            .max(f.column + usize::from(f.end_line == f.line)),
-                    },
+                    region: region(f.line, f.column, f.end_line, f.end_column),
                 },
             }],
+            related_locations: f
+                .related
+                .iter()
+                .enumerate()
+                .map(|(id, r)| RelatedLocation {
+                    id,
+                    physical_location: PhysicalLocation {
+                        artifact_location: artifact(&r.file, root),
+                        region: region(r.line, r.column, r.end_line, r.end_column),
+                    },
+                    message: Text {
+                        text: r.message.clone(),
+                    },
+                })
+                .collect(),
             partial_fingerprints: Fingerprints { v1: fingerprint(f) },
             suppressions: f
                 .suppression
