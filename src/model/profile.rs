@@ -168,6 +168,7 @@ const SIDECARS: &[&str] = &[
     "config-reloader",
     "prometheus-config-reloader",
     "configmap-reloader",
+    "config-manager",
 ];
 
 fn role(c: &Container) -> ContainerRole {
@@ -188,6 +189,9 @@ fn role(c: &Container) -> ContainerRole {
         }
     } else if let Some(name) = c.image_name().filter(|n| SIDECARS.contains(n)) {
         (Role::Sidecar, format!("its image is `{name}`"))
+    } else if let Some(program) = program(c).filter(|p| SIDECARS.contains(p)) {
+        // A driver image that also carries the registrar runs it by its path.
+        (Role::Sidecar, format!("it runs `{program}`"))
     } else if let Some(why) = helper(c) {
         (Role::Helper, why)
     } else {
@@ -198,6 +202,12 @@ fn role(c: &Container) -> ContainerRole {
         role,
         evidence,
     }
+}
+
+/// The file name of the program the container's command runs, if it names one.
+fn program(c: &Container) -> Option<&str> {
+    let first = c.command.first()?.split_whitespace().next()?;
+    first.rsplit('/').next()
 }
 
 /// Why a container only waits or loops, if it does.

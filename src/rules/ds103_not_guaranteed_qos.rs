@@ -1,5 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::model::profile::AgentKind;
 use crate::model::{DaemonSet, Quantity, ResourceList, Resources};
 use crate::source::Span;
 
@@ -76,6 +77,15 @@ impl Rule for NotGuaranteedQos {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
+        // Guaranteed QoS is the checklist's advice for collectors, whose memory follows their
+        // input; data-path agents are better served by a priority class and no cpu limit
+        // (see DS102), and an application's QoS is its own choice.
+        if !matches!(
+            cx.profile.kind,
+            AgentKind::LogCollector | AgentKind::MetricsExporter | AgentKind::Other
+        ) {
+            return;
+        }
         // Pod-level resources, when present, decide alone (PodLevelResources).
         if let Some(res) = &pod.resources {
             if unreadable(res) || !counts(res) {
