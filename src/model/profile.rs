@@ -215,6 +215,10 @@ fn helper(c: &Container) -> Option<String> {
     if let Some(why) = waits(c) {
         return Some(why);
     }
+    // Runs `STARTUP_SCRIPT` once on the node, then sleeps for the rest of the pod's life.
+    if c.image_name() == Some("startup-script") {
+        return Some("its image `startup-script` runs a script once, then sleeps".to_owned());
+    }
     let words = words(c);
     let first = words.first().map(|w| w.rsplit('/').next().unwrap_or(w));
     let text = words.join(" ");

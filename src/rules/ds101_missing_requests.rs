@@ -1,5 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::model::profile::Role;
 use crate::model::{Container, DaemonSet};
 
 pub static META: RuleMeta = RuleMeta {
@@ -38,9 +39,9 @@ impl Rule for MissingRequests {
             if !cx.profile.long_running(c) {
                 continue;
             }
-            // A container that only waits (`pause`, `sleep`) reserves and uses next to
-            // nothing: there is nothing to size.
-            if crate::model::profile::waits(c).is_some() {
+            // A container that only waits (`pause`, `sleep`) or loops in a shell (copy a file,
+            // then sleep) reserves and uses next to nothing: there is nothing to size.
+            if cx.profile.role(c) == Role::Helper || crate::model::profile::waits(c).is_some() {
                 continue;
             }
             let missing: Vec<&str> = ["cpu", "memory"]

@@ -30,9 +30,9 @@ impl Rule for MissingLimits {
             if !cx.profile.long_running(c) {
                 continue;
             }
-            // A container that only waits (`pause`, `sleep`) reserves and uses next to
-            // nothing: there is nothing to size.
-            if crate::model::profile::waits(c).is_some() {
+            // A container that only waits (`pause`, `sleep`) or loops in a shell (copy a file,
+            // then sleep) reserves and uses next to nothing: there is nothing to size.
+            if cx.profile.role(c) == Role::Helper || crate::model::profile::waits(c).is_some() {
                 continue;
             }
             let missing: Vec<&str> = wanted
