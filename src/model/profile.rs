@@ -144,6 +144,14 @@ impl Profile {
             .map_or(Role::Agent, |r| r.role)
     }
 
+    /// Whether the DaemonSet only prepares its nodes: every app container just waits or loops
+    /// (`pause` beside an installer init container, `startup-script`, an image pre-puller).
+    /// Nothing of it keeps working, so evicting it costs nothing, and what it prepares is for
+    /// the workloads, which control-plane nodes do not run.
+    pub fn setup_only(&self, pod: &PodSpec) -> bool {
+        pod.containers.iter().all(|c| self.role(c) == Role::Helper)
+    }
+
     /// Whether the container runs as long as the pod does: agents, sidecars, helpers and
     /// native sidecars, but not one-shot init containers.
     pub fn long_running(&self, c: &Container) -> bool {
@@ -247,7 +255,11 @@ pub fn waits(c: &Container) -> Option<String> {
         return Some("it only runs `sleep`".to_owned());
     }
     let text = words.join(" ");
-    if text.contains("tail -f /dev/null") || text.contains("sleep infinity") {
+    // Windows images sleep with `ping -n 1800 127.0.0.1`, `timeout /t` or `Start-Sleep`.
+    let windows_sleep = (text.contains("ping -n") && text.contains("127.0.0.1"))
+        || text.contains("timeout /t")
+        || text.contains("Start-Sleep");
+    if text.contains("tail -f /dev/null") || text.contains("sleep infinity") || windows_sleep {
         return Some("it only waits".to_owned());
     }
     None

@@ -48,6 +48,11 @@ impl Rule for MissingControlPlaneToleration {
         ) {
             return;
         }
+        // A DaemonSet that only prepares nodes (installs a package, pre-pulls images, tunes the
+        // kernel) prepares them for the workloads, which the control plane does not run.
+        if cx.profile.setup_only(pod) {
+            return;
+        }
         // A pod that asks for a device (`sgx.intel.com/epc`, `example.com/fpga`) only fits the
         // nodes that advertise it, which control-plane nodes do not.
         if pod

@@ -27,6 +27,9 @@ impl Rule for MissingPriorityClass {
             // An application spread over the nodes is not what the node needs to run; the
             // priority of its pods is the application's choice.
             None if cx.profile.kind == AgentKind::Workload => {}
+            // Only `pause` or `sleep` keeps running once the node is prepared: evicting it
+            // costs nothing.
+            None if cx.profile.setup_only(pod) => {}
             None => cx.report(
                 Diagnostic::new(&META, pod.key, "the pod template sets no priorityClassName")
                     .label("priority 0, like ordinary workloads")
