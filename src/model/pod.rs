@@ -2,7 +2,7 @@ use super::container::{Resources, resource_list};
 use super::daemonset::Requirement;
 use super::{Container, ObjectMeta, Pair, Reader, Spanned};
 use crate::source::Span;
-use crate::yaml::Node;
+use crate::yaml::{Node, Value};
 
 #[derive(Debug)]
 pub struct PodTemplate {
@@ -32,6 +32,9 @@ pub struct PodSpec {
     pub host_network: Option<Spanned<bool>>,
     pub host_pid: Option<Spanned<bool>>,
     pub host_ipc: Option<Spanned<bool>>,
+    /// A Windows HostProcess pod (set on the pod or on a container): it runs on the host, and
+    /// the API requires `hostNetwork` for it.
+    pub host_process: bool,
     pub termination_grace_period_seconds: Option<Spanned<i64>>,
     pub restart_policy: Option<Spanned<String>>,
     /// Pod-level `resources` (PodLevelResources); when set they decide the QoS class.
@@ -83,6 +86,23 @@ impl PodTemplate {
             spec,
         }
     }
+}
+
+/// Whether the pod, or one of its containers, sets `windowsOptions.hostProcess: true`.
+fn host_process(pod: &Node) -> bool {
+    let on = |n: &Node| {
+        n.get("securityContext")
+            .and_then(|s| s.get("windowsOptions"))
+            .and_then(|w| w.get("hostProcess"))
+            .is_some_and(|h| matches!(h.value, Value::Bool(true)))
+    };
+    let containers = ["containers", "initContainers"]
+        .into_iter()
+        .flat_map(|key| match pod.get(key).map(|n| &n.value) {
+            Some(Value::Seq(items)) => items.iter().collect(),
+            _ => Vec::new(),
+        });
+    on(pod) || containers.into_iter().any(on)
 }
 
 impl PodSpec {
@@ -159,6 +179,7 @@ impl PodSpec {
             host_network: r.boolean(node, "hostNetwork"),
             host_pid: r.boolean(node, "hostPID"),
             host_ipc: r.boolean(node, "hostIPC"),
+            host_process: host_process(node),
             termination_grace_period_seconds: r.int(node, "terminationGracePeriodSeconds"),
             restart_policy: r.string(node, "restartPolicy"),
             resources: r.map(node, "resources").map(|e| Resources {

@@ -49,12 +49,14 @@ impl Rule for HostNamespace {
             };
             // What the agent's kind exists to do: program the node's network, or watch its
             // processes. A reviewer expects it there.
+            // A Windows HostProcess pod must set hostNetwork. A DaemonSet that only prepares
+            // its nodes uses host namespaces to reach the host (nsenter) and then just waits.
             let by_design = match name {
-                "hostNetwork" => cx.profile.kind == AgentKind::Network,
+                "hostNetwork" => cx.profile.kind == AgentKind::Network || pod.host_process,
                 "hostPID" => cx.profile.kind == AgentKind::Security,
                 _ => false,
             };
-            if by_design {
+            if by_design || (severity == Severity::Note && cx.profile.setup_only(pod)) {
                 continue;
             }
             cx.report(

@@ -27,6 +27,10 @@ impl Rule for WritableRootFilesystem {
             return;
         }
         for c in pod.all_containers() {
+            // A container that only waits (`pause`, `sleep`) writes nothing anywhere.
+            if crate::model::profile::waits(c).is_some() {
+                continue;
+            }
             let setting = c
                 .security_context
                 .as_ref()
