@@ -523,3 +523,31 @@ fn higher_priority_daemonsets_get_resources_first() {
         "insufficient cpu: the pod requests 500m, 100m of 1 allocatable is left after 2 other DaemonSets"
     )));
 }
+
+#[test]
+fn ds201_names_the_control_plane_nodes_and_is_silent_on_a_managed_cluster() {
+    let agents = format!("{LINT}/agents.yaml");
+    let ds201 = |nodes: Option<&str>| {
+        let mut args = vec!["--select", "DS201", "--format", "concise"];
+        if let Some(n) = nodes {
+            args.extend(["--nodes", n]);
+        }
+        args.push(&agents);
+        let run = daemonlint(&args);
+        assert!(run.code <= 1, "{}", run.stderr);
+        run.stdout
+            .lines()
+            .map(|l| l.trim_start_matches(&format!("{agents}:")).to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ds201(Some("fixtures/coverage/nodes.yaml")),
+        [
+            "15:5: warning[DS201] logging/log-shipper: the pod does not tolerate `node-role.kubernetes.io/control-plane:NoSchedule`, so the agent never runs on control-plane nodes; the taint is on 1 node (pool control-plane: cp-1)"
+        ]
+    );
+    // Managed clusters show no control-plane nodes: nothing is missed.
+    assert!(ds201(Some(&format!("{LINT}/linux-nodes.yaml"))).is_empty());
+    // Without nodes, the rule judges the manifest alone.
+    assert_eq!(ds201(None).len(), 1);
+}

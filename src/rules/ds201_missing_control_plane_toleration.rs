@@ -5,6 +5,7 @@ use crate::model::DaemonSet;
 use crate::model::profile::AgentKind;
 use crate::model::toleration::{DaemonPodTolerations, taint};
 use crate::model::{CONTROL_PLANE, MASTER};
+use crate::settings::{NodePool, Nodes};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS201",
@@ -61,6 +62,27 @@ impl Rule for MissingControlPlaneToleration {
         {
             return;
         }
+        // With `--nodes`, the real control-plane nodes decide: managed clusters (EKS, GKE, AKS)
+        // show none, and then there is nothing to miss.
+        let carriers = match &cx.settings.cluster {
+            Some(cluster) => {
+                let pools: Vec<&NodePool> = cluster
+                    .pools
+                    .iter()
+                    .filter(|p| {
+                        p.taints
+                            .iter()
+                            .any(|t| t.key == CONTROL_PLANE && t.effect == "NoSchedule")
+                    })
+                    .collect();
+                let nodes = Nodes::of(&pools);
+                if nodes.is_empty() {
+                    return;
+                }
+                format!("; the taint is on {nodes}")
+            }
+            None => String::new(),
+        };
         let legacy = tolerations
             .first_match(&taint(MASTER, "NoSchedule"))
             .and_then(|t| t.declared);
@@ -70,7 +92,7 @@ impl Rule for MissingControlPlaneToleration {
                 master.key.as_ref().map_or(master.span, |k| k.whole()),
                 format!(
                     "the pod tolerates only the legacy `{MASTER}` taint; control-plane nodes have \
-                     carried `{CONTROL_PLANE}:NoSchedule` instead since Kubernetes 1.25"
+                     carried `{CONTROL_PLANE}:NoSchedule` instead since Kubernetes 1.25{carriers}"
                 ),
             )
             .label("no longer set on control-plane nodes")
@@ -84,7 +106,7 @@ impl Rule for MissingControlPlaneToleration {
                 pod.tolerations_key.unwrap_or(pod.key),
                 format!(
                     "the pod does not tolerate `{CONTROL_PLANE}:NoSchedule`, so the agent never \
-                     runs on control-plane nodes"
+                     runs on control-plane nodes{carriers}"
                 ),
             )
             .label("no control-plane toleration")
