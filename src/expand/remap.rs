@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{Diagnostic, ObjectRef, Severity};
 use crate::discover::Input;
 use crate::finding::Finding;
+use crate::fix::suggest;
 use crate::lint::{FileReport, Linter, Output};
 use crate::rules;
 use crate::source::{SourceFile, Span};
@@ -70,7 +71,7 @@ pub fn units(
     let mut results: BTreeMap<usize, Result<FileReport, String>> = inputs
         .iter()
         .map(|(i, _)| *i)
-        .zip(linter.lint_all(&linted))
+        .zip(linter.lint_rendered(&linted))
         .collect();
     let mut mapped = Vec::new();
     let mut out = Vec::new();
@@ -82,6 +83,7 @@ pub fn units(
         };
         match rendering {
             Rendering::Findings(diagnostics) => {
+                head.fix = suggest::unit(linter.fix_mode(), unit, None, &[], files);
                 mapped.extend(diagnostics.into_iter().map(|d| at_unit(unit, d)));
             }
             Rendering::Text { text, map } => match results.remove(&i) {
@@ -94,6 +96,13 @@ pub fn units(
                         let place = map.locate(&text, &docs, span, files);
                         mapped.push(from_finding(unit, span, finding, suppression, place));
                     }
+                    let rendered = suggest::Rendered {
+                        text: &text,
+                        map: &map,
+                        docs: &docs,
+                    };
+                    let fixes = &report.diagnostics;
+                    head.fix = suggest::unit(linter.fix_mode(), unit, Some(rendered), fixes, files);
                     head.documents = report.documents;
                     head.daemonsets = report.daemonsets;
                     head.partial = report.partial;
