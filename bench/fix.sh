@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Times `--fix` and `--diff` against a plain lint on 1,000 generated files that each have a
 # safe fix (issue 12 asks for `--fix` within 2x of a plain lint). Prints best-of-N wall and
-# CPU seconds per mode, the spread over the runs, and each mode's ratio to the plain lint.
+# CPU seconds per mode, the spread over the runs (worst minus best), and each mode's ratio
+# to the plain lint. See bench/fix.md for how the file system weighs on the `--fix` rows.
 # Run by hand: `bash bench/fix.sh` (RUNS=n sets the repetitions; BIN=path measures another
 # build; not part of CI).
 set -euo pipefail

@@ -581,3 +581,68 @@ fn a_chart_is_never_written() {
         assert!(!run.stdout.contains("+++"), "{mode}: {}", run.stdout);
     }
 }
+
+#[test]
+fn fix_keeps_permissions_and_writes_through_links() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("fix-atomic");
+    let before = root().join("fixtures/fix/before/DS703-block.yaml");
+    let after = read(&root().join("fixtures/fix/after/DS703-block.yaml"));
+    std::fs::copy(&before, dir.join("target.yaml")).expect("copy");
+    std::fs::set_permissions(
+        dir.join("target.yaml"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .expect("chmod");
+    std::os::unix::fs::symlink("target.yaml", dir.join("link.yaml")).expect("link");
+    let run = run_in(&dir, &["--select", "DS703", "--fix", "link.yaml"]);
+    assert!(
+        run.stderr.contains("fixed 2 findings in 1 file"),
+        "{}",
+        run.stderr
+    );
+    let link = std::fs::symlink_metadata(dir.join("link.yaml")).expect("lstat");
+    assert!(link.file_type().is_symlink(), "the link was replaced");
+    assert_eq!(read(&dir.join("target.yaml")), after);
+    let mode = std::fs::metadata(dir.join("target.yaml"))
+        .expect("stat")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o640);
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .expect("read_dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left.len(), 2, "a temporary file was left: {left:?}");
+}
+
+#[test]
+fn overlays_sharing_a_base_suggest_its_edit_once() {
+    let dir = temp_dir("fix-kustomize-shared");
+    copy_tree(&root().join("fixtures/kustomize/fix-shared"), &dir);
+    let before = snapshot(&dir);
+    let run = run_in(&dir, &["--diff", "."]);
+    assert_eq!(
+        snapshot(&dir),
+        before,
+        "--diff wrote under the kustomizations"
+    );
+    assert_eq!(
+        run.stdout.matches("+++ b/base/daemonset.yaml").count(),
+        1,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("-        beta.kubernetes.io/os: linux\n+        kubernetes.io/os: linux\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("suggested 1 edit to kustomize sources"),
+        "{}",
+        run.stderr
+    );
+}

@@ -447,10 +447,16 @@ fn report_fixes(
     }
     let applied: usize = fixes.iter().map(|f| f.applied).sum();
     let files = fixes.iter().filter(|f| f.changed).count();
-    let suggested: Vec<&str> = fixes
-        .iter()
-        .flat_map(|f| f.suggested.iter().map(String::as_str))
-        .collect();
+    // Overlays sharing a base suggest the same edit to it: shown once, under the first
+    // overlay's header.
+    let mut suggested: Vec<&str> = Vec::new();
+    for text in fixes.iter().flat_map(|f| &f.suggested) {
+        let body = |t: &str| t.find("\n--- ").unwrap_or(t.len());
+        let edit = &text[body(text)..];
+        if !suggested.iter().any(|s| s[body(s)..] == *edit) {
+            suggested.push(text);
+        }
+    }
     let suggested_note = match suggested.len() {
         0 => String::new(),
         n => format!(
