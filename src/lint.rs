@@ -194,7 +194,7 @@ impl Linter {
             &Mutex::new((0..inputs.len()).map(|_| None).collect());
         let writes = fix.is_some_and(|m| !m.diff_only);
         let failed = std::thread::scope(|scope| {
-            let (queue, queued) = mpsc::channel::<Pending>();
+            let (queue, queued) = mpsc::channel::<Queued>();
             // Fixed files are written on a thread of their own: creating and renaming files
             // in one folder serialise in the kernel, and linting need not wait for them.
             let writer = writes.then(|| scope.spawn(move || write_queued(queued)));
@@ -248,7 +248,7 @@ impl Linter {
         &self,
         input: &Input,
         fix: Option<FixMode>,
-        queue: Option<(&mpsc::Sender<Pending>, usize)>,
+        queue: Option<(&mpsc::Sender<Queued>, usize)>,
     ) -> Result<FileReport, String> {
         let config = self.config(input);
         let limit = self.size_limit(input);
@@ -287,19 +287,18 @@ impl Linter {
         match &input.origin {
             Origin::File(path) if fixed.changed && !mode.diff_only => {
                 let pending = Pending {
-                    index: queue.map_or(0, |(_, i)| i),
                     path: path.clone(),
                     display: display.to_owned(),
                     text: fixed.text,
                 };
                 match queue {
-                    Some((queue, _)) => {
+                    Some((queue, index)) => {
                         // A closed queue (the writer panicked) falls back to writing here.
-                        if let Err(mpsc::SendError(pending)) = queue.send(pending) {
-                            pending.write().map_err(|(_, m)| m)?;
+                        if let Err(mpsc::SendError((_, pending))) = queue.send((index, pending)) {
+                            pending.write()?;
                         }
                     }
-                    None => pending.write().map_err(|(_, m)| m)?,
+                    None => pending.write()?,
                 }
             }
             Origin::Stdin | Origin::StdinText(_) if !mode.diff_only => {
@@ -657,29 +656,30 @@ impl Checked {
 /// that failed alone, with why.
 type PassOutcome = (Option<(Pass, usize)>, Vec<(usize, String)>);
 
-/// A fixed file waiting for the writer thread, under its input's index.
+/// A fixed file to write.
 struct Pending {
-    index: usize,
     path: std::path::PathBuf,
     display: String,
     text: String,
 }
 
+/// What the lint threads send the writer thread: a fixed file under its input's index.
+type Queued = (usize, Pending);
+
 impl Pending {
     /// Writes the file atomically; a failure comes back as the input's error message.
-    fn write(self) -> Result<(), (usize, String)> {
-        fix::write_atomically(&self.path, &self.text).map_err(|e| {
-            (
-                self.index,
-                format!("{}: cannot write the fixed file: {e}", self.display),
-            )
-        })
+    fn write(self) -> Result<(), String> {
+        fix::write_atomically(&self.path, &self.text)
+            .map_err(|e| format!("{}: cannot write the fixed file: {e}", self.display))
     }
 }
 
-/// The writer thread: writes each queued file in turn, returning the failures.
-fn write_queued(queued: mpsc::Receiver<Pending>) -> Vec<(usize, String)> {
-    queued.into_iter().filter_map(|p| p.write().err()).collect()
+/// The writer thread: writes each queued file in turn, returning the failures by index.
+fn write_queued(queued: mpsc::Receiver<Queued>) -> Vec<(usize, String)> {
+    queued
+        .into_iter()
+        .filter_map(|(i, p)| p.write().err().map(|e| (i, e)))
+        .collect()
 }
 
 /// The text the fix loop ended with.

@@ -646,3 +646,34 @@ fn overlays_sharing_a_base_suggest_its_edit_once() {
         run.stderr
     );
 }
+
+#[test]
+fn a_file_that_cannot_be_written_is_an_error_for_that_file_only() {
+    let dir = temp_dir("fix-unwritable");
+    let before = root().join("fixtures/fix/before/DS703-block.yaml");
+    let after = read(&root().join("fixtures/fix/after/DS703-block.yaml"));
+    for name in ["a.yaml", "b.yaml", "c.yaml"] {
+        std::fs::copy(&before, dir.join(name)).expect("copy");
+    }
+    // A folder where the temporary file would go: creating it fails, even for root.
+    std::fs::create_dir(dir.join(".b.yaml.daemonlint-fix.tmp")).expect("mkdir");
+    let run = run_in(
+        &dir,
+        &["--select", "DS703", "--fix", "--format", "concise", "."],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("error: ./b.yaml: cannot write the fixed file: Is a directory"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("fixed 4 findings in 2 files"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(read(&dir.join("b.yaml")), read(&before));
+    assert_eq!(read(&dir.join("a.yaml")), after);
+    assert_eq!(read(&dir.join("c.yaml")), after);
+}
