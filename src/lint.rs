@@ -2,8 +2,8 @@
 //! files across threads with results kept in input order.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, mpsc};
 
 use crate::config::{Config, DEFAULT_MAX_FILE_SIZE, Effective, Level};
 use crate::diagnostic::{Diagnostic, ObjectRef, Severity};
@@ -68,10 +68,16 @@ pub struct FixMode {
 pub struct FileFix {
     /// Findings fixed.
     pub applied: usize,
-    /// The unified diff from the file as read to the fixed text (empty when unchanged).
+    /// Whether the fixed text differs from the file as read.
+    pub changed: bool,
+    /// With `--diff`, the unified diff from the file as read to the fixed text (empty when
+    /// unchanged); `--fix` does not print it, so does not compute it.
     pub diff: String,
     /// Fixes not applied, each with why.
     pub dropped: Vec<String>,
+    /// Fixes for rendered kustomize output, as commented diffs against the patch or base
+    /// files that wrote the values; shown, never applied.
+    pub suggested: Vec<String>,
     /// The fixed text of standard input, which `--fix` prints instead of writing a file.
     pub text: Option<String>,
 }
@@ -161,34 +167,72 @@ impl Linter {
     }
 
     /// Lints every input on all cores; results come back in input order. An input that
-    /// cannot be read yields its error message instead of a report.
+    /// cannot be read (or, with `--fix`, written) yields its error message instead of a
+    /// report.
     pub fn lint_all(&self, inputs: &[Input]) -> Vec<Result<FileReport, String>> {
+        self.lint_all_with(inputs, self.fix)
+    }
+
+    /// Lints rendered output (kustomize, Helm) without fixing it: its fixes are suggestions
+    /// for the sources (see [`fix::suggest`]), and a report of what remains after fixing
+    /// text nobody keeps would hide findings.
+    pub fn lint_rendered(&self, inputs: &[Input]) -> Vec<Result<FileReport, String>> {
+        self.lint_all_with(inputs, None)
+    }
+
+    /// `--fix` and `--diff`, if given.
+    pub fn fix_mode(&self) -> Option<FixMode> {
+        self.fix
+    }
+
+    fn lint_all_with(
+        &self,
+        inputs: &[Input],
+        fix: Option<FixMode>,
+    ) -> Vec<Result<FileReport, String>> {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(inputs.len().max(1));
-        let next = AtomicUsize::new(0);
-        let results: Mutex<Vec<Option<Result<FileReport, String>>>> =
-            Mutex::new((0..inputs.len()).map(|_| None).collect());
-        std::thread::scope(|scope| {
+        let next = &AtomicUsize::new(0);
+        let results: &Mutex<Vec<Option<Result<FileReport, String>>>> =
+            &Mutex::new((0..inputs.len()).map(|_| None).collect());
+        let writes = fix.is_some_and(|m| !m.diff_only);
+        let failed = std::thread::scope(|scope| {
+            let (queue, queued) = mpsc::channel::<Queued>();
+            // Fixed files are written on a thread of their own: creating and renaming files
+            // in one folder serialise in the kernel, and linting need not wait for them.
+            let writer = writes.then(|| scope.spawn(move || write_queued(queued)));
             for _ in 0..threads {
-                scope.spawn(|| {
+                let queue = writes.then(|| queue.clone());
+                scope.spawn(move || {
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(input) = inputs.get(i) else { break };
-                        let result = self.lint_input(input);
+                        let queue = queue.as_ref().map(|q| (q, i));
+                        let result = self.lint_input_to(input, fix, queue);
                         if let Ok(mut slots) = results.lock() {
                             slots[i] = Some(result);
                         }
                     }
                 });
             }
+            drop(queue);
+            writer.map_or_else(Vec::new, |w| w.join().unwrap_or_default())
         });
+        let mut results: Vec<Result<FileReport, String>> = std::mem::take(
+            &mut *results
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err("internal error: input not processed".into())))
+        .collect();
+        for (i, message) in failed {
+            if let Some(slot) = results.get_mut(i) {
+                *slot = Err(message);
+            }
+        }
         results
-            .into_inner()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err("internal error: input not processed".into())))
-            .collect()
     }
 
     /// The largest input read for `input`: `--max-file-size`, else its config's, else 64Mi.
@@ -199,6 +243,17 @@ impl Linter {
     }
 
     pub fn lint_input(&self, input: &Input) -> Result<FileReport, String> {
+        self.lint_input_to(input, self.fix, None)
+    }
+
+    /// Lints one input; with `--fix`, a fixed file goes to the writer's queue under the
+    /// input's index when there is one, else is written before this returns.
+    fn lint_input_to(
+        &self,
+        input: &Input,
+        fix: Option<FixMode>,
+        queue: Option<(&mpsc::Sender<Queued>, usize)>,
+    ) -> Result<FileReport, String> {
         let config = self.config(input);
         let limit = self.size_limit(input);
         let display = input.display();
@@ -209,7 +264,7 @@ impl Linter {
                 .map_err(|e| format!("{display}: cannot read standard input: {e}"))?,
             Origin::StdinText(bytes) => bytes.to_vec(),
         };
-        let Some(mode) = self.fix else {
+        let Some(mode) = fix else {
             return Ok(self.lint_bytes_with(config, &input.relative, display.to_owned(), bytes));
         };
         let text = match String::from_utf8(bytes) {
@@ -235,8 +290,20 @@ impl Linter {
             self.fix_source(config, &input.relative, display.to_owned(), text, mode);
         match &input.origin {
             Origin::File(path) if fixed.changed && !mode.diff_only => {
-                fix::write_atomically(path, &fixed.text)
-                    .map_err(|e| format!("{display}: cannot write the fixed file: {e}"))?;
+                let pending = Pending {
+                    path: path.clone(),
+                    display: display.to_owned(),
+                    text: fixed.text,
+                };
+                match queue {
+                    Some((queue, index)) => {
+                        // A closed queue (the writer panicked) falls back to writing here.
+                        if let Err(mpsc::SendError((_, pending))) = queue.send((index, pending)) {
+                            pending.write()?;
+                        }
+                    }
+                    None => pending.write()?,
+                }
             }
             Origin::Stdin | Origin::StdinText(_) if !mode.diff_only => {
                 if let Some(fix) = report.fix.as_mut() {
@@ -286,10 +353,13 @@ impl Linter {
             }
         }
         let fixed = state.source.text.clone();
-        outcome.diff = fix::unified(&name, &original, &fixed);
+        outcome.changed = fixed != original;
+        if mode.diff_only {
+            outcome.diff = fix::unified(&name, &original, &fixed);
+        }
+        let changed = outcome.changed;
         let mut report = self.report(&state.source, state.checked);
         report.fix = Some(outcome);
-        let changed = fixed != original;
         (
             report,
             Fixed {
@@ -589,6 +659,32 @@ impl Checked {
 /// The next state of a pass with how many fixes it applied, and the candidates (by index)
 /// that failed alone, with why.
 type PassOutcome = (Option<(Pass, usize)>, Vec<(usize, String)>);
+
+/// A fixed file to write.
+struct Pending {
+    path: std::path::PathBuf,
+    display: String,
+    text: String,
+}
+
+/// What the lint threads send the writer thread: a fixed file under its input's index.
+type Queued = (usize, Pending);
+
+impl Pending {
+    /// Writes the file atomically; a failure comes back as the input's error message.
+    fn write(self) -> Result<(), String> {
+        fix::write_atomically(&self.path, &self.text)
+            .map_err(|e| format!("{}: cannot write the fixed file: {e}", self.display))
+    }
+}
+
+/// The writer thread: writes each queued file in turn, returning the failures by index.
+fn write_queued(queued: mpsc::Receiver<Queued>) -> Vec<(usize, String)> {
+    queued
+        .into_iter()
+        .filter_map(|(i, p)| p.write().err().map(|e| (i, e)))
+        .collect()
+}
 
 /// The text the fix loop ended with.
 struct Fixed {

@@ -438,3 +438,242 @@ fn corpus_fixes_keep_files_parseable_comments_and_edit_only_near_findings() {
     }
     assert!(changed > 0, "no corpus file was fixed");
 }
+
+/// Every file under `dir` with its bytes, to show a run wrote nothing there.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir)
+            .expect("read_dir")
+            .filter_map(Result::ok)
+        {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                let bytes = std::fs::read(&path).expect("read");
+                out.push((path, bytes));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from)
+        .expect("read_dir")
+        .filter_map(Result::ok)
+    {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+/// The base+overlay kustomization whose strategic-merge patch sets a deprecated node label.
+fn kustomization_copy(test: &str) -> PathBuf {
+    let dir = temp_dir(test);
+    copy_tree(&root().join("fixtures/kustomize/fix-overlay"), &dir);
+    dir
+}
+
+const SUGGESTION: &str = "# daemonlint: suggested fix, not applied: DS703 node label `beta.kubernetes.io/os` is deprecated since Kubernetes 1.14 (in overlay)
+# overlay/node-selector.yaml is a source of the kustomization overlay; daemonlint does not edit it, apply this by hand
+--- a/overlay/node-selector.yaml
++++ b/overlay/node-selector.yaml
+@@ -8,4 +8,4 @@
+   template:
+     spec:
+       nodeSelector:
+-        beta.kubernetes.io/os: linux
++        kubernetes.io/os: linux
+";
+
+#[test]
+fn diff_on_a_kustomization_suggests_the_patch_edit_and_writes_nothing() {
+    let dir = kustomization_copy("fix-kustomize-diff");
+    let before = snapshot(&dir);
+    let run = run_in(&dir, &["--diff", "overlay"]);
+    assert_eq!(run.stdout, SUGGESTION, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "would fix 0 findings in 0 files; suggested 1 edit to kustomize sources (not applied)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.code, 1, "a suggestion is something left to fix");
+    assert_eq!(
+        snapshot(&dir),
+        before,
+        "--diff wrote under the kustomization"
+    );
+}
+
+#[test]
+fn fix_on_a_kustomization_writes_nothing_and_says_why() {
+    let dir = kustomization_copy("fix-kustomize-fix");
+    let before = snapshot(&dir);
+    let run = run_in(
+        &dir,
+        &["--fix", "--unsafe-fixes", "--format", "concise", "overlay"],
+    );
+    assert_eq!(
+        snapshot(&dir),
+        before,
+        "--fix wrote under the kustomization"
+    );
+    assert_eq!(run.code, 1, "the findings remain: {}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("overlay/node-selector.yaml:11:32: warning[DS703]"),
+        "the finding is still reported at the patch: {}",
+        run.stdout
+    );
+    assert!(run.stderr.contains(SUGGESTION.trim_end()), "{}", run.stderr);
+    // Kustomize sorts the container's keys, so the base's lines around the insertion differ.
+    assert!(
+        run.stderr.contains("warning: overlay: the DS306 fix (set `allowPrivilegeEscalation: false`) was not applied: fix not mapped (the rendered text around the edit differs from base/daemonset.yaml)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("+++ b/base/daemonset.yaml"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_chart_is_never_written() {
+    let dir = temp_dir("fix-chart");
+    copy_tree(&root().join("fixtures/charts/agent"), &dir.join("agent"));
+    let before = snapshot(&dir);
+    // tools/ holds a helm for the tests; without its Python SDK the chart is not rendered,
+    // and must be left alone all the same.
+    let path = format!(
+        "{}:{}",
+        root().join("tools").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let chart = dir.join("agent");
+    let chart = chart.to_str().expect("utf-8 path");
+    for mode in ["--fix", "--diff"] {
+        let run = common::run_with_env(
+            &["--no-config", mode, "--unsafe-fixes", chart],
+            &[("PATH", &path)],
+        );
+        assert_eq!(snapshot(&dir), before, "{mode} wrote into the chart");
+        assert_eq!(
+            run.stderr
+                .matches("Helm chart templates are never edited, and no fix is suggested for them")
+                .count(),
+            1,
+            "{mode}: {}",
+            run.stderr
+        );
+        assert!(!run.stdout.contains("+++"), "{mode}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn fix_keeps_permissions_and_writes_through_links() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("fix-atomic");
+    let before = root().join("fixtures/fix/before/DS703-block.yaml");
+    let after = read(&root().join("fixtures/fix/after/DS703-block.yaml"));
+    std::fs::copy(&before, dir.join("target.yaml")).expect("copy");
+    std::fs::set_permissions(
+        dir.join("target.yaml"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .expect("chmod");
+    std::os::unix::fs::symlink("target.yaml", dir.join("link.yaml")).expect("link");
+    let run = run_in(&dir, &["--select", "DS703", "--fix", "link.yaml"]);
+    assert!(
+        run.stderr.contains("fixed 2 findings in 1 file"),
+        "{}",
+        run.stderr
+    );
+    let link = std::fs::symlink_metadata(dir.join("link.yaml")).expect("lstat");
+    assert!(link.file_type().is_symlink(), "the link was replaced");
+    assert_eq!(read(&dir.join("target.yaml")), after);
+    let mode = std::fs::metadata(dir.join("target.yaml"))
+        .expect("stat")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o640);
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .expect("read_dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left.len(), 2, "a temporary file was left: {left:?}");
+}
+
+#[test]
+fn overlays_sharing_a_base_suggest_its_edit_once() {
+    let dir = temp_dir("fix-kustomize-shared");
+    copy_tree(&root().join("fixtures/kustomize/fix-shared"), &dir);
+    let before = snapshot(&dir);
+    let run = run_in(&dir, &["--diff", "."]);
+    assert_eq!(
+        snapshot(&dir),
+        before,
+        "--diff wrote under the kustomizations"
+    );
+    assert_eq!(
+        run.stdout.matches("+++ b/base/daemonset.yaml").count(),
+        1,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("-        beta.kubernetes.io/os: linux\n+        kubernetes.io/os: linux\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("suggested 1 edit to kustomize sources"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_file_that_cannot_be_written_is_an_error_for_that_file_only() {
+    let dir = temp_dir("fix-unwritable");
+    let before = root().join("fixtures/fix/before/DS703-block.yaml");
+    let after = read(&root().join("fixtures/fix/after/DS703-block.yaml"));
+    for name in ["a.yaml", "b.yaml", "c.yaml"] {
+        std::fs::copy(&before, dir.join(name)).expect("copy");
+    }
+    // A folder where the temporary file would go: creating it fails, even for root.
+    std::fs::create_dir(dir.join(".b.yaml.daemonlint-fix.tmp")).expect("mkdir");
+    let run = run_in(
+        &dir,
+        &["--select", "DS703", "--fix", "--format", "concise", "."],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("error: ./b.yaml: cannot write the fixed file: Is a directory"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("fixed 4 findings in 2 files"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(read(&dir.join("b.yaml")), read(&before));
+    assert_eq!(read(&dir.join("a.yaml")), after);
+    assert_eq!(read(&dir.join("c.yaml")), after);
+}

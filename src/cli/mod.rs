@@ -451,18 +451,36 @@ fn report_fixes(
         console.err(&format!("warning: {dropped}"));
     }
     let applied: usize = fixes.iter().map(|f| f.applied).sum();
-    let files = fixes.iter().filter(|f| !f.diff.is_empty()).count();
+    let files = fixes.iter().filter(|f| f.changed).count();
+    // Overlays sharing a base suggest the same edit to it: shown once, under the first
+    // overlay's header.
+    let mut suggested: Vec<&str> = Vec::new();
+    for text in fixes.iter().flat_map(|f| &f.suggested) {
+        let body = |t: &str| t.find("\n--- ").unwrap_or(t.len());
+        let edit = &text[body(text)..];
+        if !suggested.iter().any(|s| s[body(s)..] == *edit) {
+            suggested.push(text);
+        }
+    }
+    let suggested_note = match suggested.len() {
+        0 => String::new(),
+        n => format!(
+            "; suggested {} to kustomize sources (not applied)",
+            crate::render::plural(n, "edit")
+        ),
+    };
     if args.diff {
         let diff: String = fixes.iter().map(|f| f.diff.as_str()).collect();
         console.out(&diff);
+        console.out(&suggested.concat());
         console.err(&format!(
-            "would fix {} in {}",
+            "would fix {} in {}{suggested_note}",
             crate::render::plural(applied, "finding"),
             crate::render::plural(files, "file")
         ));
         return Some(if !failures.is_empty() {
             EXIT_FAILURE
-        } else if files > 0 {
+        } else if files > 0 || !suggested.is_empty() {
             EXIT_FINDINGS
         } else {
             0
@@ -471,8 +489,13 @@ fn report_fixes(
     for text in fixes.iter().filter_map(|f| f.text.as_deref()) {
         console.out(text);
     }
+    // Standard output holds the report (or a fixed standard input): suggestions go beside
+    // the warnings.
+    for text in &suggested {
+        console.err(text.trim_end_matches('\n'));
+    }
     console.err(&format!(
-        "fixed {} in {}",
+        "fixed {} in {}{suggested_note}",
         crate::render::plural(applied, "finding"),
         crate::render::plural(files, "file")
     ));

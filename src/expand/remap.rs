@@ -9,6 +9,7 @@ use crate::config::Level;
 use crate::diagnostic::{Diagnostic, Elsewhere, ObjectRef, Severity};
 use crate::discover::Input;
 use crate::finding::Finding;
+use crate::fix::suggest;
 use crate::lint::{FileReport, Linter, Output};
 use crate::rules;
 use crate::source::{SourceFile, Span};
@@ -72,7 +73,7 @@ pub fn units(
     let mut results: BTreeMap<usize, Result<FileReport, String>> = inputs
         .iter()
         .map(|(i, _)| *i)
-        .zip(linter.lint_all(&linted))
+        .zip(linter.lint_rendered(&linted))
         .collect();
     let mut mapped = Vec::new();
     let mut out = Vec::new();
@@ -86,6 +87,7 @@ pub fn units(
         };
         match rendering {
             Rendering::Findings(diagnostics) => {
+                head.fix = suggest::unit(linter.fix_mode(), unit, None, &[], files);
                 mapped.extend(diagnostics.into_iter().map(|d| at_unit(unit, d)));
             }
             Rendering::Text { text, map } => match results.remove(&i) {
@@ -109,6 +111,13 @@ pub fn units(
                             files,
                         ));
                     }
+                    let rendered = suggest::Rendered {
+                        text: &text,
+                        map: &map,
+                        docs: &docs,
+                    };
+                    let fixes = &report.diagnostics;
+                    head.fix = suggest::unit(linter.fix_mode(), unit, Some(rendered), fixes, files);
                     head.documents = report.documents;
                     head.daemonsets = report.daemonsets;
                     head.partial = report.partial;

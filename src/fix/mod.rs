@@ -4,6 +4,7 @@
 
 mod diff;
 mod edit;
+pub mod suggest;
 
 use serde::Serialize;
 
@@ -178,17 +179,29 @@ impl ResolvedFix {
 /// Writes a fixed file through a temporary file in the same folder, renamed over the
 /// original, so a reader never sees half a file; the original's permissions are kept.
 pub fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    // Through a symbolic link to the file it names, which stays a link.
-    let path = &std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+    use std::io::Write;
+    // One lstat answers both questions: is the name a link, and what mode to keep. Only a
+    // link as the last component needs resolving (rename would replace the link itself);
+    // realpath on every write cost a getcwd and a readlink per folder.
+    let meta = std::fs::symlink_metadata(path)?;
+    let (path, permissions) = if meta.file_type().is_symlink() {
+        let target = std::fs::canonicalize(path)?;
+        let permissions = std::fs::metadata(&target)?.permissions();
+        (std::borrow::Cow::Owned(target), permissions)
+    } else {
+        (std::borrow::Cow::Borrowed(path), meta.permissions())
+    };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.daemonlint-fix.tmp"));
-    std::fs::write(&tmp, text)?;
-    let result = std::fs::metadata(path)
-        .and_then(|m| std::fs::set_permissions(&tmp, m.permissions()))
-        .and_then(|()| std::fs::rename(&tmp, path));
+    let result = std::fs::File::create(&tmp).and_then(|mut file| {
+        file.write_all(text.as_bytes())?;
+        // Through the open descriptor: no second path lookup.
+        file.set_permissions(permissions)
+    });
+    let result = result.and_then(|()| std::fs::rename(&tmp, &path));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
