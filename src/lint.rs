@@ -10,7 +10,7 @@ use crate::diagnostic::{Diagnostic, ObjectRef, Severity};
 use crate::discover::{Input, Origin};
 use crate::engine::{self, Rule};
 use crate::finding::Finding;
-use crate::fix::{self, Applicability, Edit};
+use crate::fix::{self, Applicability, Edit, FileFix, FixMode};
 use crate::loader;
 use crate::rules::{self, ds001_yaml_syntax};
 use crate::source::{SourceFile, Span};
@@ -52,34 +52,6 @@ pub struct FileReport {
     pub empty: bool,
     /// What `--fix` or `--diff` did to the file.
     pub fix: Option<FileFix>,
-}
-
-/// How `--fix` and `--diff` treat the files they lint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FixMode {
-    /// `--unsafe-fixes`: also apply fixes that change how the agent runs.
-    pub unsafe_fixes: bool,
-    /// `--diff`: compute the diff and leave the file alone.
-    pub diff_only: bool,
-}
-
-/// The outcome of the fix loop for one file.
-#[derive(Debug, Default)]
-pub struct FileFix {
-    /// Findings fixed.
-    pub applied: usize,
-    /// Whether the fixed text differs from the file as read.
-    pub changed: bool,
-    /// With `--diff`, the unified diff from the file as read to the fixed text (empty when
-    /// unchanged); `--fix` does not print it, so does not compute it.
-    pub diff: String,
-    /// Fixes not applied, each with why.
-    pub dropped: Vec<String>,
-    /// Fixes for rendered kustomize output, as commented diffs against the patch or base
-    /// files that wrote the values; shown, never applied.
-    pub suggested: Vec<String>,
-    /// The fixed text of standard input, which `--fix` prints instead of writing a file.
-    pub text: Option<String>,
 }
 
 impl FileReport {

@@ -115,6 +115,22 @@ impl SourceFile {
     }
 }
 
+/// The byte offset of a 1-based line and character column in `text` (the inverse of
+/// [`SourceFile::position`] for text at hand), clamped to the text.
+pub fn offset(text: &str, line: usize, column: usize) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let rest = &text[start.min(text.len())..];
+    start
+        + rest
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(rest.len(), |(i, _)| i)
+}
+
 #[cfg(test)]
 mod tests {
     use super::SourceFile;

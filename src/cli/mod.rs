@@ -431,8 +431,8 @@ fn lint(args: &LintArgs, matches: &ArgMatches, console: &Console) -> u8 {
     if failing { EXIT_FINDINGS } else { 0 }
 }
 
-fn fix_mode(args: &LintArgs) -> Option<crate::lint::FixMode> {
-    (args.fix || args.diff).then_some(crate::lint::FixMode {
+fn fix_mode(args: &LintArgs) -> Option<crate::fix::FixMode> {
+    (args.fix || args.diff).then_some(crate::fix::FixMode {
         unsafe_fixes: args.unsafe_fixes,
         diff_only: args.diff,
     })

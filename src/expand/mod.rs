@@ -2,7 +2,8 @@
 //! output is linted, and each finding is moved back to the file and line that wrote the value.
 //!
 //! [`plan`] splits the inputs, [`kustomize`] and [`helm`] render, [`origin`] and [`helm`] map
-//! rendered places back, and [`lint`] runs it all beside the plain files.
+//! rendered places back, [`suggest`] turns fixes of rendered objects into diffs against their
+//! sources, and [`lint`] runs it all beside the plain files.
 
 pub mod helm;
 pub mod kustomization;
@@ -11,6 +12,7 @@ pub mod origin;
 pub mod path;
 pub mod plan;
 mod remap;
+mod suggest;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -5,14 +5,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::suggest;
 use crate::config::Level;
 use crate::diagnostic::{Diagnostic, Elsewhere, ObjectRef, Severity};
 use crate::discover::Input;
 use crate::finding::Finding;
-use crate::fix::suggest;
 use crate::lint::{FileReport, Linter, Output};
 use crate::rules;
-use crate::source::{SourceFile, Span};
+use crate::source::{SourceFile, Span, offset};
 use crate::suppress::{Applied, Suppression};
 use crate::yaml::{ParseLimits, parse_stream};
 
@@ -282,20 +282,6 @@ fn span_of(text: &str, line: usize, column: usize, end_line: usize, end_column: 
         offset(text, line, column),
         offset(text, end_line, end_column),
     )
-}
-
-fn offset(text: &str, line: usize, column: usize) -> usize {
-    let start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    let rest = &text[start.min(text.len())..];
-    start
-        + rest
-            .char_indices()
-            .nth(column.saturating_sub(1))
-            .map_or(rest.len(), |(i, _)| i)
 }
 
 /// Per file, findings at the same place from different units merged into one.

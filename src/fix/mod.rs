@@ -4,7 +4,6 @@
 
 mod diff;
 mod edit;
-pub mod suggest;
 
 use serde::Serialize;
 
@@ -242,4 +241,32 @@ pub fn set_security_field(container: &crate::model::Container, key: &str, value:
             value: Value::map([(key, value)]),
         },
     }
+}
+
+/// How `--fix` and `--diff` treat the files they lint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FixMode {
+    /// `--unsafe-fixes`: also apply fixes that change how the agent runs.
+    pub unsafe_fixes: bool,
+    /// `--diff`: compute the diff and leave the file alone.
+    pub diff_only: bool,
+}
+
+/// The outcome of the fix loop for one file.
+#[derive(Debug, Default)]
+pub struct FileFix {
+    /// Findings fixed.
+    pub applied: usize,
+    /// Whether the fixed text differs from the file as read.
+    pub changed: bool,
+    /// With `--diff`, the unified diff from the file as read to the fixed text (empty when
+    /// unchanged); `--fix` does not print it, so does not compute it.
+    pub diff: String,
+    /// Fixes not applied, each with why.
+    pub dropped: Vec<String>,
+    /// Fixes for rendered kustomize output, as commented diffs against the patch or base
+    /// files that wrote the values; shown, never applied.
+    pub suggested: Vec<String>,
+    /// The fixed text of standard input, which `--fix` prints instead of writing a file.
+    pub text: Option<String>,
 }

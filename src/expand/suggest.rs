@@ -5,11 +5,11 @@
 
 use std::path::Path;
 
-use crate::expand::{Files, SourceMap, Unit, UnitKind, plan::show};
+use super::{Files, SourceMap, Unit, UnitKind, plan::show};
 use crate::finding::Finding;
 use crate::fix::{Applicability, Edit, ResolvedEdit, apply, unified};
-use crate::lint::{FileFix, FixMode};
-use crate::source::Span;
+use crate::fix::{FileFix, FixMode};
+use crate::source::{Span, offset};
 use crate::yaml::Node;
 
 /// Lines of rendered text before an edit that must read the same in the source file, so an
@@ -138,21 +138,6 @@ fn line_start(text: &str, offset: usize, before: usize) -> usize {
         start = text[..start - 1].rfind('\n').map_or(0, |i| i + 1);
     }
     start
-}
-
-/// The byte offset of a 1-based line and character column in `text`.
-fn offset(text: &str, line: usize, column: usize) -> usize {
-    let start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    let rest = &text[start.min(text.len())..];
-    start
-        + rest
-            .char_indices()
-            .nth(column.saturating_sub(1))
-            .map_or(rest.len(), |(i, _)| i)
 }
 
 #[cfg(test)]
