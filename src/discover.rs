@@ -299,11 +299,22 @@ pub enum FolderKind {
     Plain,
 }
 
+/// The names kustomize looks for in a folder, in its order.
+const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// The kustomization file in `dir`, if it has one.
+pub fn kustomization_in(dir: &Path) -> Option<PathBuf> {
+    KUSTOMIZATION_FILES
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+}
+
 pub fn classify(dir: &Path) -> FolderKind {
     if dir.join("Chart.yaml").is_file() {
         return FolderKind::Chart;
     }
-    match crate::expand::kustomization::file_in(dir) {
+    match kustomization_in(dir) {
         Some(file) => FolderKind::Kustomization(file),
         None => FolderKind::Plain,
     }

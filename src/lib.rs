@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod coverage;
 pub mod diagnostic;
+pub mod did_you_mean;
 pub mod discover;
 pub mod engine;
 pub mod expand;

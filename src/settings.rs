@@ -434,7 +434,7 @@ impl Settings {
     pub fn apply(&mut self, key: &str, node: &Node) -> Result<(), String> {
         let doc = SETTINGS.iter().find(|d| d.key == key).ok_or_else(|| {
             let keys: Vec<&str> = SETTINGS.iter().map(|d| d.key).collect();
-            match crate::rules::suggest(key, &keys) {
+            match crate::did_you_mean::suggest(key, &keys) {
                 Some(k) => format!("unknown setting `{key}`; did you mean `{k}`?"),
                 None => format!("unknown setting `{key}`"),
             }

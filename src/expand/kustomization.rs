@@ -7,14 +7,6 @@ use crate::config::normalize;
 use crate::source::Span;
 use crate::yaml::{Node, ParseLimits, Value, parse_stream};
 
-/// The file names kustomize looks for, in its order.
-pub const FILE_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
-/// The kustomization file in `dir`, if it has one.
-pub fn file_in(dir: &Path) -> Option<PathBuf> {
-    FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file())
-}
-
 /// A patch as a kustomization lists it.
 #[derive(Clone, Debug)]
 pub enum PatchRef {
@@ -44,7 +36,7 @@ pub struct Kustomization {
 impl Kustomization {
     /// Reads the kustomization in `dir`; `None` when there is none or it cannot be read.
     pub fn read(dir: &Path) -> Option<Kustomization> {
-        let file = file_in(dir)?;
+        let file = crate::discover::kustomization_in(dir)?;
         let text = std::fs::read_to_string(&file).ok()?;
         let root = parse_stream(&text, ParseLimits::default())
             .documents

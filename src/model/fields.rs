@@ -13,7 +13,7 @@
 use std::fmt;
 
 use super::Problem;
-use crate::rules::suggest;
+use crate::did_you_mean::suggest;
 use crate::source::Span;
 use crate::yaml::{Entry, Node, Value};
 

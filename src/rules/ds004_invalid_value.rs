@@ -1,11 +1,12 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::did_you_mean::suggest;
 use crate::engine::{Context, Rule};
 use crate::model::{
     Container, DaemonSet, IntOrPercent, LabelSelector, PodSpec, RollingUpdate, Spanned, Toleration,
     UpdateStrategy,
 };
 use crate::rules::k8s_names::{label_value_problem, qualified_name_problem};
-use crate::rules::{ds004_metadata, ds004_ports, ds004_resources, suggest};
+use crate::rules::{ds004_metadata, ds004_ports, ds004_resources};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS004",

@@ -3,11 +3,11 @@
 //! DS006's.
 
 use crate::diagnostic::Diagnostic;
+use crate::did_you_mean::suggest;
 use crate::engine::Context;
 use crate::model::{PodSpec, Resources};
 use crate::rules::ds004_invalid_value::META;
 use crate::rules::k8s_names::qualified_name_problem;
-use crate::rules::suggest;
 
 const STANDARD: &[&str] = &["cpu", "memory", "ephemeral-storage"];
 
