@@ -168,3 +168,33 @@ spec:
         .collect();
     assert!(codes.contains(&"DS003"), "{codes:?}");
 }
+
+#[test]
+fn a_critical_best_effort_pod_is_told_it_starves_not_that_it_is_evicted() {
+    let run = daemonlint(&[
+        "--no-config",
+        "--select",
+        "DS101",
+        "--format",
+        "concise",
+        "fixtures/DS101/fires-best-effort-critical.yaml",
+        "fixtures/DS101/fires-best-effort.yaml",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert!(
+        lines[0].ends_with(
+            "the pod is BestEffort, so nothing is reserved for it and it gets the smallest cpu \
+             share on a busy node (its priority class keeps it from eviction, not from starving)"
+        ),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1]
+            .ends_with("the pod is BestEffort, the first to be evicted when the node runs short"),
+        "{}",
+        lines[1]
+    );
+}

@@ -105,7 +105,28 @@ fn host_process(pod: &Node) -> bool {
     on(pod) || containers.into_iter().any(on)
 }
 
+/// `system-node-critical`: the kubelet never evicts the pod under node pressure and gives it
+/// the OOM score of a Guaranteed pod, whatever its QoS class (`IsNodeCriticalPod`).
+pub const NODE_CRITICAL: &str = "system-node-critical";
+/// `system-cluster-critical`: never evicted under node pressure either (`IsCriticalPod`: a
+/// priority of 2,000,000,000 or more, which only the two built-in classes reach).
+pub const CLUSTER_CRITICAL: &str = "system-cluster-critical";
+
 impl PodSpec {
+    /// Whether the kubelet's node-pressure eviction skips this pod.
+    pub fn critical(&self) -> bool {
+        self.priority_class_name
+            .as_ref()
+            .is_some_and(|c| c.value == NODE_CRITICAL || c.value == CLUSTER_CRITICAL)
+    }
+
+    /// Whether the kernel's OOM killer treats the pod as Guaranteed whatever its QoS.
+    pub fn node_critical(&self) -> bool {
+        self.priority_class_name
+            .as_ref()
+            .is_some_and(|c| c.value == NODE_CRITICAL)
+    }
+
     fn read(node: &Node, key: Span, r: &mut Reader) -> PodSpec {
         let containers: Vec<Container> = r
             .maps(node, "containers")

@@ -52,7 +52,17 @@ impl Rule for MissingRequests {
                 continue;
             }
             let at = c.resources.as_ref().map_or(c.at(), |r| r.key);
-            let message = if best_effort {
+            let message = if best_effort && pod.critical() {
+                // The kubelet never evicts a critical pod, but BestEffort still means nothing
+                // reserved and the smallest cpu share (cpu.shares 2) on a busy node.
+                format!(
+                    "{} has no resource requests or limits, and neither has any other container: \
+                     the pod is BestEffort, so nothing is reserved for it and it gets the smallest \
+                     cpu share on a busy node (its priority class keeps it from eviction, not \
+                     from starving)",
+                    c.describe()
+                )
+            } else if best_effort {
                 format!(
                     "{} has no resource requests or limits, and neither has any other container: \
                      the pod is BestEffort, the first to be evicted when the node runs short",

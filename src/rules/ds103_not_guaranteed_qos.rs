@@ -86,6 +86,11 @@ impl Rule for NotGuaranteedQos {
         ) {
             return;
         }
+        // A node-critical pod is never evicted under node pressure and the OOM killer ranks it
+        // as Guaranteed: the class changes nothing for it.
+        if pod.node_critical() {
+            return;
+        }
         // Pod-level resources, when present, decide alone (PodLevelResources).
         if let Some(res) = &pod.resources {
             if unreadable(res) || !counts(res) {
