@@ -205,8 +205,9 @@ pub const DEFAULT_WRITABLE_HOST_PATHS: &[&str] = &[
 ];
 
 /// Tags that name a branch or a rolling release rather than a build.
-pub const DEFAULT_MUTABLE_TAGS: [&str; 8] = [
-    "latest", "main", "master", "edge", "nightly", "dev", "*-latest", "latest-*",
+pub const DEFAULT_MUTABLE_TAGS: [&str; 11] = [
+    "latest", "main", "master", "edge", "nightly", "dev", "canary", "stable", "*-latest",
+    "latest-*", "*-stable",
 ];
 
 /// Glob patterns over host paths, compiled once.
@@ -423,7 +424,7 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
         key: "mutable-tags",
         kind: Kind::Strings,
-        default: "[latest, main, master, edge, nightly, dev, \"*-latest\", \"latest-*\"]",
+        default: "[latest, main, master, edge, nightly, dev, canary, stable, \"*-latest\", \"latest-*\", \"*-stable\"]",
         rules: "DS801",
         help: "image tags that move (a glob may start or end with *); an untagged image always counts",
     },

@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::profile::AgentKind;
-use crate::model::{DaemonSet, Quantity, ResourceList, Resources};
+use crate::model::profile::{AgentKind, Profile, Role};
+use crate::model::{Container, DaemonSet, Quantity, ResourceList, Resources};
 use crate::source::Span;
 
 pub static META: RuleMeta = RuleMeta {
@@ -105,8 +105,9 @@ impl Rule for NotGuaranteedQos {
         if blocks().any(unreadable) {
             return;
         }
-        // A BestEffort pod is DS101's finding.
-        if !blocks().any(counts) {
+        // A BestEffort pod is DS101's finding, and so is a working container that declares
+        // nothing: its requests come first, Guaranteed QoS is the question after.
+        if !blocks().any(counts) || pod.all_containers().any(|c| undeclared(c, cx.profile)) {
             return;
         }
         // QoS is decided for the whole pod; report the first container that breaks it.
@@ -119,6 +120,15 @@ impl Rule for NotGuaranteedQos {
         let at = c.resources.as_ref().map_or(c.at(), |r| r.key);
         report(cx, at, format!("{} {why}", c.describe()));
     }
+}
+
+/// A long-running container that does work and sets no requests or limits at all.
+fn undeclared(c: &Container, profile: &Profile) -> bool {
+    profile.long_running(c)
+        && profile.role(c) != Role::Helper
+        && c.resources
+            .as_ref()
+            .is_none_or(|r| r.requests.entries.is_empty() && r.limits.entries.is_empty())
 }
 
 fn report(cx: &mut Context, at: Span, why: String) {

@@ -26,8 +26,12 @@ impl Rule for CapabilitiesNotDropped {
         if pod.only_on_nodes(|r| r.excludes_linux()) {
             return;
         }
-        // A privileged container has every capability whatever it drops; DS303 reports it.
-        for c in pod.all_containers().filter(|c| !c.privileged()) {
+        // A privileged container has every capability whatever it drops; DS303 reports it. A
+        // container that only waits (`pause`, `sleep`) uses none and takes no input.
+        for c in pod
+            .all_containers()
+            .filter(|c| !c.privileged() && crate::model::profile::waits(c).is_none())
+        {
             let caps = c.capabilities();
             if caps.is_some_and(|k| k.drops_all()) {
                 continue;

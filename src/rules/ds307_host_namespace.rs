@@ -49,10 +49,16 @@ impl Rule for HostNamespace {
             };
             // What the agent's kind exists to do: program the node's network, or watch its
             // processes. A reviewer expects it there.
-            // A Windows HostProcess pod must set hostNetwork. A DaemonSet that only prepares
+            // A CSI node plugin mounts network file systems and block devices (NFS, SMB, iSCSI,
+            // Ceph), whose kernel connections live in the mounting process's network
+            // namespace and must outlive the plugin's pod. A Windows HostProcess pod must set
+            // hostNetwork. A DaemonSet that only prepares
             // its nodes uses host namespaces to reach the host (nsenter) and then just waits.
             let by_design = match name {
-                "hostNetwork" => cx.profile.kind == AgentKind::Network || pod.host_process,
+                "hostNetwork" => {
+                    matches!(cx.profile.kind, AgentKind::Network | AgentKind::CsiNode)
+                        || pod.host_process
+                }
                 "hostPID" => cx.profile.kind == AgentKind::Security,
                 _ => false,
             };

@@ -27,8 +27,13 @@ impl Rule for WritableRootFilesystem {
             return;
         }
         for c in pod.all_containers() {
-            // A container that only waits (`pause`, `sleep`) writes nothing anywhere.
-            if crate::model::profile::waits(c).is_some() {
+            // A container that only waits (`pause`, `sleep`) writes nothing anywhere; a
+            // privileged or CAP_SYS_ADMIN one can remount its root read-write, so the setting
+            // protects nothing there (DS303 and DS305 are the findings).
+            if crate::model::profile::waits(c).is_some()
+                || c.privileged()
+                || c.capabilities().is_some_and(|k| k.adds("SYS_ADMIN"))
+            {
                 continue;
             }
             let setting = c
