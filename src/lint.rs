@@ -414,9 +414,11 @@ impl Linter {
         // A rule with more findings than before gained one; the same number under new words
         // (a priority class changes what DS101 says of a BestEffort pod) is no new verdict.
         let (rules_before, rules_after) = (per_rule(&before), per_rule(&after));
-        if let Some(d) = checked.kept.iter().find(|d| {
-            rules_after.get(d.rule.code) > rules_before.get(d.rule.code).or(Some(&0))
-        }) {
+        if let Some(d) = checked
+            .kept
+            .iter()
+            .find(|d| rules_after.get(d.rule.code) > rules_before.get(d.rule.code).or(Some(&0)))
+        {
             return Err(format!(
                 "it would add a finding ({} {})",
                 d.rule.code, d.message

@@ -267,6 +267,12 @@ pub fn waits(c: &Container) -> Option<String> {
 
 /// Image names (the repository's last part, or a part of it) of well-known agents, by kind.
 const KNOWN: &[(AgentKind, &[&str])] = &[
+    // Before the log shippers, whose `otel` would otherwise claim them: the OpenTelemetry eBPF
+    // collectors trace processes and sockets, and buffer no logs.
+    (
+        AgentKind::MetricsExporter,
+        &["opentelemetry-ebpf", "ebpf-instrument", "ebpf-profiler"],
+    ),
     (
         AgentKind::LogCollector,
         &[

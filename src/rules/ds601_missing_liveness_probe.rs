@@ -20,7 +20,10 @@ impl Rule for MissingLivenessProbe {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        for c in probes::judged(pod, cx.profile).filter(|c| c.liveness_probe.is_none()) {
+        let probed = |c: &crate::model::Container| c.liveness_probe.is_some();
+        for c in probes::judged(pod, cx.profile)
+            .filter(|c| !probed(c) && !probes::watched_beside(pod, c, probed))
+        {
             cx.report(
                 Diagnostic::new(&META, c.at(), format!("{} has no livenessProbe", c.describe()))
                     .label("a hung process here is never restarted")
@@ -39,7 +42,10 @@ mod tests {
 
     #[test]
     fn regular_containers_only() {
-        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      initContainers: [{name: init, image: i:1}]\n      containers:\n      - {name: c, image: i:1}\n      - {name: probe, image: registry.k8s.io/sig-storage/livenessprobe:v2.12.0}\n      - {name: hold, image: registry.k8s.io/pause:3.9}\n      - {name: ok, image: i:1, livenessProbe: {tcpSocket: {port: 80}}}\n";
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      initContainers: [{name: init, image: i:1}]\n      containers:\n      - {name: c, image: i:1, ports: [{containerPort: 9000}]}\n      - {name: probe, image: registry.k8s.io/sig-storage/livenessprobe:v2.12.0}\n      - {name: hold, image: registry.k8s.io/pause:3.9}\n      - {name: ok, image: i:1, livenessProbe: {tcpSocket: {port: 80}}}\n";
         assert_eq!(positions(y, "DS601"), ["11:10"]);
+        // Without a port, and beside a container that is probed, there is nothing to ask.
+        let portless = y.replace(", ports: [{containerPort: 9000}]", "");
+        assert!(positions(&portless, "DS601").is_empty());
     }
 }

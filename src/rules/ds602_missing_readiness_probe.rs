@@ -20,7 +20,10 @@ impl Rule for MissingReadinessProbe {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        for c in probes::judged(pod, cx.profile).filter(|c| c.readiness_probe.is_none()) {
+        let probed = |c: &crate::model::Container| c.readiness_probe.is_some();
+        for c in probes::judged(pod, cx.profile)
+            .filter(|c| !probed(c) && !probes::watched_beside(pod, c, probed))
+        {
             cx.report(
                 Diagnostic::new(
                     &META,
@@ -43,7 +46,10 @@ mod tests {
 
     #[test]
     fn reported_per_container() {
-        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: c, image: i:1}\n      - {name: ok, image: i:1, readinessProbe: {httpGet: {port: 80}}}\n";
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: c, image: i:1, ports: [{containerPort: 9000}]}\n      - {name: ok, image: i:1, readinessProbe: {httpGet: {port: 80}}}\n";
         assert_eq!(positions(y, "DS602"), ["10:10"]);
+        // Without a port, and beside a container that is probed, there is nothing to ask.
+        let portless = y.replace(", ports: [{containerPort: 9000}]", "");
+        assert!(positions(&portless, "DS602").is_empty());
     }
 }

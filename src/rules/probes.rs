@@ -15,6 +15,17 @@ pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item 
         .filter(move |c| profile.role(c) == Role::Agent && !(device_plugin && c.ports.is_empty()))
 }
 
+/// Whether a container without ports sits beside another that has the probe in question: the
+/// pod is already watched through that one, and this one (a token refresher, a config watcher)
+/// serves nothing a probe could ask.
+pub fn watched_beside(pod: &PodSpec, c: &Container, probed: impl Fn(&Container) -> bool) -> bool {
+    c.ports.is_empty()
+        && pod
+            .containers
+            .iter()
+            .any(|other| !std::ptr::eq(other, c) && probed(other))
+}
+
 /// Seconds from a container's start until a probe can first restart it, with the API's
 /// defaults: initialDelaySeconds (0) + failureThreshold (3) x periodSeconds (10).
 pub fn time_to_restart(probe: &Probe) -> i64 {
