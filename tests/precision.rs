@@ -198,3 +198,21 @@ fn a_critical_best_effort_pod_is_told_it_starves_not_that_it_is_evicted() {
         lines[1]
     );
 }
+
+#[test]
+fn a_privileged_csi_plugin_is_told_to_record_why_not_to_drop_privileged() {
+    let (code, report) = json(&[
+        "--no-config",
+        "--select",
+        "DS303",
+        "fixtures/DS303/fires-csi-bidirectional.yaml",
+    ]);
+    assert_eq!(code, 1);
+    let help = report["diagnostics"][0]["help"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        help.starts_with("its `mountPropagation: Bidirectional` mount needs it"),
+        "{help}"
+    );
+}

@@ -28,19 +28,33 @@ impl Rule for PrivilegedContainer {
             else {
                 continue;
             };
-            cx.report(
-                Diagnostic::new(
-                    &META,
-                    p.whole(),
-                    format!("{} runs privileged", c.describe()),
+            // The API allows Bidirectional propagation only in privileged containers, and a
+            // CSI node plugin needs it to publish volumes: the decision is to accept it.
+            let bidirectional = c.volume_mounts.iter().any(|m| {
+                m.mount_propagation
+                    .as_ref()
+                    .is_some_and(|p| p.value == "Bidirectional")
+            });
+            let d = Diagnostic::new(
+                &META,
+                p.whole(),
+                format!("{} runs privileged", c.describe()),
+            )
+            .label("every capability, every device, no isolation");
+            cx.report(if bidirectional {
+                d.help(
+                    "its `mountPropagation: Bidirectional` mount needs it (the API allows \
+                     Bidirectional only in privileged containers): keep it, record why with \
+                     `# daemonlint: ignore DS303 -- mounts volumes for the node's pods`, and \
+                     keep the pod's other containers unprivileged",
                 )
-                .label("every capability, every device, no isolation")
-                .help(
+            } else {
+                d.help(
                     "remove `privileged: true`; add only the capabilities the agent needs \
-                         (`capabilities: {drop: [ALL], add: [...]}`) and mount only the host \
-                         paths it reads, read-only",
-                ),
-            );
+                     (`capabilities: {drop: [ALL], add: [...]}`) and mount only the host paths \
+                     it reads, read-only",
+                )
+            });
         }
     }
 }
