@@ -51,7 +51,10 @@ impl Rule for MissingLimits {
             let risk = if missing.contains(&"memory") {
                 "a memory spike in the agent can push the node into OOM and kill workloads"
             } else {
-                "a busy agent can take cpu from the workloads on its node"
+                // Without a cpu limit the agent still yields to what others requested (cpu is
+                // shared by requests under contention); what it gains is every idle core.
+                "a burst of input can keep every idle core of the node busy, and without limits \
+                 equal to requests the pod cannot be Guaranteed"
             };
             cx.report(
                 Diagnostic::new(
