@@ -67,7 +67,7 @@ fn json_6902_patch_findings_point_at_the_value() {
     assert!(
         find(
             &all,
-            "fixtures/kustomize/app/overlays/prod/host-pid.yaml:3:10 DS307"
+            "fixtures/kustomize/app/overlays/prod/host-ipc.yaml:3:10 DS307"
         )
         .is_some(),
         "{all:#?}"
@@ -100,7 +100,7 @@ fn patch_files_get_no_finding_of_their_own() {
     // Alone, the patch would be told it lacks a selector, an image, resources...
     let in_patch: Vec<_> = all
         .iter()
-        .filter(|(p, _, _)| p.contains("privileged.yaml") || p.contains("host-pid.yaml"))
+        .filter(|(p, _, _)| p.contains("privileged.yaml") || p.contains("host-ipc.yaml"))
         .collect();
     assert!(
         in_patch.iter().all(|(_, m, _)| m.contains("(in ")),

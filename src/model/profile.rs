@@ -169,6 +169,7 @@ fn annotated(ds: &DaemonSet) -> Option<AgentKind> {
 const SIDECARS: &[&str] = &[
     "csi-node-driver-registrar",
     "node-driver-registrar",
+    "driver-registrar",
     "livenessprobe",
     "csi-livenessprobe",
     "kube-rbac-proxy",
@@ -468,6 +469,17 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
     }
     if let Some(p) = mounts(&|p| p == "/etc/cni/net.d" || p == "/opt/cni/bin") {
         return (AgentKind::Network, format!("it mounts `{p}`"));
+    }
+    // Routes and iptables rules on the node's own network are a network agent's work.
+    if pod.host_network.as_ref().is_some_and(|h| h.value)
+        && let Some(c) = agents
+            .iter()
+            .find(|c| c.capabilities().is_some_and(|k| k.adds("NET_ADMIN")))
+    {
+        return (
+            AgentKind::Network,
+            format!("{} adds NET_ADMIN on the node's network", c.describe()),
+        );
     }
     if let Some(p) = mounts(&|p| {
         p.starts_with("/var/log/pods")

@@ -26,12 +26,16 @@ impl Rule for CapabilitiesNotDropped {
         if pod.only_on_nodes(|r| r.excludes_linux()) {
             return;
         }
-        // A privileged container has every capability whatever it drops; DS303 reports it. A
-        // container that only waits (`pause`, `sleep`) uses none and takes no input.
-        for c in pod
-            .all_containers()
-            .filter(|c| !c.privileged() && crate::model::profile::waits(c).is_none())
-        {
+        // A privileged container has every capability whatever it drops (DS303), and one that
+        // adds SYS_ADMIN nearly so (DS305). A container that only waits (`pause`, `sleep`)
+        // uses none and takes no input, and a one-shot init container runs its fixed command
+        // before the agent starts: hardening is for what keeps running.
+        for c in pod.all_containers().filter(|c| {
+            !c.privileged()
+                && !c.capabilities().is_some_and(|k| k.adds("SYS_ADMIN"))
+                && crate::model::profile::waits(c).is_none()
+                && cx.profile.long_running(c)
+        }) {
             let caps = c.capabilities();
             if caps.is_some_and(|k| k.drops_all()) {
                 continue;

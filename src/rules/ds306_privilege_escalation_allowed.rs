@@ -31,8 +31,10 @@ impl Rule for PrivilegeEscalationAllowed {
             if c.privileged() || c.capabilities().is_some_and(|k| k.adds("SYS_ADMIN")) {
                 continue;
             }
-            // A container that only waits (`pause`, `sleep`) never runs a setuid binary.
-            if crate::model::profile::waits(c).is_some() {
+            // A container that only waits (`pause`, `sleep`) never runs a setuid binary, and a
+            // one-shot init container runs its fixed command, with no input to exploit, before
+            // the agent starts: hardening is for what keeps running.
+            if crate::model::profile::waits(c).is_some() || !cx.profile.long_running(c) {
                 continue;
             }
             // A non-root process gets added capabilities only through file capabilities on

@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
-use crate::model::profile::AgentKind;
+use crate::model::profile::{AgentKind, Role};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS307",
@@ -62,7 +62,16 @@ impl Rule for HostNamespace {
                 "hostPID" => cx.profile.kind == AgentKind::Security,
                 _ => false,
             };
-            if by_design || (severity == Severity::Note && cx.profile.setup_only(pod)) {
+            // Privileged containers are no longer isolated from the node (DS303): a shared
+            // namespace adds nothing worth a note.
+            let privileged = pod
+                .containers
+                .iter()
+                .filter(|c| cx.profile.role(c) != Role::Helper)
+                .all(|c| c.privileged());
+            if by_design
+                || (severity == Severity::Note && (cx.profile.setup_only(pod) || privileged))
+            {
                 continue;
             }
             cx.report(

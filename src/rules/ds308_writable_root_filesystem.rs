@@ -30,7 +30,9 @@ impl Rule for WritableRootFilesystem {
             // A container that only waits (`pause`, `sleep`) writes nothing anywhere; a
             // privileged or CAP_SYS_ADMIN one can remount its root read-write, so the setting
             // protects nothing there (DS303 and DS305 are the findings).
+            // A one-shot init container runs its fixed command before the agent starts.
             if crate::model::profile::waits(c).is_some()
+                || !cx.profile.long_running(c)
                 || c.privileged()
                 || c.capabilities().is_some_and(|k| k.adds("SYS_ADMIN"))
             {

@@ -21,9 +21,9 @@ impl Rule for MissingReadinessProbe {
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
         let probed = |c: &crate::model::Container| c.readiness_probe.is_some();
-        for c in probes::judged(pod, cx.profile)
-            .filter(|c| !probed(c) && !probes::watched_beside(pod, c, probed))
-        {
+        // A container that serves nothing has no consumer for "ready": a crashing new version
+        // already stops the rollout, and DS601 watches for a hung one.
+        for c in probes::judged(pod, cx.profile).filter(|c| !probed(c) && probes::serves(c)) {
             cx.report(
                 Diagnostic::new(
                     &META,

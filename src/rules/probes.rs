@@ -15,6 +15,15 @@ pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item 
         .filter(move |c| profile.role(c) == Role::Agent && !(device_plugin && c.ports.is_empty()))
 }
 
+/// Whether the container listens: it declares a port, or one of its probes asks one.
+pub fn serves(c: &Container) -> bool {
+    !c.ports.is_empty()
+        || [&c.liveness_probe, &c.startup_probe]
+            .into_iter()
+            .flatten()
+            .any(|p| p.port.is_some())
+}
+
 /// Whether a container without ports sits beside another that has the probe in question: the
 /// pod is already watched through that one, and this one (a token refresher, a config watcher)
 /// serves nothing a probe could ask.
