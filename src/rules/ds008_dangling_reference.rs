@@ -77,8 +77,28 @@ impl Rule for DanglingReference {
 }
 
 fn probe_ports(cx: &mut Context, c: &Container) {
-    let probes = [&c.liveness_probe, &c.readiness_probe, &c.startup_probe];
-    for probe in probes.into_iter().flatten() {
+    // The kubelet cannot resolve the name, so every run of the probe errors, and the prober
+    // throws errored results away (`doProbe`): each probe keeps its initial result forever.
+    let probes = [
+        (
+            &c.liveness_probe,
+            "liveness",
+            "it never fails, so a hung agent is never restarted",
+        ),
+        (
+            &c.readiness_probe,
+            "readiness",
+            "the container never becomes Ready, so a rollout stalls on the first node",
+        ),
+        (
+            &c.startup_probe,
+            "startup",
+            "the container is never marked started, so it never becomes Ready and its other \
+             probes never run",
+        ),
+    ];
+    for (probe, kind, effect) in probes {
+        let Some(probe) = probe else { continue };
         let Some(port) = &probe.port else { continue };
         let PortRef::Name(name) = &port.value else {
             continue;
@@ -110,9 +130,9 @@ fn probe_ports(cx: &mut Context, c: &Container) {
                 &META,
                 port.span,
                 format!(
-                    "a probe of {} uses port `{name}`, which the container does not declare: \
-                     the API server accepts it, but the kubelet cannot resolve the name, so the \
-                     probe fails every time",
+                    "the {kind} probe of {} uses port `{name}`, which the container does not \
+                     declare: the API server accepts it, but the kubelet cannot resolve the name \
+                     and discards every result: {effect}",
                     c.describe()
                 ),
             )

@@ -31,8 +31,12 @@ impl Rule for MissingLimits {
                 continue;
             }
             // A container that only waits (`pause`, `sleep`) or loops in a shell (copy a file,
-            // then sleep) reserves and uses next to nothing: there is nothing to size.
-            if cx.profile.role(c) == Role::Helper || crate::model::profile::waits(c).is_some() {
+            // then sleep) reserves and uses next to nothing: there is nothing to size. A known
+            // sidecar (registrar, livenessprobe, config reloader) has a small fixed footprint
+            // whose memory does not follow any input.
+            if matches!(cx.profile.role(c), Role::Helper | Role::Sidecar)
+                || crate::model::profile::waits(c).is_some()
+            {
                 continue;
             }
             let missing: Vec<&str> = wanted
