@@ -86,6 +86,10 @@ impl Rule for NotGuaranteedQos {
         ) {
             return;
         }
+        // A node-setup DaemonSet only waits once the node is prepared: nothing to keep running.
+        if cx.profile.setup_only(pod) {
+            return;
+        }
         // A node-critical pod is never evicted under node pressure and the OOM killer ranks it
         // as Guaranteed: the class changes nothing for it.
         if pod.node_critical() {
