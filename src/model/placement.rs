@@ -54,6 +54,15 @@ impl<'a> NodeRequirement<'a> {
         matches!(self.key, OS | "beta.kubernetes.io/os") && matches!(self.operator, "In" | "NotIn")
     }
 
+    /// A positive requirement on a label that only Linux node software sets: node feature
+    /// discovery (`feature.node.kubernetes.io/...`) and NVIDIA's GPU stack (`nvidia.com/...`)
+    /// run on Linux only, so a pod kept to such labels is kept to Linux nodes.
+    pub fn requires_linux_software(&self) -> bool {
+        self.is_positive()
+            && (self.key.starts_with("feature.node.kubernetes.io/")
+                || self.key.starts_with("nvidia.com/"))
+    }
+
     /// An OS requirement no Linux node meets (`In` without `linux`, `NotIn` with it), e.g.
     /// `kubernetes.io/os: windows`.
     pub fn excludes_linux(&self) -> bool {

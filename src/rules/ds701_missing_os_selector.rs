@@ -22,7 +22,7 @@ impl Rule for MissingOsSelector {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        if pod.only_on_nodes(|r| r.constrains_os()) {
+        if pod.only_on_nodes(|r| r.constrains_os() || r.requires_linux_software()) {
             return;
         }
         // With the cluster's nodes at hand, the risk is real only where other systems run.
