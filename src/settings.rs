@@ -113,6 +113,14 @@ pub struct NodePool {
 }
 
 impl Cluster {
+    /// The pools whose nodes carry a taint for which `test` holds.
+    pub fn carrying(&self, test: impl Fn(&Taint) -> bool) -> Vec<&NodePool> {
+        self.pools
+            .iter()
+            .filter(|p| p.taints.iter().any(&test))
+            .collect()
+    }
+
     /// The pools where the pod is created, among those `which` keeps.
     pub fn placing<'a>(
         &'a self,

@@ -2,10 +2,11 @@
 //! DaemonSet's pods (a RuntimeClass's pod overhead, nodeSelector and tolerations; a priority)
 //! before the scheduler sees them.
 
-use super::requests::Resources;
-use crate::model::{Quantity, Reader, Toleration};
+use super::requests::{Resources, quantity_map};
+use crate::model::{CLUSTER_CRITICAL, NODE_CRITICAL};
+use crate::model::{Reader, Toleration};
 use crate::source::SourceFile;
-use crate::yaml::{Node as Yaml, ParseLimits, Value, parse_stream};
+use crate::yaml::{Node as Yaml, ParseLimits, parse_stream};
 
 /// `node.k8s.io/v1` RuntimeClass, as the RuntimeClass admission plugin applies it.
 pub struct RuntimeClass {
@@ -33,8 +34,8 @@ pub struct Classes {
 
 /// The classes every cluster has without a manifest (scheduling/v1's system classes).
 const SYSTEM_PRIORITIES: &[(&str, i64)] = &[
-    ("system-node-critical", 2_000_001_000),
-    ("system-cluster-critical", 2_000_000_000),
+    (NODE_CRITICAL, 2_000_001_000),
+    (CLUSTER_CRITICAL, 2_000_000_000),
 ];
 
 impl Classes {
@@ -161,31 +162,13 @@ fn quantities(
     source: &SourceFile,
     warnings: &mut Vec<String>,
 ) -> Resources {
-    let Value::Map(entries) = &map.value else {
-        return Resources::new();
-    };
-    let mut out = Resources::new();
-    for e in entries {
-        let text = match &e.value.value {
-            Value::Str(s) => s.trim().to_owned(),
-            Value::Int(i) => i.to_string(),
-            _ => String::new(),
-        };
-        match Quantity::parse(&text) {
-            Ok(q) => {
-                out.insert(e.key.clone(), q);
-            }
-            Err(err) => warnings.push(at(
-                source,
-                e.value.span.start,
-                &format!(
-                    "RuntimeClass `{class}`: overhead `{}` {err}; it is not counted",
-                    e.key
-                ),
-            )),
-        }
-    }
-    out
+    quantity_map(map, |offset, name, err| {
+        warnings.push(at(
+            source,
+            offset,
+            &format!("RuntimeClass `{class}`: overhead `{name}` {err}; it is not counted"),
+        ));
+    })
 }
 
 fn at(source: &SourceFile, offset: u32, message: &str) -> String {
@@ -237,5 +220,11 @@ mod tests {
             warnings[0].starts_with("c.yaml:8: RuntimeClass `kata`: overhead `memory`"),
             "{warnings:?}"
         );
+        // A JSON number is a quantity to the API, as it is in a node's allocatable.
+        let (classes, warnings) = read(
+            "apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata: {name: kata}\nhandler: kata\noverhead:\n  podFixed: {cpu: 0.25}\n",
+        );
+        assert_eq!(classes.runtime("kata").map(|c| c.overhead.len()), Some(1));
+        assert!(warnings.is_empty(), "{warnings:?}");
     }
 }

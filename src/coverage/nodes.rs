@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::requests::quantity_map;
 use crate::model::taint::Taint;
 use crate::model::{Problem, Quantity, Reader};
 use crate::rules::ds702_unconstrained_gpu_agent::is_gpu_resource;
@@ -330,32 +331,13 @@ fn read_quantities(
     source: &Text,
     warnings: &mut Vec<String>,
 ) -> BTreeMap<String, Quantity> {
-    let Value::Map(entries) = &map.value else {
-        return BTreeMap::new();
-    };
-    let mut quantities = BTreeMap::new();
-    for e in entries {
-        let text = match &e.value.value {
-            Value::Str(s) => s.trim().to_owned(),
-            Value::Int(i) => i.to_string(),
-            Value::Float(f) if f.is_finite() => f.to_string(),
-            _ => String::new(),
-        };
-        match Quantity::parse(&text) {
-            Ok(q) => {
-                quantities.insert(e.key.clone(), q);
-            }
-            Err(err) => warnings.push(at(
-                source,
-                e.value.span.start,
-                &format!(
-                    "node `{name}`: allocatable `{}` {err}; that resource is not checked",
-                    e.key
-                ),
-            )),
-        }
-    }
-    quantities
+    quantity_map(map, |offset, resource, err| {
+        warnings.push(at(
+            source,
+            offset,
+            &format!("node `{name}`: allocatable `{resource}` {err}; that resource is not checked"),
+        ));
+    })
 }
 
 #[cfg(test)]

@@ -3,9 +3,34 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Container, PodSpec, Quantity};
+use crate::model::{Container, PodSpec, Quantity, QuantityError};
+use crate::yaml::{Node as Yaml, Value};
 
 pub type Resources = BTreeMap<String, Quantity>;
+
+/// A map of resource quantities as the API reads it: strings, and JSON numbers. `bad` is told
+/// of each value that is not a quantity (its offset, name and why), which is left out.
+pub(super) fn quantity_map(map: &Yaml, mut bad: impl FnMut(u32, &str, QuantityError)) -> Resources {
+    let Value::Map(entries) = &map.value else {
+        return Resources::new();
+    };
+    let mut out = Resources::new();
+    for e in entries {
+        let text = match &e.value.value {
+            Value::Str(s) => s.trim().to_owned(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) if f.is_finite() => f.to_string(),
+            _ => String::new(),
+        };
+        match Quantity::parse(&text) {
+            Ok(q) => {
+                out.insert(e.key.clone(), q);
+            }
+            Err(err) => bad(e.value.span.start, &e.key, err),
+        }
+    }
+    out
+}
 
 /// A container's requests after API defaulting: a resource with only a limit requests the
 /// limit. Quantities that do not parse are left out (the linter reports them as DS005).

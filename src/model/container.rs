@@ -211,6 +211,13 @@ impl Container {
         }
     }
 
+    /// Whether the container sets no resource requests or limits at all.
+    pub fn declares_no_resources(&self) -> bool {
+        self.resources
+            .as_ref()
+            .is_none_or(|r| r.requests.entries.is_empty() && r.limits.entries.is_empty())
+    }
+
     /// Where to point for a finding about the container as a whole: its name.
     pub fn at(&self) -> Span {
         self.name.as_ref().map_or(self.span, Spanned::whole)

@@ -27,11 +27,7 @@ impl Rule for MissingRequests {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        let best_effort = pod.all_containers().all(|c| {
-            c.resources
-                .as_ref()
-                .is_none_or(|r| r.requests.entries.is_empty() && r.limits.entries.is_empty())
-        });
+        let best_effort = pod.all_containers().all(Container::declares_no_resources);
         for c in pod.all_containers() {
             // A one-shot init container runs alone before the agent and exits; the pod's
             // effective request is the larger of it and the app containers' sum, so the fix

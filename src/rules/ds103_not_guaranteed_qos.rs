@@ -128,11 +128,7 @@ impl Rule for NotGuaranteedQos {
 
 /// A long-running container that does work and sets no requests or limits at all.
 fn undeclared(c: &Container, profile: &Profile) -> bool {
-    profile.long_running(c)
-        && profile.role(c) != Role::Helper
-        && c.resources
-            .as_ref()
-            .is_none_or(|r| r.requests.entries.is_empty() && r.limits.entries.is_empty())
+    profile.long_running(c) && profile.role(c) != Role::Helper && c.declares_no_resources()
 }
 
 fn report(cx: &mut Context, at: Span, why: String) {

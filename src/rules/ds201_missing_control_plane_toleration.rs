@@ -5,7 +5,7 @@ use crate::model::DaemonSet;
 use crate::model::profile::AgentKind;
 use crate::model::toleration::{DaemonPodTolerations, taint};
 use crate::model::{CONTROL_PLANE, MASTER};
-use crate::settings::{NodePool, Nodes};
+use crate::settings::Nodes;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS201",
@@ -66,15 +66,8 @@ impl Rule for MissingControlPlaneToleration {
         // show none, and then there is nothing to miss.
         let carriers = match &cx.settings.cluster {
             Some(cluster) => {
-                let pools: Vec<&NodePool> = cluster
-                    .pools
-                    .iter()
-                    .filter(|p| {
-                        p.taints
-                            .iter()
-                            .any(|t| t.key == CONTROL_PLANE && t.effect == "NoSchedule")
-                    })
-                    .collect();
+                let pools =
+                    cluster.carrying(|t| t.key == CONTROL_PLANE && t.effect == "NoSchedule");
                 let nodes = Nodes::of(&pools);
                 if nodes.is_empty() {
                     return;

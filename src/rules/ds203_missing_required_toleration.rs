@@ -2,7 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
 use crate::model::toleration::DaemonPodTolerations;
-use crate::settings::{NodePool, Nodes, Taint};
+use crate::settings::{Nodes, Taint};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS203",
@@ -86,12 +86,7 @@ fn carriers(cx: &Context, taint: &Taint) -> String {
     let Some(cluster) = &cx.settings.cluster else {
         return String::new();
     };
-    let pools: Vec<&NodePool> = cluster
-        .pools
-        .iter()
-        .filter(|p| p.taints.contains(taint))
-        .collect();
-    let nodes = Nodes::of(&pools);
+    let nodes = Nodes::of(&cluster.carrying(|t| t == taint));
     if nodes.is_empty() {
         String::new()
     } else {

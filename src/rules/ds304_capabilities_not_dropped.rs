@@ -3,6 +3,7 @@ use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value, set_security_field};
 use crate::model::Container;
 use crate::model::DaemonSet;
+use crate::rules::hardening;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS304",
@@ -21,21 +22,7 @@ impl Rule for CapabilitiesNotDropped {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        // Windows containers have no Linux capabilities: the API rejects the field for Windows pods
-        // (validateWindows), so asking a Windows-only DaemonSet to set it is wrong.
-        if pod.only_on_nodes(|r| r.excludes_linux()) {
-            return;
-        }
-        // A privileged container has every capability whatever it drops (DS303), and one that
-        // adds SYS_ADMIN nearly so (DS305). A container that only waits (`pause`, `sleep`)
-        // uses none and takes no input, and a one-shot init container runs its fixed command
-        // before the agent starts: hardening is for what keeps running.
-        for c in pod.all_containers().filter(|c| {
-            !c.privileged()
-                && !c.capabilities().is_some_and(|k| k.adds("SYS_ADMIN"))
-                && crate::model::profile::waits(c).is_none()
-                && cx.profile.long_running(c)
-        }) {
+        for c in hardening::judged(pod, cx.profile) {
             let caps = c.capabilities();
             if caps.is_some_and(|k| k.drops_all()) {
                 continue;

@@ -2,6 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Value, set_security_field};
 use crate::model::{Container, DaemonSet, PodSpec, Spanned};
+use crate::rules::hardening;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS306",
@@ -20,23 +21,7 @@ impl Rule for PrivilegeEscalationAllowed {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        // Windows has no setuid and no `no_new_privs`: the API rejects the field for Windows
-        // pods, so telling a Windows-only DaemonSet to set it is wrong.
-        if pod.only_on_nodes(|r| r.excludes_linux()) {
-            return;
-        }
-        for c in pod.all_containers() {
-            // Privileged or CAP_SYS_ADMIN containers always allow escalation, and the API
-            // rejects `false` for them; DS303 and DS305 report those.
-            if c.privileged() || c.capabilities().is_some_and(|k| k.adds("SYS_ADMIN")) {
-                continue;
-            }
-            // A container that only waits (`pause`, `sleep`) never runs a setuid binary, and a
-            // one-shot init container runs its fixed command, with no input to exploit, before
-            // the agent starts: hardening is for what keeps running.
-            if crate::model::profile::waits(c).is_some() || !cx.profile.long_running(c) {
-                continue;
-            }
+        for c in hardening::judged(pod, cx.profile) {
             // A non-root process gets added capabilities only through file capabilities on
             // its binaries (`setcap`), and `no_new_privs`, which this setting turns on, makes
             // execve ignore them: `false` would strip exactly what the container was given.

@@ -20,6 +20,24 @@ impl Rule for HostNamespace {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
+        let kind = cx.profile.kind;
+        // What the agent's kind exists to do is expected there: a network agent programs the
+        // node's network; a CSI node plugin mounts network storage (NFS, SMB, iSCSI, Ceph),
+        // whose kernel connections live in the mounting process's network namespace and must
+        // outlive the plugin's pod; a Windows HostProcess pod must set hostNetwork; a security
+        // agent watches the node's processes.
+        let network_by_design =
+            matches!(kind, AgentKind::Network | AgentKind::CsiNode) || pod.host_process;
+        let pid_by_design = kind == AgentKind::Security;
+        // The notes are for agents that keep working in isolation from the node: not for a
+        // DaemonSet that only prepares its nodes (it reaches the host with nsenter, then
+        // waits), nor for one whose working containers are all privileged (DS303).
+        let quiet = cx.profile.setup_only(pod)
+            || pod
+                .containers
+                .iter()
+                .filter(|c| cx.profile.role(c) != Role::Helper)
+                .all(|c| c.privileged());
         let namespaces = [
             (
                 &pod.host_network,
@@ -27,6 +45,7 @@ impl Rule for HostNamespace {
                 "the node's network",
                 "needed by CNI agents and for node-level network metrics; log shippers do not need it",
                 Severity::Note,
+                network_by_design,
             ),
             (
                 &pod.host_pid,
@@ -34,6 +53,7 @@ impl Rule for HostNamespace {
                 "every process on the node",
                 "needed for per-process metrics and node debuggers; it lets the agent signal and inspect every process",
                 Severity::Note,
+                pid_by_design,
             ),
             (
                 &pod.host_ipc,
@@ -41,37 +61,14 @@ impl Rule for HostNamespace {
                 "the node's shared memory and IPC",
                 "node agents almost never need it, and it exposes other workloads' shared memory",
                 Severity::Warning,
+                false,
             ),
         ];
-        for (field, name, shares, why, severity) in namespaces {
+        for (field, name, shares, why, severity, by_design) in namespaces {
             let Some(on) = field.as_ref().filter(|f| f.value) else {
                 continue;
             };
-            // What the agent's kind exists to do: program the node's network, or watch its
-            // processes. A reviewer expects it there.
-            // A CSI node plugin mounts network file systems and block devices (NFS, SMB, iSCSI,
-            // Ceph), whose kernel connections live in the mounting process's network
-            // namespace and must outlive the plugin's pod. A Windows HostProcess pod must set
-            // hostNetwork. A DaemonSet that only prepares
-            // its nodes uses host namespaces to reach the host (nsenter) and then just waits.
-            let by_design = match name {
-                "hostNetwork" => {
-                    matches!(cx.profile.kind, AgentKind::Network | AgentKind::CsiNode)
-                        || pod.host_process
-                }
-                "hostPID" => cx.profile.kind == AgentKind::Security,
-                _ => false,
-            };
-            // Privileged containers are no longer isolated from the node (DS303): a shared
-            // namespace adds nothing worth a note.
-            let privileged = pod
-                .containers
-                .iter()
-                .filter(|c| cx.profile.role(c) != Role::Helper)
-                .all(|c| c.privileged());
-            if by_design
-                || (severity == Severity::Note && (cx.profile.setup_only(pod) || privileged))
-            {
+            if by_design || (severity == Severity::Note && quiet) {
                 continue;
             }
             cx.report(

@@ -3,6 +3,7 @@ use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Value, set_security_field};
 use crate::model::DaemonSet;
 use crate::model::{Container, Spanned};
+use crate::rules::hardening;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS308",
@@ -21,23 +22,8 @@ impl Rule for WritableRootFilesystem {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        // Windows containers have no Linux read-only root filesystem: the API rejects the field for Windows pods
-        // (validateWindows), so asking a Windows-only DaemonSet to set it is wrong.
-        if pod.only_on_nodes(|r| r.excludes_linux()) {
-            return;
-        }
-        for c in pod.all_containers() {
-            // A container that only waits (`pause`, `sleep`) writes nothing anywhere; a
-            // privileged or CAP_SYS_ADMIN one can remount its root read-write, so the setting
-            // protects nothing there (DS303 and DS305 are the findings).
-            // A one-shot init container runs its fixed command before the agent starts.
-            if crate::model::profile::waits(c).is_some()
-                || !cx.profile.long_running(c)
-                || c.privileged()
-                || c.capabilities().is_some_and(|k| k.adds("SYS_ADMIN"))
-            {
-                continue;
-            }
+        // A privileged or CAP_SYS_ADMIN container could remount its root read-write anyway.
+        for c in hardening::judged(pod, cx.profile) {
             let setting = c
                 .security_context
                 .as_ref()

@@ -2,8 +2,8 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value, quote};
 use crate::model::DaemonSet;
-use crate::model::PodSpec;
 use crate::model::profile::AgentKind;
+use crate::model::{NODE_CRITICAL, PodSpec};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS501",
@@ -57,12 +57,10 @@ impl Rule for MissingPriorityClass {
     }
 }
 
-/// The class a fix writes: the first allowed one, or the one the node needs most.
-const DEFAULT_CLASS: &str = "system-node-critical";
-
 /// Preemption and eviction order change, so this changes how the agent runs.
 fn fix(pod: &PodSpec, allowed: &[String]) -> Fix {
-    let class = allowed.first().map_or(DEFAULT_CLASS, String::as_str);
+    // The first allowed class, or the one the node needs most.
+    let class = allowed.first().map_or(NODE_CRITICAL, String::as_str);
     let change = match &pod.priority_class_name {
         Some(c) => Change::Replace {
             span: c.span,

@@ -20,9 +20,8 @@ impl Rule for MissingLivenessProbe {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        let probed = |c: &crate::model::Container| c.liveness_probe.is_some();
         for c in probes::judged(pod, cx.profile)
-            .filter(|c| !probed(c) && !probes::watched_beside(pod, c, probed))
+            .filter(|c| c.liveness_probe.is_none() && !probes::liveness_watched_beside(pod, c))
         {
             cx.report(
                 Diagnostic::new(&META, c.at(), format!("{} has no livenessProbe", c.describe()))

@@ -48,6 +48,7 @@ pub mod ds902_suppression_without_reason;
 mod ds004_metadata;
 mod ds004_ports;
 mod ds004_resources;
+mod hardening;
 mod host_paths;
 mod k8s_names;
 mod probes;

@@ -24,15 +24,15 @@ pub fn serves(c: &Container) -> bool {
             .any(|p| p.port.is_some())
 }
 
-/// Whether a container without ports sits beside another that has the probe in question: the
-/// pod is already watched through that one, and this one (a token refresher, a config watcher)
+/// Whether a container without ports sits beside another that has a liveness probe: the pod
+/// is already watched through that one, and this one (a token refresher, a config watcher)
 /// serves nothing a probe could ask.
-pub fn watched_beside(pod: &PodSpec, c: &Container, probed: impl Fn(&Container) -> bool) -> bool {
+pub fn liveness_watched_beside(pod: &PodSpec, c: &Container) -> bool {
     c.ports.is_empty()
         && pod
             .containers
             .iter()
-            .any(|other| !std::ptr::eq(other, c) && probed(other))
+            .any(|other| !std::ptr::eq(other, c) && other.liveness_probe.is_some())
 }
 
 /// Seconds from a container's start until a probe can first restart it, with the API's

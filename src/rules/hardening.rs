@@ -1,0 +1,23 @@
+//! Shared by the hardening rules (DS304, DS306, DS308): which containers are judged.
+
+use crate::model::profile::{Profile, waits};
+use crate::model::{Container, PodSpec};
+
+/// Hardening limits what a compromised process can do, so it is asked of the containers that
+/// keep running, on Linux. Not judged:
+/// - a DaemonSet that runs only on Windows: the API rejects these fields for Windows pods
+///   (validateWindows), and Windows has no Linux capabilities, setuid or read-only root;
+/// - privileged or CAP_SYS_ADMIN containers, already root on the node (DS303, DS305 report
+///   them, and the API rejects `allowPrivilegeEscalation: false` for them);
+/// - containers that only wait (`pause`, `sleep`): they run nothing and take no input;
+/// - one-shot init containers: they run a fixed command before the agent starts.
+pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item = &'a Container> {
+    let windows = pod.only_on_nodes(|r| r.excludes_linux());
+    pod.all_containers().filter(move |c| {
+        !windows
+            && !c.privileged()
+            && !c.capabilities().is_some_and(|k| k.adds("SYS_ADMIN"))
+            && waits(c).is_none()
+            && profile.long_running(c)
+    })
+}
