@@ -15,6 +15,7 @@ use crate::loader;
 use crate::rules::{self, ds001_yaml_syntax};
 use crate::source::{SourceFile, Span};
 use crate::suppress::{self, Applied, Suppression};
+use crate::yaml::{Change, ParseOutcome};
 
 /// Renders one file's findings for people: `render::human::render_file`, passed in by the
 /// caller so this stage does not depend on the output stage above it.
@@ -393,7 +394,16 @@ impl Linter {
         edits.sort_by_key(|e| (e.span.start, e.span.end));
         let text = fix::apply(&state.source.text, &edits);
         let source = SourceFile::new(state.source.name.clone(), text);
-        let checked = self.check(config, relative, &source);
+        let changes: Vec<Change> = edits
+            .iter()
+            .map(|e| Change {
+                start: e.span.start as usize,
+                end: e.span.end as usize,
+                inserted: e.content.len(),
+            })
+            .collect();
+        let parsed = loader::reparse(&state.source, &state.checked.parsed, &changes, &source);
+        let checked = self.check_parsed(config, relative, &source, parsed);
         if !checked.editable() {
             return Err("the fixed file would not parse".to_owned());
         }
@@ -502,8 +512,20 @@ impl Linter {
 
     /// Every finding of one file, sorted into those reported and those suppressed.
     fn check(&self, config: &Config, relative: &str, source: &SourceFile) -> Checked {
+        self.check_parsed(config, relative, source, loader::parse(source))
+    }
+
+    /// Like [`Linter::check`], from the source's parse, which the result keeps so that the
+    /// fix loop can re-read a fixed text from it.
+    fn check_parsed(
+        &self,
+        config: &Config,
+        relative: &str,
+        source: &SourceFile,
+        parsed: ParseOutcome,
+    ) -> Checked {
         let file = config.effective(relative, None);
-        let loaded = loader::load_for(source, file.settings.kubernetes_version);
+        let loaded = loader::load_parsed(source, &parsed, file.settings.kubernetes_version);
         let comments = suppress::comments(source);
         let mut sorted = Sorted::default();
         let structure = loaded
@@ -546,6 +568,7 @@ impl Linter {
             partial: loaded.partial,
             objects: loaded.daemonsets.iter().map(engine::object_ref).collect(),
             structure,
+            parsed,
         }
     }
 
@@ -622,6 +645,7 @@ struct Checked {
     /// The loader's findings (syntax, structure, duplicate keys) whatever rules are selected:
     /// a fix must not add one even when DS002 is turned off.
     structure: Vec<String>,
+    parsed: ParseOutcome,
 }
 
 impl Checked {

@@ -7,7 +7,7 @@ use crate::model::fields::{self, KubernetesVersion};
 use crate::model::{DaemonSet, Problem, Reader, Spanned};
 use crate::rules::{ds001_yaml_syntax, ds002_invalid_structure, ds009_unrendered_template};
 use crate::source::{SourceFile, Span};
-use crate::yaml::{Node, ParseLimits, SyntaxError, Value, parse_stream};
+use crate::yaml::{Change, Node, ParseLimits, ParseOutcome, SyntaxError, Value, parse_stream};
 
 #[derive(Default)]
 pub struct Loaded {
@@ -24,8 +24,38 @@ pub fn load(source: &SourceFile) -> Loaded {
 
 /// Like [`load`], checking fields against the schema of the `target` release.
 pub fn load_for(source: &SourceFile, target: KubernetesVersion) -> Loaded {
+    load_parsed(source, &parse(source), target)
+}
+
+/// The parse the loader reads; [`load_parsed`] takes it, or one re-read from it.
+pub fn parse(source: &SourceFile) -> ParseOutcome {
+    parse_stream(&source.text, ParseLimits::default())
+}
+
+/// The parse of `new`, which is `old` with `changes` applied, re-reading only what changed
+/// where it can.
+pub fn reparse(
+    old: &SourceFile,
+    parsed: &ParseOutcome,
+    changes: &[Change],
+    new: &SourceFile,
+) -> ParseOutcome {
+    crate::yaml::reparse(
+        &old.text,
+        parsed,
+        changes,
+        &new.text,
+        ParseLimits::default(),
+    )
+}
+
+/// Like [`load_for`], from the source's parse.
+pub fn load_parsed(
+    source: &SourceFile,
+    outcome: &ParseOutcome,
+    target: KubernetesVersion,
+) -> Loaded {
     let mut loaded = Loaded::default();
-    let outcome = parse_stream(&source.text, ParseLimits::default());
     if let Some(error) = &outcome.error {
         if let Some(at) = source.text.find("{{") {
             loaded

@@ -27,7 +27,7 @@ impl Default for ParseLimits {
     }
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SyntaxError {
     pub message: String,
     pub span: Span,
@@ -44,6 +44,11 @@ pub struct ParseOutcome {
     /// Keys given twice in one mapping, each pointing at the earlier key, whose value is lost,
     /// with the later one as related. Reading goes on with the later value, as go-yaml does.
     pub duplicate_keys: Vec<SyntaxError>,
+    /// Whether the stream uses anchors or aliases: a node may then stand in more than one
+    /// place, so a part of it cannot be read again on its own.
+    pub anchored: bool,
+    /// Whether the text only parsed after the indentation repair.
+    pub repaired: bool,
 }
 
 enum Frame {
@@ -164,6 +169,13 @@ pub(super) fn parse_once(text: &str, limits: ParseLimits) -> ParseOutcome {
                 out.duplicate_keys = b.duplicates;
                 return out;
             }
+        };
+        out.anchored |= match &event {
+            Event::Alias(_) => true,
+            Event::Scalar(_, _, anchor, _)
+            | Event::SequenceStart(anchor, _)
+            | Event::MappingStart(anchor, _) => *anchor > 0,
+            _ => false,
         };
         let step = match event {
             Event::DocumentStart(_) => {

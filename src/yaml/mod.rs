@@ -4,8 +4,10 @@
 mod build;
 mod repair;
 mod resolve;
+mod splice;
 mod tree;
 
-pub use build::{ParseLimits, SyntaxError};
+pub use build::{ParseLimits, ParseOutcome, SyntaxError};
 pub use repair::parse_stream;
+pub use splice::{Change, reparse};
 pub use tree::{Entry, Node, Value};

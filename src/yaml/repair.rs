@@ -35,7 +35,10 @@ pub fn parse_stream(text: &str, limits: ParseLimits) -> ParseOutcome {
     let outcome = parse_once(&patched, limits);
     match &outcome.error {
         Some(e) if e.message.starts_with("invalid indentation") => first,
-        _ => inserted.map_outcome(outcome),
+        _ => ParseOutcome {
+            repaired: true,
+            ..inserted.map_outcome(outcome)
+        },
     }
 }
 
