@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Times `--fix` and `--diff` against a plain lint on 1,000 generated files that each have a
-# safe fix (issue 12 asks for `--fix` within 2x of a plain lint). Prints best-of-N wall and
-# CPU seconds per mode, the spread over the runs (worst minus best), and each mode's ratio
-# to the plain lint. See bench/fix.md for how the file system weighs on the `--fix` rows.
-# Run by hand: `bash bench/fix.sh` (RUNS=n sets the repetitions; BIN=path measures another
+# safe fix (issue 12 asks for `--fix` within 2x of a plain lint). Prints per mode the best
+# wall and CPU seconds over N rounds, the spread (worst minus best), and the median over the
+# rounds of its ratio to that round's plain lint. See bench/fix.md for how the file system weighs on the `--fix` rows.
+# Run by hand: `bash bench/fix.sh` (RUNS=n sets the rounds; BIN=path measures another
 # build; not part of CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,29 +54,44 @@ measure() {
     awk -v ns=$((end - start)) -v cpu="$cpu" 'BEGIN { printf "%.4f %s\n", ns / 1e9, cpu }'
 }
 
-# Best of `runs`: "best_wall best_cpu worst_wall worst_cpu".
-best_of() {
-    local all=()
-    for _ in $(seq "$runs"); do
-        all+=("$(measure "$@")")
-    done
-    printf '%s\n' "${all[@]}" | awk 'NR == 1 { bw = ww = $1; bc = wc = $2 }
-        { if ($1 < bw) bw = $1; if ($1 > ww) ww = $1; if ($2 < bc) bc = $2; if ($2 > wc) wc = $2 }
-        END { print bw, bc, ww, wc }'
-}
+# The modes run in turn within each round, so a round's ratios compare runs made under the
+# same load: on a shared machine the load drifts more between rounds than the modes differ.
+modes=(lint diff fix clean)
+for _ in $(seq "$runs"); do
+    echo "lint $(measure reuse "$work/generated")"
+    echo "diff $(measure reuse "$work/generated" --diff)"
+    echo "fix $(measure fresh "" --fix)"
+    echo "clean $(measure reuse "$work/clean" --fix)"
+done >"$work/rounds"
 
-echo "machine: $(nproc) cores, $(uname -sm); $("$bin" --version); best of $runs; CPU from $([ "$perf" = yes ] && echo "perf stat" || echo /usr/bin/time)"
-read -r lint_w lint_c lint_ww lint_wc <<<"$(best_of reuse "$work/generated")"
-printf '%-28s %8s %8s %16s %9s %9s\n' mode wall_s cpu_s "spread(wall,cpu)" wall_x cpu_x
-row() {
-    local label=$1 w=$2 c=$3 ww=$4 wc=$5
-    awk -v l="$label" -v w="$w" -v c="$c" -v ww="$ww" -v wc="$wc" -v lw="$lint_w" -v lc="$lint_c" \
-        'BEGIN { printf "%-28s %8.3f %8.3f %7.3f,%7.3f %8.2fx %8.2fx\n", l, w, c, ww - w, wc - c, w / lw, c / lc }'
+echo "machine: $(nproc) cores, $(uname -sm); $("$bin" --version); $runs rounds; CPU from $([ "$perf" = yes ] && echo "perf stat" || echo /usr/bin/time)"
+printf '%-26s %8s %8s %17s %10s %10s\n' mode wall_s cpu_s "spread(wall,cpu)" "wall_x" "cpu_x"
+label() {
+    case $1 in
+        lint) echo "lint" ;;
+        diff) echo "--diff (1,000 diffs)" ;;
+        fix) echo "--fix (1,000 rewritten)" ;;
+        clean) echo "--fix (nothing to fix)" ;;
+    esac
 }
-row "lint" "$lint_w" "$lint_c" "$lint_ww" "$lint_wc"
-read -r w c ww wc <<<"$(best_of reuse "$work/generated" --diff)"
-row "--diff (1,000 diffs)" "$w" "$c" "$ww" "$wc"
-read -r w c ww wc <<<"$(best_of fresh "" --fix)"
-row "--fix (1,000 rewritten)" "$w" "$c" "$ww" "$wc"
-read -r w c ww wc <<<"$(best_of reuse "$work/clean" --fix)"
-row "--fix (nothing to fix)" "$w" "$c" "$ww" "$wc"
+# Per mode: the best wall and CPU over the rounds, worst minus best, and the median over the
+# rounds of the mode's time divided by that round's plain lint.
+for mode in "${modes[@]}"; do
+    awk -v mode="$mode" -v l="$(label "$mode")" '
+        $1 == "lint" { lw = $2; lc = $3 }
+        $1 == mode {
+            n++; w[n] = $2; c[n] = $3; rw[n] = $2 / lw; rc[n] = $3 / lc
+        }
+        function median(a, n,    i, j, t) {
+            for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j] < a[j - 1]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+            return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+        }
+        END {
+            bw = ww = w[1]; bc = wc = c[1]
+            for (i = 2; i <= n; i++) {
+                if (w[i] < bw) bw = w[i]; if (w[i] > ww) ww = w[i]
+                if (c[i] < bc) bc = c[i]; if (c[i] > wc) wc = c[i]
+            }
+            printf "%-26s %8.3f %8.3f %8.3f,%8.3f %9.2fx %9.2fx\n", l, bw, bc, ww - bw, wc - bc, median(rw, n), median(rc, n)
+        }' "$work/rounds"
+done

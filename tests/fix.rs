@@ -615,6 +615,24 @@ fn fix_keeps_permissions_and_writes_through_links() {
         .map(|e| e.file_name())
         .collect();
     assert_eq!(left.len(), 2, "a temporary file was left: {left:?}");
+    // Bits the umask takes from a new file (commonly 022) are put back.
+    std::fs::copy(&before, dir.join("open.yaml")).expect("copy");
+    std::fs::set_permissions(
+        dir.join("open.yaml"),
+        std::fs::Permissions::from_mode(0o666),
+    )
+    .expect("chmod");
+    let run = run_in(&dir, &["--select", "DS703", "--fix", "open.yaml"]);
+    assert!(
+        run.stderr.contains("fixed 2 findings in 1 file"),
+        "{}",
+        run.stderr
+    );
+    let mode = std::fs::metadata(dir.join("open.yaml"))
+        .expect("stat")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o666);
 }
 
 #[test]

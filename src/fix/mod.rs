@@ -179,6 +179,7 @@ impl ResolvedFix {
 /// original, so a reader never sees half a file; the original's permissions are kept.
 pub fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     // One lstat answers both questions: is the name a link, and what mode to keep. Only a
     // link as the last component needs resolving (rename would replace the link itself);
     // realpath on every write cost a getcwd and a readlink per folder.
@@ -195,11 +196,22 @@ pub fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.daemonlint-fix.tmp"));
-    let result = std::fs::File::create(&tmp).and_then(|mut file| {
-        file.write_all(text.as_bytes())?;
-        // Through the open descriptor: no second path lookup.
-        file.set_permissions(permissions)
-    });
+    let mode = permissions.mode() & 0o7777;
+    let result = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(mode)
+        .open(&tmp)
+        .and_then(|mut file| {
+            file.write_all(text.as_bytes())?;
+            // Created with the mode, which the umask may have narrowed; a chmod (a journaled
+            // inode update on ext4) only then, through the descriptor.
+            if file.metadata()?.permissions().mode() & 0o7777 != mode {
+                file.set_permissions(permissions)?;
+            }
+            Ok(())
+        });
     let result = result.and_then(|()| std::fs::rename(&tmp, &path));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
