@@ -21,12 +21,14 @@ pub fn mounts(pod: &PodSpec) -> Vec<HostMount<'_>> {
                 .iter()
                 .filter(|v| v.name.as_ref().is_some_and(|n| n.value == name.value))
                 .find_map(|v| v.host_path.as_ref());
-            if let Some(path) = host.and_then(|h| h.path.as_ref()) {
+            if let Some(volume) = host
+                && let Some(path) = &volume.path
+            {
                 out.push(HostMount {
                     container,
                     mount,
                     path,
-                    volume_kind: host.and_then(|h| h.kind.as_ref()).map(|k| k.value.as_str()),
+                    volume_kind: volume.kind.as_ref().map(|k| k.value.as_str()),
                 });
             }
         }

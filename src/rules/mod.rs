@@ -29,6 +29,7 @@ pub mod ds305_dangerous_capability;
 pub mod ds306_privilege_escalation_allowed;
 pub mod ds307_host_namespace;
 pub mod ds308_writable_root_filesystem;
+pub mod ds309_untyped_socket_host_path;
 pub mod ds401_on_delete_update;
 pub mod ds402_max_unavailable_too_high;
 pub mod ds403_surge_port_conflict;
@@ -76,6 +77,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds306_privilege_escalation_allowed::PrivilegeEscalationAllowed,
     &ds307_host_namespace::HostNamespace,
     &ds308_writable_root_filesystem::WritableRootFilesystem,
+    &ds309_untyped_socket_host_path::UntypedSocketHostPath,
     &ds401_on_delete_update::OnDeleteUpdate,
     &ds402_max_unavailable_too_high::MaxUnavailableTooHigh,
     &ds403_surge_port_conflict::SurgePortConflict,
@@ -117,6 +119,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds306_privilege_escalation_allowed::META,
     &ds307_host_namespace::META,
     &ds308_writable_root_filesystem::META,
+    &ds309_untyped_socket_host_path::META,
     &ds401_on_delete_update::META,
     &ds402_max_unavailable_too_high::META,
     &ds403_surge_port_conflict::META,

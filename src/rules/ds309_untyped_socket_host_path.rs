@@ -1,0 +1,171 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::{DaemonSet, Spanned};
+use crate::rules::host_paths;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS309",
+    name: "untyped-socket-host-path",
+    severity: Severity::Warning,
+    summary: "A socket is mounted from the host without `type: Socket`: where it is missing, \
+              the runtime creates a directory in its place",
+    doc: include_str!("../../rules/DS309.md"),
+};
+
+pub struct UntypedSocketHostPath;
+
+/// Where the runtimes Kubernetes nodes run today listen: whichever one a cluster uses exists
+/// on every node its kubelet runs pods on, so a pod that mounts that one alone finds it.
+/// (Docker is not one of them since the kubelet dropped dockershim in 1.24.)
+const NODE_RUNTIMES: &[&str] = &[
+    "/run/containerd/containerd.sock",
+    "/var/run/containerd/containerd.sock",
+    "/run/k3s/containerd/containerd.sock",
+    "/run/crio/crio.sock",
+    "/var/run/crio/crio.sock",
+];
+
+impl Rule for UntypedSocketHostPath {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        let mut sockets: Vec<(&Spanned<String>, String)> = Vec::new();
+        for m in host_paths::mounts(pod) {
+            let path = host_paths::normalize(&m.path.value);
+            let untyped = m.volume_kind.is_none_or(str::is_empty);
+            // The kubelet's own sockets exist wherever it runs the pod.
+            let kubelet =
+                path.ends_with("/kubelet.sock") && path.split('/').any(|s| s == "kubelet");
+            if untyped
+                && is_socket(&path)
+                && !kubelet
+                && sockets.iter().all(|(p, _)| p.span != m.path.span)
+            {
+                sockets.push((m.path, path));
+            }
+        }
+        let (runtimes, others): (Vec<_>, Vec<_>) = sockets
+            .iter()
+            .partition(|(_, path)| runtime(path).is_some());
+        let mut names: Vec<&str> = runtimes.iter().filter_map(|(_, p)| runtime(p)).collect();
+        names.sort_unstable_by_key(|n| n.to_lowercase());
+        names.dedup();
+        if names.len() > 1 {
+            // One finding for the design: every node lacks some of these sockets.
+            let paths: Vec<String> = runtimes
+                .iter()
+                .map(|(p, _)| format!("`{}`", p.value))
+                .collect();
+            let (first, _) = runtimes[0];
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    first.span,
+                    format!(
+                        "the sockets of {} ({}) are mounted without `type: Socket`, and no node \
+                         runs all of these runtimes: on each node the runtime creates empty \
+                         directories in place of the missing sockets, and a daemon that starts \
+                         there later cannot create its socket",
+                        listed(&names),
+                        paths.join(", ")
+                    ),
+                )
+                .label("no `type`: nothing is checked before mounting")
+                .help(
+                    "mount each runtime's own folder (`/run/containerd`, `/var/run/crio`) and \
+                     look for the socket inside, or keep only the cluster's runtime and set \
+                     `type: Socket`",
+                ),
+            );
+        } else {
+            for (path, normalized) in &runtimes {
+                // The node's runtime socket exists on every node the cluster runs pods on.
+                if !NODE_RUNTIMES.contains(&normalized.as_str()) {
+                    report(cx, path);
+                }
+            }
+        }
+        for (path, _) in others {
+            report(cx, path);
+        }
+    }
+}
+
+fn report(cx: &mut Context, path: &Spanned<String>) {
+    cx.report(
+        Diagnostic::new(
+            &META,
+            path.span,
+            format!(
+                "hostPath `{}` is mounted without `type: Socket`: on a node without that \
+                 socket, the runtime creates an empty directory in its place, and a daemon that \
+                 starts there later cannot create its socket",
+                path.value
+            ),
+        )
+        .label("no `type`: nothing is checked before mounting")
+        .help(
+            "set `type: Socket`: the kubelet then waits for the socket and reports the pod's \
+             mount failing instead",
+        ),
+    );
+}
+
+fn is_socket(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    name.ends_with(".sock") || name.ends_with(".socket")
+}
+
+/// Which container runtime's socket this is, if any.
+fn runtime(path: &str) -> Option<&'static str> {
+    match path.rsplit('/').next().unwrap_or_default() {
+        "docker.sock" | "dockershim.sock" | "cri-dockerd.sock" => Some("Docker"),
+        "podman.sock" => Some("Podman"),
+        "containerd.sock" => Some("containerd"),
+        "crio.sock" => Some("CRI-O"),
+        _ => None,
+    }
+}
+
+fn listed(names: &[&str]) -> String {
+    match names.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::positions;
+
+    fn pod(volumes: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n      containers:\n      - name: c\n        image: i:1\n        volumeMounts: [{{name: a, mountPath: /a}}, {{name: b, mountPath: /b}}, {{name: c, mountPath: /c}}]\n      volumes:\n{volumes}"
+        )
+    }
+
+    #[test]
+    fn docker_other_agents_and_several_runtimes() {
+        let docker = "      - {name: a, hostPath: {path: /var/run/docker.sock}}\n      - {name: b, hostPath: {path: /var/run/docker.sock, type: Socket}}\n";
+        assert_eq!(positions(&pod(docker), "DS309"), ["14:36"]);
+        let agent =
+            "      - {name: a, hostPath: {path: /run/spire/sockets/agent.sock, type: ''}}\n";
+        assert_eq!(positions(&pod(agent), "DS309"), ["14:36"]);
+        let several = "      - {name: a, hostPath: {path: /run/containerd/containerd.sock}}\n      - {name: b, hostPath: {path: /var/run/crio/crio.sock}}\n";
+        assert_eq!(
+            positions(&pod(several), "DS309"),
+            ["14:36"],
+            "one finding for the pod"
+        );
+    }
+
+    #[test]
+    fn the_nodes_own_runtime_and_the_kubelet_are_there() {
+        let own = "      - {name: a, hostPath: {path: /run/containerd/containerd.sock}}\n      - {name: b, hostPath: {path: /var/lib/kubelet/pod-resources/kubelet.sock}}\n      - {name: c, hostPath: {path: /run/containerd}}\n";
+        assert!(positions(&pod(own), "DS309").is_empty());
+    }
+}
