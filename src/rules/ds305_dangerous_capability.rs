@@ -30,24 +30,35 @@ impl Rule for DangerousCapability {
             let Some(caps) = c.capabilities() else {
                 continue;
             };
-            for added in &caps.add {
-                let name = Capabilities::normalize(&added.value);
-                if !dangerous.contains(&name) || network_tool(cx.profile.kind, &name) {
-                    continue;
-                }
-                cx.report(
-                    Diagnostic::new(
-                        &META,
-                        added.span,
-                        format!("{} adds the capability {name}", c.describe()),
-                    )
-                    .label(why(&name))
+            let added: Vec<(&crate::model::Spanned<String>, String)> = caps
+                .add
+                .iter()
+                .map(|a| (a, Capabilities::normalize(&a.value)))
+                .filter(|(_, name)| {
+                    dangerous.contains(name) && !network_tool(cx.profile.kind, name)
+                })
+                .collect();
+            // One finding per container: the reviewer weighs the set, not each item.
+            let Some((first, first_name)) = added.first() else {
+                continue;
+            };
+            let names: Vec<&str> = added.iter().map(|(_, n)| n.as_str()).collect();
+            let (what, label) = match names.as_slice() {
+                [one] => (format!("the capability {one}"), why(one).to_owned()),
+                [rest @ .., last] => (
+                    format!("the capabilities {} and {last}", rest.join(", ")),
+                    format!("{first_name}: {}", why(first_name)),
+                ),
+                [] => continue,
+            };
+            cx.report(
+                Diagnostic::new(&META, first.span, format!("{} adds {what}", c.describe()))
+                    .label(label)
                     .help(
-                        "drop it if the agent works without it; if it is needed (a CNI plugin \
+                        "drop each one the agent works without; if one is needed (a CNI plugin \
                          needs NET_ADMIN), suppress this finding with the reason",
                     ),
-                );
-            }
+            );
         }
     }
 }
@@ -79,6 +90,6 @@ mod tests {
     #[test]
     fn dangerous_adds() {
         let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: a, image: i:1, securityContext: {capabilities: {drop: [ALL], add: [SYS_PTRACE, CAP_SYS_ADMIN, net_admin]}}}\n";
-        assert_eq!(positions(y, "DS305"), ["10:95", "10:110"]);
+        assert_eq!(positions(y, "DS305"), ["10:95"], "one finding for the container");
     }
 }
