@@ -52,13 +52,20 @@ impl Rule for MissingLimits {
                 continue;
             }
             let at = c.resources.as_ref().map_or(c.at(), |r| r.key);
-            let risk = if missing.contains(&"memory") {
-                "a memory spike in the agent can push the node into OOM and kill workloads"
+            let (risk, severity) = if missing.contains(&"memory") {
+                (
+                    "a memory spike in the agent can push the node into OOM and kill workloads",
+                    Severity::Warning,
+                )
             } else {
                 // Without a cpu limit the agent still yields to what others requested (cpu is
-                // shared by requests under contention); what it gains is every idle core.
-                "a burst of input can keep every idle core of the node busy, and without limits \
-                 equal to requests the pod cannot be Guaranteed"
+                // shared by requests under contention); what it gains is every idle core, a
+                // cost and a QoS class, not a danger to the node: a note.
+                (
+                    "a burst of input can keep every idle core of the node busy, and without \
+                     limits equal to requests the pod cannot be Guaranteed",
+                    Severity::Note,
+                )
             };
             cx.report(
                 Diagnostic::new(
@@ -71,6 +78,7 @@ impl Rule for MissingLimits {
                     ),
                 )
                 .label("unbounded")
+                .severity(severity)
                 .help(
                     "set `resources.limits` with headroom over the agent's peak use, e.g. \
                      `limits: {cpu: 200m, memory: 256Mi}`",
@@ -109,7 +117,7 @@ mod tests {
     #[test]
     fn limits() {
         let memory_only = "        resources:\n          limits: {memory: 1Gi}\n";
-        assert_eq!(found(memory_only, true), ["12:9 warning"]);
+        assert_eq!(found(memory_only, true), ["12:9 note"], "cpu alone is a note");
         assert!(found(memory_only, false).is_empty());
         assert_eq!(found("", false), ["10:9 warning"]);
     }
