@@ -1,6 +1,6 @@
 //! Shared by the hardening rules (DS304, DS306, DS308): which containers are judged.
 
-use crate::model::profile::{Profile, waits};
+use crate::model::profile::{Profile, Role, waits};
 use crate::model::{Container, PodSpec};
 
 /// Hardening limits what a compromised process can do, so it is asked of the containers that
@@ -10,14 +10,22 @@ use crate::model::{Container, PodSpec};
 /// - privileged or CAP_SYS_ADMIN containers, already root on the node (DS303, DS305 report
 ///   them, and the API rejects `allowPrivilegeEscalation: false` for them);
 /// - containers that only wait (`pause`, `sleep`): they run nothing and take no input;
-/// - one-shot init containers: they run a fixed command before the agent starts.
+/// - one-shot init containers: they run a fixed command before the agent starts;
+/// - known sidecars (node-driver-registrar, livenessprobe, config reloaders) beside a
+///   privileged or CAP_SYS_ADMIN container: they talk to it over the socket they share, so a
+///   compromised sidecar reaches node-level power through it whatever its own settings.
 pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item = &'a Container> {
     let windows = pod.only_on_nodes(|r| r.excludes_linux());
+    let root = pod.containers.iter().any(root_on_node);
     pod.all_containers().filter(move |c| {
         !windows
-            && !c.privileged()
-            && !c.capabilities().is_some_and(|k| k.adds("SYS_ADMIN"))
+            && !root_on_node(c)
+            && !(root && profile.role(c) == Role::Sidecar)
             && waits(c).is_none()
             && profile.long_running(c)
     })
+}
+
+fn root_on_node(c: &Container) -> bool {
+    c.privileged() || c.capabilities().is_some_and(|k| k.adds("SYS_ADMIN"))
 }
