@@ -212,7 +212,11 @@ fn a_privileged_csi_plugin_is_told_to_record_why_not_to_drop_privileged() {
         .as_str()
         .unwrap_or_default();
     assert!(
-        help.starts_with("its `mountPropagation: Bidirectional` mount needs it"),
+        help.starts_with(
+            "its `mountPropagation: Bidirectional` mount of `/var/lib/kubelet/pods` needs it"
+        ) && help.contains(
+            "`# daemonlint: ignore DS303 -- Bidirectional mount of /var/lib/kubelet/pods`"
+        ),
         "{help}"
     );
 }

@@ -117,7 +117,11 @@ mod tests {
     #[test]
     fn limits() {
         let memory_only = "        resources:\n          limits: {memory: 1Gi}\n";
-        assert_eq!(found(memory_only, true), ["12:9 note"], "cpu alone is a note");
+        assert_eq!(
+            found(memory_only, true),
+            ["12:9 note"],
+            "cpu alone is a note"
+        );
         assert!(found(memory_only, false).is_empty());
         assert_eq!(found("", false), ["10:9 warning"]);
     }

@@ -19,7 +19,16 @@ impl Rule for PrivilegedContainer {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
+        let agent_privileged = pod
+            .containers
+            .iter()
+            .any(|c| c.privileged() && cx.profile.long_running(c));
         for c in pod.all_containers() {
+            // A one-shot init container in a pod whose agent is privileged adds no power the
+            // pod does not already have; the agent's finding is the one to act on.
+            if agent_privileged && !cx.profile.long_running(c) {
+                continue;
+            }
             let Some(p) = c
                 .security_context
                 .as_ref()
@@ -30,7 +39,7 @@ impl Rule for PrivilegedContainer {
             };
             // The API allows Bidirectional propagation only in privileged containers, and a
             // CSI node plugin needs it to publish volumes: the decision is to accept it.
-            let bidirectional = c.volume_mounts.iter().any(|m| {
+            let bidirectional = c.volume_mounts.iter().find(|m| {
                 m.mount_propagation
                     .as_ref()
                     .is_some_and(|p| p.value == "Bidirectional")
@@ -41,13 +50,14 @@ impl Rule for PrivilegedContainer {
                 format!("{} runs privileged", c.describe()),
             )
             .label("every capability, every device, no isolation");
-            cx.report(if bidirectional {
-                d.help(
-                    "its `mountPropagation: Bidirectional` mount needs it (the API allows \
-                     Bidirectional only in privileged containers): keep it, record why with \
-                     `# daemonlint: ignore DS303 -- mounts volumes for the node's pods`, and \
+            cx.report(if let Some(m) = bidirectional {
+                let path = m.mount_path.as_ref().map_or("", |p| p.value.as_str());
+                d.help(format!(
+                    "its `mountPropagation: Bidirectional` mount of `{path}` needs it (the API \
+                     allows Bidirectional only in privileged containers): keep it, record why \
+                     with `# daemonlint: ignore DS303 -- Bidirectional mount of {path}`, and \
                      keep the pod's other containers unprivileged",
-                )
+                ))
             } else {
                 d.help(
                     "remove `privileged: true`; add only the capabilities the agent needs \

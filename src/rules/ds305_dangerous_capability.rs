@@ -90,6 +90,10 @@ mod tests {
     #[test]
     fn dangerous_adds() {
         let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: a, image: i:1, securityContext: {capabilities: {drop: [ALL], add: [SYS_PTRACE, CAP_SYS_ADMIN, net_admin]}}}\n";
-        assert_eq!(positions(y, "DS305"), ["10:95"], "one finding for the container");
+        assert_eq!(
+            positions(y, "DS305"),
+            ["10:95"],
+            "one finding for the container"
+        );
     }
 }
