@@ -54,13 +54,18 @@ impl<'a> NodeRequirement<'a> {
         matches!(self.key, OS | "beta.kubernetes.io/os") && matches!(self.operator, "In" | "NotIn")
     }
 
-    /// A positive requirement on a label that only Linux node software sets: node feature
-    /// discovery (`feature.node.kubernetes.io/...`) and NVIDIA's GPU stack (`nvidia.com/...`)
-    /// run on Linux only, so a pod kept to such labels is kept to Linux nodes.
+    /// A positive requirement on a label that only Linux nodes carry: node feature discovery
+    /// (`feature.node.kubernetes.io/...`) and NVIDIA's GPU stack (`nvidia.com/...`) run on
+    /// Linux only, and GKE labels only its GPU and TPU nodes with `cloud.google.com/gke-gpu`,
+    /// `gke-accelerator` and `gke-tpu-*`, which Windows node pools cannot have. A pod kept to
+    /// such labels is kept to Linux nodes.
     pub fn requires_linux_software(&self) -> bool {
         self.is_positive()
             && (self.key.starts_with("feature.node.kubernetes.io/")
-                || self.key.starts_with("nvidia.com/"))
+                || self.key.starts_with("nvidia.com/")
+                || self.key.starts_with("cloud.google.com/gke-gpu")
+                || self.key.starts_with("cloud.google.com/gke-accelerator")
+                || self.key.starts_with("cloud.google.com/gke-tpu"))
     }
 
     /// An OS requirement no Linux node meets (`In` without `linux`, `NotIn` with it), e.g.
