@@ -213,9 +213,9 @@ pub const DEFAULT_WRITABLE_HOST_PATHS: &[&str] = &[
 ];
 
 /// Tags that name a branch or a rolling release rather than a build.
-pub const DEFAULT_MUTABLE_TAGS: [&str; 11] = [
-    "latest", "main", "master", "edge", "nightly", "dev", "canary", "stable", "*-latest",
-    "latest-*", "*-stable",
+pub const DEFAULT_MUTABLE_TAGS: [&str; 15] = [
+    "latest", "main", "master", "develop", "edge", "nightly", "dev", "ci", "snapshot",
+    "canary", "stable", "*-latest", "latest-*", "*-stable", "snapshot-*",
 ];
 
 /// Glob patterns over host paths, compiled once.
@@ -432,7 +432,7 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
         key: "mutable-tags",
         kind: Kind::Strings,
-        default: "[latest, main, master, edge, nightly, dev, canary, stable, \"*-latest\", \"latest-*\", \"*-stable\"]",
+        default: "[latest, main, master, develop, edge, nightly, dev, ci, snapshot, canary, stable, \"*-latest\", \"latest-*\", \"*-stable\", \"snapshot-*\"]",
         rules: "DS801",
         help: "image tags that move (a glob may start or end with *); an untagged image always counts",
     },
