@@ -220,3 +220,20 @@ fn a_privileged_csi_plugin_is_told_to_record_why_not_to_drop_privileged() {
         "{help}"
     );
 }
+
+#[test]
+fn a_log_shipper_on_the_host_network_is_told_how_to_reach_the_kubelet_without_it() {
+    let (_, report) = json(&[
+        "--no-config",
+        "--select",
+        "DS307",
+        "fixtures/DS307/fires-collector-host-network.yaml",
+    ]);
+    let help = report["diagnostics"][0]["help"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        help.contains("`status.hostIP`") && !help.contains("log shippers do not need it"),
+        "{help}"
+    );
+}

@@ -43,7 +43,15 @@ impl Rule for HostNamespace {
                 &pod.host_network,
                 "hostNetwork",
                 "the node's network",
-                "needed by CNI agents and for node-level network metrics; log shippers do not need it",
+                if kind == AgentKind::LogCollector {
+                    // Fluent Bit's kubernetes filter with `Use_Kubelet On` asks the kubelet at
+                    // 127.0.0.1 by default, which is the one reason shippers turn it on.
+                    "a log shipper needs it at most to reach the kubelet on localhost (Fluent \
+                     Bit's `Use_Kubelet`); the node's IP from the downward API (`status.hostIP`, \
+                     Fluent Bit's `Kubelet_Host`) reaches the kubelet without it"
+                } else {
+                    "needed by CNI agents and for node-level network metrics"
+                },
                 Severity::Note,
                 network_by_design,
             ),
