@@ -244,6 +244,14 @@ fn words(c: &Container) -> Vec<&str> {
         .collect()
 }
 
+/// A CNI shim: it copies a plugin binary onto the node and relays CNI calls to the real
+/// network agent (Multus, the SR-IOV CNI). Upstream ships and tests them with 50Mi limits, and
+/// without a port there is nothing a probe could ask.
+pub fn cni_shim(c: &Container) -> bool {
+    c.image_name()
+        .is_some_and(|image| matches!(image, "multus-cni" | "sriov-cni"))
+}
+
 /// Why a container does nothing but wait (`pause`, `sleep`, `tail -f /dev/null`), if it does:
 /// it keeps a pod alive (image pre-pullers, placeholders) and uses next to no memory or cpu.
 pub fn waits(c: &Container) -> Option<String> {

@@ -1,6 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::profile::{AgentKind, Role};
+use crate::model::profile::{AgentKind, Role, cni_shim};
 use crate::model::{DaemonSet, Quantity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -35,11 +35,6 @@ const COLLECTOR_FLOORS: &[(&[&str], &str)] = &[
     ),
 ];
 
-/// CNI shims that copy a plugin binary onto the node and relay CNI calls to the real network
-/// agent (Multus, the SR-IOV CNI): upstream ships and tests them with 50Mi limits, so they are
-/// judged like sidecars.
-const SMALL_AGENTS: &[&str] = &["multus-cni", "sriov-cni"];
-
 /// The floor for containers that are not the agent: sidecars (kube-rbac-proxy, the CSI
 /// registrar and livenessprobe ship with 20Mi to 50Mi limits upstream), helpers that sleep,
 /// and one-shot init containers. Below it even they are OOM-killed at start.
@@ -61,9 +56,9 @@ impl Rule for LowMemoryLimit {
                 continue;
             };
             let image = c.image_name().unwrap_or_default();
-            // Device plugins are small programs that only list devices to the kubelet;
-            // upstream limits of 15Mi to 50Mi are normal for them.
-            let small = cx.profile.kind == AgentKind::DevicePlugin || SMALL_AGENTS.contains(&image);
+            // Device plugins are small programs that only list devices to the kubelet, and CNI
+            // shims only relay calls: upstream limits of 15Mi to 50Mi are normal for them.
+            let small = cx.profile.kind == AgentKind::DevicePlugin || cni_shim(c);
             if small || !matches!(cx.profile.role(c), Role::Agent | Role::RestartableInit) {
                 let floor = Quantity::parse(HELPER_FLOOR).unwrap_or_else(|_| unreachable!());
                 if value < floor {

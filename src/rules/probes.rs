@@ -1,18 +1,21 @@
 //! Shared by the probe rules (DS601-DS604): which containers are judged.
 
-use crate::model::profile::{AgentKind, Profile, Role};
+use crate::model::profile::{AgentKind, Profile, Role, cni_shim};
 use crate::model::{Container, PodSpec, Probe};
 
 /// Regular containers that do the agent's work. Sidecars (the CSI registrar and livenessprobe
 /// sidecars, kube-rbac-proxy, config reloaders) and helpers that only sleep or loop have
 /// nothing to probe, and neither has a device plugin that serves no endpoint: it talks to the
-/// kubelet over a socket, and the kubelet notices when it goes away. Init containers run to
-/// completion before the agent starts and cannot have liveness or readiness probes.
+/// kubelet over a socket, and the kubelet notices when it goes away; nor a CNI shim without a
+/// port (Multus, the SR-IOV CNI), which copies its binary and relays CNI calls. Init
+/// containers run to completion before the agent starts and cannot have liveness or readiness
+/// probes.
 pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item = &'a Container> {
     let device_plugin = profile.kind == AgentKind::DevicePlugin;
-    pod.containers
-        .iter()
-        .filter(move |c| profile.role(c) == Role::Agent && !(device_plugin && c.ports.is_empty()))
+    pod.containers.iter().filter(move |c| {
+        profile.role(c) == Role::Agent
+            && !((device_plugin || cni_shim(c)) && c.ports.is_empty())
+    })
 }
 
 /// Whether the container listens: it declares a port, or one of its probes asks one.
