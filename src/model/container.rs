@@ -22,6 +22,8 @@ pub struct Container {
     pub command: Vec<String>,
     pub args: Vec<String>,
     pub env: Vec<(String, String)>,
+    /// The same entries with their spans, for findings about a value written in the manifest.
+    pub env_values: Vec<EnvValue>,
     /// The downward-API env var that tells the container its node, if any: evidence that a
     /// DaemonSet is a node agent rather than an application spread over the nodes.
     pub node_link: Option<String>,
@@ -36,6 +38,13 @@ pub struct ContainerPort {
     pub span: Span,
     pub protocol: Option<Spanned<String>>,
     pub host_ip: Option<Spanned<String>>,
+}
+
+/// An `env` entry whose `value` is a string.
+#[derive(Debug)]
+pub struct EnvValue {
+    pub name: Spanned<String>,
+    pub value: Spanned<String>,
 }
 
 /// One `name: quantity` entry of requests or limits, with the text as written.
@@ -190,6 +199,7 @@ impl Container {
                 mount_path: r.string(m, "mountPath"),
             })
             .collect();
+        let env_values = env(node);
         Container {
             span: node.span,
             init,
@@ -206,7 +216,11 @@ impl Container {
             volume_mounts,
             command: strings(node, "command"),
             args: strings(node, "args"),
-            env: env(node),
+            env: env_values
+                .iter()
+                .map(|e| (e.name.value.clone(), e.value.value.clone()))
+                .collect(),
+            env_values,
             node_link: node_link(node),
         }
     }
@@ -291,16 +305,19 @@ fn strings(node: &Node, key: &str) -> Vec<String> {
 }
 
 /// `env` entries with a literal string value, silently (see `strings`).
-fn env(node: &Node) -> Vec<(String, String)> {
+fn env(node: &Node) -> Vec<EnvValue> {
     let Some(Value::Seq(items)) = node.get("env").map(|n| &n.value) else {
         return Vec::new();
     };
     items
         .iter()
         .filter_map(|i| {
-            let name = i.get("name")?.as_str()?;
-            let value = i.get("value")?.as_str()?;
-            Some((name.to_owned(), value.to_owned()))
+            let name = i.entry("name")?;
+            let value = i.entry("value")?;
+            Some(EnvValue {
+                name: Spanned::new(name.value.as_str()?.to_owned(), name),
+                value: Spanned::new(value.value.as_str()?.to_owned(), value),
+            })
         })
         .collect()
 }
