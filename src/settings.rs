@@ -214,8 +214,21 @@ pub const DEFAULT_WRITABLE_HOST_PATHS: &[&str] = &[
 
 /// Tags that name a branch or a rolling release rather than a build.
 pub const DEFAULT_MUTABLE_TAGS: [&str; 15] = [
-    "latest", "main", "master", "develop", "edge", "nightly", "dev", "ci", "snapshot",
-    "canary", "stable", "*-latest", "latest-*", "*-stable", "snapshot-*",
+    "latest",
+    "main",
+    "master",
+    "develop",
+    "edge",
+    "nightly",
+    "dev",
+    "ci",
+    "snapshot",
+    "canary",
+    "stable",
+    "*-latest",
+    "latest-*",
+    "*-stable",
+    "snapshot-*",
 ];
 
 /// Glob patterns over host paths, compiled once.

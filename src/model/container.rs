@@ -21,9 +21,8 @@ pub struct Container {
     /// `command`, `args` and `env` as far as they are strings: evidence for the agent profile.
     pub command: Vec<String>,
     pub args: Vec<String>,
-    pub env: Vec<(String, String)>,
-    /// The same entries with their spans, for findings about a value written in the manifest.
-    pub env_values: Vec<EnvValue>,
+    /// `env` entries whose `value` is a string, with spans.
+    pub env: Vec<EnvValue>,
     /// The downward-API env var that tells the container its node, if any: evidence that a
     /// DaemonSet is a node agent rather than an application spread over the nodes.
     pub node_link: Option<String>,
@@ -199,7 +198,6 @@ impl Container {
                 mount_path: r.string(m, "mountPath"),
             })
             .collect();
-        let env_values = env(node);
         Container {
             span: node.span,
             init,
@@ -216,11 +214,7 @@ impl Container {
             volume_mounts,
             command: strings(node, "command"),
             args: strings(node, "args"),
-            env: env_values
-                .iter()
-                .map(|e| (e.name.value.clone(), e.value.value.clone()))
-                .collect(),
-            env_values,
+            env: env(node),
             node_link: node_link(node),
         }
     }

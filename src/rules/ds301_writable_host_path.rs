@@ -230,7 +230,7 @@ fn referenced(m: &HostMount, path: &str) -> bool {
         .iter()
         .chain(&c.args)
         .map(String::as_str)
-        .chain(c.env.iter().map(|(_, v)| v.as_str()));
+        .chain(c.env.iter().map(|e| e.value.value.as_str()));
     values.flat_map(|v| v.split(['=', ' ', ','])).any(|v| {
         let v = v.trim_end_matches('/');
         let under = |dir: &str| dir.len() > 1 && (v == dir || v.starts_with(&format!("{dir}/")));

@@ -88,7 +88,7 @@ impl Rule for SecretInEnv {
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
         for c in pod.all_containers() {
-            for e in &c.env_values {
+            for e in &c.env {
                 let value = e.value.value.as_str();
                 if !names_credential(&e.name.value) || !may_be_secret(value) {
                     continue;

@@ -18,11 +18,11 @@ pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item 
     let windows = pod.only_on_nodes(|r| r.excludes_linux());
     let root = pod.containers.iter().any(root_on_node);
     pod.all_containers().filter(move |c| {
-        !windows
-            && !root_on_node(c)
-            && !(root && profile.role(c) == Role::Sidecar)
-            && waits(c).is_none()
-            && profile.long_running(c)
+        let exempt = windows
+            || root_on_node(c)
+            || (root && profile.role(c) == Role::Sidecar)
+            || waits(c).is_some();
+        !exempt && profile.long_running(c)
     })
 }
 

@@ -58,8 +58,11 @@ pub fn kubelet_roots(pod: &PodSpec) -> Vec<String> {
         let env = c
             .env
             .iter()
-            .filter(|(k, _)| k.contains("KUBELET") && (k.contains("ROOT") || k.contains("DIR")))
-            .map(|(_, v)| v.as_str());
+            .filter(|e| {
+                let k = &e.name.value;
+                k.contains("KUBELET") && (k.contains("ROOT") || k.contains("DIR"))
+            })
+            .map(|e| e.value.value.as_str());
         for value in flags.chain(env) {
             let value = normalize(value);
             let root = value

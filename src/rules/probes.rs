@@ -13,8 +13,7 @@ use crate::model::{Container, PodSpec, Probe};
 pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item = &'a Container> {
     let device_plugin = profile.kind == AgentKind::DevicePlugin;
     pod.containers.iter().filter(move |c| {
-        profile.role(c) == Role::Agent
-            && !((device_plugin || cni_shim(c)) && c.ports.is_empty())
+        profile.role(c) == Role::Agent && !((device_plugin || cni_shim(c)) && c.ports.is_empty())
     })
 }
 
