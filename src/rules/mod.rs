@@ -21,6 +21,7 @@ pub mod ds104_low_memory_limit;
 pub mod ds201_missing_control_plane_toleration;
 pub mod ds202_not_ready_toleration;
 pub mod ds203_missing_required_toleration;
+pub mod ds204_missing_gpu_toleration;
 pub mod ds301_writable_host_path;
 pub mod ds302_runtime_socket_mount;
 pub mod ds303_privileged_container;
@@ -70,6 +71,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds201_missing_control_plane_toleration::MissingControlPlaneToleration,
     &ds202_not_ready_toleration::NotReadyToleration,
     &ds203_missing_required_toleration::MissingRequiredToleration,
+    &ds204_missing_gpu_toleration::MissingGpuToleration,
     &ds301_writable_host_path::WritableHostPath,
     &ds302_runtime_socket_mount::RuntimeSocketMount,
     &ds303_privileged_container::PrivilegedContainer,
@@ -113,6 +115,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds201_missing_control_plane_toleration::META,
     &ds202_not_ready_toleration::META,
     &ds203_missing_required_toleration::META,
+    &ds204_missing_gpu_toleration::META,
     &ds301_writable_host_path::META,
     &ds302_runtime_socket_mount::META,
     &ds303_privileged_container::META,
