@@ -1,5 +1,4 @@
-use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
-use crate::suppress::Suppression;
+use crate::diagnostic::{RuleMeta, Severity};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS902",
@@ -9,12 +8,4 @@ pub static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/DS902.md"),
 };
 
-pub fn diagnostic(s: &Suppression) -> Diagnostic {
-    let help = match s.kind {
-        crate::suppress::Kind::Annotation => "give the annotation the reason as its value",
-        _ => "add the reason after `--`: `# daemonlint: ignore DS303 -- the CNI needs it`",
-    };
-    Diagnostic::new(&META, s.span, "this suppression gives no reason")
-        .label("no reason")
-        .help(help)
-}
+// The finding is built in `suppress::hygiene`, which reads the suppressions.

@@ -4,11 +4,14 @@
 //! `ignore.daemonlint.io/<code-or-name>: "<reason>"` annotations on a DaemonSet or its pod
 //! template. Each records whether it was used, so stale ones can be reported.
 
+mod hygiene;
+
+pub use hygiene::hygiene;
+
 use std::cell::Cell;
 
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostic, RuleMeta};
 use crate::model::DaemonSet;
 use crate::rules;
 use crate::source::{SourceFile, Span};
@@ -262,24 +265,6 @@ pub fn annotations(ds: &DaemonSet) -> Vec<Suppression> {
             ))
         })
         .collect()
-}
-
-/// DS901 and DS902 for one suppression, once every finding has had its chance to use it. A
-/// suppression of rules that are turned off here (`off` says which) is not stale: it waits for
-/// them to come back.
-pub fn hygiene(s: &Suppression, off: &dyn Fn(&'static RuleMeta) -> bool) -> Vec<Diagnostic> {
-    let mut out = rules::ds901_unused_suppression::malformed(s);
-    let all_off = !s.codes.is_empty()
-        && s.codes
-            .iter()
-            .all(|code| rules::find(code).is_some_and(off));
-    if !s.used.get() && !s.codes.is_empty() && !all_off {
-        out.push(rules::ds901_unused_suppression::diagnostic(s));
-    }
-    if s.reason.is_none() && s.problem.is_none() && !s.codes.is_empty() {
-        out.push(rules::ds902_suppression_without_reason::diagnostic(s));
-    }
-    out
 }
 
 /// The first suppression covering a finding of `code` at `line`, marked as used.
