@@ -271,7 +271,47 @@ pub fn waits(c: &Container) -> Option<String> {
     if text.contains("tail -f /dev/null") || text.contains("sleep infinity") || windows_sleep {
         return Some("it only waits".to_owned());
     }
+    if shell_script(c).is_some_and(only_sleeps) {
+        return Some("its shell script only prints and sleeps".to_owned());
+    }
     None
+}
+
+/// The script of `sh -c SCRIPT` (or bash, ash), if the container runs one.
+fn shell_script(c: &Container) -> Option<&str> {
+    let all: Vec<&String> = c.command.iter().chain(&c.args).collect();
+    let shell = all.first()?.rsplit('/').next()?;
+    if !matches!(shell, "sh" | "bash" | "ash" | "dash") {
+        return None;
+    }
+    let at = all.iter().position(|a| *a == "-c")?;
+    all.get(at + 1).map(|s| s.as_str())
+}
+
+/// A script whose statements only print (`echo`, `printf`, `true`, `:`) and that ends in
+/// `sleep` (`echo ready && sleep 1800`): a target for `kubectl exec`, not an agent.
+fn only_sleeps(script: &str) -> bool {
+    let statements: Vec<&str> = script
+        .split(['\n', ';'])
+        .flat_map(|s| s.split("&&"))
+        .flat_map(|s| s.split("||"))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let first_word = |s: &str| {
+        let mut words = s.split_whitespace();
+        match words.next() {
+            Some("exec") => words.next().unwrap_or_default().to_owned(),
+            Some(w) => w.to_owned(),
+            None => String::new(),
+        }
+    };
+    statements
+        .last()
+        .is_some_and(|last| first_word(last) == "sleep")
+        && statements
+            .iter()
+            .all(|s| matches!(first_word(s).as_str(), "echo" | "printf" | "true" | ":" | "sleep"))
 }
 
 /// Image names (the repository's last part, or a part of it) of well-known agents, by kind.
@@ -854,6 +894,16 @@ mod tests {
                 Role::RestartableInit
             ]
         );
+    }
+
+    #[test]
+    fn a_script_that_only_prints_and_sleeps_waits() {
+        let p = profile(
+            "      containers:\n      - {name: a, image: 'x:1', command: [sh, -c, 'echo Hello! && sleep 1800']}\n      - {name: b, image: 'x:1', command: [/bin/bash, -c, 'echo start; exec sleep 60']}\n      - {name: c, image: 'x:1', command: [sh, -c, 'echo start && ./agent && sleep 5']}\n      - {name: d, image: 'x:1', command: [sh, -c, 'echo start']}\n",
+            None,
+        );
+        let roles: Vec<Role> = p.roles.iter().map(|r| r.role).collect();
+        assert_eq!(roles, [Role::Helper, Role::Helper, Role::Agent, Role::Agent]);
     }
 
     #[test]
