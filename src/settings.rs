@@ -213,11 +213,12 @@ pub const DEFAULT_WRITABLE_HOST_PATHS: &[&str] = &[
 ];
 
 /// Tags that name a branch or a rolling release rather than a build.
-pub const DEFAULT_MUTABLE_TAGS: [&str; 15] = [
+pub const DEFAULT_MUTABLE_TAGS: [&str; 17] = [
     "latest",
     "main",
     "master",
     "develop",
+    "devel",
     "edge",
     "nightly",
     "dev",
@@ -229,6 +230,7 @@ pub const DEFAULT_MUTABLE_TAGS: [&str; 15] = [
     "latest-*",
     "*-stable",
     "snapshot-*",
+    "*-head",
 ];
 
 /// Glob patterns over host paths, compiled once.
@@ -445,7 +447,7 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
         key: "mutable-tags",
         kind: Kind::Strings,
-        default: "[latest, main, master, develop, edge, nightly, dev, ci, snapshot, canary, stable, \"*-latest\", \"latest-*\", \"*-stable\", \"snapshot-*\"]",
+        default: "[latest, main, master, develop, devel, edge, nightly, dev, ci, snapshot, canary, stable, \"*-latest\", \"latest-*\", \"*-stable\", \"snapshot-*\", \"*-head\"]",
         rules: "DS801",
         help: "image tags that move (a glob may start or end with *); an untagged image always counts",
     },

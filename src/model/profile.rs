@@ -309,9 +309,12 @@ fn only_sleeps(script: &str) -> bool {
     statements
         .last()
         .is_some_and(|last| first_word(last) == "sleep")
-        && statements
-            .iter()
-            .all(|s| matches!(first_word(s).as_str(), "echo" | "printf" | "true" | ":" | "sleep"))
+        && statements.iter().all(|s| {
+            matches!(
+                first_word(s).as_str(),
+                "echo" | "printf" | "true" | ":" | "sleep"
+            )
+        })
 }
 
 /// Image names (the repository's last part, or a part of it) of well-known agents, by kind.
@@ -903,7 +906,10 @@ mod tests {
             None,
         );
         let roles: Vec<Role> = p.roles.iter().map(|r| r.role).collect();
-        assert_eq!(roles, [Role::Helper, Role::Helper, Role::Agent, Role::Agent]);
+        assert_eq!(
+            roles,
+            [Role::Helper, Role::Helper, Role::Agent, Role::Agent]
+        );
     }
 
     #[test]

@@ -84,8 +84,11 @@ mod tests {
 
     #[test]
     fn branch_tags() {
-        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: a, image: 'x:main'}\n      - {name: b, image: 'x:v1-latest'}\n      - {name: c, image: 'x:devel'}\n      - {name: d, image: 'x:nightly'}\n";
-        assert_eq!(positions(y, "DS801"), ["10:26", "11:26", "13:26"]);
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: a, image: 'x:main'}\n      - {name: b, image: 'x:v1-latest'}\n      - {name: c, image: 'x:devel-1.2'}\n      - {name: d, image: 'x:nightly'}\n      - {name: e, image: 'x:devel'}\n      - {name: f, image: 'x:master-head'}\n";
+        assert_eq!(
+            positions(y, "DS801"),
+            ["10:26", "11:26", "13:26", "14:26", "15:26"]
+        );
     }
 
     #[test]
