@@ -1,10 +1,10 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Value, quote};
-use crate::model::DaemonSet;
 use crate::model::profile::AgentKind;
 use crate::model::toleration::{DaemonPodTolerations, taint};
 use crate::model::{CONTROL_PLANE, MASTER};
+use crate::model::{DaemonSet, PodSpec};
 use crate::settings::Nodes;
 
 pub static META: RuleMeta = RuleMeta {
@@ -47,6 +47,13 @@ impl Rule for MissingControlPlaneToleration {
                 | AgentKind::CsiNode
                 | AgentKind::Workload
         ) {
+            return;
+        }
+        // A receiver on a hostPort that reaches nothing of its node (no host path, no host
+        // namespace, not privileged) and is not told which node it is on cannot observe the
+        // node: it serves the pods that send to it (traces, StatsD), and the control-plane
+        // taint keeps those pods away.
+        if receives_only(pod) {
             return;
         }
         // A DaemonSet that only prepares nodes (installs a package, pre-pulls images, tunes the
@@ -136,6 +143,19 @@ fn fix(master: &crate::model::Toleration) -> Fix {
     )
 }
 
+fn receives_only(pod: &PodSpec) -> bool {
+    pod.containers
+        .iter()
+        .any(|c| c.ports.iter().any(|p| p.host_port.is_some()))
+        && pod.volumes.iter().all(|v| v.host_path.is_none())
+        && !pod.host_network()
+        && !pod.host_pid.as_ref().is_some_and(|h| h.value)
+        && !pod.host_ipc.as_ref().is_some_and(|h| h.value)
+        && pod
+            .all_containers()
+            .all(|c| !c.privileged() && c.node_link.is_none())
+}
+
 #[cfg(test)]
 mod tests {
     use crate::rules::test_support::positions;
@@ -190,6 +210,22 @@ mod tests {
         assert!(
             positions(&workload, "DS201").is_empty(),
             "an application that never reaches its node is no agent"
+        );
+        let receiver = format!(
+            "{}        ports: [{{containerPort: 4317, hostPort: 4317}}]\n",
+            ds("")
+        );
+        assert!(
+            positions(&receiver, "DS201").is_empty(),
+            "a receiver that cannot see its node serves only its node's pods"
+        );
+        let told = format!(
+            "{receiver}        env: [{{name: NODE, valueFrom: {{fieldRef: {{fieldPath: spec.nodeName}}}}}}]\n"
+        );
+        assert_eq!(
+            positions(&told, "DS201"),
+            ["11:5"],
+            "told its node, it observes it"
         );
     }
 }
