@@ -26,17 +26,7 @@ impl Rule for MissingLimits {
             wanted.insert(0, "cpu");
         }
         for c in pod.all_containers() {
-            // See DS101: a one-shot init container runs alone, before the agent, and exits.
-            if !cx.profile.long_running(c) {
-                continue;
-            }
-            // A container that only waits (`pause`, `sleep`) or loops in a shell (copy a file,
-            // then sleep) reserves and uses next to nothing: there is nothing to size. A known
-            // sidecar (registrar, livenessprobe, config reloader) has a small fixed footprint
-            // whose memory does not follow any input.
-            if matches!(cx.profile.role(c), Role::Helper | Role::Sidecar)
-                || crate::model::profile::waits(c).is_some()
-            {
+            if !judged(c, cx) {
                 continue;
             }
             let missing: Vec<&str> = wanted
@@ -86,6 +76,29 @@ impl Rule for MissingLimits {
             );
         }
     }
+}
+
+/// Whether the container's limits are judged at all.
+/// - See DS101: a one-shot init container runs alone, before the agent, and exits.
+/// - A container that only waits (`pause`, `sleep`) or loops in a shell (copy a file, then
+///   sleep) reserves and uses next to nothing: there is nothing to size.
+/// - A known sidecar (registrar, livenessprobe, config reloader) has a small fixed footprint
+///   whose memory does not follow any input.
+fn judged(c: &Container, cx: &Context) -> bool {
+    cx.profile.long_running(c)
+        && !matches!(cx.profile.role(c), Role::Helper | Role::Sidecar)
+        && crate::model::profile::waits(c).is_none()
+}
+
+/// Whether DS102 reports this container's missing cpu limit (as a note when the memory limit
+/// is set): DS103 does not repeat it as the reason the pod is not Guaranteed.
+pub fn reports_missing_cpu_limit(c: &Container, cx: &Context) -> bool {
+    cx.settings.require_cpu_limit
+        && judged(c, cx)
+        && cpu_limit_wanted(c, cx.profile)
+        && c.resources
+            .as_ref()
+            .is_none_or(|r| r.limits.get("cpu").is_none())
 }
 
 /// Whether a missing cpu limit alone is worth a finding. A throttled CSI mount, network setup
