@@ -90,15 +90,24 @@ fn judged(c: &Container, cx: &Context) -> bool {
         && crate::model::profile::waits(c).is_none()
 }
 
-/// Whether DS102 reports this container's missing cpu limit (as a note when the memory limit
-/// is set): DS103 does not repeat it as the reason the pod is not Guaranteed.
-pub fn reports_missing_cpu_limit(c: &Container, cx: &Context) -> bool {
-    cx.settings.require_cpu_limit
-        && judged(c, cx)
-        && cpu_limit_wanted(c, cx.profile)
-        && c.resources
+/// Whether DS102 reports this container's missing `resource` limit: DS103 does not repeat it
+/// as the reason the pod is not Guaranteed.
+pub fn reports_missing_limit(c: &Container, resource: &str, cx: &Context) -> bool {
+    let missing = |r: &str| {
+        c.resources
             .as_ref()
-            .is_none_or(|r| r.limits.get("cpu").is_none())
+            .is_none_or(|res| res.limits.get(r).is_none())
+    };
+    judged(c, cx)
+        && missing(resource)
+        && match resource {
+            "memory" => true,
+            "cpu" => {
+                cx.settings.require_cpu_limit
+                    && (cpu_limit_wanted(c, cx.profile) || missing("memory"))
+            }
+            _ => false,
+        }
 }
 
 /// Whether a missing cpu limit alone is worth a finding. A throttled CSI mount, network setup

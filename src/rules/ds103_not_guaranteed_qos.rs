@@ -44,14 +44,14 @@ fn unreadable(res: &Resources) -> bool {
 /// a cpu or memory limit missing or zero, or a request (defaulted from the limit) that
 /// differs from it. For a pod the API accepts (no request above its limit), comparing each
 /// block is the same as `ComputePodQOS` comparing the sums.
-/// `cpu_limit_told`: a missing cpu limit is DS102's note already, so it is not repeated here.
-fn breaks_guarantee(res: Option<&Resources>, cpu_limit_told: bool) -> Option<String> {
+/// `told`: whether DS102 reports a resource's missing limit already; it is not repeated here.
+fn breaks_guarantee(res: Option<&Resources>, told: &dyn Fn(&str) -> bool) -> Option<String> {
     let Some(res) = res else {
         return Some("sets no resources".to_owned());
     };
     for resource in QOS_RESOURCES {
         let Some(limit) = positive(&res.limits, resource) else {
-            if resource == "cpu" && cpu_limit_told {
+            if told(resource) {
                 continue;
             }
             return Some(format!("has no {resource} limit"));
@@ -104,7 +104,7 @@ impl Rule for NotGuaranteedQos {
             if unreadable(res) || !counts(res) {
                 return;
             }
-            if let Some(why) = breaks_guarantee(Some(res), false) {
+            if let Some(why) = breaks_guarantee(Some(res), &|_| false) {
                 report(cx, res.key, format!("the pod-level `resources` {why}"));
             }
             return;
@@ -120,8 +120,9 @@ impl Rule for NotGuaranteedQos {
         }
         // QoS is decided for the whole pod; report the first container that breaks it.
         let Some((c, why)) = pod.all_containers().find_map(|c| {
-            let told = crate::rules::ds102_missing_limits::reports_missing_cpu_limit(c, cx);
-            breaks_guarantee(c.resources.as_ref(), told).map(|why| (c, why))
+            let told =
+                |r: &str| crate::rules::ds102_missing_limits::reports_missing_limit(c, r, cx);
+            breaks_guarantee(c.resources.as_ref(), &told).map(|why| (c, why))
         }) else {
             return;
         };
