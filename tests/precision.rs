@@ -237,3 +237,20 @@ fn a_log_shipper_on_the_host_network_is_told_how_to_reach_the_kubelet_without_it
         "{help}"
     );
 }
+
+#[test]
+fn a_trace_shipper_on_the_host_network_gets_no_fluent_bit_advice() {
+    let (_, report) = json(&[
+        "--no-config",
+        "--select",
+        "DS307",
+        "fixtures/DS307/fires-trace-shipper-host-network.yaml",
+    ]);
+    let help = report["diagnostics"][0]["help"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        help.contains("`status.hostIP`") && !help.contains("Fluent Bit"),
+        "{help}"
+    );
+}

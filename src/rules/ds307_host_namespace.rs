@@ -38,17 +38,24 @@ impl Rule for HostNamespace {
                 .iter()
                 .filter(|c| cx.profile.role(c) != Role::Helper)
                 .all(|c| c.privileged());
+        let fluent_bit = pod
+            .all_containers()
+            .any(|c| c.image_name().is_some_and(|i| i.contains("fluent-bit")));
         let namespaces = [
             (
                 &pod.host_network,
                 "hostNetwork",
                 "the node's network",
-                if kind == AgentKind::LogCollector {
+                if kind == AgentKind::LogCollector && fluent_bit {
                     // Fluent Bit's kubernetes filter with `Use_Kubelet On` asks the kubelet at
-                    // 127.0.0.1 by default, which is the one reason shippers turn it on.
-                    "a log shipper needs it at most to reach the kubelet on localhost (Fluent \
-                     Bit's `Use_Kubelet`); the node's IP from the downward API (`status.hostIP`, \
-                     Fluent Bit's `Kubelet_Host`) reaches the kubelet without it"
+                    // 127.0.0.1 by default, which is the one reason it is turned on.
+                    "Fluent Bit needs it at most to reach the kubelet on localhost (`Use_Kubelet`); \
+                     the node's IP from the downward API (`status.hostIP`, as `Kubelet_Host`) \
+                     reaches the kubelet without it"
+                } else if kind == AgentKind::LogCollector {
+                    "a log or trace shipper needs it at most to reach a service on the node's \
+                     localhost; the node's IP from the downward API (`status.hostIP`) reaches it \
+                     without sharing the node's network"
                 } else {
                     "needed by CNI agents and for node-level network metrics"
                 },
