@@ -32,6 +32,18 @@ const SOCKETS: &[(&str, &str)] = &[
     ("/run/cri-dockerd.sock", "cri-dockerd"),
 ];
 
+/// The Node Resource Interface socket of containerd and CRI-O: a plugin connected to it
+/// adjusts every container the runtime creates (mounts, devices, OCI hooks that run on the
+/// host), which is control of the node as much as the runtime socket.
+const NRI: &[&str] = &[
+    "/var/run/nri/nri.sock",
+    "/run/nri/nri.sock",
+    "/var/run/nri",
+    "/run/nri",
+];
+
+const START: &str = "can start privileged containers on the node";
+
 /// Mounting all of /run exposes every socket in it.
 const PARENTS: &[&str] = &["/run", "/var/run"];
 
@@ -53,10 +65,20 @@ impl Rule for RuntimeSocketMount {
                 continue;
             }
             let path = host_paths::normalize(&m.path.value);
-            let what = if let Some((_, runtime)) = SOCKETS.iter().find(|(p, _)| *p == path) {
-                format!("the {runtime} runtime socket")
+            let (what, power) = if let Some((_, runtime)) = SOCKETS.iter().find(|(p, _)| *p == path)
+            {
+                (format!("the {runtime} runtime socket"), START)
+            } else if NRI.contains(&path.as_str()) {
+                (
+                    "the runtime's NRI plugin socket".to_owned(),
+                    "can change every container the runtime creates (mounts, devices, hooks \
+                     that run on the host)",
+                )
             } else if PARENTS.contains(&path.as_str()) {
-                "every runtime socket under it (docker, containerd, CRI-O)".to_owned()
+                (
+                    "every runtime socket under it (docker, containerd, CRI-O)".to_owned(),
+                    START,
+                )
             } else {
                 continue;
             };
@@ -66,7 +88,7 @@ impl Rule for RuntimeSocketMount {
                     m.path.span,
                     format!(
                         "{} mounts `{}`, which exposes {what}: a process that can connect to it \
-                         can start privileged containers on the node",
+                         {power}",
                         m.container.describe(),
                         m.path.value
                     ),
