@@ -365,7 +365,11 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "cilium",
             "flannel",
             "kube-proxy",
-            "weave",
+            // Weave Net's images and DaemonSet; not `weaveworks/scope`, a visualisation probe.
+            "weave-kube",
+            "weave-npc",
+            "weaveexec",
+            "weave-net",
             "antrea",
             "kube-router",
             "metallb",
@@ -798,6 +802,21 @@ mod tests {
             None,
         );
         assert_eq!(cni.kind, AgentKind::Network);
+        let weave = |image: &str| {
+            profile(
+                &format!(
+                    "      hostPID: true\n      containers: [{{name: c, image: '{image}'}}]\n"
+                ),
+                None,
+            )
+            .kind
+        };
+        assert_eq!(weave("weaveworks/weave-kube:2.8.1"), AgentKind::Network);
+        assert_eq!(
+            weave("weaveworks/scope:1.13.2"),
+            AgentKind::Other,
+            "Scope is no CNI"
+        );
         let other = profile(
             "      hostNetwork: true\n      containers: [{name: c, image: 'example.com/x:1'}]\n",
             None,
