@@ -157,6 +157,16 @@ impl Profile {
     pub fn long_running(&self, c: &Container) -> bool {
         self.role(c) != Role::Init
     }
+
+    /// Whether `c` is a one-shot init container in a pod whose agent (a long-running
+    /// container) runs privileged: it adds no power the pod does not already have.
+    pub fn one_shot_beside_privileged_agent(&self, pod: &PodSpec, c: &Container) -> bool {
+        !self.long_running(c)
+            && pod
+                .containers
+                .iter()
+                .any(|a| a.privileged() && self.long_running(a))
+    }
 }
 
 fn annotated(ds: &DaemonSet) -> Option<AgentKind> {
@@ -231,9 +241,14 @@ fn helper(c: &Container) -> Option<String> {
     let words = words(c);
     let first = words.first().map(|w| w.rsplit('/').next().unwrap_or(w));
     let text = words.join(" ");
-    let shell = matches!(first, Some("sh" | "bash" | "ash" | "dash"));
+    let shell = first.is_some_and(is_shell);
     let looped = text.contains("while") || text.contains("for ");
     (shell && looped && text.contains("sleep")).then(|| "it runs a shell loop".to_owned())
+}
+
+/// Whether a program's file name is a POSIX shell's.
+fn is_shell(program: &str) -> bool {
+    matches!(program, "sh" | "bash" | "ash" | "dash")
 }
 
 fn words(c: &Container) -> Vec<&str> {
@@ -280,8 +295,7 @@ pub fn waits(c: &Container) -> Option<String> {
 /// The script of `sh -c SCRIPT` (or bash, ash), if the container runs one.
 fn shell_script(c: &Container) -> Option<&str> {
     let all: Vec<&String> = c.command.iter().chain(&c.args).collect();
-    let shell = all.first()?.rsplit('/').next()?;
-    if !matches!(shell, "sh" | "bash" | "ash" | "dash") {
+    if !is_shell(all.first()?.rsplit('/').next()?) {
         return None;
     }
     let at = all.iter().position(|a| *a == "-c")?;

@@ -54,14 +54,12 @@ impl Rule for RuntimeSocketMount {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        // As for DS303: a one-shot init container beside a privileged agent reaches nothing
-        // the pod cannot reach already.
-        let agent_privileged = pod
-            .containers
-            .iter()
-            .any(|c| c.privileged() && cx.profile.long_running(c));
         for m in host_paths::mounts(pod) {
-            if agent_privileged && !cx.profile.long_running(m.container) {
+            // As for DS303: the pod reaches the socket through its privileged agent already.
+            if cx
+                .profile
+                .one_shot_beside_privileged_agent(pod, m.container)
+            {
                 continue;
             }
             let path = host_paths::normalize(&m.path.value);

@@ -19,14 +19,10 @@ impl Rule for PrivilegedContainer {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        let agent_privileged = pod
-            .containers
-            .iter()
-            .any(|c| c.privileged() && cx.profile.long_running(c));
         for c in pod.all_containers() {
             // A one-shot init container in a pod whose agent is privileged adds no power the
             // pod does not already have; the agent's finding is the one to act on.
-            if agent_privileged && !cx.profile.long_running(c) {
+            if cx.profile.one_shot_beside_privileged_agent(pod, c) {
                 continue;
             }
             let Some(p) = c

@@ -2,6 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::profile::AgentKind;
 use crate::model::{Capabilities, DaemonSet};
+use crate::rules::listed;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS305",
@@ -43,13 +44,16 @@ impl Rule for DangerousCapability {
                 continue;
             };
             let names: Vec<&str> = added.iter().map(|(_, n)| n.as_str()).collect();
-            let (what, label) = match names.as_slice() {
-                [one] => (format!("the capability {one}"), why(one).to_owned()),
-                [rest @ .., last] => (
-                    format!("the capabilities {} and {last}", rest.join(", ")),
+            let (what, label) = if names.len() == 1 {
+                (
+                    format!("the capability {first_name}"),
+                    why(first_name).to_owned(),
+                )
+            } else {
+                (
+                    format!("the capabilities {}", listed(&names)),
                     format!("{first_name}: {}", why(first_name)),
-                ),
-                [] => continue,
+                )
             };
             cx.report(
                 Diagnostic::new(&META, first.span, format!("{} adds {what}", c.describe()))

@@ -1,7 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::model::profile::kubelet_dir;
 use crate::model::{DaemonSet, Spanned};
-use crate::rules::host_paths;
+use crate::rules::{host_paths, listed};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS309",
@@ -37,8 +38,8 @@ impl Rule for UntypedSocketHostPath {
             let path = host_paths::normalize(&m.path.value);
             let untyped = m.volume_kind.is_none_or(str::is_empty);
             // The kubelet's own sockets exist wherever it runs the pod.
-            let kubelet =
-                path.ends_with("/kubelet.sock") && path.split('/').any(|s| s == "kubelet");
+            let kubelet = path.ends_with("/kubelet.sock")
+                && (kubelet_dir(&path, "pod-resources") || kubelet_dir(&path, "device-plugins"));
             if untyped
                 && is_socket(&path)
                 && !kubelet
@@ -127,14 +128,6 @@ fn runtime(path: &str) -> Option<&'static str> {
         "containerd.sock" => Some("containerd"),
         "crio.sock" => Some("CRI-O"),
         _ => None,
-    }
-}
-
-fn listed(names: &[&str]) -> String {
-    match names.split_last() {
-        Some((last, [])) => (*last).to_owned(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-        None => String::new(),
     }
 }
 

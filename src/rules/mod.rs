@@ -144,6 +144,15 @@ pub static ALL: &[&RuleMeta] = &[
 ];
 
 /// Finds a rule by code (`DS003`, any case) or name (`selector-mismatch`).
+/// Names in a sentence: `a`, `a and b`, `a, b and c`.
+pub fn listed(names: &[&str]) -> String {
+    match names.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 pub fn find(code_or_name: &str) -> Option<&'static RuleMeta> {
     ALL.iter()
         .copied()

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Tag};
 
 use super::resolve::{key_string, resolve_plain};
-use super::tree::{Entry, Node, Value};
+use super::tree::{Entry, Node, Value, move_span};
 use crate::source::Span;
 
 #[derive(Clone, Copy, Debug)]
@@ -33,6 +33,17 @@ pub struct SyntaxError {
     pub span: Span,
     /// Where the other half of the problem is, for duplicate keys.
     pub related: Option<Span>,
+}
+
+impl SyntaxError {
+    /// Moves both spans by `by`, as [`Node::move_spans`] does.
+    pub(super) fn move_spans(&mut self, by: &impl Fn(u32) -> Option<u32>) -> Option<()> {
+        self.span = move_span(self.span, by)?;
+        if let Some(related) = self.related {
+            self.related = Some(move_span(related, by)?);
+        }
+        Some(())
+    }
 }
 
 /// The documents of a stream, and the error that stopped reading it, if any. Documents read

@@ -13,8 +13,6 @@
 //! indentation carries meaning, are never touched.
 
 use super::build::{ParseLimits, ParseOutcome, parse_once};
-use super::tree::{Node, Value};
-use crate::source::Span;
 
 /// Parses the stream; when the only trouble is such underindented lines, parses it once more
 /// with all of them indented in one pass.
@@ -226,42 +224,24 @@ impl Insertions {
         (if inside { at } else { x - before - count }) as u32
     }
 
-    fn span(&self, s: Span) -> Span {
-        Span {
-            start: self.original(s.start),
-            end: self.original(s.end),
-        }
-    }
-
+    /// Spans of the patched text back in the original. Every offset maps, so nothing stops
+    /// the walk.
     fn map_outcome(&self, mut out: ParseOutcome) -> ParseOutcome {
+        let by = |x: u32| Some(self.original(x));
         for doc in &mut out.documents {
-            self.map_node(doc);
+            doc.move_spans(&by);
         }
         for e in out.error.iter_mut().chain(&mut out.duplicate_keys) {
-            e.span = self.span(e.span);
-            e.related = e.related.map(|r| self.span(r));
+            e.move_spans(&by);
         }
         out
-    }
-
-    fn map_node(&self, node: &mut Node) {
-        node.span = self.span(node.span);
-        match &mut node.value {
-            Value::Seq(items) => items.iter_mut().for_each(|n| self.map_node(n)),
-            Value::Map(entries) => {
-                for e in entries {
-                    e.key_span = self.span(e.key_span);
-                    self.map_node(&mut e.value);
-                }
-            }
-            _ => {}
-        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::yaml::Value;
 
     fn parse(text: &str) -> ParseOutcome {
         parse_stream(text, ParseLimits::default())

@@ -14,8 +14,7 @@
 
 use super::build::{ParseLimits, ParseOutcome, SyntaxError, parse_once};
 use super::repair::parse_stream;
-use super::tree::{Entry, Node, Value};
-use crate::source::Span;
+use super::tree::{Entry, Node, Value, move_span};
 
 /// One change of a text: the old bytes `start..end` replaced by `inserted` bytes.
 #[derive(Clone, Copy, Debug)]
@@ -99,24 +98,30 @@ fn path_to<'a>(text: &str, old: &'a ParseOutcome, at: usize) -> Option<(usize, V
     let mut node = &old.documents[doc];
     let mut path = Vec::new();
     loop {
-        if matches!(node.value, Value::Map(_)) {
-            path.push(node);
-        }
-        let children: Box<dyn Iterator<Item = &Node>> = match &node.value {
-            Value::Map(entries) => Box::new(entries.iter().map(|e| &e.value)),
-            Value::Seq(items) => Box::new(items.iter()),
-            _ => break,
+        let child = match &node.value {
+            Value::Map(entries) => {
+                path.push(node);
+                holding(text, entries.iter().map(|e| &e.value), at)
+            }
+            Value::Seq(items) => holding(text, items.iter(), at),
+            _ => None,
         };
-        let Some(child) = children
-            .filter(|c| c.span.start as usize <= at)
-            .last()
-            .filter(|c| at <= next_line(text, c.span.end as usize))
-        else {
-            break;
-        };
+        let Some(child) = child else { break };
         node = child;
     }
     Some((doc, path))
+}
+
+/// The last of `children` that starts at or before `at` and whose lines reach it.
+fn holding<'a>(
+    text: &str,
+    children: impl Iterator<Item = &'a Node>,
+    at: usize,
+) -> Option<&'a Node> {
+    children
+        .filter(|c| c.span.start as usize <= at)
+        .last()
+        .filter(|c| at <= next_line(text, c.span.end as usize))
 }
 
 /// Where the line after the one holding `at` starts.
@@ -179,6 +184,9 @@ fn block_end(text: &str, start: usize, column: usize) -> usize {
 }
 
 fn has_bare_cr(text: &str) -> bool {
+    if !text.contains('\r') {
+        return false;
+    }
     let bytes = text.as_bytes();
     bytes
         .iter()
@@ -216,10 +224,10 @@ fn parse_region(
         return None;
     }
     let by = |x: u32| Some(x + region.start as u32);
-    map_node(&mut root, &by)?;
+    root.move_spans(&by)?;
     let mut duplicates = parsed.duplicate_keys;
     for d in &mut duplicates {
-        map_error(d, &by)?;
+        d.move_spans(&by)?;
     }
     Some((root, duplicates))
 }
@@ -265,7 +273,7 @@ fn assemble(
             rebuild(d, replaced, &mut fresh, &by)?
         } else {
             let mut copy = d.clone();
-            map_node(&mut copy, &by)?;
+            copy.move_spans(&by)?;
             copy
         };
         documents.push(node);
@@ -275,7 +283,7 @@ fn assemble(
     let mut duplicate_keys = Vec::new();
     for d in old.duplicate_keys.iter().filter(|d| !inside(d)) {
         let mut d = d.clone();
-        map_error(&mut d, &by)?;
+        d.move_spans(&by)?;
         duplicate_keys.push(d);
     }
     duplicate_keys.extend(fresh_duplicates);
@@ -305,7 +313,7 @@ fn rebuild(
                 .map(|e| {
                     Some(Entry {
                         key: e.key.clone(),
-                        key_span: map_span(e.key_span, by)?,
+                        key_span: move_span(e.key_span, by)?,
                         value: rebuild(&e.value, replaced, fresh, by)?,
                     })
                 })
@@ -320,43 +328,9 @@ fn rebuild(
         scalar => scalar.clone(),
     };
     Some(Node {
-        span: map_span(node.span, by)?,
+        span: move_span(node.span, by)?,
         value,
     })
-}
-
-fn map_span(span: Span, by: &impl Fn(u32) -> Option<u32>) -> Option<Span> {
-    Some(Span {
-        start: by(span.start)?,
-        end: by(span.end)?,
-    })
-}
-
-fn map_node(node: &mut Node, by: &impl Fn(u32) -> Option<u32>) -> Option<()> {
-    node.span = map_span(node.span, by)?;
-    match &mut node.value {
-        Value::Map(entries) => {
-            for e in entries {
-                e.key_span = map_span(e.key_span, by)?;
-                map_node(&mut e.value, by)?;
-            }
-        }
-        Value::Seq(items) => {
-            for n in items {
-                map_node(n, by)?;
-            }
-        }
-        _ => {}
-    }
-    Some(())
-}
-
-fn map_error(e: &mut SyntaxError, by: &impl Fn(u32) -> Option<u32>) -> Option<()> {
-    e.span = map_span(e.span, by)?;
-    if let Some(related) = e.related {
-        e.related = Some(map_span(related, by)?);
-    }
-    Some(())
 }
 
 /// Whether two parses hold the same trees and duplicate keys, in any order of the latter.

@@ -26,7 +26,36 @@ pub struct Entry {
     pub value: Node,
 }
 
+/// `span` with both ends moved by `by`; `None` when an end cannot be moved.
+pub(super) fn move_span(span: Span, by: &impl Fn(u32) -> Option<u32>) -> Option<Span> {
+    Some(Span {
+        start: by(span.start)?,
+        end: by(span.end)?,
+    })
+}
+
 impl Node {
+    /// Moves every span of the tree, keys included, by `by` (the text changed around it);
+    /// `None` when an offset cannot be moved, with the tree then partly moved.
+    pub(super) fn move_spans(&mut self, by: &impl Fn(u32) -> Option<u32>) -> Option<()> {
+        self.span = move_span(self.span, by)?;
+        match &mut self.value {
+            Value::Map(entries) => {
+                for e in entries {
+                    e.key_span = move_span(e.key_span, by)?;
+                    e.value.move_spans(by)?;
+                }
+            }
+            Value::Seq(items) => {
+                for n in items {
+                    n.move_spans(by)?;
+                }
+            }
+            _ => {}
+        }
+        Some(())
+    }
+
     /// The entry for `key` when this node is a mapping.
     pub fn entry(&self, key: &str) -> Option<&Entry> {
         match &self.value {
