@@ -2,7 +2,8 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::profile::kubelet_dir;
 use crate::model::{DaemonSet, Spanned};
-use crate::rules::{host_paths, listed};
+use crate::rules::host_paths::{self, is_socket, runtime};
+use crate::rules::listed;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS309",
@@ -108,27 +109,17 @@ fn report(cx: &mut Context, path: &Spanned<String>) {
             ),
         )
         .label("no `type`: nothing is checked before mounting")
-        .help(
-            "set `type: Socket`: the kubelet then waits for the socket and reports the pod's \
-             mount failing instead",
-        ),
+        .help(match runtime(&path.value) {
+            Some(name @ ("Docker" | "Podman")) => format!(
+                "if the agent needs {name}, keep the DaemonSet to the nodes that run it with a \
+                 nodeSelector and set `type: Socket`; if it can do without, mount the socket's \
+                 folder instead and let the agent look for the socket inside"
+            ),
+            _ => "set `type: Socket`: the kubelet then waits for the socket and reports the \
+                  pod's mount failing instead"
+                .to_owned(),
+        }),
     );
-}
-
-fn is_socket(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or_default();
-    name.ends_with(".sock") || name.ends_with(".socket")
-}
-
-/// Which container runtime's socket this is, if any.
-fn runtime(path: &str) -> Option<&'static str> {
-    match path.rsplit('/').next().unwrap_or_default() {
-        "docker.sock" | "dockershim.sock" | "cri-dockerd.sock" => Some("Docker"),
-        "podman.sock" => Some("Podman"),
-        "containerd.sock" => Some("containerd"),
-        "crio.sock" => Some("CRI-O"),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Shared by the host-path rules (DS301, DS302): each container's mounts of hostPath volumes.
+//! Shared by the host-path rules (DS301, DS302, DS309, DS311): each container's mounts of hostPath volumes.
 
 use crate::model::{Container, PodSpec, Spanned, VolumeMount};
 
@@ -37,6 +37,23 @@ pub fn mounts(pod: &PodSpec) -> Vec<HostMount<'_>> {
 }
 
 pub use crate::model::profile::normalize;
+
+/// A path whose last segment names a Unix socket.
+pub fn is_socket(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    name.ends_with(".sock") || name.ends_with(".socket")
+}
+
+/// Which container runtime listens on this socket, if any.
+pub fn runtime(path: &str) -> Option<&'static str> {
+    match path.rsplit('/').next().unwrap_or_default() {
+        "docker.sock" | "dockershim.sock" | "cri-dockerd.sock" => Some("Docker"),
+        "podman.sock" => Some("Podman"),
+        "containerd.sock" => Some("containerd"),
+        "crio.sock" => Some("CRI-O"),
+        _ => None,
+    }
+}
 
 /// Kubelet root folders the containers are told about (`--root-dir=/data/kubelet`,
 /// `--kubelet-registration-path=/data/kubelet/plugins/x/csi.sock`, `KUBELET_ROOT_DIR`), for
