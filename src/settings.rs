@@ -110,6 +110,8 @@ pub struct NodePool {
     pub os: Option<String>,
     /// The nodes have a GPU: a GPU resource in their status, or a GPU label.
     pub gpu: bool,
+    /// The nodes' container runtime (`containerd`, `cri-o`, `docker`), when their status says.
+    pub runtime: Option<String>,
 }
 
 impl Cluster {
@@ -285,6 +287,7 @@ mod tests {
             taints: Vec::new(),
             os: None,
             gpu: false,
+            runtime: None,
         }
     }
 

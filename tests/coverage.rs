@@ -551,3 +551,63 @@ fn ds201_names_the_control_plane_nodes_and_is_silent_on_a_managed_cluster() {
     // Without nodes, the rule judges the manifest alone.
     assert_eq!(ds201(None).len(), 1);
 }
+
+/// A volume that requires a runtime's socket keeps the pod from starting on nodes of another
+/// runtime: `coverage` counts those nodes as missed (cause `socket`), and DS311 names them.
+#[test]
+fn required_runtime_sockets_miss_nodes_of_other_runtimes() {
+    const SOCKETS: &str = "fixtures/coverage/sockets";
+    let nodes = format!("{SOCKETS}/nodes.yaml");
+    let agents = format!("{SOCKETS}/agents.yaml");
+    let (code, report, stderr) = coverage_json(&["--nodes", &nodes, &agents]);
+    assert_eq!(code, 1, "{stderr}");
+    let docker = |runtime: &str| {
+        format!(
+            "a volume requires `/var/run/docker.sock` (`type: Socket`) and the node runs {runtime}: the pod stays in ContainerCreating"
+        )
+    };
+    assert_eq!(
+        missed(&report, "docker-metrics"),
+        [
+            miss("containerd-1", "socket", &docker("containerd")),
+            miss("crio-1", "socket", &docker("cri-o")),
+        ]
+    );
+    assert_eq!(
+        missed(&report, "containerd-watcher"),
+        [miss(
+            "crio-1",
+            "socket",
+            "a volume requires `/run/containerd/containerd.sock` (`type: Socket`) and the node runs cri-o: the pod stays in ContainerCreating"
+        )]
+    );
+    assert!(missed(&report, "optional-docker").is_empty());
+
+    let run = daemonlint(&[
+        "--select", "DS311", "--format", "concise", "--nodes", &nodes, &agents,
+    ]);
+    let found: Vec<&str> = run
+        .stdout
+        .lines()
+        .map(|l| l.trim_start_matches(&format!("{agents}:")))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "21:54: warning[DS311] monitoring/docker-metrics: the pod requires `/var/run/docker.sock` with `type: Socket`, and of the given nodes, 2 nodes (pool general: containerd-1; pool openshift: crio-1) run containerd and cri-o, without that socket: there the kubelet waits for the socket and the pod stays in ContainerCreating",
+            "40:65: warning[DS311] security/containerd-watcher: the pod requires `/run/containerd/containerd.sock` with `type: Socket`, and of the given nodes, 1 node (pool openshift: crio-1) runs cri-o, without that socket: there the kubelet waits for the socket and the pod stays in ContainerCreating",
+        ]
+    );
+    // Kept to the Docker node, the Docker agent misses nothing.
+    let docker_only = format!("{SOCKETS}/docker-nodes.yaml");
+    let run = daemonlint(&[
+        "--select",
+        "DS311",
+        "--format",
+        "concise",
+        "--nodes",
+        &docker_only,
+        &agents,
+    ]);
+    assert_eq!(run.stdout, "", "{}", run.stderr);
+}

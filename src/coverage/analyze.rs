@@ -10,6 +10,7 @@ use super::pools::{self, Pools};
 use super::requests::{HostPort, Resources};
 use super::{Agent, Cause, Miss};
 use crate::model::Quantity;
+use crate::rules::host_paths::node_has_socket;
 
 /// Nodes of one pool that every DaemonSet treats alike.
 pub struct Group {
@@ -56,7 +57,13 @@ pub fn analyze(agents: &[Agent], nodes: &[Node]) -> Analysis {
             for (i, miss) in overlay {
                 verdicts[i] = miss;
             }
-            let (outcomes, clashes) = fit(agents, &order, verdicts, first.allocatable.as_ref());
+            let (mut outcomes, clashes) = fit(agents, &order, verdicts, first.allocatable.as_ref());
+            // A pod waiting for its socket still holds its node's resources and ports.
+            for (outcome, agent) in outcomes.iter_mut().zip(agents) {
+                if outcome.is_none() {
+                    *outcome = socket_miss(agent, first);
+                }
+            }
             for (port, protocol, a, b) in clashes {
                 conflicts
                     .entry((port, protocol, a, b))
@@ -87,6 +94,27 @@ pub fn analyze(agents: &[Agent], nodes: &[Node]) -> Analysis {
         groups,
         conflicts,
     }
+}
+
+/// The kubelet waits for a `type: Socket` volume's socket before starting the containers; a
+/// runtime's socket is missing on nodes that run another runtime.
+fn socket_miss(agent: &Agent, node: &Node) -> Option<Miss> {
+    let runtime = node.runtime.as_deref()?;
+    let reasons: Vec<String> = agent
+        .sockets
+        .iter()
+        .filter(|(socket, _)| node_has_socket(runtime, socket) == Some(false))
+        .map(|(_, path)| {
+            format!(
+                "a volume requires `{path}` (`type: Socket`) and the node runs {runtime}: the \
+                 pod stays in ContainerCreating"
+            )
+        })
+        .collect();
+    (!reasons.is_empty()).then_some(Miss {
+        cause: Cause::Socket,
+        reasons,
+    })
 }
 
 fn decide_on(agent: &Agent, node: &Node) -> Option<Miss> {

@@ -45,6 +45,7 @@ fn from_nodes(nodes: &[Node]) -> Cluster {
                     .cloned(),
                 gpu: first.gpu || labels.iter().any(|(k, v)| is_gpu_label(k, v)),
                 taints: first.taints.clone(),
+                runtime: first.runtime.clone(),
                 labels,
             }
         })

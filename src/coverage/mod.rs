@@ -20,6 +20,7 @@ use crate::discover::{Input, Origin, Request, discover};
 use crate::model::toleration::{DaemonPodTolerations, PodToleration};
 use crate::model::{DaemonSet, PodSpec};
 use crate::rules::ds001_yaml_syntax;
+use crate::rules::host_paths::runtime_sockets;
 use crate::source::SourceFile;
 
 use classes::{Classes, RuntimeClass};
@@ -80,6 +81,9 @@ pub enum Cause {
     Resources,
     /// Admission rejects every pod of the DaemonSet.
     Rejected,
+    /// The pod is bound but never starts: a volume requires a runtime socket the node's
+    /// runtime does not provide.
+    Socket,
 }
 
 impl Cause {
@@ -92,6 +96,7 @@ impl Cause {
             Cause::Pods => "pods",
             Cause::Resources => "resources",
             Cause::Rejected => "rejected",
+            Cause::Socket => "socket",
         }
     }
 
@@ -124,6 +129,8 @@ pub struct Agent<'a> {
     pub rejected: Option<String>,
     /// Higher priorities bind first: they preempt lower ones for resources and ports.
     pub priority: i64,
+    /// Runtime sockets a volume requires (`type: Socket`): the runtime and the host path.
+    pub sockets: Vec<(&'static str, String)>,
     /// What the report could not take into account.
     pub notes: Vec<String>,
 }
@@ -173,6 +180,11 @@ impl<'a> Agent<'a> {
             rejected: runtime.and_then(|rc| selector_conflict(pod, rc)),
             runtime,
             priority,
+            sockets: runtime_sockets(pod)
+                .into_iter()
+                .filter(|s| s.required.is_some())
+                .map(|s| (s.runtime, s.path.value.clone()))
+                .collect(),
             notes,
         })
     }

@@ -23,6 +23,9 @@ pub struct Node {
     /// A GPU device plugin resource is allocatable or in `status.capacity` (a node whose
     /// plugin is down still has the GPU).
     pub gpu: bool,
+    /// The container runtime, from `status.nodeInfo.containerRuntimeVersion`
+    /// (`containerd://1.7.2` is `containerd`).
+    pub runtime: Option<String>,
 }
 
 /// The nodes of one file, and what was wrong with it, as `file:line: message`.
@@ -243,6 +246,10 @@ fn read_node(object: &Yaml, source: &Text, loaded: &mut Loaded) {
         .into_iter()
         .flatten()
         .any(|e| has_gpu(&e.value));
+    let runtime = status
+        .and_then(|s| r.map(s, "nodeInfo"))
+        .and_then(|info| r.string(&info.value, "containerRuntimeVersion"))
+        .and_then(|v| Some(v.value.split_once("://")?.0.to_lowercase()));
     let allocatable = match listed {
         Some(entry) => Some(read_quantities(&entry.value, &name, source, &mut warnings)),
         None => {
@@ -271,6 +278,7 @@ fn read_node(object: &Yaml, source: &Text, loaded: &mut Loaded) {
         unschedulable,
         allocatable,
         gpu,
+        runtime,
     });
 }
 

@@ -52,6 +52,7 @@ type Signature = (
     Vec<String>,
     Option<Vec<(String, String)>>,
     bool,
+    Option<String>,
 );
 
 fn signature(node: &Node, per_node_keys: &mut BTreeSet<String>) -> Signature {
@@ -70,7 +71,13 @@ fn signature(node: &Node, per_node_keys: &mut BTreeSet<String>) -> Signature {
         .allocatable
         .as_ref()
         .map(|a| a.iter().map(|(k, q)| (k.clone(), q.to_string())).collect());
-    (labels, taints, allocatable, node.unschedulable)
+    (
+        labels,
+        taints,
+        allocatable,
+        node.unschedulable,
+        node.runtime.clone(),
+    )
 }
 
 pub fn group(nodes: &[Node]) -> Pools {
@@ -147,6 +154,7 @@ mod tests {
             unschedulable: false,
             allocatable: None,
             gpu: false,
+            runtime: None,
         }
     }
 

@@ -143,7 +143,8 @@ pub fn human(analysis: &Analysis, agents: &[Agent], nodes: &[Node]) -> String {
         "every DaemonSet runs on every node its selector and affinity allow\n".to_owned()
     } else {
         format!(
-            "{} of {} kept off nodes {} by taints, resources, the pod count or host ports\n",
+            "{} of {} kept off nodes {} by taints, resources, the pod count, host ports or runtime \
+             sockets\n",
             blocked,
             count(agents.len(), "DaemonSet", "DaemonSets"),
             if blocked == 1 {

@@ -1,8 +1,9 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::{DaemonSet, PodSpec, Spanned};
-use crate::rules::host_paths::{normalize, runtime};
+use crate::model::{DaemonSet, PodSpec};
+use crate::rules::host_paths::{RuntimeSocket, node_has_socket, runtime_sockets};
 use crate::rules::listed;
+use crate::settings::{NodePool, Nodes};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS311",
@@ -15,14 +16,6 @@ pub static META: RuleMeta = RuleMeta {
 
 pub struct RequiredSocketMayBeMissing;
 
-/// One hostPath volume of the pod whose path is a container runtime's socket.
-struct RuntimeSocket<'a> {
-    runtime: &'static str,
-    path: &'a Spanned<String>,
-    /// The `type: Socket` value, when the volume requires the socket.
-    required: Option<&'a Spanned<String>>,
-}
-
 impl Rule for RequiredSocketMayBeMissing {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -30,20 +23,15 @@ impl Rule for RequiredSocketMayBeMissing {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        // The kubelet sets up every volume of the pod, mounted by a container or not.
-        let sockets: Vec<RuntimeSocket> = pod
-            .volumes
-            .iter()
-            .filter_map(|v| v.host_path.as_ref())
-            .filter_map(|h| {
-                let path = h.path.as_ref()?;
-                Some(RuntimeSocket {
-                    runtime: runtime(&normalize(&path.value))?,
-                    path,
-                    required: h.kind.as_ref().filter(|k| k.value == "Socket"),
-                })
-            })
-            .collect();
+        let sockets = runtime_sockets(pod);
+        // With `--nodes`, the nodes' own runtimes decide, where their status names them.
+        if let Some(cluster) = cx.settings.cluster.as_deref() {
+            let placed = cluster.placing(pod, |_| true);
+            if placed.iter().all(|p| p.runtime.is_some()) {
+                report_cluster(&sockets, &placed, cx);
+                return;
+            }
+        }
         let mentions = |name: &str| sockets.iter().any(|s| s.runtime == name);
         // A pod that also mounts the other CRI runtime's socket is meant for clusters of both
         // kinds, so a node of the other kind lacks this one.
@@ -114,6 +102,77 @@ impl Rule for RequiredSocketMayBeMissing {
         };
         cx.report(diagnostic.label("the kubelet waits until this socket exists"));
     }
+}
+
+/// The pod's required sockets against the runtimes of the pools it is placed on.
+fn report_cluster(sockets: &[RuntimeSocket], placed: &[&NodePool], cx: &mut Context) {
+    let lacks = |pool: &NodePool, s: &RuntimeSocket| {
+        s.required.is_some()
+            && pool
+                .runtime
+                .as_deref()
+                .and_then(|rt| node_has_socket(rt, s.runtime))
+                == Some(false)
+    };
+    let waiting: Vec<&NodePool> = placed
+        .iter()
+        .copied()
+        .filter(|p| sockets.iter().any(|s| lacks(p, s)))
+        .collect();
+    let missing: Vec<&RuntimeSocket> = sockets
+        .iter()
+        .filter(|s| waiting.iter().any(|p| lacks(p, s)))
+        .collect();
+    let Some(first) = missing.first() else { return };
+    let paths: Vec<String> = missing
+        .iter()
+        .map(|s| format!("`{}`", s.path.value))
+        .collect();
+    let mut runtimes: Vec<&str> = waiting
+        .iter()
+        .filter_map(|p| p.runtime.as_deref())
+        .collect();
+    runtimes.sort_unstable();
+    runtimes.dedup();
+    let everywhere = waiting.len() == placed.len();
+    let diagnostic = Diagnostic::new(
+        &META,
+        first.required.map_or(first.path.span, |k| k.span),
+        format!(
+            "the pod requires {} with `type: Socket`, and of the given nodes, {} {} {}, \
+             without {}: there the kubelet waits for the socket and the pod stays in \
+             ContainerCreating{}",
+            paths.join(" and "),
+            Nodes::of(&waiting),
+            if Nodes::of(&waiting).count() == 1 {
+                "runs"
+            } else {
+                "run"
+            },
+            listed(&runtimes),
+            if missing.len() == 1 {
+                "that socket"
+            } else {
+                "those sockets"
+            },
+            if everywhere {
+                ", on every node the DaemonSet places it"
+            } else {
+                ""
+            }
+        ),
+    )
+    .help(
+        "keep the DaemonSet to the nodes that run that runtime with a nodeSelector or node \
+         affinity, or mount the runtime's folder instead of its socket and let the agent look \
+         for the socket inside",
+    );
+    let diagnostic = if everywhere {
+        diagnostic.severity(Severity::Error)
+    } else {
+        diagnostic
+    };
+    cx.report(diagnostic.label("the kubelet waits until this socket exists"));
 }
 
 /// Whether the pod's node selection names the runtime (`container-runtime: docker`), which

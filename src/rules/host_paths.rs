@@ -44,6 +44,44 @@ pub fn is_socket(path: &str) -> bool {
     name.ends_with(".sock") || name.ends_with(".socket")
 }
 
+/// A hostPath volume of the pod whose path is a container runtime's socket. Every volume
+/// counts, mounted by a container or not: the kubelet sets them all up.
+pub struct RuntimeSocket<'a> {
+    pub runtime: &'static str,
+    pub path: &'a Spanned<String>,
+    /// The `type: Socket` value, when the volume requires the socket.
+    pub required: Option<&'a Spanned<String>>,
+}
+
+pub fn runtime_sockets(pod: &PodSpec) -> Vec<RuntimeSocket<'_>> {
+    pod.volumes
+        .iter()
+        .filter_map(|v| v.host_path.as_ref())
+        .filter_map(|h| {
+            let path = h.path.as_ref()?;
+            Some(RuntimeSocket {
+                runtime: runtime(&normalize(&path.value))?,
+                path,
+                required: h.kind.as_ref().filter(|k| k.value == "Socket"),
+            })
+        })
+        .collect()
+}
+
+/// Whether a node whose container runtime is `node_runtime` (as its status names it:
+/// `containerd`, `cri-o`, `docker`) has the socket of `socket_runtime`; `None` when that
+/// cannot be told. Docker Engine runs containerd underneath, so its nodes have both.
+pub fn node_has_socket(node_runtime: &str, socket_runtime: &str) -> Option<bool> {
+    let known = matches!(node_runtime, "containerd" | "cri-o" | "docker");
+    match socket_runtime {
+        _ if !known => None,
+        "Docker" => Some(node_runtime == "docker"),
+        "containerd" => Some(matches!(node_runtime, "containerd" | "docker")),
+        "CRI-O" => Some(node_runtime == "cri-o"),
+        _ => None,
+    }
+}
+
 /// Which container runtime listens on this socket, if any.
 pub fn runtime(path: &str) -> Option<&'static str> {
     match path.rsplit('/').next().unwrap_or_default() {

@@ -53,7 +53,7 @@ mod ds004_metadata;
 mod ds004_ports;
 mod ds004_resources;
 mod hardening;
-mod host_paths;
+pub(crate) mod host_paths;
 mod k8s_names;
 mod probes;
 
