@@ -19,6 +19,8 @@ pub struct Settings {
     pub max_unavailable: IntOrPercent,
     /// DS402: the cluster's node count, to judge absolute maxUnavailable values.
     pub cluster_nodes: Option<i64>,
+    /// DS701: the operating systems the cluster's nodes run; empty when unknown.
+    pub cluster_os: Vec<String>,
     /// DS603: the fewest seconds before a liveness or startup probe can first restart a
     /// container (initialDelaySeconds + failureThreshold x periodSeconds).
     pub min_liveness_delay: i64,
@@ -53,6 +55,7 @@ impl Default for Settings {
         Settings {
             max_unavailable: IntOrPercent::Percent(25),
             cluster_nodes: None,
+            cluster_os: Vec::new(),
             min_liveness_delay: 20,
             min_failure_threshold: 3,
             min_termination_grace: 30,
@@ -371,6 +374,13 @@ pub const SETTINGS: &[SettingDoc] = &[
         help: "the cluster's node count, to judge absolute maxUnavailable values; unset: unknown",
     },
     SettingDoc {
+        key: "cluster-os",
+        kind: Kind::Strings,
+        default: "[]",
+        rules: "DS701",
+        help: "operating systems the cluster's nodes run, e.g. [linux, windows]; empty: unknown, and DS701 reports only pods whose tolerations let them onto tainted Windows nodes",
+    },
+    SettingDoc {
         key: "min-liveness-delay",
         kind: Kind::Count,
         default: "20",
@@ -487,6 +497,13 @@ impl Settings {
                     Value::Int(i) if i > 0 => Some(i),
                     _ => return Err(format!("`{key}` must be a positive number of nodes")),
                 }
+            }
+            "cluster-os" => {
+                self.cluster_os = strings(node)
+                    .ok_or_else(expected)?
+                    .into_iter()
+                    .map(|os| os.to_lowercase())
+                    .collect();
             }
             "min-liveness-delay" => self.min_liveness_delay = count(node).ok_or_else(expected)?,
             "min-failure-threshold" => {

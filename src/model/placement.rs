@@ -56,12 +56,13 @@ impl<'a> NodeRequirement<'a> {
 
     /// A positive requirement on a label that only Linux nodes carry: node feature discovery
     /// (`feature.node.kubernetes.io/...`) and NVIDIA's GPU stack (`nvidia.com/...`) run on
-    /// Linux only, and GKE labels only its GPU and TPU nodes with `cloud.google.com/gke-gpu`,
-    /// `gke-accelerator` and `gke-tpu-*`, which Windows node pools cannot have. A pod kept to
-    /// such labels is kept to Linux nodes.
-    pub fn requires_linux_software(&self) -> bool {
+    /// Linux only, GKE labels only its GPU and TPU nodes with `cloud.google.com/gke-gpu`,
+    /// `gke-accelerator` and `gke-tpu-*`, which Windows node pools cannot have, and the
+    /// control plane runs on Linux only. A pod kept to such labels is kept to Linux nodes.
+    pub fn only_linux_nodes_carry(&self) -> bool {
         self.is_positive()
-            && (self.key.starts_with("feature.node.kubernetes.io/")
+            && (matches!(self.key, CONTROL_PLANE | MASTER)
+                || self.key.starts_with("feature.node.kubernetes.io/")
                 || self.key.starts_with("nvidia.com/")
                 || self.key.starts_with("cloud.google.com/gke-gpu")
                 || self.key.starts_with("cloud.google.com/gke-accelerator")

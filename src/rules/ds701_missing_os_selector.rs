@@ -2,6 +2,8 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value};
 use crate::model::PodSpec;
+use crate::model::taint::Taint;
+use crate::model::toleration::DaemonPodTolerations;
 use crate::model::{DaemonSet, NodeRequirement, OS};
 use crate::settings::{NodePool, Nodes};
 
@@ -22,7 +24,7 @@ impl Rule for MissingOsSelector {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        if pod.only_on_nodes(|r| r.constrains_os() || r.requires_linux_software()) {
+        if pod.only_on_nodes(|r| r.constrains_os() || r.only_linux_nodes_carry()) {
             return;
         }
         // With the cluster's nodes at hand, the risk is real only where other systems run.
@@ -31,6 +33,7 @@ impl Rule for MissingOsSelector {
             .cluster
             .as_ref()
             .map(|c| c.placing(pod, |p| p.os.as_deref().is_some_and(|os| os != "linux")));
+        let declared = &cx.settings.cluster_os;
         let elsewhere = match &landing {
             Some(pools) if pools.is_empty() => return,
             Some(pools) => format!(
@@ -38,7 +41,22 @@ impl Rule for MissingOsSelector {
                 Nodes::of(pools),
                 systems(pools)
             ),
-            None => String::new(),
+            // The `cluster-os` setting says whether other systems run.
+            None if !declared.is_empty() => {
+                if declared.iter().all(|os| os == "linux") {
+                    return;
+                }
+                String::new()
+            }
+            // Unknown: mixed clusters keep Linux pods off Windows nodes with a taint, which
+            // only a pod that tolerates it defeats.
+            None => match windows_taint_tolerated(pod) {
+                Some(taint) => format!(
+                    "; its tolerations let it onto Windows nodes even where they are tainted \
+                     `{taint}` to keep Linux pods off"
+                ),
+                None => return,
+            },
         };
         // With required terms, point at the first term that lets any OS through.
         let open_term = pod.required_node_terms.iter().find(|term| {
@@ -76,6 +94,21 @@ impl Rule for MissingOsSelector {
 }
 
 /// `windows`, or `windows and freebsd`: the systems of the pools, in pool order.
+/// The taint a mixed cluster's Windows nodes carry that the pod tolerates: GKE puts
+/// `node.kubernetes.io/os=windows:NoSchedule` on every Windows node, and `os=windows` is the
+/// Kubernetes Windows guide's example.
+fn windows_taint_tolerated(pod: &PodSpec) -> Option<Taint> {
+    let tolerations = DaemonPodTolerations::of(pod);
+    ["node.kubernetes.io/os", "os"]
+        .into_iter()
+        .map(|key| Taint {
+            key: key.to_owned(),
+            value: "windows".to_owned(),
+            effect: "NoSchedule".to_owned(),
+        })
+        .find(|taint| tolerations.tolerate(taint))
+}
+
 fn systems(pools: &[&NodePool]) -> String {
     let mut names: Vec<&str> = Vec::new();
     for os in pools.iter().filter_map(|p| p.os.as_deref()) {
@@ -109,7 +142,7 @@ mod tests {
 
     fn ds(pod: &str) -> String {
         format!(
-            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: a\nspec:\n  selector:\n    matchLabels: {{app: a}}\n  template:\n    metadata:\n      labels: {{app: a}}\n    spec:\n{pod}      containers:\n      - name: c\n        image: i:1\n"
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: a\nspec:\n  selector:\n    matchLabels: {{app: a}}\n  template:\n    metadata:\n      labels: {{app: a}}\n    spec:\n      tolerations: [{{operator: Exists}}]\n{pod}      containers:\n      - name: c\n        image: i:1\n"
         )
     }
 
@@ -129,13 +162,27 @@ mod tests {
         let pool = ds("      nodeSelector:\n        pool: logging\n");
         assert_eq!(positions(&pool, "DS701"), ["11:5"]);
         let exists = ds(&terms(&["{key: kubernetes.io/os, operator: Exists}"]));
-        assert_eq!(positions(&exists, "DS701"), ["17:17"]);
+        assert_eq!(positions(&exists, "DS701"), ["18:17"]);
         // The second term admits every OS.
         let ored = ds(&terms(&[
             "{key: kubernetes.io/os, operator: In, values: [linux]}",
             "{key: pool, operator: In, values: [gpu]}",
         ]));
-        assert_eq!(positions(&ored, "DS701"), ["19:17"]);
+        assert_eq!(positions(&ored, "DS701"), ["20:17"]);
+    }
+
+    #[test]
+    fn a_windows_taint_keeps_other_pods_off_and_the_control_plane_is_linux() {
+        let untolerating = ds("").replace("      tolerations: [{operator: Exists}]\n", "");
+        assert!(positions(&untolerating, "DS701").is_empty());
+        let windows_taint = ds("").replace(
+            "{operator: Exists}",
+            "{key: node.kubernetes.io/os, operator: Equal, value: windows, effect: NoSchedule}",
+        );
+        assert_eq!(positions(&windows_taint, "DS701"), ["11:5"]);
+        let control_plane =
+            ds("      nodeSelector:\n        node-role.kubernetes.io/control-plane: ''\n");
+        assert!(positions(&control_plane, "DS701").is_empty());
     }
 
     #[test]
