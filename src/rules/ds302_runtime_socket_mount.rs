@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::DaemonSet;
-use crate::rules::host_paths;
+use crate::model::{Container, DaemonSet, Spanned};
+use crate::rules::{host_paths, listed};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS302",
@@ -54,6 +54,10 @@ impl Rule for RuntimeSocketMount {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
+        // One finding per pod and kind of power, however many containers and sockets give it:
+        // the decision to record is whether the pod gets the runtime's API.
+        let mut runtime = Exposure::new("runtime");
+        let mut nri = Exposure::new("NRI plugin");
         for m in host_paths::mounts(pod) {
             // As for DS303: the pod reaches the socket through its privileged agent already.
             if cx
@@ -63,42 +67,137 @@ impl Rule for RuntimeSocketMount {
                 continue;
             }
             let path = host_paths::normalize(&m.path.value);
-            let (what, power) = if let Some((_, runtime)) = SOCKETS.iter().find(|(p, _)| *p == path)
-            {
-                (format!("the {runtime} runtime socket"), START)
+            if let Some((_, name)) = SOCKETS.iter().find(|(p, _)| *p == path) {
+                runtime.add(&m, Some(*name));
             } else if NRI.contains(&path.as_str()) {
-                (
-                    "the runtime's NRI plugin socket".to_owned(),
-                    "can change every container the runtime creates (mounts, devices, hooks \
-                     that run on the host)",
-                )
+                nri.add(&m, Some("runtime's"));
             } else if PARENTS.contains(&path.as_str()) {
-                (
-                    "every runtime socket under it (docker, containerd, CRI-O)".to_owned(),
-                    START,
-                )
-            } else {
-                continue;
-            };
-            cx.report(
-                Diagnostic::new(
-                    &META,
-                    m.path.span,
-                    format!(
-                        "{} mounts `{}`, which exposes {what}: a process that can connect to it \
-                         {power}",
-                        m.container.describe(),
-                        m.path.value
-                    ),
-                )
-                .label("control of the node's container runtime")
-                .help(
-                    "read container metadata from the kubelet or the log files instead; if the \
-                     agent really needs the runtime API, suppress this with the reason so it is \
-                     reviewed",
-                ),
-            );
+                runtime.add(&m, None);
+            }
         }
+        runtime.report(cx, START);
+        nri.report(
+            cx,
+            "can change every container the runtime creates (mounts, devices, hooks that run \
+             on the host)",
+        );
+    }
+}
+
+/// The mounts of one pod that give one kind of power over the runtime.
+struct Exposure<'a> {
+    /// What the sockets belong to: `runtime`, `NRI plugin`.
+    noun: &'static str,
+    containers: Vec<&'a Container>,
+    /// Each host path once, as written, with the volume's span.
+    paths: Vec<&'a Spanned<String>>,
+    /// The runtimes whose sockets (or folders) are mounted, by name.
+    runtimes: Vec<&'static str>,
+    /// All of `/run` or `/var/run` is mounted.
+    whole_run: bool,
+}
+
+impl<'a> Exposure<'a> {
+    fn new(noun: &'static str) -> Exposure<'a> {
+        Exposure {
+            noun,
+            containers: Vec::new(),
+            paths: Vec::new(),
+            runtimes: Vec::new(),
+            whole_run: false,
+        }
+    }
+
+    fn add(&mut self, m: &host_paths::HostMount<'a>, runtime: Option<&'static str>) {
+        if !self
+            .containers
+            .iter()
+            .any(|c| std::ptr::eq(*c, m.container))
+        {
+            self.containers.push(m.container);
+        }
+        if !self.paths.iter().any(|p| p.span == m.path.span) {
+            self.paths.push(m.path);
+        }
+        match runtime {
+            Some(name) if !self.runtimes.contains(&name) => self.runtimes.push(name),
+            Some(_) => {}
+            None => self.whole_run = true,
+        }
+    }
+
+    fn report(&self, cx: &mut Context, power: &str) {
+        let Some(first) = self.paths.first() else {
+            return;
+        };
+        let who = match self.containers[..] {
+            [only] => only.describe(),
+            _ => {
+                // `containers `a`, `b` and `c` (init)`, not `container `a`, container `b` ...`.
+                let names: Vec<String> = self
+                    .containers
+                    .iter()
+                    .map(|c| {
+                        let init = if c.init { " (init)" } else { "" };
+                        format!("`{}`{init}", c.display_name())
+                    })
+                    .collect();
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                format!("containers {}", listed(&names))
+            }
+        };
+        let paths: Vec<String> = self
+            .paths
+            .iter()
+            .map(|p| format!("`{}`", p.value))
+            .collect();
+        let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+        let mut what = Vec::new();
+        if !self.runtimes.is_empty() {
+            let sockets = if self.runtimes.len() == 1 {
+                "socket"
+            } else {
+                "sockets"
+            };
+            what.push(format!(
+                "the {} {} {sockets}",
+                listed(&self.runtimes),
+                self.noun
+            ));
+        }
+        if self.whole_run {
+            what.push("every runtime socket under it (docker, containerd, CRI-O)".to_owned());
+        }
+        let what: Vec<&str> = what.iter().map(String::as_str).collect();
+        let one = |single: &'static str, many: &'static str| {
+            if self.paths.len() == 1 { single } else { many }
+        };
+        let mut diagnostic = Diagnostic::new(
+            &META,
+            first.span,
+            format!(
+                "{} {} {}, which {} {}: a process that can connect to {} {power}",
+                who,
+                if self.containers.len() == 1 {
+                    "mounts"
+                } else {
+                    "mount"
+                },
+                listed(&paths),
+                one("exposes", "expose"),
+                listed(&what),
+                one("it", "them"),
+            ),
+        )
+        .label("control of the node's container runtime")
+        .help(
+            "read container metadata from the kubelet or the log files instead; if the agent \
+             really needs the runtime API, suppress this with the reason so it is reviewed",
+        );
+        for other in &self.paths[1..] {
+            diagnostic = diagnostic.related(other.span, "also exposes the runtime");
+        }
+        cx.report(diagnostic);
     }
 }
 
@@ -109,6 +208,6 @@ mod tests {
     #[test]
     fn sockets_and_their_directories() {
         let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - name: c\n        image: i:1\n        volumeMounts: [{name: d, mountPath: /d, readOnly: true}, {name: r, mountPath: /r}, {name: l, mountPath: /l}]\n      volumes:\n      - {name: d, hostPath: {path: /var/run/docker.sock}}\n      - {name: r, hostPath: {path: /run/}}\n      - {name: l, hostPath: {path: /var/log}}\n      - {name: unused, hostPath: {path: /run/containerd/containerd.sock}}\n";
-        assert_eq!(positions(y, "DS302"), ["14:36", "15:36"]);
+        assert_eq!(positions(y, "DS302"), ["14:36"], "one finding for the pod");
     }
 }
