@@ -47,6 +47,11 @@ const START: &str = "can start privileged containers on the node";
 /// Mounting all of /run exposes every socket in it.
 const PARENTS: &[&str] = &["/run", "/var/run"];
 
+/// Whether mounting this host path (normalized) gives the runtime's API or its NRI socket.
+pub fn exposes_runtime(path: &str) -> bool {
+    SOCKETS.iter().any(|(p, _)| *p == path) || NRI.contains(&path) || PARENTS.contains(&path)
+}
+
 impl Rule for RuntimeSocketMount {
     fn meta(&self) -> &'static RuleMeta {
         &META

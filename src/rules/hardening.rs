@@ -2,6 +2,8 @@
 
 use crate::model::profile::{Profile, Role, waits};
 use crate::model::{Container, PodSpec};
+use crate::rules::ds302_runtime_socket_mount::exposes_runtime;
+use crate::rules::host_paths::{self, normalize};
 
 /// Hardening limits what a compromised process can do, so it is asked of the containers that
 /// keep running, on Linux. Not judged:
@@ -9,6 +11,9 @@ use crate::model::{Container, PodSpec};
 ///   (validateWindows), and Windows has no Linux capabilities, setuid or read-only root;
 /// - privileged or CAP_SYS_ADMIN containers, already root on the node (DS303, DS305 report
 ///   them, and the API rejects `allowPrivilegeEscalation: false` for them);
+/// - containers that mount a container runtime's socket, or its NRI socket: whoever runs in
+///   them can start a privileged container through it, so their own settings do not bound
+///   what a compromise reaches (DS302 reports the mount);
 /// - containers that only wait (`pause`, `sleep`): they run nothing and take no input;
 /// - one-shot init containers: they run a fixed command before the agent starts;
 /// - known sidecars (node-driver-registrar, livenessprobe, config reloaders) beside a
@@ -20,10 +25,17 @@ pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item 
     pod.all_containers().filter(move |c| {
         let exempt = windows
             || root_on_node(c)
+            || controls_runtime(pod, c)
             || (root && profile.role(c) == Role::Sidecar)
             || waits(c).is_some();
         !exempt && profile.long_running(c)
     })
+}
+
+fn controls_runtime(pod: &PodSpec, c: &Container) -> bool {
+    host_paths::mounts(pod)
+        .iter()
+        .any(|m| std::ptr::eq(m.container, c) && exposes_runtime(&normalize(&m.path.value)))
 }
 
 fn root_on_node(c: &Container) -> bool {
