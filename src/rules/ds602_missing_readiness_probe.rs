@@ -20,10 +20,14 @@ impl Rule for MissingReadinessProbe {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        let probed = |c: &crate::model::Container| c.readiness_probe.is_some();
-        // A container that serves nothing has no consumer for "ready": a crashing new version
-        // already stops the rollout, and DS601 watches for a hung one.
-        for c in probes::judged(pod, cx.profile).filter(|c| !probed(c) && probes::serves(c)) {
+        // A liveness probe already shows a failing new version unready (restarted), which
+        // stops the rollout; a container that serves nothing over TCP has no endpoint to ask
+        // and no consumer for "ready": a crashing new version stops the rollout anyway, and
+        // DS601 watches for a hung one.
+        let asked = |c: &crate::model::Container| {
+            c.readiness_probe.is_none() && c.liveness_probe.is_none() && serves_tcp(c)
+        };
+        for c in probes::judged(pod, cx.profile).filter(|c| asked(c)) {
             cx.report(
                 Diagnostic::new(
                     &META,
@@ -38,6 +42,17 @@ impl Rule for MissingReadinessProbe {
             );
         }
     }
+}
+
+/// A TCP port (the default protocol), which an httpGet or tcpSocket probe could ask, or a
+/// probe that asks a port; a UDP receiver (StatsD) has nothing such a probe can reach.
+fn serves_tcp(c: &crate::model::Container) -> bool {
+    let tcp = c.ports.iter().any(|p| {
+        p.protocol
+            .as_ref()
+            .is_none_or(|proto| proto.value.eq_ignore_ascii_case("TCP"))
+    });
+    tcp || (c.ports.is_empty() && probes::serves(c))
 }
 
 #[cfg(test)]
