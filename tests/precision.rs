@@ -254,3 +254,48 @@ fn a_trace_shipper_on_the_host_network_gets_no_fluent_bit_advice() {
         "{help}"
     );
 }
+
+/// A CSI node plugin without limits is asked for a memory limit only: the rule does not want a
+/// cpu limit on a data-path agent, so neither the message nor the example names one.
+#[test]
+fn a_csi_plugin_is_asked_for_memory_only() {
+    let dir = temp_dir("precision-csi-limits");
+    let path = write_temp(
+        &dir,
+        "csi.yaml",
+        b"apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: csi-node, namespace: kube-system}
+spec:
+  selector: {matchLabels: {app: csi-node}}
+  template:
+    metadata: {labels: {app: csi-node}}
+    spec:
+      containers:
+        - name: plugin
+          image: example/csi-plugin:1.2.0
+          volumeMounts: [{name: reg, mountPath: /registration}]
+      volumes:
+        - {name: reg, hostPath: {path: /var/lib/kubelet/plugins_registry, type: Directory}}
+",
+    );
+    let (_, report) = json(&["--select", "DS102", &path.to_string_lossy()]);
+    let found: Vec<(&str, &str)> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["message"].as_str().unwrap_or_default(),
+                d["help"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "container `plugin` has no memory limit: a memory spike in the agent can push the node into OOM and kill workloads",
+            "set `resources.limits` with headroom over the agent's peak use, e.g. `limits: {memory: 256Mi}`"
+        )]
+    );
+}

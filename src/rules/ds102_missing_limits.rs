@@ -38,7 +38,13 @@ impl Rule for MissingLimits {
                         .is_none_or(|res| res.limits.get(r).is_none())
                 })
                 .collect();
-            if missing.is_empty() || (missing == ["cpu"] && !cpu_limit_wanted(c, cx.profile)) {
+            // Where a cpu limit is not wanted, a missing one is not named either.
+            let missing: Vec<&str> = if cpu_limit_wanted(c, cx.profile) {
+                missing
+            } else {
+                missing.into_iter().filter(|r| *r != "cpu").collect()
+            };
+            if missing.is_empty() {
                 continue;
             }
             let at = c.resources.as_ref().map_or(c.at(), |r| r.key);
@@ -69,10 +75,19 @@ impl Rule for MissingLimits {
                 )
                 .label("unbounded")
                 .severity(severity)
-                .help(
+                .help(format!(
                     "set `resources.limits` with headroom over the agent's peak use, e.g. \
-                     `limits: {cpu: 200m, memory: 256Mi}`",
-                ),
+                     `limits: {{{}}}`",
+                    missing
+                        .iter()
+                        .map(|r| if *r == "cpu" {
+                            "cpu: 200m"
+                        } else {
+                            "memory: 256Mi"
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
             );
         }
     }
