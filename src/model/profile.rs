@@ -453,7 +453,6 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "cleaner",
             "image-cleaner",
             "eraser",
-            "updater",
             "sysctl",
             "node-tuning",
             "prepull",
