@@ -218,7 +218,7 @@ pub const DEFAULT_WRITABLE_HOST_PATHS: &[&str] = &[
 ];
 
 /// Tags that name a branch or a rolling release rather than a build.
-pub const DEFAULT_MUTABLE_TAGS: [&str; 17] = [
+pub const DEFAULT_MUTABLE_TAGS: [&str; 18] = [
     "latest",
     "main",
     "master",
@@ -235,6 +235,7 @@ pub const DEFAULT_MUTABLE_TAGS: [&str; 17] = [
     "latest-*",
     "*-stable",
     "snapshot-*",
+    "canary-*",
     "*-head",
 ];
 
@@ -460,7 +461,7 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
         key: "mutable-tags",
         kind: Kind::Strings,
-        default: "[latest, main, master, develop, devel, edge, nightly, dev, ci, snapshot, canary, stable, \"*-latest\", \"latest-*\", \"*-stable\", \"snapshot-*\", \"*-head\"]",
+        default: "[latest, main, master, develop, devel, edge, nightly, dev, ci, snapshot, canary, stable, \"*-latest\", \"latest-*\", \"*-stable\", \"snapshot-*\", \"canary-*\", \"*-head\"]",
         rules: "DS801",
         help: "image tags that move (a glob may start or end with *); an untagged image always counts",
     },
