@@ -49,6 +49,11 @@ impl Rule for MissingControlPlaneToleration {
         ) {
             return;
         }
+        // GKE, EKS and AKS run the control plane off the cluster's nodes: a manifest written
+        // for one of them has no control-plane node to miss.
+        if managed_platform(ds, pod) {
+            return;
+        }
         // A receiver on a hostPort that reaches nothing of its node (no host path, no host
         // namespace, not privileged) and is not told which node it is on cannot observe the
         // node: it serves the pods that send to it (traces, StatsD), and the control-plane
@@ -141,6 +146,32 @@ fn fix(master: &crate::model::Toleration) -> Fix {
             item: Value::map(entries),
         }],
     )
+}
+
+/// Written for a managed Kubernetes service: GKE Autopilot's workload annotations
+/// (`autopilot.gke.io/...`) on the pod template, or node selection (nodeSelector, required or
+/// preferred affinity) on labels only GKE, EKS or AKS nodes carry.
+fn managed_platform(ds: &DaemonSet, pod: &PodSpec) -> bool {
+    const LABELS: [&str; 3] = [
+        "cloud.google.com/gke-",
+        "eks.amazonaws.com/",
+        "kubernetes.azure.com/",
+    ];
+    let autopilot = ds
+        .spec
+        .as_ref()
+        .and_then(|s| s.template.as_ref())
+        .is_some_and(|t| {
+            t.metadata
+                .annotations
+                .iter()
+                .any(|a| a.value.0.starts_with("autopilot.gke.io/"))
+        });
+    autopilot
+        || pod
+            .node_requirements()
+            .iter()
+            .any(|r| LABELS.iter().any(|l| r.key.starts_with(l)))
 }
 
 fn receives_only(pod: &PodSpec) -> bool {
