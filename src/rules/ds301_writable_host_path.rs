@@ -85,11 +85,12 @@ impl Rule for WritableHostPath {
 }
 
 /// The kubelet's plugin, registration and device-plugin folders, which node plugins must write
-/// to register: under any kubelet root named `kubelet` (`/var/lib/kubelet`, k0s
+/// to register, and its seccomp folder, where agents install the profiles their containers
+/// name (`localhostProfile`): under any kubelet root named `kubelet` (`/var/lib/kubelet`, k0s
 /// `/var/lib/k0s/kubelet`, microk8s, k3s and RKE2 layouts), or a custom `--root-dir` the
 /// containers are told about.
 fn kubelet_plugin_dir(path: &str, roots: &[String]) -> bool {
-    const SUBS: [&str; 3] = ["plugins_registry", "plugins", "device-plugins"];
+    const SUBS: [&str; 4] = ["plugins_registry", "plugins", "device-plugins", "seccomp"];
     SUBS.iter().any(|sub| {
         kubelet_dir(path, sub)
             || roots.iter().any(|root| {
