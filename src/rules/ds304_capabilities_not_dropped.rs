@@ -39,35 +39,85 @@ impl Rule for CapabilitiesNotDropped {
                     ),
                 )
                 .label("default capabilities kept")
-                .help(
-                    "set `capabilities: {drop: [ALL]}` and add back only what the agent needs, \
-                     e.g. `add: [SYS_PTRACE]` for process metrics under hostPID",
-                )
+                .help(match low_port(c) {
+                    Some(port) => format!(
+                        "set `capabilities: {{drop: [ALL], add: [NET_BIND_SERVICE]}}`: it \
+                         listens on port {port}, and binding a port below 1024 needs \
+                         NET_BIND_SERVICE once ALL is dropped; add back anything else the agent \
+                         needs"
+                    ),
+                    None => "set `capabilities: {drop: [ALL]}` and add back only what the agent \
+                             needs, e.g. `add: [SYS_PTRACE]` for process metrics under hostPID"
+                        .to_owned(),
+                })
                 .fix(Some(fix(c))),
             );
         }
     }
 }
 
-/// `ALL` joins the drop list (or a new one); an agent that relied on a default capability
+/// A port below 1024 the container listens on while it does not add NET_BIND_SERVICE: with
+/// ALL dropped, binding it fails unless the runtime lowers `ip_unprivileged_port_start` in
+/// the pod's network namespace (Docker does; containerd before 2.0 does not, and under
+/// hostNetwork the node's own setting, 1024 by default, applies).
+fn low_port(c: &Container) -> Option<i64> {
+    if c.capabilities().is_some_and(|k| k.adds("NET_BIND_SERVICE")) {
+        return None;
+    }
+    c.ports
+        .iter()
+        .filter_map(|p| p.container_port.as_ref().map(|n| n.value))
+        .find(|n| (1..1024).contains(n))
+}
+
+/// `ALL` joins the drop list (or a new one), and NET_BIND_SERVICE the add list when the
+/// container listens below port 1024; an agent that relied on another default capability
 /// loses it, so this changes how it runs.
 fn fix(c: &Container) -> Fix {
-    let all = || Value::Seq(vec![Value::scalar("ALL")]);
-    let change = match c.capabilities() {
-        Some(k) => match k.drop.last() {
-            Some(last) => Change::AddItem {
-                after: last.span,
-                item: Value::scalar("ALL"),
-            },
-            None => Change::Insert {
-                into: Target::ValueOf(k.key),
-                key: "drop".to_owned(),
-                value: all(),
-            },
-        },
-        None => set_security_field(c, "capabilities", Value::map([("drop", all())])),
+    let list = |name: &str| Value::Seq(vec![Value::scalar(name)]);
+    let bind = low_port(c).is_some();
+    let mut changes = Vec::new();
+    match c.capabilities() {
+        Some(k) => {
+            changes.push(match k.drop.last() {
+                Some(last) => Change::AddItem {
+                    after: last.span,
+                    item: Value::scalar("ALL"),
+                },
+                None => Change::Insert {
+                    into: Target::ValueOf(k.key),
+                    key: "drop".to_owned(),
+                    value: list("ALL"),
+                },
+            });
+            if bind {
+                changes.push(match k.add.last() {
+                    Some(last) => Change::AddItem {
+                        after: last.span,
+                        item: Value::scalar("NET_BIND_SERVICE"),
+                    },
+                    None => Change::Insert {
+                        into: Target::ValueOf(k.key),
+                        key: "add".to_owned(),
+                        value: list("NET_BIND_SERVICE"),
+                    },
+                });
+            }
+        }
+        None => {
+            let mut entries = vec![("drop", list("ALL"))];
+            if bind {
+                entries.push(("add", list("NET_BIND_SERVICE")));
+            }
+            changes.push(set_security_field(c, "capabilities", Value::map(entries)));
+        }
+    }
+    let message = if bind {
+        "add `ALL` to `capabilities.drop` and `NET_BIND_SERVICE` to `capabilities.add`"
+    } else {
+        "add `ALL` to `capabilities.drop`"
     };
-    Fix::unsafe_("add `ALL` to `capabilities.drop`", vec![change])
+    Fix::unsafe_(message, changes)
 }
 
 #[cfg(test)]
