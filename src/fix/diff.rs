@@ -18,6 +18,8 @@ pub fn unified(path: &str, old: &str, new: &str) -> String {
     let a: Vec<&str> = old.split_inclusive('\n').collect();
     let b: Vec<&str> = new.split_inclusive('\n').collect();
     let script = shortest_edit(&a, &b);
+    // As git prints an absolute path: `a/tmp/x.yaml`, not `a//tmp/x.yaml`.
+    let path = path.trim_start_matches('/');
     let mut out = format!("--- a/{path}\n+++ b/{path}\n");
     for hunk in hunks(&script) {
         out.push_str(&render_hunk(&script[hunk.0..hunk.1], &a, &b));
@@ -154,6 +156,7 @@ mod tests {
             unified("f", old, new),
             "--- a/f\n+++ b/f\n@@ -1,2 +1,1 @@\n-x: 1\n-y: 2\n+x: 3\n"
         );
+        assert!(unified("/tmp/f", "x: 1\n", "x: 2\n").starts_with("--- a/tmp/f\n+++ b/tmp/f\n"));
     }
 
     #[test]
