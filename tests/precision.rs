@@ -299,3 +299,53 @@ spec:
         )]
     );
 }
+
+/// A privileged container that only sleeps uses none of its privilege: DS303 says to remove
+/// it, not to keep it for a Bidirectional mount. One that configures the node first and then
+/// sleeps gets the usual advice.
+#[test]
+fn a_privileged_sleeper_is_told_to_drop_the_privilege() {
+    let dir = temp_dir("precision-privileged-sleeper");
+    let manifest = |script: &str| {
+        format!(
+            "apiVersion: apps/v1
+kind: DaemonSet
+metadata: {{name: validator, namespace: gpu}}
+spec:
+  selector: {{matchLabels: {{app: validator}}}}
+  template:
+    metadata: {{labels: {{app: validator}}}}
+    spec:
+      containers:
+        - name: sleeper
+          image: example/validator:1.0.0
+          command: [sh, -c]
+          args: [{script}]
+          securityContext: {{privileged: true}}
+          volumeMounts: [{{name: run, mountPath: /run/validations, mountPropagation: Bidirectional}}]
+      volumes:
+        - {{name: run, hostPath: {{path: /run/validations}}}}
+"
+        )
+    };
+    let help = |script: &str| {
+        let path = write_temp(&dir, "ds.yaml", manifest(script).as_bytes());
+        let (_, report) = json(&["--select", "DS303", &path.to_string_lossy()]);
+        report["diagnostics"][0]["help"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        help("'echo validations done && sleep infinity'").starts_with(
+            "its shell script only prints and sleeps, so it uses none of the privilege"
+        ),
+        "{}",
+        help("'echo validations done && sleep infinity'")
+    );
+    let configures = help("'ip link set eth1 up; sleep infinity'");
+    assert!(
+        configures.starts_with("its `mountPropagation: Bidirectional` mount"),
+        "{configures}"
+    );
+}

@@ -238,6 +238,9 @@ fn helper(c: &Container) -> Option<String> {
     if c.image_name() == Some("startup-script") {
         return Some("its image `startup-script` runs a script once, then sleeps".to_owned());
     }
+    if shell_script(c).is_some_and(runs_once_then_sleeps) {
+        return Some("its shell script runs once, then sleeps".to_owned());
+    }
     let words = words(c);
     let first = words.first().map(|w| w.rsplit('/').next().unwrap_or(w));
     let text = words.join(" ");
@@ -278,6 +281,11 @@ pub fn waits(c: &Container) -> Option<String> {
     if first.is_some_and(|f| f.starts_with("sleep") || f == "pause") {
         return Some("it only runs `sleep`".to_owned());
     }
+    // A shell script waits only if all it does is print and sleep: `cp ... && sleep infinity`
+    // installs something first, and an echoed "sleep infinity" is no sleep.
+    if let Some(script) = shell_script(c) {
+        return only_sleeps(script).then(|| "its shell script only prints and sleeps".to_owned());
+    }
     let text = words.join(" ");
     // Windows images sleep with `ping -n 1800 127.0.0.1`, `timeout /t` or `Start-Sleep`.
     let windows_sleep = (text.contains("ping -n") && text.contains("127.0.0.1"))
@@ -285,9 +293,6 @@ pub fn waits(c: &Container) -> Option<String> {
         || text.contains("Start-Sleep");
     if text.contains("tail -f /dev/null") || text.contains("sleep infinity") || windows_sleep {
         return Some("it only waits".to_owned());
-    }
-    if shell_script(c).is_some_and(only_sleeps) {
-        return Some("its shell script only prints and sleeps".to_owned());
     }
     None
 }
@@ -304,31 +309,50 @@ fn shell_script(c: &Container) -> Option<&str> {
 
 /// A script whose statements only print (`echo`, `printf`, `true`, `:`) and that ends in
 /// `sleep` (`echo ready && sleep 1800`): a target for `kubectl exec`, not an agent.
-fn only_sleeps(script: &str) -> bool {
-    let statements: Vec<&str> = script
+/// A script's simple statements, split at newlines, `;`, `&&` and `||`.
+fn statements(script: &str) -> Vec<&str> {
+    script
         .split(['\n', ';'])
         .flat_map(|s| s.split("&&"))
         .flat_map(|s| s.split("||"))
         .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    let first_word = |s: &str| {
-        let mut words = s.split_whitespace();
-        match words.next() {
-            Some("exec") => words.next().unwrap_or_default().to_owned(),
-            Some(w) => w.to_owned(),
-            None => String::new(),
+        .filter(|s| !s.is_empty() && !s.starts_with('#'))
+        .collect()
+}
+
+fn first_word(statement: &str) -> &str {
+    let mut words = statement.split_whitespace();
+    match words.next() {
+        Some("exec") => words.next().unwrap_or_default(),
+        Some(w) => w,
+        None => "",
+    }
+}
+
+fn parks(statement: &str) -> bool {
+    first_word(statement) == "sleep" || statement == "tail -f /dev/null"
+}
+
+fn only_sleeps(script: &str) -> bool {
+    let statements = statements(script);
+    statements.last().is_some_and(|last| parks(last))
+        && statements
+            .iter()
+            .all(|s| parks(s) || matches!(first_word(s), "echo" | "printf" | "true" | ":"))
+}
+
+/// A script that does its work once and then parks for good (`...; sleep infinity`), like
+/// `startup-script`. A short final sleep (`./agent; sleep 5`) is a pause before the container
+/// exits and restarts, after the real work.
+fn runs_once_then_sleeps(script: &str) -> bool {
+    statements(script).last().is_some_and(|last| {
+        let last = last.strip_prefix("exec ").unwrap_or(last);
+        match last.split_whitespace().collect::<Vec<_>>()[..] {
+            ["sleep", "infinity"] => true,
+            ["sleep", n] => n.parse::<u64>().is_ok_and(|n| n >= 3600) || n.ends_with('d'),
+            _ => last == "tail -f /dev/null",
         }
-    };
-    statements
-        .last()
-        .is_some_and(|last| first_word(last) == "sleep")
-        && statements.iter().all(|s| {
-            matches!(
-                first_word(s).as_str(),
-                "echo" | "printf" | "true" | ":" | "sleep"
-            )
-        })
+    })
 }
 
 /// Image names (the repository's last part, or a part of it) of well-known agents, by kind.
@@ -934,13 +958,20 @@ mod tests {
     #[test]
     fn a_script_that_only_prints_and_sleeps_waits() {
         let p = profile(
-            "      containers:\n      - {name: a, image: 'x:1', command: [sh, -c, 'echo Hello! && sleep 1800']}\n      - {name: b, image: 'x:1', command: [/bin/bash, -c, 'echo start; exec sleep 60']}\n      - {name: c, image: 'x:1', command: [sh, -c, 'echo start && ./agent && sleep 5']}\n      - {name: d, image: 'x:1', command: [sh, -c, 'echo start']}\n",
+            "      containers:\n      - {name: a, image: 'x:1', command: [sh, -c, 'echo Hello! && sleep 1800']}\n      - {name: b, image: 'x:1', command: [/bin/bash, -c, 'echo start; exec sleep 60']}\n      - {name: c, image: 'x:1', command: [sh, -c, 'echo start && ./agent && sleep 5']}\n      - {name: d, image: 'x:1', command: [sh, -c, 'echo start']}\n      - {name: e, image: 'x:1', command: [sh, -c, 'cp a /host/b && sleep infinity']}\n      - {name: f, image: 'x:1', command: [sh, -c, 'echo \"done, sleep infinity\"; ./agent']}\n",
             None,
         );
         let roles: Vec<Role> = p.roles.iter().map(|r| r.role).collect();
         assert_eq!(
             roles,
-            [Role::Helper, Role::Helper, Role::Agent, Role::Agent]
+            [
+                Role::Helper,
+                Role::Helper,
+                Role::Agent,
+                Role::Agent,
+                Role::Helper,
+                Role::Agent
+            ]
         );
     }
 

@@ -1,6 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
+use crate::model::profile::waits;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS303",
@@ -46,7 +47,14 @@ impl Rule for PrivilegedContainer {
                 format!("{} runs privileged", c.describe()),
             )
             .label("every capability, every device, no isolation");
-            cx.report(if let Some(m) = bidirectional {
+            // A container that only waits uses none of it, whatever it mounts.
+            cx.report(if let Some(why) = waits(c) {
+                d.help(format!(
+                    "{why}, so it uses none of the privilege: remove `privileged: true`, and \
+                     with it any `mountPropagation: Bidirectional`, which a container that \
+                     mounts nothing has no use for"
+                ))
+            } else if let Some(m) = bidirectional {
                 let path = m.mount_path.as_ref().map_or("", |p| p.value.as_str());
                 d.help(format!(
                     "its `mountPropagation: Bidirectional` mount of `{path}` needs it (the API \
