@@ -349,3 +349,33 @@ spec:
         "{configures}"
     );
 }
+
+/// An agent that declares no port is still asked for a liveness probe, with advice it can
+/// follow: an exec probe on its own health command.
+#[test]
+fn a_portless_agent_is_told_how_to_probe_it() {
+    let dir = temp_dir("precision-portless-liveness");
+    let path = write_temp(
+        &dir,
+        "ds.yaml",
+        b"apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: labeller, namespace: kube-system}
+spec:
+  selector: {matchLabels: {app: labeller}}
+  template:
+    metadata: {labels: {app: labeller}}
+    spec:
+      containers:
+        - {name: labeller, image: example/node-labeller:2.0.0}
+",
+    );
+    let (_, report) = json(&["--select", "DS601", &path.to_string_lossy()]);
+    let help = report["diagnostics"][0]["help"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        help.starts_with("it declares no port: add an `exec` livenessProbe"),
+        "{help}"
+    );
+}

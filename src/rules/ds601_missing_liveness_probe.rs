@@ -1,6 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
+use crate::model::profile::AgentKind;
 use crate::rules::probes;
 
 pub static META: RuleMeta = RuleMeta {
@@ -20,16 +21,30 @@ impl Rule for MissingLivenessProbe {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        for c in probes::judged(pod, cx.profile)
-            .filter(|c| c.liveness_probe.is_none() && !probes::liveness_watched_beside(pod, c))
-        {
+        // A log shipper restarted by a probe replays from its checkpoint and ships duplicates:
+        // readiness alone is a considered choice for it (the checklist's advice for Filebeat).
+        let log_shipper = cx.profile.kind == AgentKind::LogCollector;
+        for c in probes::judged(pod, cx.profile).filter(|c| {
+            c.liveness_probe.is_none()
+                && !probes::liveness_watched_beside(pod, c)
+                && !(log_shipper && c.readiness_probe.is_some())
+        }) {
+            let help = if c.ports.is_empty() {
+                "it declares no port: add an `exec` livenessProbe that runs the agent's own health \
+                 or status command, or enable its health endpoint and probe that, with \
+                 `initialDelaySeconds` covering startup and `failureThreshold: 3` or more"
+            } else {
+                "add a livenessProbe on the agent's health endpoint (httpGet or tcpSocket) with \
+                 `initialDelaySeconds` covering startup and `failureThreshold: 3` or more"
+            };
             cx.report(
-                Diagnostic::new(&META, c.at(), format!("{} has no livenessProbe", c.describe()))
-                    .label("a hung process here is never restarted")
-                    .help(
-                        "add a livenessProbe on the agent's health endpoint (httpGet or tcpSocket) \
-                         with `initialDelaySeconds` covering startup and `failureThreshold: 3` or more",
-                    ),
+                Diagnostic::new(
+                    &META,
+                    c.at(),
+                    format!("{} has no livenessProbe", c.describe()),
+                )
+                .label("a hung process here is never restarted")
+                .help(help),
             );
         }
     }
