@@ -2,6 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Value, set_security_field};
 use crate::model::DaemonSet;
+use crate::model::profile::Role;
 use crate::model::{Container, Spanned};
 use crate::rules::hardening;
 
@@ -22,8 +23,12 @@ impl Rule for WritableRootFilesystem {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        // A privileged or CAP_SYS_ADMIN container could remount its root read-write anyway.
-        for c in hardening::judged(pod, cx.profile) {
+        // A privileged or CAP_SYS_ADMIN container could remount its root read-write anyway. A
+        // known sidecar (registrar, livenessprobe, config reloader, kube-rbac-proxy) is a small
+        // upstream image with one fixed job that writes nothing: a read-only root protects
+        // nothing there.
+        for c in hardening::judged(pod, cx.profile).filter(|c| cx.profile.role(c) != Role::Sidecar)
+        {
             let setting = c
                 .security_context
                 .as_ref()
