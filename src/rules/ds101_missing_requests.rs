@@ -48,6 +48,31 @@ impl Rule for MissingRequests {
                 continue;
             }
             let at = c.resources.as_ref().map_or(c.at(), |r| r.key);
+            // A node-critical pod is never evicted and the OOM killer spares it as if it were
+            // Guaranteed: a missing memory request only lets the scheduler overcommit the node,
+            // and the workloads pay for it.
+            if !best_effort && pod.node_critical() && missing == ["memory"] {
+                cx.report(
+                    Diagnostic::new(
+                        &META,
+                        at,
+                        format!(
+                            "{} has no memory request: the scheduler reserves no memory for it, \
+                             so the node takes on more workloads than it can hold (its priority \
+                             class spares it from eviction and the OOM killer, so the workloads \
+                             pay)",
+                            c.describe()
+                        ),
+                    )
+                    .severity(Severity::Note)
+                    .label("no memory reserved on the node")
+                    .help(
+                        "set `resources.requests.memory` to what the agent uses on a busy node, \
+                         e.g. `requests: {memory: 128Mi}`",
+                    ),
+                );
+                continue;
+            }
             let message = if best_effort && pod.critical() {
                 // The kubelet never evicts a critical pod, but BestEffort still means nothing
                 // reserved and the smallest cpu share (cpu.shares 2) on a busy node.
@@ -81,7 +106,7 @@ impl Rule for MissingRequests {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_support::{pod_spec, positions};
+    use crate::rules::test_support::{pod_spec, positions, positions_with};
 
     fn ds(containers: &str) -> String {
         pod_spec(&format!("      containers:\n{containers}"))
@@ -116,5 +141,16 @@ mod tests {
         // nothing: nothing is worth sizing, and the installer runs before anything else.
         let pause = "      initContainers:\n      - {name: i, image: i:1, command: [cp, a, b]}\n      containers:\n      - {name: p, image: 'registry.k8s.io/pause:3.9'}\n";
         assert!(positions(&pod_spec(pause), "DS101").is_empty());
+    }
+
+    #[test]
+    fn a_node_critical_pod_without_a_memory_request_is_a_note() {
+        let y = pod_spec(
+            "      priorityClassName: system-node-critical\n      containers:\n      - name: a\n        image: i:1\n        resources: {requests: {cpu: 10m}}\n",
+        );
+        let config = crate::config::Config::default();
+        assert_eq!(positions_with(&y, "DS101", config), ["13:9 note"]);
+        let cluster = y.replace("system-node-critical", "system-cluster-critical");
+        assert_eq!(positions(&cluster, "DS101"), ["13:9"]);
     }
 }
