@@ -58,15 +58,22 @@ impl<'a> NodeRequirement<'a> {
     /// (`feature.node.kubernetes.io/...`) and NVIDIA's GPU stack (`nvidia.com/...`) run on
     /// Linux only, GKE labels only its GPU and TPU nodes with `cloud.google.com/gke-gpu`,
     /// `gke-accelerator` and `gke-tpu-*`, which Windows node pools cannot have, and the
-    /// control plane runs on Linux only. A pod kept to such labels is kept to Linux nodes.
+    /// control plane runs on Linux only; GKE's `cloud.google.com/gke-os-distribution` In
+    /// values that are not Windows images (`cos`, `ubuntu`) names a Linux image. A pod kept to
+    /// such labels is kept to Linux nodes.
     pub fn only_linux_nodes_carry(&self) -> bool {
-        self.is_positive()
-            && (matches!(self.key, CONTROL_PLANE | MASTER)
-                || self.key.starts_with("feature.node.kubernetes.io/")
-                || self.key.starts_with("nvidia.com/")
-                || self.key.starts_with("cloud.google.com/gke-gpu")
-                || self.key.starts_with("cloud.google.com/gke-accelerator")
-                || self.key.starts_with("cloud.google.com/gke-tpu"))
+        let gke_linux_image = self.key == "cloud.google.com/gke-os-distribution"
+            && self.operator == "In"
+            && !self.values.is_empty()
+            && self.values.iter().all(|v| !v.starts_with("windows"));
+        gke_linux_image
+            || self.is_positive()
+                && (matches!(self.key, CONTROL_PLANE | MASTER)
+                    || self.key.starts_with("feature.node.kubernetes.io/")
+                    || self.key.starts_with("nvidia.com/")
+                    || self.key.starts_with("cloud.google.com/gke-gpu")
+                    || self.key.starts_with("cloud.google.com/gke-accelerator")
+                    || self.key.starts_with("cloud.google.com/gke-tpu"))
     }
 
     /// An OS requirement no Linux node meets (`In` without `linux`, `NotIn` with it), e.g.

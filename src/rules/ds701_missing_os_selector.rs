@@ -183,6 +183,10 @@ mod tests {
         let control_plane =
             ds("      nodeSelector:\n        node-role.kubernetes.io/control-plane: ''\n");
         assert!(positions(&control_plane, "DS701").is_empty());
+        let cos = ds("      nodeSelector:\n        cloud.google.com/gke-os-distribution: cos\n");
+        assert!(positions(&cos, "DS701").is_empty());
+        let windows_image = cos.replace(": cos", ": windows_ltsc");
+        assert_eq!(positions(&windows_image, "DS701"), ["11:5"]);
     }
 
     #[test]
