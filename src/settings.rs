@@ -196,7 +196,8 @@ impl fmt::Display for Nodes<'_> {
 }
 
 /// Host paths node plugins must write by design: the kubelet's plugin and device-plugin
-/// registration sockets, the CNI binary and config directories that CNI installers fill,
+/// registration sockets, the kubelet's default FlexVolume driver folder that driver installers
+/// fill, the CNI binary and config directories that CNI installers fill,
 /// the iptables lock that every iptables user takes, the BPF filesystem where eBPF agents pin
 /// their maps and the tracing filesystems where they register kprobes (both are interfaces to
 /// the kernel, useless read-only), and Windows named pipes (csi-proxy), which are not files at
@@ -207,6 +208,8 @@ pub const DEFAULT_WRITABLE_HOST_PATHS: &[&str] = &[
     "/var/lib/kubelet/plugins/**",
     "/var/lib/kubelet/device-plugins",
     "/var/lib/kubelet/device-plugins/**",
+    "/usr/libexec/kubernetes/kubelet-plugins/volume/exec",
+    "/usr/libexec/kubernetes/kubelet-plugins/volume/exec/**",
     "/opt/cni/bin",
     "/etc/cni/net.d",
     "/run/xtables.lock",
@@ -419,7 +422,7 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
         key: "writable-host-paths",
         kind: Kind::Strings,
-        default: "[/var/lib/kubelet/plugins_registry, /var/lib/kubelet/plugins_registry/**, /var/lib/kubelet/plugins/**, /var/lib/kubelet/device-plugins, /var/lib/kubelet/device-plugins/**, /opt/cni/bin, /etc/cni/net.d, /run/xtables.lock, /var/run/xtables.lock, /sys/fs/bpf, /sys/kernel/debug, /sys/kernel/tracing, //./pipe/**]",
+        default: "[/var/lib/kubelet/plugins_registry, /var/lib/kubelet/plugins_registry/**, /var/lib/kubelet/plugins/**, /var/lib/kubelet/device-plugins, /var/lib/kubelet/device-plugins/**, /usr/libexec/kubernetes/kubelet-plugins/volume/exec, /usr/libexec/kubernetes/kubelet-plugins/volume/exec/**, /opt/cni/bin, /etc/cni/net.d, /run/xtables.lock, /var/run/xtables.lock, /sys/fs/bpf, /sys/kernel/debug, /sys/kernel/tracing, //./pipe/**]",
         rules: "DS301",
         help: "globs of host paths that may be mounted writable (replaces the default list of node-plugin paths)",
     },
