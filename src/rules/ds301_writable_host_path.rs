@@ -28,6 +28,11 @@ impl Rule for WritableHostPath {
         // through Bidirectional.
         let windows = pod.only_on_nodes(|r| r.excludes_linux());
         let roots = host_paths::kubelet_roots(pod);
+        // A Secrets Store CSI provider writes the secret files into the pods' volume folders
+        // itself (the driver asks it to, unless the driver writes them).
+        let secrets_provider = host_paths::mounts(pod).iter().any(|m| {
+            host_paths::normalize(&m.path.value).ends_with("/secrets-store-csi-providers")
+        });
         for m in host_paths::mounts(pod) {
             // A privileged container can remount anything writable; DS303 is the finding.
             if m.container.privileged() {
@@ -51,7 +56,9 @@ impl Rule for WritableHostPath {
             if host_paths::is_socket(&path) || m.volume_kind == Some("Socket") {
                 continue;
             }
-            if windows && (path == "/var/lib/kubelet" || kubelet_dir(&path, "pods")) {
+            if (windows && path == "/var/lib/kubelet")
+                || ((windows || secrets_provider) && kubelet_dir(&path, "pods"))
+            {
                 continue;
             }
             if cx.settings.writable_host_paths.matches(&path) {
