@@ -379,3 +379,31 @@ spec:
         "{help}"
     );
 }
+
+/// On Windows nodes there is no OOM killer, so DS102 does not promise one.
+#[test]
+fn a_windows_agent_without_a_memory_limit_is_told_what_windows_does() {
+    let dir = temp_dir("precision-windows-limit");
+    let path = write_temp(
+        &dir,
+        "ds.yaml",
+        b"apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: win-agent, namespace: monitoring}
+spec:
+  selector: {matchLabels: {app: win-agent}}
+  template:
+    metadata: {labels: {app: win-agent}}
+    spec:
+      nodeSelector: {kubernetes.io/os: windows}
+      containers:
+        - {name: agent, image: example/win-agent:1.0.0}
+",
+    );
+    let (_, report) = json(&["--select", "DS102", &path.to_string_lossy()]);
+    let message = report["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("Windows has no OOM killer"), "{message}");
+    assert!(!message.contains("push the node into OOM"), "{message}");
+}

@@ -25,6 +25,7 @@ impl Rule for MissingLimits {
         if cx.settings.require_cpu_limit {
             wanted.insert(0, "cpu");
         }
+        let windows = pod.host_process || pod.only_on_nodes(|r| r.excludes_linux());
         for c in pod.all_containers() {
             if !judged(c, cx) {
                 continue;
@@ -48,7 +49,13 @@ impl Rule for MissingLimits {
                 continue;
             }
             let at = c.resources.as_ref().map_or(c.at(), |r| r.key);
-            let (risk, severity) = if missing.contains(&"memory") {
+            let (risk, severity) = if missing.contains(&"memory") && windows {
+                (
+                    "a memory spike in the agent can use up the node's memory, and Windows has \
+                     no OOM killer: the node pages and every workload on it slows down",
+                    Severity::Warning,
+                )
+            } else if missing.contains(&"memory") {
                 (
                     "a memory spike in the agent can push the node into OOM and kill workloads",
                     Severity::Warning,
