@@ -14,8 +14,9 @@ pub static META: RuleMeta = RuleMeta {
 
 pub struct NotGuaranteedQos;
 
-/// Only these count for QoS (`isSupportedQoSComputeResource`).
-const QOS_RESOURCES: [&str; 2] = ["cpu", "memory"];
+/// Only these count for QoS (`isSupportedQoSComputeResource`). Memory first: when both keep
+/// the pod from Guaranteed, memory is the one eviction and the OOM killer go by.
+const QOS_RESOURCES: [&str; 2] = ["memory", "cpu"];
 
 /// A positive quantity of `resource`, as `ComputePodQOS` counts it: zero is ignored.
 fn positive(list: &ResourceList, resource: &str) -> Option<Quantity> {
