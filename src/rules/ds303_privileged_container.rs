@@ -64,9 +64,12 @@ impl Rule for PrivilegedContainer {
                 ))
             } else {
                 d.help(
-                    "remove `privileged: true`; add only the capabilities the agent needs \
-                     (`capabilities: {drop: [ALL], add: [...]}`) and mount only the host paths \
-                     it reads, read-only",
+                    "remove `privileged: true` and grant only what the agent uses: capabilities \
+                     (`capabilities: {drop: [ALL], add: [...]}`), the host paths it reads \
+                     (read-only) and the devices it needs; where nothing less works (a driver \
+                     container that loads kernel modules, a dataplane that sets every \
+                     interface's sysctls), keep it and record why with \
+                     `# daemonlint: ignore DS303 -- <reason>`",
                 )
             });
         }
