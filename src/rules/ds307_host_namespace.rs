@@ -28,7 +28,12 @@ impl Rule for HostNamespace {
         // agent watches the node's processes.
         let network_by_design =
             matches!(kind, AgentKind::Network | AgentKind::CsiNode) || pod.host_process;
-        let pid_by_design = kind == AgentKind::Security;
+        // A container that adds SYS_PTRACE inspects other processes, which it only sees in
+        // the node's PID namespace (Datadog's system-probe and process checks).
+        let pid_by_design = kind == AgentKind::Security
+            || pod
+                .all_containers()
+                .any(|c| c.capabilities().is_some_and(|k| k.adds("SYS_PTRACE")));
         // The notes are for agents that keep working in isolation from the node: not for a
         // DaemonSet that only prepares its nodes (it reaches the host with nsenter, then
         // waits), nor for one whose working containers are all privileged (DS303).
