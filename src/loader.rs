@@ -284,8 +284,9 @@ fn has_image(spec: &Node) -> bool {
     }
 }
 
-/// The first value that is a Helm/Go (`{{ .Values.cpu }}`) or envsubst (`${IMAGE}`) placeholder
-/// in a field the rules judge: such a file parses as YAML but is still a template, and its
+/// The first value that is a Helm/Go (`{{ .Values.cpu }}`) or envsubst (`${IMAGE}`) placeholder,
+/// or in an image a Makefile (`%VERSION%`, as Elastic's manifests carry) or documentation
+/// (`<image_url>`) placeholder, in a field the rules judge: such a file parses as YAML but is still a template, and its
 /// placeholders are not invalid quantities or mutable tags. Free text (annotations) and what a
 /// shell or the agent reads (`command`, `args`, `env`) may hold braces legitimately.
 fn placeholder(node: &Node) -> Option<(Span, String)> {
@@ -295,9 +296,31 @@ fn placeholder(node: &Node) -> Option<(Span, String)> {
         Value::Map(entries) => entries
             .iter()
             .filter(|e| !matches!(e.key.as_str(), "annotations" | "command" | "args" | "env"))
-            .find_map(|e| placeholder(&e.value)),
+            .find_map(|e| match &e.value.value {
+                Value::Str(s) if e.key.as_str() == "image" && is_image_placeholder(s) => {
+                    Some((e.value.span, s.clone()))
+                }
+                _ => placeholder(&e.value),
+            }),
         _ => None,
     }
+}
+
+/// `%NAME%` (what a Makefile's `sed` replaces) or `<name>` (what a reader replaces) in an image
+/// reference, which can hold neither. Elsewhere `%NAME%` may be real: Windows expands
+/// `%CONTAINER_SANDBOX_MOUNT_POINT%` in a HostProcess container's paths.
+fn is_image_placeholder(s: &str) -> bool {
+    let between = |open: char, close: char, word: &dyn Fn(char) -> bool| {
+        s.match_indices(open).any(|(i, _)| {
+            let rest = &s[i + 1..];
+            rest.find(close)
+                .is_some_and(|end| end > 0 && rest[..end].chars().all(word))
+        })
+    };
+    between('%', '%', &|c| c.is_ascii_uppercase() || c == '_')
+        || between('<', '>', &|c| {
+            c.is_ascii_alphanumeric() || c == '_' || c == '-'
+        })
 }
 
 fn is_placeholder(s: &str) -> bool {
