@@ -177,6 +177,8 @@ fn annotated(ds: &DaemonSet) -> Option<AgentKind> {
 
 /// Small helpers that sit beside an agent, by image name.
 const SIDECARS: &[&str] = &[
+    // Falco's artifact follower, which fetches rules and plugins for the falco container.
+    "falcoctl",
     "csi-node-driver-registrar",
     "node-driver-registrar",
     "driver-registrar",
@@ -211,6 +213,9 @@ fn role(c: &Container) -> ContainerRole {
     } else if let Some(program) = program(c).filter(|p| SIDECARS.contains(p)) {
         // A driver image that also carries the registrar runs it by its path.
         (Role::Sidecar, format!("it runs `{program}`"))
+    } else if c.args.iter().any(|a| a == "--type=liveness") {
+        // ceph-csi runs its own image as the driver's liveness prober.
+        (Role::Sidecar, "it runs with `--type=liveness`".to_owned())
     } else if let Some(why) = helper(c) {
         (Role::Helper, why)
     } else {

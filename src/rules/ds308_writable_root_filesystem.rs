@@ -2,7 +2,6 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Value, set_security_field};
 use crate::model::DaemonSet;
-use crate::model::profile::Role;
 use crate::model::{Container, Spanned};
 use crate::rules::hardening;
 
@@ -23,12 +22,8 @@ impl Rule for WritableRootFilesystem {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        // A privileged or CAP_SYS_ADMIN container could remount its root read-write anyway. A
-        // known sidecar (registrar, livenessprobe, config reloader, kube-rbac-proxy) is a small
-        // upstream image with one fixed job that writes nothing: a read-only root protects
-        // nothing there.
-        for c in hardening::judged(pod, cx.profile).filter(|c| cx.profile.role(c) != Role::Sidecar)
-        {
+        // A privileged or CAP_SYS_ADMIN container could remount its root read-write anyway.
+        for c in hardening::judged(pod, cx.profile) {
             let setting = c
                 .security_context
                 .as_ref()

@@ -16,17 +16,17 @@ use crate::rules::host_paths::{self, normalize};
 ///   what a compromise reaches (DS302 reports the mount);
 /// - containers that only wait (`pause`, `sleep`): they run nothing and take no input;
 /// - one-shot init containers: they run a fixed command before the agent starts;
-/// - known sidecars (node-driver-registrar, livenessprobe, config reloaders) beside a
-///   privileged or CAP_SYS_ADMIN container: they talk to it over the socket they share, so a
-///   compromised sidecar reaches node-level power through it whatever its own settings.
+/// - known sidecars (node-driver-registrar, livenessprobe, config reloaders, kube-rbac-proxy,
+///   falcoctl): small upstream images with one fixed job whose hardening is upstream's, and
+///   beside a privileged agent they reach node-level power through the socket or volume they
+///   share with it whatever their own settings.
 pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item = &'a Container> {
     let windows = pod.only_on_nodes(|r| r.excludes_linux());
-    let root = pod.containers.iter().any(root_on_node);
     pod.all_containers().filter(move |c| {
         let exempt = windows
             || root_on_node(c)
             || controls_runtime(pod, c)
-            || (root && profile.role(c) == Role::Sidecar)
+            || profile.role(c) == Role::Sidecar
             || waits(c).is_some();
         !exempt && profile.long_running(c)
     })
