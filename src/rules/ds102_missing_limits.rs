@@ -62,11 +62,12 @@ impl Rule for MissingLimits {
                 )
             } else {
                 // Without a cpu limit the agent still yields to what others requested (cpu is
-                // shared by requests under contention); what it gains is every idle core, a
-                // cost and a QoS class, not a danger to the node: a note.
+                // shared by requests under contention); what it gains is idle cpu, as much as its
+                // threads can use: a cost and a QoS class, not a danger to the node: a note.
                 (
-                    "a burst of input can keep every idle core of the node busy, and without \
-                     limits equal to requests the pod cannot be Guaranteed",
+                    "a burst of input can take as much of the node's idle cpu as the agent's threads \
+                     can use, so its cost per node is unpredictable, and without limits equal to \
+                     requests the pod cannot be Guaranteed",
                     Severity::Note,
                 )
             };
