@@ -42,6 +42,22 @@ fn ds404(report: &serde_json::Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `(message, help)` of each finding of `code` when `yaml` is linted from a file in the
+/// temporary folder `test`.
+fn told(test: &str, yaml: &str, code: &str) -> Vec<(String, String)> {
+    let path = write_temp(&temp_dir(test), "ds.yaml", yaml.as_bytes());
+    let (_, report) = json(&["--select", code, &path.to_string_lossy()]);
+    report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            let text = |field: &str| d[field].as_str().unwrap_or_default().to_owned();
+            (text("message"), text("help"))
+        })
+        .collect()
+}
+
 #[test]
 fn an_unknown_agent_gets_a_note_and_a_declared_log_shipper_a_warning() {
     let dir = temp_dir("precision-profile");
@@ -259,11 +275,9 @@ fn a_trace_shipper_on_the_host_network_gets_no_fluent_bit_advice() {
 /// cpu limit on a data-path agent, so neither the message nor the example names one.
 #[test]
 fn a_csi_plugin_is_asked_for_memory_only() {
-    let dir = temp_dir("precision-csi-limits");
-    let path = write_temp(
-        &dir,
-        "csi.yaml",
-        b"apiVersion: apps/v1
+    let found = told(
+        "precision-csi-limits",
+        "apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: csi-node, namespace: kube-system}
 spec:
@@ -278,24 +292,13 @@ spec:
       volumes:
         - {name: reg, hostPath: {path: /var/lib/kubelet/plugins_registry, type: Directory}}
 ",
+        "DS102",
     );
-    let (_, report) = json(&["--select", "DS102", &path.to_string_lossy()]);
-    let found: Vec<(&str, &str)> = report["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
-        .map(|d| {
-            (
-                d["message"].as_str().unwrap_or_default(),
-                d["help"].as_str().unwrap_or_default(),
-            )
-        })
-        .collect();
     assert_eq!(
         found,
         [(
-            "container `plugin` has no memory limit: a memory spike in the agent can push the node into OOM and kill workloads",
-            "set `resources.limits` with headroom over the agent's peak use, e.g. `limits: {memory: 256Mi}`"
+            "container `plugin` has no memory limit: a memory spike in the agent can push the node into OOM and kill workloads".to_owned(),
+            "set `resources.limits` with headroom over the agent's peak use, e.g. `limits: {memory: 256Mi}`".to_owned()
         )]
     );
 }
@@ -305,7 +308,6 @@ spec:
 /// sleeps gets the usual advice.
 #[test]
 fn a_privileged_sleeper_is_told_to_drop_the_privilege() {
-    let dir = temp_dir("precision-privileged-sleeper");
     let manifest = |script: &str| {
         format!(
             "apiVersion: apps/v1
@@ -329,12 +331,11 @@ spec:
         )
     };
     let help = |script: &str| {
-        let path = write_temp(&dir, "ds.yaml", manifest(script).as_bytes());
-        let (_, report) = json(&["--select", "DS303", &path.to_string_lossy()]);
-        report["diagnostics"][0]["help"]
-            .as_str()
+        let found = told("precision-privileged-sleeper", &manifest(script), "DS303");
+        found
+            .first()
+            .map(|(_, help)| help.clone())
             .unwrap_or_default()
-            .to_owned()
     };
     assert!(
         help("'echo validations done && sleep infinity'").starts_with(
@@ -354,11 +355,9 @@ spec:
 /// follow: an exec probe on its own health command.
 #[test]
 fn a_portless_agent_is_told_how_to_probe_it() {
-    let dir = temp_dir("precision-portless-liveness");
-    let path = write_temp(
-        &dir,
-        "ds.yaml",
-        b"apiVersion: apps/v1
+    let found = told(
+        "precision-portless-liveness",
+        "apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: labeller, namespace: kube-system}
 spec:
@@ -369,10 +368,11 @@ spec:
       containers:
         - {name: labeller, image: example/node-labeller:2.0.0}
 ",
+        "DS601",
     );
-    let (_, report) = json(&["--select", "DS601", &path.to_string_lossy()]);
-    let help = report["diagnostics"][0]["help"]
-        .as_str()
+    let help = found
+        .first()
+        .map(|(_, help)| help.as_str())
         .unwrap_or_default();
     assert!(
         help.starts_with("it declares no port: add an `exec` livenessProbe"),
@@ -383,11 +383,9 @@ spec:
 /// On Windows nodes there is no OOM killer, so DS102 does not promise one.
 #[test]
 fn a_windows_agent_without_a_memory_limit_is_told_what_windows_does() {
-    let dir = temp_dir("precision-windows-limit");
-    let path = write_temp(
-        &dir,
-        "ds.yaml",
-        b"apiVersion: apps/v1
+    let found = told(
+        "precision-windows-limit",
+        "apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: win-agent, namespace: monitoring}
 spec:
@@ -399,11 +397,9 @@ spec:
       containers:
         - {name: agent, image: example/win-agent:1.0.0}
 ",
+        "DS102",
     );
-    let (_, report) = json(&["--select", "DS102", &path.to_string_lossy()]);
-    let message = report["diagnostics"][0]["message"]
-        .as_str()
-        .unwrap_or_default();
+    let message = found.first().map(|(m, _)| m.as_str()).unwrap_or_default();
     assert!(message.contains("Windows has no OOM killer"), "{message}");
     assert!(!message.contains("push the node into OOM"), "{message}");
 }

@@ -30,10 +30,11 @@ impl Rule for WritableHostPath {
         let roots = host_paths::kubelet_roots(pod);
         // A Secrets Store CSI provider writes the secret files into the pods' volume folders
         // itself (the driver asks it to, unless the driver writes them).
-        let secrets_provider = host_paths::mounts(pod).iter().any(|m| {
+        let mounts = host_paths::mounts(pod);
+        let secrets_provider = mounts.iter().any(|m| {
             host_paths::normalize(&m.path.value).ends_with("/secrets-store-csi-providers")
         });
-        for m in host_paths::mounts(pod) {
+        for m in mounts {
             // A privileged container can remount anything writable; DS303 is the finding.
             if m.container.privileged() {
                 continue;

@@ -1,8 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value, set_security_field};
-use crate::model::Container;
 use crate::model::DaemonSet;
+use crate::model::{Container, Spanned};
 use crate::rules::hardening;
 
 pub static META: RuleMeta = RuleMeta {
@@ -79,29 +79,21 @@ fn fix(c: &Container) -> Fix {
     let mut changes = Vec::new();
     match c.capabilities() {
         Some(k) => {
-            changes.push(match k.drop.last() {
+            // Appended to the list when there is one, else a new one-item list.
+            let join = |items: &[Spanned<String>], key: &str, name: &str| match items.last() {
                 Some(last) => Change::AddItem {
                     after: last.span,
-                    item: Value::scalar("ALL"),
+                    item: Value::scalar(name),
                 },
                 None => Change::Insert {
                     into: Target::ValueOf(k.key),
-                    key: "drop".to_owned(),
-                    value: list("ALL"),
+                    key: key.to_owned(),
+                    value: list(name),
                 },
-            });
+            };
+            changes.push(join(&k.drop, "drop", "ALL"));
             if bind {
-                changes.push(match k.add.last() {
-                    Some(last) => Change::AddItem {
-                        after: last.span,
-                        item: Value::scalar("NET_BIND_SERVICE"),
-                    },
-                    None => Change::Insert {
-                        into: Target::ValueOf(k.key),
-                        key: "add".to_owned(),
-                        value: list("NET_BIND_SERVICE"),
-                    },
-                });
+                changes.push(join(&k.add, "add", "NET_BIND_SERVICE"));
             }
         }
         None => {

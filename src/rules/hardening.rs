@@ -22,20 +22,19 @@ use crate::rules::host_paths::{self, normalize};
 ///   share with it whatever their own settings.
 pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item = &'a Container> {
     let windows = pod.only_on_nodes(|r| r.excludes_linux());
+    let controls_runtime: Vec<&Container> = host_paths::mounts(pod)
+        .into_iter()
+        .filter(|m| exposes_runtime(&normalize(&m.path.value)))
+        .map(|m| m.container)
+        .collect();
     pod.all_containers().filter(move |c| {
         let exempt = windows
             || root_on_node(c)
-            || controls_runtime(pod, c)
+            || controls_runtime.iter().any(|r| std::ptr::eq(*r, *c))
             || profile.role(c) == Role::Sidecar
             || waits(c).is_some();
         !exempt && profile.long_running(c)
     })
-}
-
-fn controls_runtime(pod: &PodSpec, c: &Container) -> bool {
-    host_paths::mounts(pod)
-        .iter()
-        .any(|m| std::ptr::eq(m.container, c) && exposes_runtime(&normalize(&m.path.value)))
 }
 
 fn root_on_node(c: &Container) -> bool {
