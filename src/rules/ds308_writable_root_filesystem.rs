@@ -4,6 +4,7 @@ use crate::fix::{Change, Fix, Value, set_security_field};
 use crate::model::DaemonSet;
 use crate::model::{Container, Spanned};
 use crate::rules::hardening;
+use crate::rules::host_paths::{self, is_socket};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS308",
@@ -22,8 +23,19 @@ impl Rule for WritableRootFilesystem {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        // A privileged or CAP_SYS_ADMIN container could remount its root read-write anyway.
+        // A container that can write files on the node already has a place to change what
+        // outlives it; a read-only root would not bound a compromise (DS301 judges the mount).
+        let writes_host: Vec<&Container> = host_paths::mounts(pod)
+            .into_iter()
+            .filter(|m| {
+                !m.mount.read_only.as_ref().is_some_and(|r| r.value) && !is_socket(&m.path.value)
+            })
+            .map(|m| m.container)
+            .collect();
         for c in hardening::judged(pod, cx.profile) {
+            if writes_host.iter().any(|w| std::ptr::eq(*w, c)) {
+                continue;
+            }
             let setting = c
                 .security_context
                 .as_ref()
