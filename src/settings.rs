@@ -60,7 +60,7 @@ impl Default for Settings {
             min_failure_threshold: 3,
             min_termination_grace: 30,
             memory_limit_floor: Quantity::parse("64Mi").unwrap_or_else(|_| unreachable!()),
-            require_cpu_limit: true,
+            require_cpu_limit: false,
             writable_host_paths: PathGlobs::new(
                 DEFAULT_WRITABLE_HOST_PATHS
                     .iter()
@@ -415,7 +415,7 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
         key: "require-cpu-limit",
         kind: Kind::Bool,
-        default: "true",
+        default: "false",
         rules: "DS102",
         help: "report containers without a cpu limit",
     },

@@ -271,13 +271,15 @@ fn a_trace_shipper_on_the_host_network_gets_no_fluent_bit_advice() {
     );
 }
 
-/// A CSI node plugin without limits is asked for a memory limit only: the rule does not want a
-/// cpu limit on a data-path agent, so neither the message nor the example names one.
+/// A CSI node plugin without limits is asked for a memory limit only, even by a team that
+/// wants cpu limits: the rule does not want a cpu limit on a data-path agent, so neither the
+/// message nor the example names one.
 #[test]
 fn a_csi_plugin_is_asked_for_memory_only() {
-    let found = told(
-        "precision-csi-limits",
-        "apiVersion: apps/v1
+    let path = write_temp(
+        &temp_dir("precision-csi-limits"),
+        "ds.yaml",
+        b"apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: csi-node, namespace: kube-system}
 spec:
@@ -288,17 +290,38 @@ spec:
       containers:
         - name: plugin
           image: example/csi-plugin:1.2.0
+          resources: {requests: {cpu: 10m, memory: 64Mi}}
           volumeMounts: [{name: reg, mountPath: /registration}]
       volumes:
         - {name: reg, hostPath: {path: /var/lib/kubelet/plugins_registry, type: Directory}}
 ",
-        "DS102",
     );
+    let (_, report) = json(&[
+        "--select",
+        "DS102",
+        "--setting",
+        "require-cpu-limit=true",
+        &path.to_string_lossy(),
+    ]);
+    let found: Vec<(&str, &str)> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["message"].as_str().unwrap_or_default(),
+                d["help"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
     assert_eq!(
         found,
         [(
-            "container `plugin` has no memory limit: a memory spike in the agent can push the node into OOM and kill workloads".to_owned(),
-            "set `resources.limits` with headroom over the agent's peak use, e.g. `limits: {memory: 256Mi}`".to_owned()
+            "container `plugin` has no memory limit: a memory spike in the agent grows until the \
+             node runs short of memory, then the agent is evicted or OOM-killed mid-work, and \
+             workloads using more than they request are evicted with it",
+            "set `resources.limits` with headroom over the agent's peak use, e.g. `limits: \
+             {memory: 256Mi}`"
         )]
     );
 }
@@ -351,13 +374,12 @@ spec:
     );
 }
 
-/// An agent that declares no port is still asked for a liveness probe, with advice it can
-/// follow: an exec probe on its own health command.
+/// An agent that declares no port has nothing a reviewer can point a probe at unless it has a
+/// status command: a note with that advice. A portless log shipper, whose stalls lose logs
+/// silently, is still warned and told how to probe its output.
 #[test]
-fn a_portless_agent_is_told_how_to_probe_it() {
-    let found = told(
-        "precision-portless-liveness",
-        "apiVersion: apps/v1
+fn a_portless_agent_gets_a_note_and_a_portless_log_shipper_a_warning() {
+    let labeller = "apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: labeller, namespace: kube-system}
 spec:
@@ -367,16 +389,40 @@ spec:
     spec:
       containers:
         - {name: labeller, image: example/node-labeller:2.0.0}
-",
-        "DS601",
-    );
-    let help = found
-        .first()
-        .map(|(_, help)| help.as_str())
-        .unwrap_or_default();
-    assert!(
-        help.starts_with("it declares no port: add an `exec` livenessProbe"),
-        "{help}"
+";
+    let shipper = labeller.replace("example/node-labeller:2.0.0", "fluent/fluentd:v1.17.1-1.0");
+    let mut seen = Vec::new();
+    for (test, yaml) in [
+        ("precision-portless-labeller", labeller.to_owned()),
+        ("precision-portless-shipper", shipper),
+    ] {
+        let path = write_temp(&temp_dir(test), "ds.yaml", yaml.as_bytes());
+        let (_, report) = json(&["--select", "DS601", &path.to_string_lossy()]);
+        for d in report["diagnostics"].as_array().expect("diagnostics") {
+            let help = d["help"].as_str().unwrap_or_default();
+            seen.push((
+                d["severity"].as_str().unwrap_or_default().to_owned(),
+                help.split(':').nth(1).unwrap_or_default().trim().to_owned(),
+            ));
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            (
+                "note".to_owned(),
+                "if the agent has a health or status command, an `exec` livenessProbe running it \
+                 turns a hang into a restart"
+                    .to_owned()
+            ),
+            (
+                "warning".to_owned(),
+                "enable the shipper's health or monitoring endpoint and probe it, or add an \
+                 `exec` livenessProbe that checks its output is moving (e.g. the age of its \
+                 newest buffer file); a stalled shipper loses logs silently"
+                    .to_owned()
+            ),
+        ]
     );
 }
 
@@ -395,11 +441,64 @@ spec:
     spec:
       nodeSelector: {kubernetes.io/os: windows}
       containers:
-        - {name: agent, image: example/win-agent:1.0.0}
+        - name: agent
+          image: example/win-agent:1.0.0
+          resources: {requests: {cpu: 100m, memory: 128Mi}}
 ",
         "DS102",
     );
     let message = found.first().map(|(m, _)| m.as_str()).unwrap_or_default();
     assert!(message.contains("Windows has no OOM killer"), "{message}");
-    assert!(!message.contains("push the node into OOM"), "{message}");
+    assert!(!message.contains("OOM-killed"), "{message}");
+}
+
+/// A container that declares no resources beside one that does gets one finding asking for
+/// both its requests and its memory limit, not a DS101 and a DS102 on the same line.
+#[test]
+fn a_container_without_resources_gets_one_finding_for_requests_and_limit() {
+    let path = write_temp(
+        &temp_dir("precision-no-resources"),
+        "ds.yaml",
+        b"apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: collector, namespace: monitoring}
+spec:
+  selector: {matchLabels: {app: collector}}
+  template:
+    metadata: {labels: {app: collector}}
+    spec:
+      containers:
+        - name: collector
+          image: otel/opentelemetry-collector-contrib:0.104.0
+        - name: exporter
+          image: prom/node-exporter:v1.8.2
+          resources: {requests: {cpu: 10m, memory: 32Mi}, limits: {memory: 64Mi}}
+",
+    );
+    let (_, report) = json(&["--select", "DS101,DS102", &path.to_string_lossy()]);
+    let found: Vec<(&str, u64, &str)> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or_default(),
+                d["line"].as_u64().unwrap_or_default(),
+                d["message"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "DS101",
+            10,
+            "container `collector` declares no resources: no cpu or memory request, and no \
+             memory limit"
+        )]
+    );
+    let help = report["diagnostics"][0]["help"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(help.contains("`limits: {memory: 256Mi}`"), "{help}");
 }

@@ -2,6 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::profile::Role;
 use crate::model::{Container, DaemonSet};
+use crate::rules::ds102_missing_limits::wants_memory_limit;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS101",
@@ -28,7 +29,15 @@ impl Rule for MissingRequests {
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
         let best_effort = pod.all_containers().all(Container::declares_no_resources);
+        // A BestEffort pod is fixed on its agent: a sidecar's few megabytes are not the point,
+        // unless the pod is all sidecars.
+        let agents_present = pod
+            .all_containers()
+            .any(|c| cx.profile.long_running(c) && cx.profile.role(c) != Role::Sidecar);
         for c in pod.all_containers() {
+            if best_effort && agents_present && cx.profile.role(c) == Role::Sidecar {
+                continue;
+            }
             // A one-shot init container runs alone before the agent and exits; the pod's
             // effective request is the larger of it and the app containers' sum, so the fix
             // is on the app containers, which are judged.
@@ -89,16 +98,26 @@ impl Rule for MissingRequests {
                      the pod is BestEffort, the first to be evicted when the node runs short",
                     c.describe()
                 )
+            } else if c.declares_no_resources() && wants_memory_limit(pod, c, cx) {
+                format!(
+                    "{} declares no resources: no cpu or memory request, and no memory limit",
+                    c.describe()
+                )
             } else {
                 format!("{} has no {} request", c.describe(), missing.join(" or "))
+            };
+            let help = if c.declares_no_resources() && wants_memory_limit(pod, c, cx) {
+                "set `resources.requests` for cpu and memory to what the agent uses on a busy \
+                 node, and a memory limit with headroom over its peak, e.g. `requests: {cpu: \
+                 100m, memory: 128Mi}` and `limits: {memory: 256Mi}`"
+            } else {
+                "set `resources.requests` for cpu and memory to what the agent uses on a busy \
+                 node, e.g. `requests: {cpu: 100m, memory: 128Mi}`"
             };
             cx.report(
                 Diagnostic::new(&META, at, message)
                     .label("nothing reserved on the node")
-                    .help(
-                        "set `resources.requests` for cpu and memory to what the agent uses on a \
-                         busy node, e.g. `requests: {cpu: 100m, memory: 128Mi}`",
-                    ),
+                    .help(help),
             );
         }
     }

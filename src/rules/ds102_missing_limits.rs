@@ -1,8 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::Container;
 use crate::model::DaemonSet;
 use crate::model::profile::{AgentKind, Profile, Role};
+use crate::model::{Container, PodSpec};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS102",
@@ -21,30 +21,9 @@ impl Rule for MissingLimits {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        let mut wanted = vec!["memory"];
-        if cx.settings.require_cpu_limit {
-            wanted.insert(0, "cpu");
-        }
         let windows = pod.host_process || pod.only_on_nodes(|r| r.excludes_linux());
         for c in pod.all_containers() {
-            if !judged(c, cx) {
-                continue;
-            }
-            let missing: Vec<&str> = wanted
-                .iter()
-                .copied()
-                .filter(|r| {
-                    c.resources
-                        .as_ref()
-                        .is_none_or(|res| res.limits.get(r).is_none())
-                })
-                .collect();
-            // Where a cpu limit is not wanted, a missing one is not named either.
-            let missing: Vec<&str> = if cpu_limit_wanted(c, cx.profile) {
-                missing
-            } else {
-                missing.into_iter().filter(|r| *r != "cpu").collect()
-            };
+            let missing = reported(pod, c, cx);
             if missing.is_empty() {
                 continue;
             }
@@ -55,9 +34,19 @@ impl Rule for MissingLimits {
                      no OOM killer: the node pages and every workload on it slows down",
                     Severity::Warning,
                 )
+            } else if missing.contains(&"memory") && pod.priority_class_name.is_some() {
+                // The kubelet evicts by priority among pods over their requests, and a
+                // node-critical pod is spared by the OOM killer as if it were Guaranteed.
+                (
+                    "a memory spike in the agent can push the node into memory pressure, and its \
+                     priority class has workloads evicted before it",
+                    Severity::Warning,
+                )
             } else if missing.contains(&"memory") {
                 (
-                    "a memory spike in the agent can push the node into OOM and kill workloads",
+                    "a memory spike in the agent grows until the node runs short of memory, then \
+                     the agent is evicted or OOM-killed mid-work, and workloads using more than \
+                     they request are evicted with it",
                     Severity::Warning,
                 )
             } else {
@@ -101,6 +90,12 @@ impl Rule for MissingLimits {
     }
 }
 
+fn missing_limit(c: &Container, resource: &str) -> bool {
+    c.resources
+        .as_ref()
+        .is_none_or(|res| res.limits.get(resource).is_none())
+}
+
 /// Whether the container's limits are judged at all.
 /// - See DS101: a one-shot init container runs alone, before the agent, and exits.
 /// - A container that only waits (`pause`, `sleep`) or loops in a shell (copy a file, then
@@ -113,24 +108,29 @@ fn judged(c: &Container, cx: &Context) -> bool {
         && crate::model::profile::waits(c).is_none()
 }
 
-/// Whether DS102 reports this container's missing `resource` limit: DS103 does not repeat it
+/// The limits DS102 reports missing on this container, cpu first; DS103 does not repeat them
 /// as the reason the pod is not Guaranteed.
-pub fn reports_missing_limit(c: &Container, resource: &str, cx: &Context) -> bool {
-    let missing = |r: &str| {
-        c.resources
-            .as_ref()
-            .is_none_or(|res| res.limits.get(r).is_none())
-    };
-    judged(c, cx)
-        && missing(resource)
-        && match resource {
-            "memory" => true,
-            "cpu" => {
-                cx.settings.require_cpu_limit
-                    && (cpu_limit_wanted(c, cx.profile) || missing("memory"))
-            }
-            _ => false,
-        }
+pub fn reported(pod: &PodSpec, c: &Container, cx: &Context) -> Vec<&'static str> {
+    // A container that declares no resources at all is DS101's: one finding asks for its
+    // requests and, where DS102 would, a memory limit.
+    if c.declares_no_resources() {
+        return Vec::new();
+    }
+    let cpu = judged(c, cx) && cx.settings.require_cpu_limit && cpu_limit_wanted(c, cx.profile);
+    [("cpu", cpu), ("memory", wants_memory_limit(pod, c, cx))]
+        .into_iter()
+        .filter(|(r, wanted)| *wanted && missing_limit(c, r))
+        .map(|(r, _)| r)
+        .collect()
+}
+
+/// Whether DS102 asks this container for a memory limit. An OOM kill of a node-critical
+/// network or storage agent cuts the node's networking or stalls its mounts: its upstream
+/// manifests leave memory unlimited on purpose and say so with the priority class.
+pub fn wants_memory_limit(pod: &PodSpec, c: &Container, cx: &Context) -> bool {
+    let critical_data_path =
+        pod.node_critical() && matches!(cx.profile.kind, AgentKind::Network | AgentKind::CsiNode);
+    judged(c, cx) && !critical_data_path
 }
 
 /// Whether a missing cpu limit alone is worth a finding. A throttled CSI mount, network setup
@@ -168,19 +168,22 @@ mod tests {
             "cpu alone is a note"
         );
         assert!(found(memory_only, false).is_empty());
-        assert_eq!(found("", false), ["10:9 warning"]);
+        let requests_only = "        resources:\n          requests: {memory: 1Gi}\n";
+        assert_eq!(found(requests_only, false), ["12:9 warning"]);
+        // No resources at all: DS101 asks for requests and the memory limit in one finding.
+        assert!(found("", true).is_empty());
     }
 
     #[test]
     fn one_shot_init_containers() {
         let y = pod_spec(
-            "      initContainers:\n      - {name: i, image: i:1, command: [cp, a, b]}\n      containers:\n      - name: a\n        image: i:1\n        resources: {limits: {cpu: 1, memory: 1Gi}}\n",
+            "      initContainers:\n      - {name: i, image: i:1, command: [cp, a, b], resources: {requests: {memory: 8Mi}}}\n      containers:\n      - name: a\n        image: i:1\n        resources: {limits: {cpu: 1, memory: 1Gi}}\n",
         );
         assert!(positions_with(&y, "DS102", Config::default()).is_empty());
         let native = y.replace("command:", "restartPolicy: Always, command:");
         assert_eq!(
             positions_with(&native, "DS102", Config::default()),
-            ["10:10 warning"]
+            ["10:75 warning"]
         );
     }
 }

@@ -121,8 +121,11 @@ impl Rule for NotGuaranteedQos {
         }
         // QoS is decided for the whole pod; report the first container that breaks it.
         let Some((c, why)) = pod.all_containers().find_map(|c| {
+            let reported = crate::rules::ds102_missing_limits::reported(pod, c, cx);
+            // Without `require-cpu-limit` the team keeps cpu unlimited on purpose: a missing cpu
+            // limit is its choice, not a reason to report.
             let told =
-                |r: &str| crate::rules::ds102_missing_limits::reports_missing_limit(c, r, cx);
+                |r: &str| reported.contains(&r) || (r == "cpu" && !cx.settings.require_cpu_limit);
             breaks_guarantee(c.resources.as_ref(), &told).map(|why| (c, why))
         }) else {
             return;

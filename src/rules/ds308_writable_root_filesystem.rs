@@ -25,6 +25,8 @@ impl Rule for WritableRootFilesystem {
         let Some(pod) = ds.pod() else { return };
         // A container that can write files on the node already has a place to change what
         // outlives it; a read-only root would not bound a compromise (DS301 judges the mount).
+        // A socket or a lock file (`/run/xtables.lock`) is shared to talk or take turns, not
+        // to hold files.
         let writes_host: Vec<&Container> = host_paths::mounts(pod)
             .into_iter()
             .filter(|m| {
