@@ -615,6 +615,8 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
 }
 
 /// Images of applications, demos and samples, which run on every node only to spread out.
+/// Not `example`: it is the placeholder registry and namespace of in-house images in docs
+/// (`example.com/agent`, `example/agent`), which are agents as often as not.
 const APPLICATIONS: &[&str] = &[
     "nginx",
     "httpd",
@@ -631,8 +633,6 @@ const APPLICATIONS: &[&str] = &[
     "google-samples",
     "microservices-demo",
     "demo",
-    "example",
-    "examples",
     "sample",
     "samples",
 ];
@@ -876,6 +876,15 @@ mod tests {
             bare.kind,
             AgentKind::Other,
             "an unknown image may be an agent"
+        );
+        let placeholder = profile(
+            "      containers: [{name: c, image: 'example/agent:1'}]\n",
+            None,
+        );
+        assert_eq!(
+            placeholder.kind,
+            AgentKind::Other,
+            "`example` is a placeholder"
         );
         let app = profile("      containers: [{name: c, image: 'nginx:1.27'}]\n", None);
         assert_eq!(app.kind, AgentKind::Workload);

@@ -1,6 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
+use crate::model::profile::AgentKind;
 use crate::rules::probes;
 
 pub static META: RuleMeta = RuleMeta {
@@ -20,6 +21,11 @@ impl Rule for MissingReadinessProbe {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
+        // An application spread over the nodes is not a node agent: whether it needs probes is
+        // its own chart's business, outside the node-agent checklist.
+        if cx.profile.kind == AgentKind::Workload {
+            return;
+        }
         // A liveness probe already shows a failing new version unready (restarted), which
         // stops the rollout; a container that serves nothing over TCP has no endpoint to ask
         // and no consumer for "ready": a crashing new version stops the rollout anyway, and

@@ -1,12 +1,14 @@
 //! Shared by the hardening rules (DS304, DS306, DS308): which containers are judged.
 
-use crate::model::profile::{Profile, Role, waits};
+use crate::model::profile::{AgentKind, Profile, Role, waits};
 use crate::model::{Container, PodSpec};
 use crate::rules::ds302_runtime_socket_mount::exposes_runtime;
 use crate::rules::host_paths::{self, normalize};
 
 /// Hardening limits what a compromised process can do, so it is asked of the containers that
 /// keep running, on Linux. Not judged:
+/// - an application spread over the nodes (the `workload` profile): it is not a node agent, and
+///   its hardening is a general-purpose linter's business, outside the node-agent checklist;
 /// - a DaemonSet that runs only on Windows: the API rejects these fields for Windows pods
 ///   (validateWindows), and Windows has no Linux capabilities, setuid or read-only root;
 /// - privileged or CAP_SYS_ADMIN containers, already root on the node (DS303, DS305 report
@@ -21,14 +23,15 @@ use crate::rules::host_paths::{self, normalize};
 ///   beside a privileged agent they reach node-level power through the socket or volume they
 ///   share with it whatever their own settings.
 pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item = &'a Container> {
-    let windows = pod.only_on_nodes(|r| r.excludes_linux());
+    let not_judged =
+        pod.only_on_nodes(|r| r.excludes_linux()) || profile.kind == AgentKind::Workload;
     let controls_runtime: Vec<&Container> = host_paths::mounts(pod)
         .into_iter()
         .filter(|m| exposes_runtime(&normalize(&m.path.value)))
         .map(|m| m.container)
         .collect();
     pod.all_containers().filter(move |c| {
-        let exempt = windows
+        let exempt = not_judged
             || root_on_node(c)
             || controls_runtime.iter().any(|r| std::ptr::eq(*r, *c))
             || profile.role(c) == Role::Sidecar
