@@ -27,6 +27,16 @@ impl Rule for CapabilitiesNotDropped {
             if caps.is_some_and(|k| k.drops_all()) {
                 continue;
             }
+            // A non-root process gets capabilities only from file capabilities or a setuid-root
+            // binary at execve, and `no_new_privs` ignores both: the default set is unreachable.
+            let no_new_privs = c
+                .security_context
+                .as_ref()
+                .and_then(|s| s.allow_privilege_escalation.as_ref())
+                .is_some_and(|a| !a.value);
+            if no_new_privs && hardening::non_root(pod, c) {
+                continue;
+            }
             let at = caps.map_or(c.security_at(), |k| k.key);
             cx.report(
                 Diagnostic::new(

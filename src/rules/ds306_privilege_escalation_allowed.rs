@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Value, set_security_field};
-use crate::model::{Container, DaemonSet, PodSpec, Spanned};
+use crate::model::{Container, DaemonSet, Spanned};
 use crate::rules::hardening;
 
 pub static META: RuleMeta = RuleMeta {
@@ -25,13 +25,13 @@ impl Rule for PrivilegeEscalationAllowed {
             // A non-root process gets added capabilities only through file capabilities on
             // its binaries (`setcap`), and `no_new_privs`, which this setting turns on, makes
             // execve ignore them: `false` would strip exactly what the container was given.
-            if non_root(pod, c) && c.capabilities().is_some_and(|k| !k.add.is_empty()) {
+            if hardening::non_root(pod, c) && c.capabilities().is_some_and(|k| !k.add.is_empty()) {
                 continue;
             }
             // A process that runs as root has the container's whole capability set already:
             // a setuid binary or file capabilities give it nothing more, so the setting
             // protects nothing.
-            if user(pod, c) == Some(0) {
+            if hardening::user(pod, c) == Some(0) {
                 continue;
             }
             let setting = c
@@ -60,31 +60,6 @@ impl Rule for PrivilegeEscalationAllowed {
             );
         }
     }
-}
-
-/// Whether the container runs as a user other than root: its own `runAsUser`, the pod's, or
-/// `runAsNonRoot: true` without a root `runAsUser`.
-fn non_root(pod: &PodSpec, c: &Container) -> bool {
-    let non_root = c
-        .security_context
-        .as_ref()
-        .and_then(|s| s.run_as_non_root.as_ref())
-        .or(pod.run_as_non_root.as_ref())
-        .is_some_and(|n| n.value);
-    match user(pod, c) {
-        Some(uid) => uid != 0,
-        None => non_root,
-    }
-}
-
-/// The user the container runs as when the manifest says: its own `runAsUser`, else the
-/// pod's.
-fn user(pod: &PodSpec, c: &Container) -> Option<i64> {
-    c.security_context
-        .as_ref()
-        .and_then(|s| s.run_as_user.as_ref())
-        .or(pod.run_as_user.as_ref())
-        .map(|u| u.value)
 }
 
 /// Setuid binaries in the agent stop working, so this changes how it runs.

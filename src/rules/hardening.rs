@@ -43,3 +43,28 @@ pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item 
 fn root_on_node(c: &Container) -> bool {
     c.privileged() || c.capabilities().is_some_and(|k| k.adds("SYS_ADMIN"))
 }
+
+/// Whether the container runs as a user other than root: its own `runAsUser`, the pod's, or
+/// `runAsNonRoot: true` without a root `runAsUser`.
+pub fn non_root(pod: &PodSpec, c: &Container) -> bool {
+    let non_root = c
+        .security_context
+        .as_ref()
+        .and_then(|s| s.run_as_non_root.as_ref())
+        .or(pod.run_as_non_root.as_ref())
+        .is_some_and(|n| n.value);
+    match user(pod, c) {
+        Some(uid) => uid != 0,
+        None => non_root,
+    }
+}
+
+/// The user the container runs as when the manifest says: its own `runAsUser`, else the
+/// pod's.
+pub fn user(pod: &PodSpec, c: &Container) -> Option<i64> {
+    c.security_context
+        .as_ref()
+        .and_then(|s| s.run_as_user.as_ref())
+        .or(pod.run_as_user.as_ref())
+        .map(|u| u.value)
+}
