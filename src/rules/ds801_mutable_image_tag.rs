@@ -28,6 +28,26 @@ fn tag_matches(pattern: &str, tag: &str) -> bool {
     }
 }
 
+/// A tag naming only a major version: bare (`alpine:3`, `node:20`, the official images'
+/// rolling tags) or with a variant (`v1-debian-forward`, `20-alpine`). Publishers move it to
+/// every release of that major version. A bare `v1` or `v2` is left alone: projects such as
+/// `startup-script` publish those once as releases. Longer digit runs are dates or build
+/// numbers, which are fixed.
+fn major_only(tag: &str) -> bool {
+    let (version, variant) = match tag.split_once('-') {
+        Some((v, rest)) => (v, Some(rest)),
+        None => (tag, None),
+    };
+    let digits = match (version.strip_prefix('v'), variant) {
+        (Some(_), None) => return false,
+        (Some(d), Some(_)) => d,
+        (None, _) => version,
+    };
+    (1..=2).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && variant.is_none_or(|v| v.starts_with(|c: char| c.is_ascii_alphabetic()))
+}
+
 impl Rule for MutableImageTag {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -48,6 +68,10 @@ impl Rule for MutableImageTag {
                 Some(t) if cx.settings.mutable_tags.iter().any(|p| tag_matches(p, t)) => {
                     format!("is tagged `{t}`, a branch or rolling tag that moves with each build")
                 }
+                Some(t) if major_only(t) => format!(
+                    "is tagged `{t}`, a major-version tag that moves to each new release of that \
+                     major version"
+                ),
                 Some(_) => continue,
             };
             cx.report(
@@ -68,8 +92,20 @@ impl Rule for MutableImageTag {
 
 #[cfg(test)]
 mod tests {
-    use super::{tag, tag_matches};
+    use super::{major_only, tag, tag_matches};
     use crate::rules::test_support::positions;
+
+    #[test]
+    fn major_only_tags() {
+        for rolling in ["3", "20", "v1-debian-forward", "20-alpine"] {
+            assert!(major_only(rolling), "{rolling}");
+        }
+        for fixed in [
+            "v2", "3.9", "v1.8.2", "04242018", "v1-1", "v123", "1-2-3", "main",
+        ] {
+            assert!(!major_only(fixed), "{fixed}");
+        }
+    }
 
     #[test]
     fn tags() {
