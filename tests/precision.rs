@@ -502,3 +502,38 @@ spec:
         .unwrap_or_default();
     assert!(help.contains("`limits: {memory: 256Mi}`"), "{help}");
 }
+
+/// With cpu limits left to the team (the default), DS103 does not push a shipper to
+/// Guaranteed QoS, which would need one: it asks for the memory request to meet the limit.
+#[test]
+fn a_burstable_shipper_without_cpu_limits_is_asked_to_match_memory_only() {
+    let found = told(
+        "precision-ds103-memory",
+        "apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: fluent-bit, namespace: logging}
+spec:
+  selector: {matchLabels: {app: fluent-bit}}
+  template:
+    metadata: {labels: {app: fluent-bit}}
+    spec:
+      containers:
+        - name: fluent-bit
+          image: cr.fluentbit.io/fluent/fluent-bit:3.1.4
+          resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {memory: 256Mi}}
+",
+        "DS103",
+    );
+    assert_eq!(
+        found,
+        [(
+            "the pod is Burstable, not Guaranteed: container `fluent-bit` requests 128Mi memory \
+             but is limited to 256Mi"
+                .to_owned(),
+            "set the memory request equal to the memory limit: a pod that never uses more memory \
+             than it requests is among the last the kubelet evicts under memory pressure \
+             (Guaranteed QoS would also need cpu limits equal to requests)"
+                .to_owned()
+        )]
+    );
+}

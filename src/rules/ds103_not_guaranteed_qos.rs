@@ -46,16 +46,20 @@ fn unreadable(res: &Resources) -> bool {
 /// differs from it. For a pod the API accepts (no request above its limit), comparing each
 /// block is the same as `ComputePodQOS` comparing the sums.
 /// `told`: whether DS102 reports a resource's missing limit already; it is not repeated here.
-fn breaks_guarantee(res: Option<&Resources>, told: &dyn Fn(&str) -> bool) -> Option<String> {
+/// Returns the resource at fault (none when the block is missing) and why.
+fn breaks_guarantee(
+    res: Option<&Resources>,
+    told: &dyn Fn(&str) -> bool,
+) -> Option<(Option<&'static str>, String)> {
     let Some(res) = res else {
-        return Some("sets no resources".to_owned());
+        return Some((None, "sets no resources".to_owned()));
     };
     for resource in QOS_RESOURCES {
         let Some(limit) = positive(&res.limits, resource) else {
             if told(resource) {
                 continue;
             }
-            return Some(format!("has no {resource} limit"));
+            return Some((Some(resource), format!("has no {resource} limit")));
         };
         let request = match res.requests.get(resource) {
             None => continue,
@@ -66,9 +70,12 @@ fn breaks_guarantee(res: Option<&Resources>, told: &dyn Fn(&str) -> bool) -> Opt
                 .limits
                 .get(resource)
                 .map_or("", |l| l.value.text.as_str());
-            return Some(format!(
-                "requests {} {resource} but is limited to {limit_text}",
-                request.value.text
+            return Some((
+                Some(resource),
+                format!(
+                    "requests {} {resource} but is limited to {limit_text}",
+                    request.value.text
+                ),
             ));
         }
     }
@@ -105,8 +112,9 @@ impl Rule for NotGuaranteedQos {
             if unreadable(res) || !counts(res) {
                 return;
             }
-            if let Some(why) = breaks_guarantee(Some(res), &|_| false) {
-                report(cx, res.key, format!("the pod-level `resources` {why}"));
+            if let Some((resource, why)) = breaks_guarantee(Some(res), &|_| false) {
+                let why = format!("the pod-level `resources` {why}");
+                report(cx, res.key, why, resource);
             }
             return;
         }
@@ -120,7 +128,7 @@ impl Rule for NotGuaranteedQos {
             return;
         }
         // QoS is decided for the whole pod; report the first container that breaks it.
-        let Some((c, why)) = pod.all_containers().find_map(|c| {
+        let Some((c, (resource, why))) = pod.all_containers().find_map(|c| {
             let reported = crate::rules::ds102_missing_limits::reported(pod, c, cx);
             // Without `require-cpu-limit` the team keeps cpu unlimited on purpose: a missing cpu
             // limit is its choice, not a reason to report.
@@ -131,7 +139,7 @@ impl Rule for NotGuaranteedQos {
             return;
         };
         let at = c.resources.as_ref().map_or(c.at(), |r| r.key);
-        report(cx, at, format!("{} {why}", c.describe()));
+        report(cx, at, format!("{} {why}", c.describe()), resource);
     }
 }
 
@@ -140,7 +148,19 @@ fn undeclared(c: &Container, profile: &Profile) -> bool {
     profile.long_running(c) && profile.role(c) != Role::Helper && c.declares_no_resources()
 }
 
-fn report(cx: &mut Context, at: Span, why: String) {
+fn report(cx: &mut Context, at: Span, why: String, resource: Option<&str>) {
+    // Without cpu limits (the `require-cpu-limit` default) Guaranteed is out of reach, but a
+    // memory request equal to the limit keeps the agent out of the first group the kubelet
+    // evicts under memory pressure: pods using more than they request.
+    let help = if resource == Some("memory") && !cx.settings.require_cpu_limit {
+        "set the memory request equal to the memory limit: a pod that never uses more memory \
+         than it requests is among the last the kubelet evicts under memory pressure \
+         (Guaranteed QoS would also need cpu limits equal to requests)"
+    } else {
+        "for Guaranteed QoS every container (init containers too) needs cpu and memory limits, \
+         with requests equal to them (or left out: they default to the limits); the kubelet \
+         then evicts the agent last"
+    };
     cx.report(
         Diagnostic::new(
             &META,
@@ -148,11 +168,7 @@ fn report(cx: &mut Context, at: Span, why: String) {
             format!("the pod is Burstable, not Guaranteed: {why}"),
         )
         .label("breaks Guaranteed QoS")
-        .help(
-            "for Guaranteed QoS every container (init containers too) needs cpu and memory \
-             limits, with requests equal to them (or left out: they default to the limits); \
-             the kubelet then evicts the agent last",
-        ),
+        .help(help),
     );
 }
 
