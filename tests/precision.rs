@@ -45,17 +45,27 @@ fn ds404(report: &serde_json::Value) -> Vec<(String, String)> {
 /// `(message, help)` of each finding of `code` when `yaml` is linted from a file in the
 /// temporary folder `test`.
 fn told(test: &str, yaml: &str, code: &str) -> Vec<(String, String)> {
+    lint(test, yaml, &["--select", code])
+        .iter()
+        .map(|d| (text(d, "message"), text(d, "help")))
+        .collect()
+}
+
+/// The diagnostics of the JSON report when `yaml` is linted from a file in the temporary
+/// folder `test`, with `args` before the path.
+fn lint(test: &str, yaml: &str, args: &[&str]) -> Vec<serde_json::Value> {
     let path = write_temp(&temp_dir(test), "ds.yaml", yaml.as_bytes());
-    let (_, report) = json(&["--select", code, &path.to_string_lossy()]);
+    let path = path.to_string_lossy();
+    let (_, report) = json(&[args, &[path.as_ref()]].concat());
     report["diagnostics"]
         .as_array()
         .expect("diagnostics")
-        .iter()
-        .map(|d| {
-            let text = |field: &str| d[field].as_str().unwrap_or_default().to_owned();
-            (text("message"), text("help"))
-        })
-        .collect()
+        .clone()
+}
+
+/// A string field of a diagnostic, empty when it is missing.
+fn text(d: &serde_json::Value, field: &str) -> String {
+    d[field].as_str().unwrap_or_default().to_owned()
 }
 
 #[test]
@@ -276,10 +286,9 @@ fn a_trace_shipper_on_the_host_network_gets_no_fluent_bit_advice() {
 /// message nor the example names one.
 #[test]
 fn a_csi_plugin_is_asked_for_memory_only() {
-    let path = write_temp(
-        &temp_dir("precision-csi-limits"),
-        "ds.yaml",
-        b"apiVersion: apps/v1
+    let found: Vec<(String, String)> = lint(
+        "precision-csi-limits",
+        "apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: csi-node, namespace: kube-system}
 spec:
@@ -295,33 +304,21 @@ spec:
       volumes:
         - {name: reg, hostPath: {path: /var/lib/kubelet/plugins_registry, type: Directory}}
 ",
-    );
-    let (_, report) = json(&[
-        "--select",
-        "DS102",
-        "--setting",
-        "require-cpu-limit=true",
-        &path.to_string_lossy(),
-    ]);
-    let found: Vec<(&str, &str)> = report["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
-        .map(|d| {
-            (
-                d["message"].as_str().unwrap_or_default(),
-                d["help"].as_str().unwrap_or_default(),
-            )
-        })
-        .collect();
+        &["--select", "DS102", "--setting", "require-cpu-limit=true"],
+    )
+    .iter()
+    .map(|d| (text(d, "message"), text(d, "help")))
+    .collect();
     assert_eq!(
         found,
         [(
             "container `plugin` has no memory limit: a memory spike in the agent grows until the \
              node runs short of memory, then the agent is evicted or OOM-killed mid-work, and \
-             workloads using more than they request are evicted with it",
+             workloads using more than they request are evicted with it"
+                .to_owned(),
             "set `resources.limits` with headroom over the agent's peak use, e.g. `limits: \
              {memory: 256Mi}`"
+                .to_owned()
         )]
     );
 }
@@ -396,12 +393,10 @@ spec:
         ("precision-portless-labeller", labeller.to_owned()),
         ("precision-portless-shipper", shipper),
     ] {
-        let path = write_temp(&temp_dir(test), "ds.yaml", yaml.as_bytes());
-        let (_, report) = json(&["--select", "DS601", &path.to_string_lossy()]);
-        for d in report["diagnostics"].as_array().expect("diagnostics") {
-            let help = d["help"].as_str().unwrap_or_default();
+        for d in lint(test, &yaml, &["--select", "DS601"]) {
+            let help = text(&d, "help");
             seen.push((
-                d["severity"].as_str().unwrap_or_default().to_owned(),
+                text(&d, "severity"),
                 help.split(':').nth(1).unwrap_or_default().trim().to_owned(),
             ));
         }
@@ -456,10 +451,9 @@ spec:
 /// both its requests and its memory limit, not a DS101 and a DS102 on the same line.
 #[test]
 fn a_container_without_resources_gets_one_finding_for_requests_and_limit() {
-    let path = write_temp(
-        &temp_dir("precision-no-resources"),
-        "ds.yaml",
-        b"apiVersion: apps/v1
+    let diagnostics = lint(
+        "precision-no-resources",
+        "apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: collector, namespace: monitoring}
 spec:
@@ -474,32 +468,29 @@ spec:
           image: prom/node-exporter:v1.8.2
           resources: {requests: {cpu: 10m, memory: 32Mi}, limits: {memory: 64Mi}}
 ",
+        &["--select", "DS101,DS102"],
     );
-    let (_, report) = json(&["--select", "DS101,DS102", &path.to_string_lossy()]);
-    let found: Vec<(&str, u64, &str)> = report["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
+    let found: Vec<(String, u64, String)> = diagnostics
         .iter()
         .map(|d| {
             (
-                d["code"].as_str().unwrap_or_default(),
+                text(d, "code"),
                 d["line"].as_u64().unwrap_or_default(),
-                d["message"].as_str().unwrap_or_default(),
+                text(d, "message"),
             )
         })
         .collect();
     assert_eq!(
         found,
         [(
-            "DS101",
+            "DS101".to_owned(),
             10,
             "container `collector` declares no resources: no cpu or memory request, and no \
              memory limit"
+                .to_owned()
         )]
     );
-    let help = report["diagnostics"][0]["help"]
-        .as_str()
-        .unwrap_or_default();
+    let help = text(&diagnostics[0], "help");
     assert!(help.contains("`limits: {memory: 256Mi}`"), "{help}");
 }
 

@@ -82,6 +82,9 @@ impl Rule for MissingRequests {
                 );
                 continue;
             }
+            // A container with no resources at all is told of the memory limit here too: DS102
+            // leaves it to this one finding.
+            let asks_limit = c.declares_no_resources() && wants_memory_limit(pod, c, cx);
             let message = if best_effort && pod.critical() {
                 // The kubelet never evicts a critical pod, but BestEffort still means nothing
                 // reserved and the smallest cpu share (cpu.shares 2) on a busy node.
@@ -98,7 +101,7 @@ impl Rule for MissingRequests {
                      the pod is BestEffort, the first to be evicted when the node runs short",
                     c.describe()
                 )
-            } else if c.declares_no_resources() && wants_memory_limit(pod, c, cx) {
+            } else if asks_limit {
                 format!(
                     "{} declares no resources: no cpu or memory request, and no memory limit",
                     c.describe()
@@ -106,7 +109,7 @@ impl Rule for MissingRequests {
             } else {
                 format!("{} has no {} request", c.describe(), missing.join(" or "))
             };
-            let help = if c.declares_no_resources() && wants_memory_limit(pod, c, cx) {
+            let help = if asks_limit {
                 "set `resources.requests` for cpu and memory to what the agent uses on a busy \
                  node, and a memory limit with headroom over its peak, e.g. `requests: {cpu: \
                  100m, memory: 128Mi}` and `limits: {memory: 256Mi}`"

@@ -30,7 +30,9 @@ impl Rule for WritableRootFilesystem {
         let writes_host: Vec<&Container> = host_paths::mounts(pod)
             .into_iter()
             .filter(|m| {
-                !m.mount.read_only.as_ref().is_some_and(|r| r.value) && !is_socket(&m.path.value)
+                !m.mount.read_only.as_ref().is_some_and(|r| r.value)
+                    && !is_socket(&m.path.value)
+                    && !m.path.value.ends_with(".lock")
             })
             .map(|m| m.container)
             .collect();
