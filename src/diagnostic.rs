@@ -75,6 +75,10 @@ pub struct Diagnostic {
     pub object: Option<ObjectRef>,
     /// The edit that would resolve the finding, when one can be made without a human choice.
     pub fix: Option<Fix>,
+    /// The API server refuses the object as a whole, not one of its values: a removed API
+    /// group, a DaemonSet with no selector (a kustomize patch, or a manifest from before
+    /// apps/v1). Its checklist findings wait until it is fixed.
+    pub refuses_object: bool,
 }
 
 impl Diagnostic {
@@ -90,6 +94,7 @@ impl Diagnostic {
             elsewhere: Vec::new(),
             object: None,
             fix: None,
+            refuses_object: false,
         }
     }
 
@@ -110,6 +115,11 @@ impl Diagnostic {
 
     pub fn fix(mut self, fix: Option<Fix>) -> Diagnostic {
         self.fix = fix;
+        self
+    }
+
+    pub fn refuses_object(mut self) -> Diagnostic {
+        self.refuses_object = true;
         self
     }
 

@@ -427,6 +427,7 @@ impl Linter {
         if let Some(d) = checked
             .kept
             .iter()
+            .chain(&checked.held)
             .find(|d| rules_after.get(d.rule.code) > rules_before.get(d.rule.code).or(Some(&0)))
         {
             return Err(format!(
@@ -545,9 +546,14 @@ impl Linter {
             );
             let effective = config.effective(relative, Some(&key));
             let annotations = suppress::annotations(ds);
+            let mut found = Sorted::default();
             for d in engine::run(ds, self.rules, &effective.settings) {
-                sorted.place(d, &effective, source, &comments, &annotations);
+                found.place(d, &effective, source, &comments, &annotations);
             }
+            hold_back_if_refused(&mut found);
+            sorted.kept.append(&mut found.kept);
+            sorted.suppressed.append(&mut found.suppressed);
+            sorted.held.append(&mut found.held);
             for s in &annotations {
                 for mut d in hygiene(s, &effective) {
                     d.object = Some(object.clone());
@@ -562,6 +568,7 @@ impl Linter {
         }
         Checked {
             kept: sorted.kept,
+            held: sorted.held,
             suppressed: sorted.suppressed,
             documents: loaded.documents,
             daemonsets: loaded.daemonsets.len(),
@@ -637,6 +644,7 @@ const MAX_PASSES: usize = 8;
 /// One file's findings before rendering.
 struct Checked {
     kept: Vec<Diagnostic>,
+    held: Vec<Diagnostic>,
     suppressed: Vec<(Diagnostic, Applied)>,
     documents: usize,
     daemonsets: usize,
@@ -660,7 +668,7 @@ impl Checked {
     /// How many findings each (rule, message) has: positions move when a fix adds lines.
     fn counts(&self) -> HashMap<(&'static str, &str), usize> {
         let mut counts = HashMap::new();
-        for d in &self.kept {
+        for d in self.kept.iter().chain(&self.held) {
             *counts.entry((d.rule.code, d.message.as_str())).or_insert(0) += 1;
         }
         counts
@@ -775,6 +783,9 @@ impl Pass {
 struct Sorted {
     kept: Vec<Diagnostic>,
     suppressed: Vec<(Diagnostic, Applied)>,
+    /// Checklist findings on objects the API server refuses, not reported until it would take
+    /// them; the fix loop still counts them, so fixing the refusal is no new finding.
+    held: Vec<Diagnostic>,
 }
 
 impl Sorted {
@@ -807,6 +818,34 @@ impl Sorted {
             Some(s) => self.suppressed.push((d, s.applied())),
             None => self.kept.push(d),
         }
+    }
+}
+
+/// Drops an object's checklist findings when the API server refuses it as a whole, and tells
+/// on the refusal how many wait. They have been through the suppressions, so no suppression
+/// of a held finding is reported unused.
+fn hold_back_if_refused(found: &mut Sorted) {
+    if !found.kept.iter().any(rules::refuses_object) {
+        return;
+    }
+    let (held, kept) = std::mem::take(&mut found.kept)
+        .into_iter()
+        .partition(|d| rules::waits_for_valid_object(d.rule));
+    found.kept = kept;
+    found.held = held;
+    let held = found.held.len();
+    let Some(first) = found.kept.iter_mut().find(|d| rules::refuses_object(d)) else {
+        return;
+    };
+    if held > 0 {
+        let wait = format!(
+            "{held} checklist finding{} on this DaemonSet wait until the API server would take it",
+            if held == 1 { "" } else { "s" }
+        );
+        first.help = Some(match first.help.take() {
+            Some(help) => format!("{help}; {wait}"),
+            None => wait,
+        });
     }
 }
 

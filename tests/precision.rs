@@ -528,3 +528,44 @@ spec:
         )]
     );
 }
+
+#[test]
+fn an_object_the_api_server_refuses_gets_its_refusal_and_nothing_else() {
+    let privileged = AGENT.replace(
+        "image: example.com/inhouse/shipper:2.1.0\n",
+        "image: example.com/inhouse/shipper:latest\n          securityContext: {privileged: true}\n",
+    );
+    let valid = lint("precision-accepted", &privileged, &["--no-config"]);
+    let codes = |found: &[serde_json::Value]| -> Vec<String> {
+        found.iter().map(|d| text(d, "code")).collect()
+    };
+    assert!(codes(&valid).contains(&"DS303".to_owned()), "{valid:?}");
+
+    let removed = privileged.replace("apiVersion: apps/v1", "apiVersion: extensions/v1beta1");
+    let refused = lint("precision-removed", &removed, &["--no-config"]);
+    assert_eq!(codes(&refused), ["DS007"]);
+    let held = valid.len();
+    assert!(
+        text(&refused[0], "help").ends_with(&format!(
+            "; {held} checklist findings on this DaemonSet wait until the API server would take it"
+        )),
+        "{refused:?}"
+    );
+
+    let no_selector = privileged.replace("  selector:\n    matchLabels: {app: shipper}\n", "");
+    let refused = lint("precision-no-selector", &no_selector, &["--no-config"]);
+    assert_eq!(codes(&refused), ["DS003"]);
+
+    // A wrong value is fixed in place: the rest of the object is still what will deploy.
+    let wrong_value = privileged.replace(
+        "terminationGracePeriodSeconds: 5",
+        "terminationGracePeriodSeconds: 5\n      tolerations: [{operator: Exists, effect: NoScheduler}]",
+    );
+    let found = codes(&lint(
+        "precision-wrong-value",
+        &wrong_value,
+        &["--no-config"],
+    ));
+    assert!(found.contains(&"DS004".to_owned()), "{found:?}");
+    assert!(found.contains(&"DS303".to_owned()), "{found:?}");
+}

@@ -36,7 +36,8 @@ impl Rule for SelectorMismatch {
                     Diagnostic::new(&META, spec.key, "the API server rejects a DaemonSet without `spec.selector`: it is required (ValidateDaemonSetSpec)")
                         .label("selector missing under this spec")
                         .help(selector_help(labels))
-                        .fix(fix(spec.key, labels)),
+                        .fix(fix(spec.key, labels))
+                        .refuses_object(),
                 );
             }
             return;

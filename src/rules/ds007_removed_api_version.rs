@@ -53,7 +53,8 @@ impl Rule for RemovedApiVersion {
             Diagnostic::new(&META, version.span, message)
                 .label("no longer served")
                 .help(help)
-                .fix(fix(ds)),
+                .fix(fix(ds))
+                .refuses_object(),
         );
     }
 }

@@ -126,9 +126,16 @@ fn report(cx: &mut Context, path: &Spanned<String>) {
 mod tests {
     use crate::rules::test_support::positions;
 
+    /// A DaemonSet that mounts each of `volumes` (named `a`, `b`, `c`), so no mount dangles.
     fn pod(volumes: &str) -> String {
+        let mounts: Vec<String> = ["a", "b", "c"]
+            .iter()
+            .filter(|n| volumes.contains(&format!("{{name: {n},")))
+            .map(|n| format!("{{name: {n}, mountPath: /{n}}}"))
+            .collect();
+        let mounts = mounts.join(", ");
         format!(
-            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n      containers:\n      - name: c\n        image: i:1\n        volumeMounts: [{{name: a, mountPath: /a}}, {{name: b, mountPath: /b}}, {{name: c, mountPath: /c}}]\n      volumes:\n{volumes}"
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n      containers:\n      - name: c\n        image: i:1\n        volumeMounts: [{mounts}]\n      volumes:\n{volumes}"
         )
     }
 

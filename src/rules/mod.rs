@@ -1,7 +1,7 @@
 //! Every rule, one file each, named by code: `ds003_selector_mismatch.rs` holds DS003's
 //! metadata, logic and unit tests; `rules/DS003.md` is its page.
 
-use crate::diagnostic::RuleMeta;
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::did_you_mean::suggest;
 use crate::engine::Rule;
 
@@ -56,6 +56,21 @@ mod hardening;
 pub(crate) mod host_paths;
 mod k8s_names;
 mod probes;
+
+/// Whether a finding says the API server refuses the object as a whole (DS003 without a
+/// selector, DS007), left an error by the config.
+pub fn refuses_object(d: &Diagnostic) -> bool {
+    d.refuses_object && d.severity == Severity::Error
+}
+
+/// Whether a rule is on the production checklist (DS101 to DS899), whose findings wait until
+/// the API server would take the object: advice on an object that cannot be applied (a
+/// removed API group, a patch with no selector) is advice nobody acts on, and the error says
+/// what to fix first. A wrong value (DS004 to DS006) holds nothing back: the rest of the
+/// object is still what will deploy once it is corrected.
+pub fn waits_for_valid_object(rule: &RuleMeta) -> bool {
+    ("DS101"..="DS899").contains(&rule.code)
+}
 
 /// Rules that run over a loaded DaemonSet, in code order.
 pub static CHECKS: &[&dyn Rule] = &[
