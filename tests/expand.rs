@@ -122,13 +122,13 @@ fn a_finding_overlays_share_is_reported_once_naming_them() {
     let all = findings(&report);
     let shared: Vec<_> = all
         .iter()
-        .filter(|(p, _, _)| p.ends_with(" DS601"))
+        .filter(|(p, _, _)| p.ends_with(" DS501"))
         .collect();
     assert_eq!(shared.len(), 1, "{all:#?}");
     assert!(
         shared[0]
             .0
-            .starts_with("fixtures/kustomize/app/base/daemonset.yaml:15:")
+            .starts_with("fixtures/kustomize/app/base/daemonset.yaml:13:")
     );
     assert!(
         shared[0].1.ends_with(
@@ -261,8 +261,8 @@ fn chart_findings_point_at_the_template_line() {
     let privileged = format!("{TEMPLATE}:31:13 DS303");
     assert!(find(&all, &privileged).is_some(), "{all:#?}");
     // A literal line after an `include` and a `with`/`toYaml` block still lines up.
-    let probes = format!("{TEMPLATE}:21:9 DS601");
-    assert!(find(&all, &probes).is_some(), "{all:#?}");
+    let image = format!("{TEMPLATE}:22:11 DS801");
+    assert!(find(&all, &image).is_some(), "{all:#?}");
     assert!(
         !all.iter().any(|(p, _, _)| p.contains("configmap.yaml")),
         "{all:#?}"

@@ -371,11 +371,12 @@ spec:
     );
 }
 
-/// An agent that declares no port has nothing a reviewer can point a probe at unless it has a
-/// status command: a note with that advice. A portless log shipper, whose stalls lose logs
-/// silently, is still warned and told how to probe its output.
+/// An agent that declares no port and has no readiness probe has nothing in the manifest a
+/// liveness probe could ask: not reported. One with a readiness probe is told to probe the same
+/// thing; a portless log shipper, whose stalls lose logs silently, is still warned and told how
+/// to probe its output.
 #[test]
-fn a_portless_agent_gets_a_note_and_a_portless_log_shipper_a_warning() {
+fn a_portless_agent_is_left_alone_and_a_portless_log_shipper_warned() {
     let labeller = "apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: labeller, namespace: kube-system}
@@ -387,10 +388,15 @@ spec:
       containers:
         - {name: labeller, image: example/node-labeller:2.0.0}
 ";
+    let ready = labeller.replace(
+        "image: example/node-labeller:2.0.0}",
+        "image: example/node-labeller:2.0.0, readinessProbe: {exec: {command: [labeller, status]}}}",
+    );
     let shipper = labeller.replace("example/node-labeller:2.0.0", "fluent/fluentd:v1.17.1-1.0");
     let mut seen = Vec::new();
     for (test, yaml) in [
         ("precision-portless-labeller", labeller.to_owned()),
+        ("precision-portless-ready", ready),
         ("precision-portless-shipper", shipper),
     ] {
         for d in lint(test, &yaml, &["--select", "DS601"]) {
@@ -405,9 +411,8 @@ spec:
         seen,
         [
             (
-                "note".to_owned(),
-                "if the agent has a health or status command, an `exec` livenessProbe running it \
-                 turns a hang into a restart"
+                "warning".to_owned(),
+                "readiness only takes the pod out of Services, it never restarts a hung agent"
                     .to_owned()
             ),
             (

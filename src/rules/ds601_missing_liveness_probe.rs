@@ -35,35 +35,24 @@ impl Rule for MissingLivenessProbe {
                 && !(log_shipper && c.readiness_probe.is_some())
         }) {
             let kind = cx.profile.kind;
-            let (severity, help) = if !c.ports.is_empty() {
-                (
-                    Severity::Warning,
-                    "add a livenessProbe on the agent's health endpoint (httpGet or tcpSocket) \
-                     with `initialDelaySeconds` covering startup and `failureThreshold: 3` or more",
-                )
+            let help = if c.readiness_probe.is_some() {
+                "add a livenessProbe that checks what its readinessProbe checks, with a higher \
+                 `failureThreshold`: readiness only takes the pod out of Services, it never \
+                 restarts a hung agent"
+            } else if !c.ports.is_empty() {
+                "add a livenessProbe on the agent's health endpoint (httpGet or tcpSocket) with \
+                 `initialDelaySeconds` covering startup and `failureThreshold: 3` or more"
             } else if kind == AgentKind::CsiNode {
-                (
-                    Severity::Warning,
-                    "add the CSI `livenessprobe` sidecar on the driver's socket and an httpGet \
-                     livenessProbe on its `healthz` port: a hung node plugin stalls every mount \
-                     on the node",
-                )
+                "add the CSI `livenessprobe` sidecar on the driver's socket and an httpGet \
+                 livenessProbe on its `healthz` port: a hung node plugin stalls every mount on \
+                 the node"
             } else if kind == AgentKind::LogCollector {
-                (
-                    Severity::Warning,
-                    "it declares no port: enable the shipper's health or monitoring endpoint and \
-                     probe it, or add an `exec` livenessProbe that checks its output is moving \
-                     (e.g. the age of its newest buffer file); a stalled shipper loses logs \
-                     silently",
-                )
+                "it declares no port: enable the shipper's health or monitoring endpoint and \
+                 probe it, or add an `exec` livenessProbe that checks its output is moving (e.g. \
+                 the age of its newest buffer file); a stalled shipper loses logs silently"
             } else {
-                // Without an endpoint, a probe needs a status command the agent may not have:
-                // worth knowing, not a change every reviewer can ask for.
-                (
-                    Severity::Note,
-                    "it declares no port: if the agent has a health or status command, an `exec` \
-                     livenessProbe running it turns a hang into a restart",
-                )
+                // Nothing in the manifest names an endpoint or a status command to probe.
+                continue;
             };
             cx.report(
                 Diagnostic::new(
@@ -71,7 +60,6 @@ impl Rule for MissingLivenessProbe {
                     c.at(),
                     format!("{} has no livenessProbe", c.describe()),
                 )
-                .severity(severity)
                 .label("a hung process here is never restarted")
                 .help(help),
             );
