@@ -66,7 +66,7 @@ fn underindented_lines_after_a_long_document_are_repaired() {
     assert!(!codes(&findings).contains(&"DS001"), "{findings:?}");
     // Spans map back to the original text: the container's findings point at its name.
     assert!(
-        findings.contains(&("DS601".to_owned(), "20018:9".to_owned())),
+        findings.contains(&("DS101".to_owned(), "20018:9".to_owned())),
         "{findings:?}"
     );
 }
