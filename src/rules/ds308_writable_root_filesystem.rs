@@ -2,6 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Value, set_security_field};
 use crate::model::DaemonSet;
+use crate::model::profile::AgentKind;
 use crate::model::{Container, Spanned};
 use crate::rules::hardening;
 use crate::rules::host_paths::{self, is_socket};
@@ -23,6 +24,11 @@ impl Rule for WritableRootFilesystem {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
+        // A collector's image writes its buffers, checkpoints and rendered config to its own
+        // filesystem: read-only needs a volume per path, which no reviewer asked of one.
+        if cx.profile.kind == AgentKind::LogCollector {
+            return;
+        }
         // A container that can write files on the node already has a place to change what
         // outlives it; a read-only root would not bound a compromise (DS301 judges the mount).
         // A socket or a lock file (`/run/xtables.lock`) is shared to talk or take turns, not
