@@ -2,6 +2,8 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
 use crate::model::profile::{AgentKind, Role};
+use crate::model::{CONTROL_PLANE, MASTER};
+use crate::rules::host_paths;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS307",
@@ -26,14 +28,26 @@ impl Rule for HostNamespace {
         // whose kernel connections live in the mounting process's network namespace and must
         // outlive the plugin's pod; a Windows HostProcess pod must set hostNetwork; a security
         // agent watches the node's processes.
-        let network_by_design =
-            matches!(kind, AgentKind::Network | AgentKind::CsiNode) || pod.host_process;
-        // A container that adds SYS_PTRACE inspects other processes, which it only sees in
-        // the node's PID namespace (Datadog's system-probe and process checks).
-        let pid_by_design = kind == AgentKind::Security
+        // So does any agent that adds NET_ADMIN (it administers the node's network, a GPU
+        // agent's NICs among them), and one meant to run before the pod network is up.
+        let network_by_design = matches!(kind, AgentKind::Network | AgentKind::CsiNode)
+            || pod.host_process
             || pod
                 .all_containers()
-                .any(|c| c.capabilities().is_some_and(|k| k.adds("SYS_PTRACE")));
+                .any(|c| c.capabilities().is_some_and(|k| k.adds("NET_ADMIN")))
+            || before_pod_network(ds);
+        // A container that adds SYS_PTRACE inspects other processes, which it only sees in
+        // the node's PID namespace (Datadog's system-probe and process checks).
+        // A CSI node plugin runs mount helpers in the node's namespaces (`nsenter` into PID 1's
+        // mount namespace), and SPIRE's agent attests workloads by their PIDs. An agent that
+        // mounts the node's `/proc` already reads every process through it.
+        let pid_by_design = matches!(kind, AgentKind::Security | AgentKind::CsiNode)
+            || pod
+                .all_containers()
+                .any(|c| c.capabilities().is_some_and(|k| k.adds("SYS_PTRACE")))
+            || host_paths::mounts(pod)
+                .iter()
+                .any(|m| m.path.value.trim_end_matches('/') == "/proc");
         // The notes are for agents that keep working in isolation from the node: not for a
         // DaemonSet that only prepares its nodes (it reaches the host with nsenter, then
         // waits), nor for one whose working containers are all privileged (DS303).
@@ -103,6 +117,31 @@ impl Rule for HostNamespace {
             );
         }
     }
+}
+
+/// Whether the DaemonSet is meant to run before the node's pod network is up, where only the
+/// node's network exists: it tolerates the taints a node carries until its CNI or its cloud
+/// provider has set it up (by key: a bare `operator: Exists` tolerates everything and says
+/// nothing), carries the kubelet's `bootstrap-checkpoint` annotation, or is kept to
+/// control-plane nodes, whose components (a cloud controller manager, a KMS plugin) must be up
+/// before the pod network can be.
+fn before_pod_network(ds: &DaemonSet) -> bool {
+    let Some(pod) = ds.pod() else { return false };
+    let early_taint = pod.tolerations.iter().any(|t| {
+        t.key.as_ref().is_some_and(|k| {
+            matches!(
+                k.value.as_str(),
+                "node.kubernetes.io/network-unavailable"
+                    | "node.cloudprovider.kubernetes.io/uninitialized"
+            )
+        })
+    });
+    let checkpointed = ds
+        .all_annotations()
+        .any(|a| a.value.0 == "node.kubernetes.io/bootstrap-checkpoint" && a.value.1 == "true");
+    let control_plane =
+        pod.only_on_nodes(|r| r.is_positive() && (r.key == CONTROL_PLANE || r.key == MASTER));
+    early_taint || checkpointed || control_plane
 }
 
 #[cfg(test)]
