@@ -130,7 +130,7 @@ fn fix_reports_what_remains_and_exits_by_it() {
     );
 
     std::fs::copy(
-        root().join("fixtures/fix/before/DS701-block.yaml"),
+        root().join("fixtures/fix/before/DS501-block.yaml"),
         dir.join("b.yaml"),
     )
     .expect("copy");
@@ -147,7 +147,7 @@ fn fix_reports_what_remains_and_exits_by_it() {
     assert!(run.stdout.contains("warning[DS501]"), "{}", run.stdout);
     assert_eq!(
         read(&dir.join("b.yaml")),
-        read(&root().join("fixtures/fix/before/DS701-block.yaml"))
+        read(&root().join("fixtures/fix/before/DS501-block.yaml"))
     );
 }
 

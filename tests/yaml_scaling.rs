@@ -52,7 +52,7 @@ fn many_underindented_flow_lines_are_read_like_kubectl() {
     let (code, findings) = lint("scaling-wide", &underindented_args(20_000));
     assert_eq!(code, 1);
     assert!(!codes(&findings).contains(&"DS001"), "{findings:?}");
-    assert!(codes(&findings).contains(&"DS501"), "{findings:?}");
+    assert!(codes(&findings).contains(&"DS101"), "{findings:?}");
 }
 
 #[test]

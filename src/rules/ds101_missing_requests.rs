@@ -109,14 +109,23 @@ impl Rule for MissingRequests {
             } else {
                 format!("{} has no {} request", c.describe(), missing.join(" or "))
             };
-            let help = if asks_limit {
+            let mut help = if asks_limit {
                 "set `resources.requests` for cpu and memory to what the agent uses on a busy \
                  node, and a memory limit with headroom over its peak, e.g. `requests: {cpu: \
                  100m, memory: 128Mi}` and `limits: {memory: 256Mi}`"
+                    .to_owned()
             } else {
                 "set `resources.requests` for cpu and memory to what the agent uses on a busy \
                  node, e.g. `requests: {cpu: 100m, memory: 128Mi}`"
+                    .to_owned()
             };
+            // DS501 waits for the requests of a BestEffort pod; say what comes next.
+            if best_effort && pod.priority_class_name.is_none() {
+                help.push_str(
+                    "; then a priorityClassName above your workloads' keeps the agent placed \
+                     and ahead of them in eviction",
+                );
+            }
             cx.report(
                 Diagnostic::new(&META, at, message)
                     .label("nothing reserved on the node")

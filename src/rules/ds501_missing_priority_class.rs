@@ -1,8 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value, quote};
-use crate::model::DaemonSet;
 use crate::model::profile::AgentKind;
+use crate::model::{Container, DaemonSet};
 use crate::model::{NODE_CRITICAL, PodSpec};
 
 pub static META: RuleMeta = RuleMeta {
@@ -30,6 +30,15 @@ impl Rule for MissingPriorityClass {
             // Only `pause` or `sleep` keeps running once the node is prepared: evicting it
             // costs nothing.
             None if cx.profile.setup_only(pod) => {}
+            // A pod that reserves nothing always fits, so priority buys it no place on a full
+            // node, and below the critical classes it does not keep a BestEffort pod from
+            // early eviction: the requests come first (DS101 says so). An agent the node cannot
+            // run without is still told: `system-node-critical` exempts it from eviction.
+            None if pod.all_containers().all(Container::declares_no_resources)
+                && !matches!(
+                    cx.profile.kind,
+                    AgentKind::Network | AgentKind::CsiNode | AgentKind::DevicePlugin
+                ) => {}
             None => cx.report(
                 Diagnostic::new(&META, pod.key, "the pod template sets no priorityClassName")
                     .label("priority 0, like ordinary workloads")
@@ -81,8 +90,10 @@ mod tests {
 
     #[test]
     fn priority() {
-        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers: [{name: c, image: 'fluent/fluent-bit:3.0'}]\n";
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers: [{name: c, image: 'fluent/fluent-bit:3.0', resources: {requests: {memory: 64Mi}}}]\n";
         assert_eq!(positions(y, "DS501"), ["8:5"]);
+        let best_effort = y.replace(", resources: {requests: {memory: 64Mi}}", "");
+        assert!(positions(&best_effort, "DS501").is_empty());
         let workload = y.replace("'fluent/fluent-bit:3.0'", "nginx:1.27");
         assert!(positions(&workload, "DS501").is_empty());
         let set = y.replace(
