@@ -210,10 +210,15 @@ fn read_object(
             "`{text}` is an unrendered template placeholder; this DaemonSet was not linted"
         );
         d.label = Some("placeholder".into());
-        d.help = Some(
-            "lint the rendered manifest: `helm template RELEASE CHART | daemonlint -`, or `envsubst < FILE | daemonlint -`"
-                .into(),
-        );
+        d.help = Some(if text.trim().contains(char::is_whitespace) {
+            "an operator fills this in: lint the DaemonSet it creates, e.g. `kubectl get \
+             daemonset NAME -o yaml | daemonlint -`"
+                .into()
+        } else {
+            "lint the rendered manifest: `helm template RELEASE CHART | daemonlint -`, or \
+             `envsubst < FILE | daemonlint -`"
+                .into()
+        });
         loaded.diagnostics.push(d);
         return;
     }
@@ -306,10 +311,14 @@ fn placeholder(node: &Node) -> Option<(Span, String)> {
     }
 }
 
-/// `%NAME%` (what a Makefile's `sed` replaces) or `<name>` (what a reader replaces) in an image
-/// reference, which can hold neither. Elsewhere `%NAME%` may be real: Windows expands
-/// `%CONTAINER_SANDBOX_MOUNT_POINT%` in a HostProcess container's paths.
+/// `%NAME%` (what a Makefile's `sed` replaces), `<name>` (what a reader replaces) or words
+/// (`FILLED BY THE OPERATOR`, what NVIDIA's GPU operator replaces in its assets) in an image
+/// reference, which can hold no `%`, `<` or space. Elsewhere `%NAME%` may be real: Windows
+/// expands `%CONTAINER_SANDBOX_MOUNT_POINT%` in a HostProcess container's paths.
 fn is_image_placeholder(s: &str) -> bool {
+    if s.trim().contains(char::is_whitespace) {
+        return true;
+    }
     let between = |open: char, close: char, word: &dyn Fn(char) -> bool| {
         s.match_indices(open).any(|(i, _)| {
             let rest = &s[i + 1..];
