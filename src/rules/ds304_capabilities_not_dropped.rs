@@ -34,7 +34,9 @@ impl Rule for CapabilitiesNotDropped {
                 .as_ref()
                 .and_then(|s| s.allow_privilege_escalation.as_ref())
                 .is_some_and(|a| !a.value);
-            if no_new_privs && hardening::non_root(pod, c) {
+            if (no_new_privs && hardening::non_root(pod, c))
+                || hardening::bare_non_root_image(pod, c)
+            {
                 continue;
             }
             let at = caps.map_or(c.security_at(), |k| k.key);

@@ -30,8 +30,8 @@ impl Rule for PrivilegeEscalationAllowed {
             }
             // A process that runs as root has the container's whole capability set already:
             // a setuid binary or file capabilities give it nothing more, so the setting
-            // protects nothing.
-            if hardening::user(pod, c) == Some(0) {
+            // protects nothing; nor does it in an image that has neither.
+            if hardening::user(pod, c) == Some(0) || hardening::bare_non_root_image(pod, c) {
                 continue;
             }
             let setting = c

@@ -59,6 +59,24 @@ pub fn non_root(pod: &PodSpec, c: &Container) -> bool {
     }
 }
 
+/// Whether the container runs an image that starts as a non-root user from an empty base, with
+/// no setuid or file-capability binaries, and the manifest does not make it root: the
+/// OpenTelemetry Collector's distributions (`USER 10001`, `FROM scratch`). Such a process never
+/// holds a capability, and `no_new_privs` has nothing to stop, whatever the manifest says of
+/// either.
+pub fn bare_non_root_image(pod: &PodSpec, c: &Container) -> bool {
+    let Some(image) = c.image.as_ref().map(|i| i.value.as_str()) else {
+        return false;
+    };
+    let collector = c
+        .image_name()
+        .is_some_and(|n| n.starts_with("opentelemetry-collector"))
+        && (image.starts_with("otel/")
+            || image.starts_with("docker.io/otel/")
+            || image.contains("/open-telemetry/"));
+    collector && user(pod, c) != Some(0)
+}
+
 /// The user the container runs as when the manifest says: its own `runAsUser`, else the
 /// pod's.
 pub fn user(pod: &PodSpec, c: &Container) -> Option<i64> {
