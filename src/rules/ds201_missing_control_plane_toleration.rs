@@ -28,50 +28,12 @@ impl Rule for MissingControlPlaneToleration {
         if tolerations.tolerate(&taint(CONTROL_PLANE, "NoSchedule")) {
             return;
         }
-        // A DaemonSet aimed at a pool of nodes (or explicitly away from the control plane)
-        // stays off control-plane nodes on purpose; control-plane nodes always run Linux.
-        if pod
-            .only_on_nodes(|r| r.selects_pool() || r.excludes_control_plane() || r.excludes_linux())
-        {
-            return;
-        }
-        // A device plugin advertises devices to pods scheduled on its node, a GPU agent serves
-        // the GPU workloads there, and a CSI node plugin mounts volumes for the pods there; the
-        // control-plane taint keeps those pods away, so the agent has nothing to do there.
-        // An application spread over the nodes is no node agent: the control plane is not
-        // for it.
-        if matches!(
-            cx.profile.kind,
-            AgentKind::DevicePlugin
-                | AgentKind::GpuAgent
-                | AgentKind::CsiNode
-                | AgentKind::Workload
-        ) {
-            return;
-        }
-        // GKE, EKS and AKS run the control plane off the cluster's nodes: a manifest written
-        // for one of them has no control-plane node to miss.
-        if managed_platform(ds, pod) {
-            return;
-        }
-        // A receiver on a hostPort that reaches nothing of its node (no host path, no host
-        // namespace, not privileged) and is not told which node it is on cannot observe the
-        // node: it serves the pods that send to it (traces, StatsD), and the control-plane
-        // taint keeps those pods away.
-        if receives_only(pod) {
-            return;
-        }
-        // A DaemonSet that only prepares nodes (installs a package, pre-pulls images, tunes the
-        // kernel) prepares them for the workloads, which the control plane does not run.
-        if cx.profile.setup_only(pod) {
-            return;
-        }
-        // A pod that asks for a device (`sgx.intel.com/epc`, `example.com/fpga`) only fits the
-        // nodes that advertise it, which control-plane nodes do not.
-        if pod
-            .all_containers()
-            .any(|c| c.extended_resources().next().is_some())
-        {
+        // Tolerating the legacy taint says the agent is meant for control-plane nodes: it only
+        // misses the key they carry now, whatever else the pod looks like.
+        let legacy = tolerations
+            .first_match(&taint(MASTER, "NoSchedule"))
+            .and_then(|t| t.declared);
+        if legacy.is_none() && stays_off_control_plane(ds, pod, cx) {
             return;
         }
         // With `--nodes`, the real control-plane nodes decide: managed clusters (EKS, GKE, AKS)
@@ -88,9 +50,6 @@ impl Rule for MissingControlPlaneToleration {
             }
             None => String::new(),
         };
-        let legacy = tolerations
-            .first_match(&taint(MASTER, "NoSchedule"))
-            .and_then(|t| t.declared);
         let diagnostic = match legacy {
             Some(master) => Diagnostic::new(
                 &META,
@@ -123,6 +82,57 @@ impl Rule for MissingControlPlaneToleration {
         };
         cx.report(diagnostic);
     }
+}
+
+/// Whether the agent has nothing to do on control-plane nodes, or is kept off them on purpose.
+fn stays_off_control_plane(ds: &DaemonSet, pod: &PodSpec, cx: &Context) -> bool {
+        // A DaemonSet aimed at a pool of nodes (or explicitly away from the control plane)
+        // stays off control-plane nodes on purpose; control-plane nodes always run Linux.
+        if pod
+            .only_on_nodes(|r| r.selects_pool() || r.excludes_control_plane() || r.excludes_linux())
+        {
+            return true;
+        }
+        // A device plugin advertises devices to pods scheduled on its node, a GPU agent serves
+        // the GPU workloads there, and a CSI node plugin mounts volumes for the pods there; the
+        // control-plane taint keeps those pods away, so the agent has nothing to do there.
+        // An application spread over the nodes is no node agent: the control plane is not
+        // for it.
+        if matches!(
+            cx.profile.kind,
+            AgentKind::DevicePlugin
+                | AgentKind::GpuAgent
+                | AgentKind::CsiNode
+                | AgentKind::Workload
+        ) {
+            return true;
+        }
+        // GKE, EKS and AKS run the control plane off the cluster's nodes: a manifest written
+        // for one of them has no control-plane node to miss.
+        if managed_platform(ds, pod) {
+            return true;
+        }
+        // A receiver on a hostPort that reaches nothing of its node (no host path, no host
+        // namespace, not privileged) and is not told which node it is on cannot observe the
+        // node: it serves the pods that send to it (traces, StatsD), and the control-plane
+        // taint keeps those pods away.
+        if receives_only(pod) {
+            return true;
+        }
+        // A DaemonSet that only prepares nodes (installs a package, pre-pulls images, tunes the
+        // kernel) prepares them for the workloads, which the control plane does not run.
+        if cx.profile.setup_only(pod) {
+            return true;
+        }
+        // A pod that asks for a device (`sgx.intel.com/epc`, `example.com/fpga`) only fits the
+        // nodes that advertise it, which control-plane nodes do not.
+        if pod
+            .all_containers()
+            .any(|c| c.extended_resources().next().is_some())
+        {
+            return true;
+        }
+    false
 }
 
 /// The control-plane toleration beside the legacy one, with the same operator, value and
@@ -175,10 +185,7 @@ fn managed_platform(ds: &DaemonSet, pod: &PodSpec) -> bool {
 }
 
 fn receives_only(pod: &PodSpec) -> bool {
-    pod.containers
-        .iter()
-        .any(|c| c.ports.iter().any(|p| p.host_port.is_some()))
-        && pod.volumes.iter().all(|v| v.host_path.is_none())
+    pod.volumes.iter().all(|v| v.host_path.is_none())
         && !pod.host_network()
         && !pod.host_pid.as_ref().is_some_and(|h| h.value)
         && !pod.host_ipc.as_ref().is_some_and(|h| h.value)
@@ -191,9 +198,18 @@ fn receives_only(pod: &PodSpec) -> bool {
 mod tests {
     use crate::rules::test_support::positions;
 
-    fn ds(pod: &str) -> String {
+    /// A DaemonSet whose container reaches nothing of its node and is not told which it is.
+    fn bare(pod: &str) -> String {
         format!(
             "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: a\nspec:\n  selector:\n    matchLabels: {{app: a}}\n  template:\n    metadata:\n      labels: {{app: a}}\n    spec:\n{pod}      containers:\n      - name: c\n        image: fluent/fluent-bit:3.0\n"
+        )
+    }
+
+    /// The same, told its node's name: it observes its node.
+    fn ds(pod: &str) -> String {
+        format!(
+            "{}        env: [{{name: NODE, valueFrom: {{fieldRef: {{fieldPath: spec.nodeName}}}}}}]\n",
+            bare(pod)
         )
     }
 
@@ -237,18 +253,22 @@ mod tests {
             "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: pool, operator: In, values: [gpu]}\n            - matchExpressions:\n              - {key: kubernetes.io/os, operator: In, values: [linux]}\n",
         );
         assert_eq!(positions(&ored, "DS201"), ["11:5"]);
-        let workload = ds("").replace("fluent/fluent-bit:3.0", "nginx:1.27");
+        let workload = bare("").replace("fluent/fluent-bit:3.0", "nginx:1.27");
         assert!(
             positions(&workload, "DS201").is_empty(),
             "an application that never reaches its node is no agent"
         );
         let receiver = format!(
             "{}        ports: [{{containerPort: 4317, hostPort: 4317}}]\n",
-            ds("")
+            bare("")
         );
         assert!(
             positions(&receiver, "DS201").is_empty(),
             "a receiver that cannot see its node serves only its node's pods"
+        );
+        assert!(
+            positions(&bare(""), "DS201").is_empty(),
+            "nor does a pod that reaches nothing of its node, with or without a host port"
         );
         let told = format!(
             "{receiver}        env: [{{name: NODE, valueFrom: {{fieldRef: {{fieldPath: spec.nodeName}}}}}}]\n"
