@@ -86,52 +86,47 @@ impl Rule for MissingControlPlaneToleration {
 
 /// Whether the agent has nothing to do on control-plane nodes, or is kept off them on purpose.
 fn stays_off_control_plane(ds: &DaemonSet, pod: &PodSpec, cx: &Context) -> bool {
-        // A DaemonSet aimed at a pool of nodes (or explicitly away from the control plane)
-        // stays off control-plane nodes on purpose; control-plane nodes always run Linux.
-        if pod
-            .only_on_nodes(|r| r.selects_pool() || r.excludes_control_plane() || r.excludes_linux())
-        {
-            return true;
-        }
-        // A device plugin advertises devices to pods scheduled on its node, a GPU agent serves
-        // the GPU workloads there, and a CSI node plugin mounts volumes for the pods there; the
-        // control-plane taint keeps those pods away, so the agent has nothing to do there.
-        // An application spread over the nodes is no node agent: the control plane is not
-        // for it.
-        if matches!(
-            cx.profile.kind,
-            AgentKind::DevicePlugin
-                | AgentKind::GpuAgent
-                | AgentKind::CsiNode
-                | AgentKind::Workload
-        ) {
-            return true;
-        }
-        // GKE, EKS and AKS run the control plane off the cluster's nodes: a manifest written
-        // for one of them has no control-plane node to miss.
-        if managed_platform(ds, pod) {
-            return true;
-        }
-        // A receiver on a hostPort that reaches nothing of its node (no host path, no host
-        // namespace, not privileged) and is not told which node it is on cannot observe the
-        // node: it serves the pods that send to it (traces, StatsD), and the control-plane
-        // taint keeps those pods away.
-        if receives_only(pod) {
-            return true;
-        }
-        // A DaemonSet that only prepares nodes (installs a package, pre-pulls images, tunes the
-        // kernel) prepares them for the workloads, which the control plane does not run.
-        if cx.profile.setup_only(pod) {
-            return true;
-        }
-        // A pod that asks for a device (`sgx.intel.com/epc`, `example.com/fpga`) only fits the
-        // nodes that advertise it, which control-plane nodes do not.
-        if pod
-            .all_containers()
-            .any(|c| c.extended_resources().next().is_some())
-        {
-            return true;
-        }
+    // A DaemonSet aimed at a pool of nodes (or explicitly away from the control plane)
+    // stays off control-plane nodes on purpose; control-plane nodes always run Linux.
+    if pod.only_on_nodes(|r| r.selects_pool() || r.excludes_control_plane() || r.excludes_linux()) {
+        return true;
+    }
+    // A device plugin advertises devices to pods scheduled on its node, a GPU agent serves
+    // the GPU workloads there, and a CSI node plugin mounts volumes for the pods there; the
+    // control-plane taint keeps those pods away, so the agent has nothing to do there.
+    // An application spread over the nodes is no node agent: the control plane is not
+    // for it.
+    if matches!(
+        cx.profile.kind,
+        AgentKind::DevicePlugin | AgentKind::GpuAgent | AgentKind::CsiNode | AgentKind::Workload
+    ) {
+        return true;
+    }
+    // GKE, EKS and AKS run the control plane off the cluster's nodes: a manifest written
+    // for one of them has no control-plane node to miss.
+    if managed_platform(ds, pod) {
+        return true;
+    }
+    // A receiver on a hostPort that reaches nothing of its node (no host path, no host
+    // namespace, not privileged) and is not told which node it is on cannot observe the
+    // node: it serves the pods that send to it (traces, StatsD), and the control-plane
+    // taint keeps those pods away.
+    if receives_only(pod) {
+        return true;
+    }
+    // A DaemonSet that only prepares nodes (installs a package, pre-pulls images, tunes the
+    // kernel) prepares them for the workloads, which the control plane does not run.
+    if cx.profile.setup_only(pod) {
+        return true;
+    }
+    // A pod that asks for a device (`sgx.intel.com/epc`, `example.com/fpga`) only fits the
+    // nodes that advertise it, which control-plane nodes do not.
+    if pod
+        .all_containers()
+        .any(|c| c.extended_resources().next().is_some())
+    {
+        return true;
+    }
     false
 }
 
