@@ -412,7 +412,10 @@ spec:
         [
             (
                 "warning".to_owned(),
-                "readiness only takes the pod out of Services, it never restarts a hung agent"
+                "what its readinessProbe checks, unless that waits on other components (a \
+                 liveness probe that fails while a dependency is missing restarts the agent in a \
+                 loop); readiness only takes the pod out of Services, it never restarts a hung \
+                 agent"
                     .to_owned()
             ),
             (

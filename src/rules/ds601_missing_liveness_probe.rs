@@ -36,8 +36,10 @@ impl Rule for MissingLivenessProbe {
         }) {
             let kind = cx.profile.kind;
             let help = if c.readiness_probe.is_some() {
-                "add a livenessProbe that checks what its readinessProbe checks, with a higher \
-                 `failureThreshold`: readiness only takes the pod out of Services, it never \
+                "add a livenessProbe on the agent's own health, with a higher `failureThreshold` \
+                 than readiness: what its readinessProbe checks, unless that waits on other \
+                 components (a liveness probe that fails while a dependency is missing restarts \
+                 the agent in a loop); readiness only takes the pod out of Services, it never \
                  restarts a hung agent"
             } else if !c.ports.is_empty() {
                 "add a livenessProbe on the agent's health endpoint (httpGet or tcpSocket) with \

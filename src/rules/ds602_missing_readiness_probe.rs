@@ -30,6 +30,17 @@ impl Rule for MissingReadinessProbe {
         // stops the rollout; a container that serves nothing over TCP has no endpoint to ask
         // and no consumer for "ready": a crashing new version stops the rollout anyway, and
         // DS601 watches for a hung one.
+        // A kubelet plugin (device plugin, CSI node plugin) is working when it has registered
+        // with the kubelet over its socket, which no probe of its port sees; DS601 is the
+        // finding for it. A pod one of whose containers has a readiness probe already stops a
+        // rollout where that container is not ready.
+        if matches!(
+            cx.profile.kind,
+            AgentKind::DevicePlugin | AgentKind::CsiNode
+        ) || pod.containers.iter().any(|c| c.readiness_probe.is_some())
+        {
+            return;
+        }
         let asked = |c: &crate::model::Container| {
             c.readiness_probe.is_none() && c.liveness_probe.is_none() && serves_tcp(c)
         };
@@ -67,10 +78,13 @@ mod tests {
 
     #[test]
     fn reported_per_container() {
-        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: c, image: i:1, ports: [{containerPort: 9000}]}\n      - {name: ok, image: i:1, readinessProbe: {httpGet: {port: 80}}}\n";
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: c, image: i:1, ports: [{containerPort: 9000}]}\n      - {name: ok, image: i:1, livenessProbe: {httpGet: {port: 80}}}\n";
         assert_eq!(positions(y, "DS602"), ["10:10"]);
         // Without a port, and beside a container that is probed, there is nothing to ask.
         let portless = y.replace(", ports: [{containerPort: 9000}]", "");
         assert!(positions(&portless, "DS602").is_empty());
+        // Beside a container with a readiness probe, the pod's readiness already waits on it.
+        let ready_beside = y.replace("livenessProbe", "readinessProbe");
+        assert!(positions(&ready_beside, "DS602").is_empty());
     }
 }
