@@ -269,10 +269,18 @@ fn words(c: &Container) -> Vec<&str> {
 
 /// A CNI shim: it copies a plugin binary onto the node and relays CNI calls to the real
 /// network agent (Multus, the SR-IOV CNI). Upstream ships and tests them with 50Mi limits, and
-/// without a port there is nothing a probe could ask.
+/// without a port there is nothing a probe could ask. Not Multus's thick mode (a `-thick`
+/// image, or `multus-daemon` run): a daemon that runs the delegate plugins itself, which
+/// upstream's 50Mi limit OOM-kills (multus-cni #1346, #1416).
 pub fn cni_shim(c: &Container) -> bool {
-    c.image_name()
-        .is_some_and(|image| matches!(image, "multus-cni" | "sriov-cni"))
+    let thick = c
+        .image
+        .as_ref()
+        .is_some_and(|i| i.value.rsplit(':').next().is_some_and(|t| t.contains("thick")))
+        || words(c).iter().any(|w| w.ends_with("multus-daemon"));
+    !thick
+        && c.image_name()
+            .is_some_and(|image| matches!(image, "multus-cni" | "sriov-cni"))
 }
 
 /// Why a container does nothing but wait (`pause`, `sleep`, `tail -f /dev/null`), if it does:
