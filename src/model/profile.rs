@@ -273,11 +273,12 @@ fn words(c: &Container) -> Vec<&str> {
 /// image, or `multus-daemon` run): a daemon that runs the delegate plugins itself, which
 /// upstream's 50Mi limit OOM-kills (multus-cni #1346, #1416).
 pub fn cni_shim(c: &Container) -> bool {
-    let thick = c
-        .image
-        .as_ref()
-        .is_some_and(|i| i.value.rsplit(':').next().is_some_and(|t| t.contains("thick")))
-        || words(c).iter().any(|w| w.ends_with("multus-daemon"));
+    let thick = c.image.as_ref().is_some_and(|i| {
+        i.value
+            .rsplit(':')
+            .next()
+            .is_some_and(|t| t.contains("thick"))
+    }) || words(c).iter().any(|w| w.ends_with("multus-daemon"));
     !thick
         && c.image_name()
             .is_some_and(|image| matches!(image, "multus-cni" | "sriov-cni"))

@@ -66,6 +66,12 @@ impl Rule for LowMemoryLimit {
                 }
                 continue;
             }
+            // `GOMEMLIMIT` sizes the Go runtime to the limit: it collects garbage harder as it
+            // nears it, so the limit is a deliberate size (the OpenTelemetry chart sets it, with
+            // the collector's memory_limiter), not a guess the floor second-guesses.
+            if c.env.iter().any(|e| e.name.value == "GOMEMLIMIT") {
+                continue;
+            }
             let known = COLLECTOR_FLOORS
                 .iter()
                 .find(|(names, _)| names.contains(&image))
