@@ -35,7 +35,16 @@ impl Rule for MissingLivenessProbe {
                 && !(log_shipper && c.readiness_probe.is_some())
         }) {
             let kind = cx.profile.kind;
-            let help = if c.readiness_probe.is_some() {
+            let flag = probes::health_flag(c);
+            let served = flag.as_ref().map(|f| {
+                format!(
+                    "it serves a health endpoint (`{f}`): add a livenessProbe on it (httpGet), \
+                     with `initialDelaySeconds` covering startup and `failureThreshold: 3` or more"
+                )
+            });
+            let help = if let Some(served) = &served {
+                served.as_str()
+            } else if c.readiness_probe.is_some() {
                 "add a livenessProbe on the agent's own health, with a higher `failureThreshold` \
                  than readiness: what its readinessProbe checks, unless that waits on other \
                  components (a liveness probe that fails while a dependency is missing restarts \

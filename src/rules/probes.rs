@@ -17,6 +17,35 @@ pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item 
     })
 }
 
+/// The flag that turns on a health endpoint the container serves without declaring its port
+/// (`--health-probe-bind-addr=:8163`, `--healthz-port 10256`: a `--health...` flag naming a
+/// port, address or listener), as written; not one that turns it off (`0`, as
+/// controller-runtime reads it, or empty).
+pub fn health_flag(c: &Container) -> Option<String> {
+    let words: Vec<&str> = c
+        .command
+        .iter()
+        .chain(&c.args)
+        .flat_map(|s| s.split_whitespace())
+        .collect();
+    words.iter().enumerate().find_map(|(i, w)| {
+        let (flag, inline) = match w.split_once('=') {
+            Some((flag, value)) => (flag, Some(value)),
+            None => (*w, None),
+        };
+        let name = flag.trim_start_matches('-');
+        let endpoint = ["port", "addr", "bind", "listen"]
+            .iter()
+            .any(|part| name.contains(part));
+        if !flag.starts_with("--") || !name.starts_with("health") || !endpoint {
+            return None;
+        }
+        let value = inline.or_else(|| words.get(i + 1).copied().filter(|v| !v.starts_with('-')))?;
+        let off = value.is_empty() || value == "0" || value == "false";
+        (!off).then(|| format!("{flag}={value}"))
+    })
+}
+
 /// Whether the container listens: it declares a port, or one of its probes asks one.
 pub fn serves(c: &Container) -> bool {
     !c.ports.is_empty()
