@@ -577,3 +577,23 @@ fn an_object_the_api_server_refuses_gets_its_refusal_and_nothing_else() {
     assert!(found.contains(&"DS004".to_owned()), "{found:?}");
     assert!(found.contains(&"DS303".to_owned()), "{found:?}");
 }
+
+#[test]
+fn a_moving_tag_kept_by_if_not_present_points_at_the_policy() {
+    let yaml = std::fs::read_to_string("fixtures/DS801/fires-latest-if-not-present.yaml")
+        .expect("fixture");
+    let found = lint("precision-pull-policy", &yaml, &["--select", "DS801"]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let related = &found[0]["related"][0];
+    assert_eq!(
+        (&related["line"], &related["column"]),
+        (&21.into(), &11.into())
+    );
+    assert_eq!(
+        text(related, "message"),
+        "each node keeps the build it pulled first, even across rollouts"
+    );
+    let always = yaml.replace("IfNotPresent", "Always");
+    let found = lint("precision-pull-always", &always, &["--select", "DS801"]);
+    assert!(found[0].get("related").is_none(), "{found:?}");
+}

@@ -74,18 +74,29 @@ impl Rule for MutableImageTag {
                 ),
                 Some(_) => continue,
             };
-            cx.report(
-                Diagnostic::new(
-                    &META,
-                    image.span,
-                    format!("the image `{}` of {} {problem}", image.value, c.describe()),
-                )
-                .label("a different version on every node that pulls it")
-                .help(
-                    "pin a version tag (`:v1.8.2`) or a digest (`@sha256:...`), so every node \
-                     runs the same build and a rollout is what changes it",
-                ),
+            let mut d = Diagnostic::new(
+                &META,
+                image.span,
+                format!("the image `{}` of {} {problem}", image.value, c.describe()),
+            )
+            .label("a different version on every node that pulls it")
+            .help(
+                "pin a version tag (`:v1.8.2`) or a digest (`@sha256:...`), so every node runs \
+                 the same build and a rollout is what changes it",
             );
+            // The kubelet pulls a present image again only under `Always`: with these, each
+            // node keeps the build it pulled first, even across rollouts.
+            if let Some(policy) = c
+                .image_pull_policy
+                .as_ref()
+                .filter(|p| matches!(p.value.as_str(), "IfNotPresent" | "Never"))
+            {
+                d = d.related(
+                    policy.whole(),
+                    "each node keeps the build it pulled first, even across rollouts",
+                );
+            }
+            cx.report(d);
         }
     }
 }
