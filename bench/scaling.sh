@@ -87,7 +87,7 @@ cases=(
     "anchors anchors.yaml 1 DS001"
     "longline longline.json 1 DS303"
     "dupkeys dupkeys.yaml 1 DS002"
-    "stream stream.yaml 1 DS201"
+    "stream stream.yaml 1 DS304"
 )
 status=0
 printf '%-8s %-6s %10s %12s %5s  %s\n' case format time memory exit finding
