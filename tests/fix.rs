@@ -210,7 +210,7 @@ fn reports_show_fixes() {
     .expect("copy");
     let run = run_in(
         &dir,
-        &["--select", "DS201,DS306", "--format", "json", "a.yaml"],
+        &["--select", "DS201,DS304", "--format", "json", "a.yaml"],
     );
     let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
     let ds201 = &report["diagnostics"][0];
@@ -225,7 +225,7 @@ fn reports_show_fixes() {
 
     let human = run_in(
         &dir,
-        &["--select", "DS201,DS306", "--color", "never", "a.yaml"],
+        &["--select", "DS201,DS304", "--color", "never", "a.yaml"],
     );
     assert!(
         human
@@ -234,11 +234,7 @@ fn reports_show_fixes() {
         "{}",
         human.stdout
     );
-    assert!(
-        !human
-            .stdout
-            .contains("DS306(privilege-escalation-allowed) [*]")
-    );
+    assert!(!human.stdout.contains("DS304(capabilities-not-dropped) [*]"));
     assert!(
         human
             .stdout
@@ -560,7 +556,7 @@ fn fix_on_a_kustomization_writes_nothing_and_says_why() {
     assert!(run.stderr.contains(SUGGESTION.trim_end()), "{}", run.stderr);
     // Kustomize sorts the container's keys, so the base's lines around the insertion differ.
     assert!(
-        run.stderr.contains("warning: overlay: the DS306 fix (set `allowPrivilegeEscalation: false`) was not applied: fix not mapped (the rendered text around the edit differs from base/daemonset.yaml)"),
+        run.stderr.contains("warning: overlay: the DS304 fix (add `ALL` to `capabilities.drop`) was not applied: fix not mapped (the rendered text around the edit differs from base/daemonset.yaml)"),
         "{}",
         run.stderr
     );

@@ -8,7 +8,7 @@ pub static META: RuleMeta = RuleMeta {
     code: "DS306",
     name: "privilege-escalation-allowed",
     severity: Severity::Warning,
-    summary: "allowPrivilegeEscalation is not false, so setuid binaries can gain privileges",
+    summary: "allowPrivilegeEscalation is not false for a non-root container (or is true), so setuid binaries can gain privileges",
     doc: include_str!("../../rules/DS306.md"),
 };
 
@@ -38,6 +38,14 @@ impl Rule for PrivilegeEscalationAllowed {
                 .security_context
                 .as_ref()
                 .and_then(|sc| sc.allow_privilege_escalation.as_ref());
+            // What the setting stops is a non-root process becoming more through a setuid
+            // binary. A container the manifest leaves to its image's user runs as root in
+            // nearly every node agent image (they read the node's files), where the setting
+            // protects nothing; only an explicit `true` is reported for it.
+            let turned_on = setting.is_some_and(|s| s.value);
+            if !turned_on && !hardening::non_root(pod, c) {
+                continue;
+            }
             let (at, message) = match setting {
                 Some(s) if !s.value => continue,
                 Some(s) => (
@@ -81,7 +89,13 @@ mod tests {
     #[test]
     fn escalation() {
         let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: a, image: i:1}\n      - {name: b, image: i:1, securityContext: {allowPrivilegeEscalation: true}}\n      - {name: c, image: i:1, securityContext: {allowPrivilegeEscalation: false}}\n      - {name: d, image: i:1, securityContext: {privileged: true}}\n      - {name: e, image: i:1, securityContext: {capabilities: {add: [SYS_ADMIN]}}}\n";
-        assert_eq!(positions(y, "DS306"), ["10:10", "11:49"]);
+        // `a` leaves its user to the image (root, for nearly every agent): nothing to stop.
+        assert_eq!(positions(y, "DS306"), ["11:49"]);
+        let non_root = y.replace(
+            "    spec:\n      containers",
+            "    spec:\n      securityContext: {runAsNonRoot: true}\n      containers",
+        );
+        assert_eq!(positions(&non_root, "DS306"), ["11:10", "12:49"]);
     }
 
     #[test]
