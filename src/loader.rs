@@ -210,15 +210,20 @@ fn read_object(
             "`{text}` is an unrendered template placeholder; this DaemonSet was not linted"
         );
         d.label = Some("placeholder".into());
-        d.help = Some(if text.trim().contains(char::is_whitespace) {
-            "an operator fills this in: lint the DaemonSet it creates, e.g. `kubectl get \
-             daemonset NAME -o yaml | daemonlint -`"
-                .into()
-        } else {
-            "lint the rendered manifest: `helm template RELEASE CHART | daemonlint -`, or \
-             `envsubst < FILE | daemonlint -`"
-                .into()
-        });
+        d.help = Some(
+            if text.trim().contains(char::is_whitespace) {
+                "an operator fills this in: lint the DaemonSet it creates, e.g. `kubectl get \
+                 daemonset NAME -o yaml | daemonlint -`"
+            } else if text.contains("{{") {
+                "lint the rendered manifest: `helm template RELEASE CHART | daemonlint -`"
+            } else if text.contains("${") {
+                "lint the substituted manifest: `envsubst < FILE | daemonlint -`"
+            } else {
+                "fill the placeholder in as the project's build or docs do (a Makefile's `sed`), \
+                 and lint the result"
+            }
+            .into(),
+        );
         loaded.diagnostics.push(d);
         return;
     }

@@ -597,3 +597,29 @@ fn a_moving_tag_kept_by_if_not_present_points_at_the_policy() {
     let found = lint("precision-pull-always", &always, &["--select", "DS801"]);
     assert!(found[0].get("related").is_none(), "{found:?}");
 }
+
+#[test]
+fn a_placeholder_is_told_how_to_fill_it_by_its_kind() {
+    let cases = [
+        (
+            "example.com/agent:${TAG}",
+            "lint the substituted manifest: `envsubst < FILE | daemonlint -`",
+        ),
+        (
+            "docker.elastic.co/beats/auditbeat:%VERSION%",
+            "fill the placeholder in as the project's build or docs do (a Makefile's `sed`), and \
+             lint the result",
+        ),
+        (
+            "FILLED BY THE OPERATOR",
+            "an operator fills this in: lint the DaemonSet it creates, e.g. `kubectl get \
+             daemonset NAME -o yaml | daemonlint -`",
+        ),
+    ];
+    for (image, help) in cases {
+        let yaml = AGENT.replace("example.com/inhouse/shipper:2.1.0", &format!("\"{image}\""));
+        let found = lint("precision-placeholder", &yaml, &["--no-config"]);
+        let helps: Vec<String> = found.iter().map(|d| text(d, "help")).collect();
+        assert_eq!(helps, [help], "{image}");
+    }
+}
