@@ -3,7 +3,7 @@ use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value};
 use crate::model::DaemonSet;
 use crate::model::VolumeMount;
-use crate::model::profile::kubelet_dir;
+use crate::model::profile::{AgentKind, kubelet_dir};
 use crate::rules::host_paths::{self, HostMount};
 
 pub static META: RuleMeta = RuleMeta {
@@ -69,6 +69,23 @@ impl Rule for WritableHostPath {
                 continue;
             }
             let at = m.mount.name.as_ref().map_or(m.mount.span, |n| n.whole());
+            // A log collector keeps its position files (fluentd's `pos_file`, Fluent Bit's
+            // `DB`) under `/var/log` unless told otherwise: `readOnly` alone breaks it, so the
+            // help moves them first and no fix is offered.
+            let positions_here = cx.profile.kind == AgentKind::LogCollector && path == "/var/log";
+            let help = if positions_here {
+                "mount `/var/log` with `readOnly: true` once the collector's position files \
+                 (fluentd's `pos_file`, Fluent Bit's `DB`) live in a host folder of their own, \
+                 e.g. `/var/lib/fluent-bit`: they are written under `/var/log` today, so \
+                 `readOnly` alone would lose the collector's place"
+                    .to_owned()
+            } else {
+                format!(
+                    "add `readOnly: true` to this mount; if the agent must write there (a \
+                     position database, a plugin socket), list `{path}` under the \
+                     `writable-host-paths` setting"
+                )
+            };
             cx.report(
                 Diagnostic::new(
                     &META,
@@ -81,12 +98,8 @@ impl Rule for WritableHostPath {
                 )
                 .label("no `readOnly: true`")
                 .related(m.path.span, "host path")
-                .help(format!(
-                    "add `readOnly: true` to this mount; if the agent must write there (a \
-                     position database, a plugin socket), list `{path}` under the \
-                     `writable-host-paths` setting"
-                ))
-                .fix(Some(fix(m.mount))),
+                .help(help)
+                .fix((!positions_here).then(|| fix(m.mount))),
             );
         }
     }
