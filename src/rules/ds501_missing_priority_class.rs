@@ -31,8 +31,8 @@ impl Rule for MissingPriorityClass {
             // costs nothing.
             None if cx.profile.setup_only(pod) => {}
             // A pod that reserves nothing always fits, so priority buys it no place on a full
-            // node, and below the critical classes it does not keep a BestEffort pod from
-            // early eviction: the requests come first (DS101 says so). An agent the node cannot
+            // node, and it is always among the pods over their requests, whom the kubelet
+            // evicts first (priority only orders them): the requests come first (DS101 says so). An agent the node cannot
             // run without is still told: `system-node-critical` exempts it from eviction.
             None if pod.all_containers().all(Container::declares_no_resources)
                 && !matches!(
