@@ -6,13 +6,44 @@ use crate::diagnostic::Diagnostic;
 use crate::engine::Context;
 use crate::model::{DaemonSet, ObjectMeta, Pair};
 use crate::rules::ds004_invalid_value::META;
-use crate::rules::k8s_names::{label_value_problem, qualified_name_problem};
+use crate::rules::k8s_names::{
+    dns_label_problem, dns_subdomain_problem, label_value_problem, qualified_name_problem,
+};
 
 /// `TotalAnnotationSizeLimitB`: keys and values together.
 const ANNOTATION_LIMIT: usize = 256 * 1024;
 
 pub fn check(cx: &mut Context, ds: &DaemonSet) {
     object(cx, &ds.metadata, "DaemonSet");
+    // ValidateObjectMeta: the namespace must be a DNS label, and ValidateDaemonSetName makes
+    // the name a DNS subdomain. A placeholder left in either (`< Replace with the namespace to
+    // use >`) fails the apply.
+    let names = [
+        (
+            &ds.metadata.namespace,
+            "namespace",
+            dns_label_problem as fn(&str) -> Option<String>,
+        ),
+        (&ds.metadata.name, "name", dns_subdomain_problem),
+    ];
+    for (field, what, problem) in names {
+        let Some(field) = field else { continue };
+        if let Some(problem) = problem(&field.value) {
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    field.span,
+                    format!(
+                        "the API server rejects the DaemonSet's {what} `{}`: {problem} \
+                         (ValidateObjectMeta)",
+                        field.value
+                    ),
+                )
+                .label(format!("not a valid {what}"))
+                .help(format!("set the {what} the DaemonSet is to have")),
+            );
+        }
+    }
     let Some(spec) = &ds.spec else { return };
     if let Some(selector) = &spec.selector {
         labels(cx, &selector.match_labels, "selector");

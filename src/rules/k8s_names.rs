@@ -98,6 +98,32 @@ fn is_label_token(s: &str) -> bool {
 }
 
 /// `IsDNS1123Subdomain`: dot-separated DNS labels, at most 253 characters in all.
+/// `IsDNS1123Label`, what a namespace's name must be: at most 63 lowercase letters, digits and
+/// `-`, starting and ending with a letter or digit.
+pub fn dns_label_problem(value: &str) -> Option<String> {
+    if value.len() > 63 {
+        return Some(format!("it has {} characters, more than 63", value.len()));
+    }
+    if value.contains('.') || !is_dns_subdomain(value) {
+        return Some(
+            "it may only hold lowercase letters, digits and `-`, and must start and end with a \
+             letter or digit"
+                .to_owned(),
+        );
+    }
+    None
+}
+
+/// `IsDNS1123Subdomain`, what a DaemonSet's name must be: at most 253 characters, dot-separated
+/// parts of lowercase letters, digits and `-` that start and end with a letter or digit.
+pub fn dns_subdomain_problem(value: &str) -> Option<String> {
+    (!is_dns_subdomain(value)).then(|| {
+        "it may only hold lowercase letters, digits, `-` and `.`, at most 253 characters, and \
+         each dot-separated part must start and end with a letter or digit"
+            .to_owned()
+    })
+}
+
 fn is_dns_subdomain(s: &str) -> bool {
     s.len() <= 253
         && s.split('.').all(|label| {
@@ -113,6 +139,24 @@ fn is_dns_subdomain(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dns_names() {
+        for ok in ["kube-system", "a", "ns1"] {
+            assert_eq!(dns_label_problem(ok), None, "{ok}");
+        }
+        for bad in [
+            "< Replace with the namespace to use >",
+            "Kube",
+            "a.b",
+            "-a",
+            &"a".repeat(64),
+        ] {
+            assert!(dns_label_problem(bad).is_some(), "{bad}");
+        }
+        assert_eq!(dns_subdomain_problem("node-exporter.v2"), None);
+        assert!(dns_subdomain_problem("Node_Exporter").is_some());
+    }
 
     #[test]
     fn qualified_names() {
