@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value, quote};
-use crate::model::profile::AgentKind;
+use crate::model::profile::{AgentKind, Profile, Role};
 use crate::model::{Container, DaemonSet};
 use crate::model::{NODE_CRITICAL, PodSpec};
 
@@ -30,11 +30,12 @@ impl Rule for MissingPriorityClass {
             // Only `pause` or `sleep` keeps running once the node is prepared: evicting it
             // costs nothing.
             None if cx.profile.setup_only(pod) => {}
-            // A pod that reserves nothing always fits, so priority buys it no place on a full
-            // node, and it is always among the pods over their requests, whom the kubelet
-            // evicts first (priority only orders them): the requests come first (DS101 says so). An agent the node cannot
+            // A pod whose working containers reserve nothing always fits, so priority buys it
+            // no place on a full node, and it is always among the pods over their requests,
+            // whom the kubelet evicts first (priority only orders them): the requests come
+            // first (DS101 says so). A sidecar's few millicores do not change that. An agent the node cannot
             // run without is still told: `system-node-critical` exempts it from eviction.
-            None if pod.all_containers().all(Container::declares_no_resources)
+            None if reserves_nothing_for_its_work(pod, cx.profile)
                 && !matches!(
                     cx.profile.kind,
                     AgentKind::Network | AgentKind::CsiNode | AgentKind::DevicePlugin
@@ -82,6 +83,14 @@ fn fix(pod: &PodSpec, allowed: &[String]) -> Fix {
         },
     };
     Fix::unsafe_(format!("set `priorityClassName: {class}`"), vec![change])
+}
+
+/// Whether no container that does the agent's work (regular or restartable init, not a known
+/// sidecar or a waiting helper) declares requests or limits.
+fn reserves_nothing_for_its_work(pod: &PodSpec, profile: &Profile) -> bool {
+    pod.all_containers()
+        .filter(|c| matches!(profile.role(c), Role::Agent | Role::RestartableInit))
+        .all(Container::declares_no_resources)
 }
 
 #[cfg(test)]
