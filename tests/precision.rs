@@ -623,3 +623,23 @@ fn a_placeholder_is_told_how_to_fill_it_by_its_kind() {
         assert_eq!(helps, [help], "{image}");
     }
 }
+
+#[test]
+fn an_agent_that_reserves_nothing_is_told_a_priority_class_comes_after_its_requests() {
+    let yaml = std::fs::read_to_string("fixtures/DS501/clean-only-sidecar-reserves.yaml")
+        .expect("fixture");
+    let found = lint(
+        "precision-reserves-nothing",
+        &yaml,
+        &["--select", "DS101,DS501"],
+    );
+    let codes: Vec<String> = found.iter().map(|d| text(d, "code")).collect();
+    assert_eq!(codes, ["DS101"], "{found:?}");
+    assert!(
+        text(&found[0], "help").ends_with(
+            "; then a priorityClassName above your workloads' keeps the agent placed and ahead \
+             of them in eviction"
+        ),
+        "{found:?}"
+    );
+}

@@ -144,6 +144,15 @@ impl Profile {
             .map_or(Role::Agent, |r| r.role)
     }
 
+    /// Whether no container that does the agent's work (regular or restartable init, not a
+    /// known sidecar or a waiting helper) declares requests or limits: the agent is over its
+    /// requests from its first byte, as in a BestEffort pod, whatever a sidecar reserves.
+    pub fn work_reserves_nothing(&self, pod: &PodSpec) -> bool {
+        pod.all_containers()
+            .filter(|c| matches!(self.role(c), Role::Agent | Role::RestartableInit))
+            .all(Container::declares_no_resources)
+    }
+
     /// Whether the DaemonSet only prepares its nodes: every app container just waits or loops
     /// (`pause` beside an installer init container, `startup-script`, an image pre-puller).
     /// Nothing of it keeps working, so evicting it costs nothing, and what it prepares is for

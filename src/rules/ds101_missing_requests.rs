@@ -119,8 +119,9 @@ impl Rule for MissingRequests {
                  node, e.g. `requests: {cpu: 100m, memory: 128Mi}`"
                     .to_owned()
             };
-            // DS501 waits for the requests of a BestEffort pod; say what comes next.
-            if best_effort && pod.priority_class_name.is_none() {
+            // DS501 waits for the requests of an agent that reserves nothing; say what comes
+            // next.
+            if cx.profile.work_reserves_nothing(pod) && pod.priority_class_name.is_none() {
                 help.push_str(
                     "; then a priorityClassName above your workloads' keeps the agent placed \
                      and ahead of them in eviction",

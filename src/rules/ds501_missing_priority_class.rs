@@ -1,8 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value, quote};
-use crate::model::profile::{AgentKind, Profile, Role};
-use crate::model::{Container, DaemonSet};
+use crate::model::DaemonSet;
+use crate::model::profile::AgentKind;
 use crate::model::{NODE_CRITICAL, PodSpec};
 
 pub static META: RuleMeta = RuleMeta {
@@ -35,7 +35,7 @@ impl Rule for MissingPriorityClass {
             // whom the kubelet evicts first (priority only orders them): the requests come
             // first (DS101 says so). A sidecar's few millicores do not change that. An agent the node cannot
             // run without is still told: `system-node-critical` exempts it from eviction.
-            None if reserves_nothing_for_its_work(pod, cx.profile)
+            None if cx.profile.work_reserves_nothing(pod)
                 && !matches!(
                     cx.profile.kind,
                     AgentKind::Network | AgentKind::CsiNode | AgentKind::DevicePlugin
@@ -83,14 +83,6 @@ fn fix(pod: &PodSpec, allowed: &[String]) -> Fix {
         },
     };
     Fix::unsafe_(format!("set `priorityClassName: {class}`"), vec![change])
-}
-
-/// Whether no container that does the agent's work (regular or restartable init, not a known
-/// sidecar or a waiting helper) declares requests or limits.
-fn reserves_nothing_for_its_work(pod: &PodSpec, profile: &Profile) -> bool {
-    pod.all_containers()
-        .filter(|c| matches!(profile.role(c), Role::Agent | Role::RestartableInit))
-        .all(Container::declares_no_resources)
 }
 
 #[cfg(test)]
