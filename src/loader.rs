@@ -4,7 +4,7 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::object_ref;
 use crate::model::fields::{self, KubernetesVersion};
-use crate::model::{DaemonSet, Problem, Reader, Spanned};
+use crate::model::{DaemonSet, FluentBitGrace, Problem, Reader, Spanned};
 use crate::rules::{ds001_yaml_syntax, ds002_invalid_structure, ds009_unrendered_template};
 use crate::source::{SourceFile, Span};
 use crate::yaml::{Change, Node, ParseLimits, ParseOutcome, SyntaxError, Value, parse_stream};
@@ -78,6 +78,7 @@ pub fn load_parsed(
     {
         loaded.diagnostics.push(ds001_yaml_syntax::json_comment(at));
     }
+    let graces = fluent_bit_graces(&outcome.documents);
     for doc in &outcome.documents {
         loaded.documents += 1;
         match list_items(doc) {
@@ -90,7 +91,68 @@ pub fn load_parsed(
             None => read_object(doc, target, &duplicates, &mut loaded),
         }
     }
+    for ds in &mut loaded.daemonsets {
+        ds.fluent_bit_grace = ds.pod().and_then(|pod| {
+            pod.volumes.iter().find_map(|v| {
+                let name = v.config_map.as_deref()?;
+                graces.iter().find(|g| g.config_map == name).cloned()
+            })
+        });
+    }
     loaded
+}
+
+/// Fluent Bit's `Grace` in the classic config of each ConfigMap of the file that sets it (a
+/// `Grace N` line in its `[SERVICE]` section): how long Fluent Bit waits to flush on SIGTERM,
+/// which the pod's grace period must exceed.
+fn fluent_bit_graces(documents: &[Node]) -> Vec<FluentBitGrace> {
+    let mut graces = Vec::new();
+    for doc in documents {
+        if doc.get("kind").and_then(Node::as_str) != Some("ConfigMap") {
+            continue;
+        }
+        let Some(name) = doc
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Node::as_str)
+        else {
+            continue;
+        };
+        let Some(Value::Map(entries)) = doc.get("data").map(|d| &d.value) else {
+            continue;
+        };
+        let seconds = entries
+            .iter()
+            .filter_map(|e| e.value.as_str())
+            .find_map(service_grace);
+        if let Some(seconds) = seconds {
+            graces.push(FluentBitGrace {
+                config_map: name.to_owned(),
+                seconds,
+            });
+        }
+    }
+    graces
+}
+
+fn service_grace(config: &str) -> Option<i64> {
+    let mut in_service = false;
+    for line in config.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_service = line.eq_ignore_ascii_case("[SERVICE]");
+            continue;
+        }
+        let mut words = line.split_whitespace();
+        if in_service
+            && words
+                .next()
+                .is_some_and(|k| k.eq_ignore_ascii_case("grace"))
+        {
+            return words.next()?.parse().ok();
+        }
+    }
+    None
 }
 
 /// Where a JSON-looking file has a `//` or `/* */` comment, which JSON does not allow. Only
@@ -353,4 +415,26 @@ fn is_placeholder(s: &str) -> bool {
         })
     });
     go || envsubst
+}
+
+#[cfg(test)]
+mod tests {
+    use super::service_grace;
+
+    #[test]
+    fn fluent_bit_grace_is_read_from_the_service_section_only() {
+        assert_eq!(
+            service_grace("[SERVICE]\n    Flush 5\n    grace 30\n"),
+            Some(30)
+        );
+        assert_eq!(
+            service_grace("[INPUT]\n    Grace 30\n[SERVICE]\n    Flush 1\n"),
+            None
+        );
+        assert_eq!(
+            service_grace("[Service]\n  Grace   12\n[OUTPUT]\n  Grace 99\n"),
+            Some(12)
+        );
+        assert_eq!(service_grace("no config here"), None);
+    }
 }

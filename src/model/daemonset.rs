@@ -8,6 +8,15 @@ pub struct DaemonSet {
     pub metadata: ObjectMeta,
     /// Absent when `spec` is missing or not a mapping.
     pub spec: Option<DaemonSetSpec>,
+    /// Fluent Bit's `[SERVICE] Grace`, when a ConfigMap in the same file that the pod mounts
+    /// sets it: how long Fluent Bit waits to flush on SIGTERM.
+    pub fluent_bit_grace: Option<FluentBitGrace>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FluentBitGrace {
+    pub config_map: String,
+    pub seconds: i64,
 }
 
 #[derive(Debug, Default)]
@@ -83,6 +92,7 @@ impl DaemonSet {
             api_version,
             metadata,
             spec,
+            fluent_bit_grace: None,
         }
     }
 

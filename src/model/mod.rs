@@ -18,7 +18,8 @@ pub use container::{
     Resources, VolumeMount,
 };
 pub use daemonset::{
-    DaemonSet, LabelSelector, ObjectMeta, Requirement, RollingUpdate, UpdateStrategy,
+    DaemonSet, FluentBitGrace, LabelSelector, ObjectMeta, Requirement, RollingUpdate,
+    UpdateStrategy,
 };
 pub use int_or_percent::IntOrPercent;
 pub use placement::{CONTROL_PLANE, MASTER, NodeRequirement, OS};

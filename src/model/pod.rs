@@ -58,6 +58,8 @@ pub struct Toleration {
 pub struct Volume {
     pub name: Option<Spanned<String>>,
     pub host_path: Option<HostPathVolume>,
+    /// `configMap.name`: settings the loader may find in the same file (Fluent Bit's `Grace`).
+    pub config_map: Option<String>,
 }
 
 #[derive(Debug)]
@@ -173,6 +175,11 @@ impl PodSpec {
                     path: r.string(&h.value, "path"),
                     kind: r.string(&h.value, "type"),
                 }),
+                config_map: v
+                    .get("configMap")
+                    .and_then(|c| c.get("name"))
+                    .and_then(Node::as_str)
+                    .map(str::to_owned),
             })
             .collect();
         let (run_as_user, run_as_non_root) = match r.map(node, "securityContext") {

@@ -3,7 +3,7 @@ use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value};
 use crate::model::DaemonSet;
 use crate::model::PodSpec;
-use crate::model::profile::AgentKind;
+use crate::model::profile::{AgentKind, Profile, Role};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS404",
@@ -30,14 +30,46 @@ impl Rule for ShortTerminationGrace {
             Some(g) => (g.value, g.span),
             None => (DEFAULT_GRACE, pod.key),
         };
-        if value >= min {
-            return;
-        }
         let written = if pod.termination_grace_period_seconds.is_some() {
             format!("`terminationGracePeriodSeconds: {value}`")
         } else {
             format!("the default grace period of {value} seconds")
         };
+        // Fluent Bit waits its own `Grace` to flush on SIGTERM (5 seconds unless its
+        // `[SERVICE]` says otherwise), then exits: the pod's period must exceed that, and
+        // needs no more.
+        if cx.profile.kind == AgentKind::LogCollector && fluent_bit_only(pod, cx.profile) {
+            let (grace, whose) = match &ds.fluent_bit_grace {
+                Some(g) => (
+                    g.seconds,
+                    format!("`Grace {}` (ConfigMap `{}`)", g.seconds, g.config_map),
+                ),
+                None => (5, "default `Grace` of 5 seconds".to_owned()),
+            };
+            if value > grace {
+                return;
+            }
+            let wanted = grace + 5;
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    at,
+                    format!(
+                        "{written} does not exceed Fluent Bit's {whose}: it is killed while it \
+                         still waits to flush its buffer"
+                    ),
+                )
+                .label("SIGKILL after this many seconds")
+                .help(format!(
+                    "set `terminationGracePeriodSeconds: {wanted}`, above Fluent Bit's `Grace`"
+                ))
+                .fix(Some(fix(pod, wanted))),
+            );
+            return;
+        }
+        if value >= min {
+            return;
+        }
         // The flush argument is about agents that buffer data. Network agents and BGP speakers
         // want a fast exit for a fast failover, and exporters hold nothing; an agent of unknown
         // kind gets a note, since it may buffer.
@@ -70,6 +102,17 @@ impl Rule for ShortTerminationGrace {
                 .fix(Some(fix(pod, min))),
         );
     }
+}
+
+/// Whether every container doing the agent's work runs Fluent Bit (its own image, or AWS's).
+fn fluent_bit_only(pod: &PodSpec, profile: &Profile) -> bool {
+    let mut agents = pod
+        .containers
+        .iter()
+        .filter(|c| profile.role(c) == Role::Agent)
+        .peekable();
+    agents.peek().is_some()
+        && agents.all(|c| c.image_name().is_some_and(|n| n.contains("fluent-bit")))
 }
 
 /// Pods take longer to stop, so this changes how the agent runs.
