@@ -15,7 +15,8 @@ use crate::rules::host_paths::{self, normalize};
 ///   them, and the API rejects `allowPrivilegeEscalation: false` for them);
 /// - containers that mount a container runtime's socket, or its NRI socket: whoever runs in
 ///   them can start a privileged container through it, so their own settings do not bound
-///   what a compromise reaches (DS302 reports the mount);
+///   what a compromise reaches (DS302 reports the mount); and containers that write a host
+///   folder whose programs the node runs as root (the CNI plugin folders), for the same reason;
 /// - containers that only wait (`pause`, `sleep`): they run nothing and take no input;
 /// - one-shot init containers: they run a fixed command before the agent starts;
 /// - known sidecars (node-driver-registrar, livenessprobe, config reloaders, kube-rbac-proxy,
@@ -27,7 +28,12 @@ pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item 
         pod.only_on_nodes(|r| r.excludes_linux()) || profile.kind == AgentKind::Workload;
     let controls_runtime: Vec<&Container> = host_paths::mounts(pod)
         .into_iter()
-        .filter(|m| exposes_runtime(&normalize(&m.path.value)))
+        .filter(|m| {
+            let path = normalize(&m.path.value);
+            exposes_runtime(&path)
+                || (node_runs_as_root(&path)
+                    && !m.mount.read_only.as_ref().is_some_and(|r| r.value))
+        })
         .map(|m| m.container)
         .collect();
     pod.all_containers().filter(move |c| {
@@ -38,6 +44,16 @@ pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item 
             || waits(c).is_some();
         !exempt && profile.long_running(c)
     })
+}
+
+/// A host folder whose programs the node runs as root: the CNI plugin folders, which the
+/// runtime executes for every pod, and GKE's `/home/kubernetes/bin`. A container that writes
+/// there already runs code as root on the node.
+fn node_runs_as_root(path: &str) -> bool {
+    matches!(
+        path,
+        "/opt/cni" | "/opt/cni/bin" | "/usr/libexec/cni" | "/home/kubernetes/bin"
+    )
 }
 
 fn root_on_node(c: &Container) -> bool {
