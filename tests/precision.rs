@@ -643,3 +643,29 @@ fn an_agent_that_reserves_nothing_is_told_a_priority_class_comes_after_its_reque
         "{found:?}"
     );
 }
+
+#[test]
+fn a_non_root_container_on_a_low_port_is_not_given_net_bind_service() {
+    let yaml = std::fs::read_to_string("fixtures/fix/before/DS304-low-port.yaml").expect("fixture");
+    let told = |yaml: &str| -> Vec<(String, String)> {
+        lint("precision-low-port", yaml, &["--select", "DS304"])
+            .iter()
+            .map(|d| {
+                let fix = d["fix"]["edits"].to_string();
+                (text(d, "help"), fix)
+            })
+            .collect()
+    };
+    let root = told(&yaml);
+    assert!(root[0].0.contains("NET_BIND_SERVICE"), "{root:?}");
+    assert!(root[0].1.contains("NET_BIND_SERVICE"), "{root:?}");
+    // An added capability does not survive a non-root process's execve.
+    let non_root = yaml.replace(
+        "    spec:\n      containers:",
+        "    spec:\n      securityContext: {runAsUser: 1000}\n      containers:",
+    );
+    for (help, fix) in told(&non_root) {
+        assert!(!help.contains("NET_BIND_SERVICE"), "{help}");
+        assert!(!fix.contains("NET_BIND_SERVICE"), "{fix}");
+    }
+}

@@ -2,7 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value, set_security_field};
 use crate::model::DaemonSet;
-use crate::model::{Container, Spanned};
+use crate::model::{Container, PodSpec, Spanned};
 use crate::rules::hardening;
 
 pub static META: RuleMeta = RuleMeta {
@@ -51,7 +51,7 @@ impl Rule for CapabilitiesNotDropped {
                     ),
                 )
                 .label("default capabilities kept")
-                .help(match low_port(c) {
+                .help(match low_port(pod, c) {
                     Some(port) => format!(
                         "set `capabilities: {{drop: [ALL], add: [NET_BIND_SERVICE]}}`: it \
                          listens on port {port}, and binding a port below 1024 needs \
@@ -62,7 +62,7 @@ impl Rule for CapabilitiesNotDropped {
                              needs, e.g. `add: [SYS_PTRACE]` for process metrics under hostPID"
                         .to_owned(),
                 })
-                .fix(Some(fix(c))),
+                .fix(Some(fix(pod, c))),
             );
         }
     }
@@ -71,9 +71,11 @@ impl Rule for CapabilitiesNotDropped {
 /// A port below 1024 the container listens on while it does not add NET_BIND_SERVICE: with
 /// ALL dropped, binding it fails unless the runtime lowers `ip_unprivileged_port_start` in
 /// the pod's network namespace (Docker does; containerd before 2.0 does not, and under
-/// hostNetwork the node's own setting, 1024 by default, applies).
-fn low_port(c: &Container) -> Option<i64> {
-    if c.capabilities().is_some_and(|k| k.adds("NET_BIND_SERVICE")) {
+/// hostNetwork the node's own setting, 1024 by default, applies). Not for a container the
+/// manifest runs as non-root: an added capability does not survive its execve (no file or
+/// ambient capabilities), so dropping ALL changes nothing about the ports it can bind.
+fn low_port(pod: &PodSpec, c: &Container) -> Option<i64> {
+    if c.capabilities().is_some_and(|k| k.adds("NET_BIND_SERVICE")) || hardening::non_root(pod, c) {
         return None;
     }
     c.ports
@@ -85,9 +87,9 @@ fn low_port(c: &Container) -> Option<i64> {
 /// `ALL` joins the drop list (or a new one), and NET_BIND_SERVICE the add list when the
 /// container listens below port 1024; an agent that relied on another default capability
 /// loses it, so this changes how it runs.
-fn fix(c: &Container) -> Fix {
+fn fix(pod: &PodSpec, c: &Container) -> Fix {
     let list = |name: &str| Value::Seq(vec![Value::scalar(name)]);
-    let bind = low_port(c).is_some();
+    let bind = low_port(pod, c).is_some();
     let mut changes = Vec::new();
     match c.capabilities() {
         Some(k) => {
