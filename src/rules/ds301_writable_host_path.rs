@@ -2,8 +2,8 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value};
 use crate::model::DaemonSet;
-use crate::model::VolumeMount;
-use crate::model::profile::{AgentKind, kubelet_dir};
+use crate::model::profile::{AgentKind, Role, kubelet_dir};
+use crate::model::{Container, VolumeMount};
 use crate::rules::host_paths::{self, HostMount};
 
 pub static META: RuleMeta = RuleMeta {
@@ -49,6 +49,11 @@ impl Rule for WritableHostPath {
                 .as_ref()
                 .is_some_and(|p| p.value == "Bidirectional")
             {
+                continue;
+            }
+            // A one-shot init container whose command names a path in this mount acts on it
+            // once, before the agent starts: an installer or a cleaner writes there by design.
+            if cx.profile.role(m.container) == Role::Init && acts_on_mount(m.container, m.mount) {
                 continue;
             }
             let path = host_paths::normalize(&m.path.value);
@@ -103,6 +108,24 @@ impl Rule for WritableHostPath {
             );
         }
     }
+}
+
+/// Whether a word of the container's command or args is a path in the mount (`rm -f
+/// /etc/udev/rules.d/99-x.rules` with `/etc/udev/rules.d/` mounted).
+fn acts_on_mount(c: &Container, mount: &VolumeMount) -> bool {
+    let Some(at) = mount.mount_path.as_ref() else {
+        return false;
+    };
+    let dir = at.value.trim_end_matches('/');
+    if dir.is_empty() {
+        return false;
+    }
+    c.command
+        .iter()
+        .chain(&c.args)
+        .flat_map(|s| s.split_whitespace())
+        .map(|w| w.trim_matches(|ch| matches!(ch, '"' | '\'' | ';')))
+        .any(|w| w == dir || w.starts_with(&format!("{dir}/")))
 }
 
 /// The kubelet's plugin, registration and device-plugin folders, which node plugins must write
