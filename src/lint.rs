@@ -834,19 +834,20 @@ fn hold_back_if_refused(found: &mut Sorted) {
     found.kept = kept;
     found.held = held;
     let held = found.held.len();
+    if held == 0 {
+        return;
+    }
     let Some(first) = found.kept.iter_mut().find(|d| rules::refuses_object(d)) else {
         return;
     };
-    if held > 0 {
-        let wait = format!(
-            "{held} checklist finding{} on this DaemonSet wait until the API server would take it",
-            if held == 1 { "" } else { "s" }
-        );
-        first.help = Some(match first.help.take() {
-            Some(help) => format!("{help}; {wait}"),
-            None => wait,
-        });
-    }
+    let wait = format!(
+        "{held} checklist finding{} on this DaemonSet wait until the API server would take it",
+        if held == 1 { "" } else { "s" }
+    );
+    first.help = Some(match first.help.take() {
+        Some(help) => format!("{help}; {wait}"),
+        None => wait,
+    });
 }
 
 /// DS901 and DS902 for one suppression, once every finding has had its chance to use it.

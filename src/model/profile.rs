@@ -268,7 +268,8 @@ fn is_shell(program: &str) -> bool {
     matches!(program, "sh" | "bash" | "ash" | "dash")
 }
 
-fn words(c: &Container) -> Vec<&str> {
+/// The words of the container's command and args, as a shell would split a simple line.
+pub fn words(c: &Container) -> Vec<&str> {
     c.command
         .iter()
         .chain(&c.args)

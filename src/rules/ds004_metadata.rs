@@ -18,17 +18,14 @@ pub fn check(cx: &mut Context, ds: &DaemonSet) {
     // ValidateObjectMeta: the namespace must be a DNS label, and ValidateDaemonSetName makes
     // the name a DNS subdomain. A placeholder left in either (`< Replace with the namespace to
     // use >`) fails the apply.
+    let namespace = ds.metadata.namespace.as_ref();
+    let name = ds.metadata.name.as_ref();
     let names = [
-        (
-            &ds.metadata.namespace,
-            "namespace",
-            dns_label_problem as fn(&str) -> Option<String>,
-        ),
-        (&ds.metadata.name, "name", dns_subdomain_problem),
+        namespace.map(|n| (n, "namespace", dns_label_problem(&n.value))),
+        name.map(|n| (n, "name", dns_subdomain_problem(&n.value))),
     ];
-    for (field, what, problem) in names {
-        let Some(field) = field else { continue };
-        if let Some(problem) = problem(&field.value) {
+    for (field, what, problem) in names.into_iter().flatten() {
+        if let Some(problem) = problem {
             cx.report(
                 Diagnostic::new(
                     &META,

@@ -2,7 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value};
 use crate::model::DaemonSet;
-use crate::model::profile::{AgentKind, Role, kubelet_dir};
+use crate::model::profile::{AgentKind, Role, kubelet_dir, words};
 use crate::model::{Container, VolumeMount};
 use crate::rules::host_paths::{self, HostMount};
 
@@ -120,10 +120,8 @@ fn acts_on_mount(c: &Container, mount: &VolumeMount) -> bool {
     if dir.is_empty() {
         return false;
     }
-    c.command
+    words(c)
         .iter()
-        .chain(&c.args)
-        .flat_map(|s| s.split_whitespace())
         .map(|w| w.trim_matches(|ch| matches!(ch, '"' | '\'' | ';')))
         .any(|w| w == dir || w.starts_with(&format!("{dir}/")))
 }

@@ -47,7 +47,7 @@ impl Rule for HostNamespace {
                 .any(|c| c.capabilities().is_some_and(|k| k.adds("SYS_PTRACE")))
             || host_paths::mounts(pod)
                 .iter()
-                .any(|m| m.path.value.trim_end_matches('/') == "/proc");
+                .any(|m| host_paths::normalize(&m.path.value) == "/proc");
         // The notes are for agents that keep working in isolation from the node: not for a
         // DaemonSet that only prepares its nodes (it reaches the host with nsenter, then
         // waits), nor for one whose working containers are all privileged (DS303).

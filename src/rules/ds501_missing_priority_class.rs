@@ -33,8 +33,9 @@ impl Rule for MissingPriorityClass {
             // A pod whose working containers reserve nothing always fits, so priority buys it
             // no place on a full node, and it is always among the pods over their requests,
             // whom the kubelet evicts first (priority only orders them): the requests come
-            // first (DS101 says so). A sidecar's few millicores do not change that. An agent the node cannot
-            // run without is still told: `system-node-critical` exempts it from eviction.
+            // first (DS101 says so). A sidecar's few millicores do not change that. An agent
+            // the node cannot run without is still told: `system-node-critical` exempts it
+            // from eviction.
             None if cx.profile.work_reserves_nothing(pod)
                 && !matches!(
                     cx.profile.kind,

@@ -35,32 +35,32 @@ impl Rule for MissingLivenessProbe {
                 && !(log_shipper && c.readiness_probe.is_some())
         }) {
             let kind = cx.profile.kind;
-            let flag = probes::health_flag(c);
-            let served = flag.as_ref().map(|f| {
+            let help = if let Some(flag) = probes::health_flag(c) {
                 format!(
-                    "it serves a health endpoint (`{f}`): add a livenessProbe on it (httpGet), \
+                    "it serves a health endpoint (`{flag}`): add a livenessProbe on it (httpGet), \
                      with `initialDelaySeconds` covering startup and `failureThreshold: 3` or more"
                 )
-            });
-            let help = if let Some(served) = &served {
-                served.as_str()
             } else if c.readiness_probe.is_some() {
                 "add a livenessProbe on the agent's own health, with a higher `failureThreshold` \
                  than readiness: what its readinessProbe checks, unless that waits on other \
                  components (a liveness probe that fails while a dependency is missing restarts \
                  the agent in a loop); readiness only takes the pod out of Services, it never \
                  restarts a hung agent"
+                    .to_owned()
             } else if !c.ports.is_empty() {
                 "add a livenessProbe on the agent's health endpoint (httpGet or tcpSocket) with \
                  `initialDelaySeconds` covering startup and `failureThreshold: 3` or more"
+                    .to_owned()
             } else if kind == AgentKind::CsiNode {
                 "add the CSI `livenessprobe` sidecar on the driver's socket and an httpGet \
                  livenessProbe on its `healthz` port: a hung node plugin stalls every mount on \
                  the node"
+                    .to_owned()
             } else if kind == AgentKind::LogCollector {
                 "it declares no port: enable the shipper's health or monitoring endpoint and \
                  probe it, or add an `exec` livenessProbe that checks its output is moving (e.g. \
                  the age of its newest buffer file); a stalled shipper loses logs silently"
+                    .to_owned()
             } else {
                 // Nothing in the manifest names an endpoint or a status command to probe.
                 continue;

@@ -97,7 +97,6 @@ fn is_label_token(s: &str) -> bool {
             .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
-/// `IsDNS1123Subdomain`: dot-separated DNS labels, at most 253 characters in all.
 /// `IsDNS1123Label`, what a namespace's name must be: at most 63 lowercase letters, digits and
 /// `-`, starting and ending with a letter or digit.
 pub fn dns_label_problem(value: &str) -> Option<String> {
@@ -124,6 +123,7 @@ pub fn dns_subdomain_problem(value: &str) -> Option<String> {
     })
 }
 
+/// `IsDNS1123Subdomain`: dot-separated DNS labels, at most 253 characters in all.
 fn is_dns_subdomain(s: &str) -> bool {
     s.len() <= 253
         && s.split('.').all(|label| {

@@ -1,6 +1,6 @@
 //! Shared by the probe rules (DS601-DS604): which containers are judged.
 
-use crate::model::profile::{AgentKind, Profile, Role, cni_shim};
+use crate::model::profile::{AgentKind, Profile, Role, cni_shim, words};
 use crate::model::{Container, PodSpec, Probe};
 
 /// Regular containers that do the agent's work. Sidecars (the CSI registrar and livenessprobe
@@ -22,12 +22,7 @@ pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item 
 /// port, address or listener), as written; not one that turns it off (`0`, as
 /// controller-runtime reads it, or empty).
 pub fn health_flag(c: &Container) -> Option<String> {
-    let words: Vec<&str> = c
-        .command
-        .iter()
-        .chain(&c.args)
-        .flat_map(|s| s.split_whitespace())
-        .collect();
+    let words = words(c);
     words.iter().enumerate().find_map(|(i, w)| {
         let (flag, inline) = match w.split_once('=') {
             Some((flag, value)) => (flag, Some(value)),
