@@ -226,23 +226,23 @@ fn a_critical_best_effort_pod_is_told_it_starves_not_that_it_is_evicted() {
 }
 
 #[test]
-fn a_privileged_csi_plugin_is_told_to_record_why_not_to_drop_privileged() {
+fn a_bidirectional_mount_outside_a_csi_plugin_is_questioned_with_the_privilege() {
     let (code, report) = json(&[
         "--no-config",
         "--select",
         "DS303",
-        "fixtures/DS303/fires-csi-bidirectional.yaml",
+        "fixtures/DS303/fires-bidirectional-outside-csi.yaml",
+        "fixtures/DS303/clean-csi-bidirectional.yaml",
     ]);
     assert_eq!(code, 1);
+    assert_eq!(report["diagnostics"].as_array().map(Vec::len), Some(1));
     let help = report["diagnostics"][0]["help"]
         .as_str()
         .unwrap_or_default();
     assert!(
-        help.starts_with(
-            "its `mountPropagation: Bidirectional` mount of `/var/lib/kubelet/pods` needs it"
-        ) && help.contains(
-            "`# daemonlint: ignore DS303 -- Bidirectional mount of /var/lib/kubelet/pods`"
-        ),
+        help.starts_with("its `mountPropagation: Bidirectional` mount of `/host/data` needs it")
+            && help.contains("if the agent mounts nothing the host must see, drop both")
+            && help.contains("`# daemonlint: ignore DS303 -- Bidirectional mount of /host/data`"),
         "{help}"
     );
 }

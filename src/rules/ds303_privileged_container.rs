@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
-use crate::model::profile::waits;
+use crate::model::profile::{AgentKind, Role, waits};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS303",
@@ -34,13 +34,20 @@ impl Rule for PrivilegedContainer {
             else {
                 continue;
             };
-            // The API allows Bidirectional propagation only in privileged containers, and a
-            // CSI node plugin needs it to publish volumes: the decision is to accept it.
+            // The API allows Bidirectional propagation only in privileged containers.
             let bidirectional = c.volume_mounts.iter().find(|m| {
                 m.mount_propagation
                     .as_ref()
                     .is_some_and(|p| p.value == "Bidirectional")
             });
+            // A CSI node plugin publishes volumes into pods through that mount: the privilege
+            // is the API's price for the plugin's job, and no manifest change can drop it.
+            if bidirectional.is_some()
+                && cx.profile.kind == AgentKind::CsiNode
+                && cx.profile.role(c) == Role::Agent
+            {
+                continue;
+            }
             let d = Diagnostic::new(
                 &META,
                 p.whole(),
@@ -58,9 +65,9 @@ impl Rule for PrivilegedContainer {
                 let path = m.mount_path.as_ref().map_or("", |p| p.value.as_str());
                 d.help(format!(
                     "its `mountPropagation: Bidirectional` mount of `{path}` needs it (the API \
-                     allows Bidirectional only in privileged containers): keep it, record why \
-                     with `# daemonlint: ignore DS303 -- Bidirectional mount of {path}`, and \
-                     keep the pod's other containers unprivileged",
+                     allows Bidirectional only in privileged containers): if the agent mounts \
+                     nothing the host must see, drop both; if it does, keep them and record why \
+                     with `# daemonlint: ignore DS303 -- Bidirectional mount of {path}`",
                 ))
             } else {
                 d.help(
