@@ -1,7 +1,9 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
-use crate::model::profile::{AgentKind, Role, waits};
+use crate::model::profile::{AgentKind, Role, normalize, waits, words};
+use crate::model::{Container, PodSpec};
+use crate::rules::host_paths;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS303",
@@ -40,12 +42,15 @@ impl Rule for PrivilegedContainer {
                     .as_ref()
                     .is_some_and(|p| p.value == "Bidirectional")
             });
-            // A CSI node plugin publishes volumes into pods through that mount: the privilege
-            // is the API's price for the plugin's job, and no manifest change can drop it.
-            if bidirectional.is_some()
-                && cx.profile.kind == AgentKind::CsiNode
+            // A CSI node plugin publishes volumes into pods through that mount, and formats
+            // and mounts the host's block devices through `/dev`, whose device nodes only a
+            // privileged container may open: the privilege is the price of the plugin's job.
+            // A container that runs its commands in the host's namespaces is root on the node
+            // whatever its settings. No manifest change drops the privilege in either case.
+            let storage_agent = cx.profile.kind == AgentKind::CsiNode
                 && cx.profile.role(c) == Role::Agent
-            {
+                && (bidirectional.is_some() || mounts_host_dev(pod, c));
+            if storage_agent || enters_host(pod, c) {
                 continue;
             }
             let d = Diagnostic::new(
@@ -81,6 +86,30 @@ impl Rule for PrivilegedContainer {
             });
         }
     }
+}
+
+/// Whether the container mounts the host's whole `/dev`.
+fn mounts_host_dev(pod: &PodSpec, c: &Container) -> bool {
+    host_paths::mounts(pod)
+        .iter()
+        .any(|m| std::ptr::eq(m.container, c) && normalize(&m.path.value) == "/dev")
+}
+
+/// Whether the container runs commands in the host's namespaces: `nsenter` aimed at PID 1
+/// (`-t 1`, `-at 1`, `--mount=/proc/1/ns/mnt`) in a pod that shares the host's PIDs.
+fn enters_host(pod: &PodSpec, c: &Container) -> bool {
+    let w = words(c);
+    let aims_at_init = w.windows(2).any(|p| target_flag(p[0]) && p[1] == "1")
+        || w.iter()
+            .any(|x| x.contains("/proc/1/ns/") || matches!(*x, "-t1" | "--target=1"));
+    pod.host_pid.as_ref().is_some_and(|h| h.value)
+        && w.iter().any(|x| x.rsplit('/').next() == Some("nsenter"))
+        && aims_at_init
+}
+
+/// `--target`, or a cluster of short options whose last one, `-t`, takes the next word.
+fn target_flag(word: &str) -> bool {
+    word == "--target" || (word.starts_with('-') && !word.starts_with("--") && word.ends_with('t'))
 }
 
 #[cfg(test)]
