@@ -516,6 +516,7 @@ spec:
   template:
     metadata: {labels: {app: fluent-bit}}
     spec:
+      priorityClassName: node-agents
       containers:
         - name: fluent-bit
           image: cr.fluentbit.io/fluent/fluent-bit:3.1.4

@@ -117,10 +117,9 @@ fn qos_counts_only_positive_cpu_and_memory() {
     let (_, report) = lint(&ds("", ephemeral), "DS103", &[]);
     assert_eq!(found(&report), Vec::<String>::new());
 
-    let pod_level =
-        "      resources:\n        limits: {cpu: 1, memory: 1Gi}\n        requests: {cpu: 500m}\n";
+    let pod_level = "      priorityClassName: node-agents\n      resources:\n        limits: {cpu: 1, memory: 1Gi}\n        requests: {cpu: 500m}\n";
     let (_, report) = lint(&ds("", &format!("{pod_level}{CONTAINER}")), "DS103", &[]);
-    assert_eq!(found(&report), ["DS103 14:7"]);
+    assert_eq!(found(&report), ["DS103 15:7"]);
     assert!(field(&report, 0, "message").contains("pod-level"));
 }
 

@@ -107,6 +107,12 @@ impl Rule for NotGuaranteedQos {
         if pod.node_critical() {
             return;
         }
+        // Without a priority class the first fix is DS501's: with `system-node-critical` the
+        // class no longer matters, and only a team that picks a lower class on purpose has a
+        // QoS choice left to weigh.
+        if pod.priority_class_name.is_none() {
+            return;
+        }
         // Pod-level resources, when present, decide alone (PodLevelResources).
         if let Some(res) = &pod.resources {
             if unreadable(res) || !counts(res) {
@@ -177,7 +183,9 @@ mod tests {
     use crate::rules::test_support::{pod_spec, positions};
 
     fn ds(containers: &str) -> String {
-        pod_spec(&format!("      containers:\n{containers}"))
+        pod_spec(&format!(
+            "      priorityClassName: node-agents\n      containers:\n{containers}"
+        ))
     }
 
     #[test]
@@ -189,7 +197,7 @@ mod tests {
         let burstable = ds(
             "      - {name: a, image: i:1, resources: {limits: {cpu: 1, memory: 1Gi}}}\n      - {name: b, image: i:1, resources: {requests: {cpu: 1, memory: 1Gi}, limits: {cpu: 2, memory: 1Gi}}}\n",
         );
-        assert_eq!(positions(&burstable, "DS103"), ["11:31"]);
+        assert_eq!(positions(&burstable, "DS103"), ["12:31"]);
         assert!(positions(&ds("      - {name: a, image: i:1}\n"), "DS103").is_empty());
     }
 
@@ -204,18 +212,18 @@ mod tests {
         let zero = ds(
             "      - {name: a, image: i:1, resources: {requests: {cpu: 0}, limits: {cpu: 1, memory: 1Gi}}}\n",
         );
-        assert_eq!(positions(&zero, "DS103"), ["10:31"]);
+        assert_eq!(positions(&zero, "DS103"), ["11:31"]);
     }
 
     #[test]
     fn pod_level_resources_decide() {
         let guaranteed = pod_spec(
-            "      resources: {limits: {cpu: 1, memory: 1Gi}}\n      containers:\n      - {name: a, image: i:1, resources: {requests: {cpu: 1m}}}\n",
+            "      priorityClassName: node-agents\n      resources: {limits: {cpu: 1, memory: 1Gi}}\n      containers:\n      - {name: a, image: i:1, resources: {requests: {cpu: 1m}}}\n",
         );
         assert!(positions(&guaranteed, "DS103").is_empty());
         let burstable = pod_spec(
-            "      resources: {limits: {cpu: 1}}\n      containers:\n      - {name: a, image: i:1, resources: {limits: {cpu: 1, memory: 1Gi}}}\n",
+            "      priorityClassName: node-agents\n      resources: {limits: {cpu: 1}}\n      containers:\n      - {name: a, image: i:1, resources: {limits: {cpu: 1, memory: 1Gi}}}\n",
         );
-        assert_eq!(positions(&burstable, "DS103"), ["9:7"]);
+        assert_eq!(positions(&burstable, "DS103"), ["10:7"]);
     }
 }
