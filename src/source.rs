@@ -103,15 +103,25 @@ impl SourceFile {
     /// The end position of a span: the column just past its last character, on the line of
     /// that character (so a span ending with a newline does not spill onto the next line).
     pub fn end_position(&self, span: Span) -> Position {
+        let span = self.trim_end(span);
         if span.end <= span.start {
             return self.position(span.start);
         }
+        self.position(span.end)
+    }
+
+    /// The span without the whitespace it ends with: a block scalar's value runs on to the
+    /// indentation of the next key, which is not part of what a finding points at.
+    pub fn trim_end(&self, span: Span) -> Span {
         let text = &self.text.as_bytes()[..(span.end as usize).min(self.text.len())];
         let mut end = text.len();
-        while end > span.start as usize && matches!(text[end - 1], b'\n' | b'\r') {
+        while end > span.start as usize && text[end - 1].is_ascii_whitespace() {
             end -= 1;
         }
-        self.position(end as u32)
+        Span {
+            start: span.start,
+            end: (end as u32).max(span.start),
+        }
     }
 }
 

@@ -183,15 +183,15 @@ fn render_diagnostic(
 ) -> String {
     let spans: Vec<Span> = std::iter::once(d.span)
         .chain(d.related.iter().map(|(span, _)| *span))
+        .map(|s| source.trim_end(s))
         .collect();
     let snippet = Snippet::new(source, &spans);
     let label = |text: &str| escape(text).into_owned();
     let primary =
-        LabeledSpan::new_primary_with_span(d.label.as_deref().map(label), snippet.span(d.span));
-    let related = d
-        .related
-        .iter()
-        .map(|(span, text)| LabeledSpan::new_with_span(Some(label(text)), snippet.span(*span)));
+        LabeledSpan::new_primary_with_span(d.label.as_deref().map(label), snippet.span(spans[0]));
+    let related = d.related.iter().zip(&spans[1..]).map(|((_, text), span)| {
+        LabeledSpan::new_with_span(Some(label(text)), snippet.span(*span))
+    });
     let message = escape(&d.message);
     let help = d.help.as_deref().map(escape);
     let report = Report {
