@@ -19,8 +19,8 @@ pub struct Container {
     pub security_context: Option<SecurityContext>,
     pub volume_mounts: Vec<VolumeMount>,
     /// `command`, `args` and `env` as far as they are strings: evidence for the agent profile.
-    pub command: Vec<String>,
-    pub args: Vec<String>,
+    pub command: Vec<Arg>,
+    pub args: Vec<Arg>,
     /// `env` entries whose `value` is a string, with spans.
     pub env: Vec<EnvValue>,
     /// The downward-API env var that tells the container its node, if any: evidence that a
@@ -37,6 +37,13 @@ pub struct ContainerPort {
     pub span: Span,
     pub protocol: Option<Spanned<String>>,
     pub host_ip: Option<Spanned<String>>,
+}
+
+/// A string item of `command` or `args`, with its place in the source.
+#[derive(Debug)]
+pub struct Arg {
+    pub text: String,
+    pub span: Span,
 }
 
 /// An `env` entry whose `value` is a string.
@@ -288,11 +295,16 @@ impl Container {
 
 /// The string items of a list, silently: the schema walk judges their types, and the agent
 /// profile only looks for evidence in them.
-fn strings(node: &Node, key: &str) -> Vec<String> {
+fn strings(node: &Node, key: &str) -> Vec<Arg> {
     match node.get(key).map(|n| &n.value) {
         Some(Value::Seq(items)) => items
             .iter()
-            .filter_map(|i| i.as_str().map(str::to_owned))
+            .filter_map(|i| {
+                i.as_str().map(|text| Arg {
+                    text: text.to_owned(),
+                    span: i.span,
+                })
+            })
             .collect(),
         _ => Vec::new(),
     }

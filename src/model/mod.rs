@@ -14,7 +14,7 @@ pub mod taint;
 pub mod toleration;
 
 pub use container::{
-    Capabilities, Container, ContainerPort, PortRef, Probe, ResourceList, ResourceQuantity,
+    Arg, Capabilities, Container, ContainerPort, PortRef, Probe, ResourceList, ResourceQuantity,
     Resources, VolumeMount,
 };
 pub use daemonset::{

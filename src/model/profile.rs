@@ -6,7 +6,7 @@
 //! The inference can be overridden: the `profile` setting (per file or object, through config
 //! overrides) and the `daemonlint.io/profile` annotation on the DaemonSet or its pod template.
 
-use super::{Container, DaemonSet, PodSpec};
+use super::{Arg, Container, DaemonSet, PodSpec};
 use crate::source::Span;
 
 /// The annotation that sets the agent kind, e.g. `daemonlint.io/profile: log-collector`.
@@ -222,7 +222,7 @@ fn role(c: &Container) -> ContainerRole {
     } else if let Some(program) = program(c).filter(|p| SIDECARS.contains(p)) {
         // A driver image that also carries the registrar runs it by its path.
         (Role::Sidecar, format!("it runs `{program}`"))
-    } else if c.args.iter().any(|a| a == "--type=liveness") {
+    } else if c.args.iter().any(|a| a.text == "--type=liveness") {
         // ceph-csi runs its own image as the driver's liveness prober.
         (Role::Sidecar, "it runs with `--type=liveness`".to_owned())
     } else if let Some(why) = helper(c) {
@@ -239,7 +239,7 @@ fn role(c: &Container) -> ContainerRole {
 
 /// The file name of the program the container's command runs, if it names one.
 fn program(c: &Container) -> Option<&str> {
-    let first = c.command.first()?.split_whitespace().next()?;
+    let first = c.command.first()?.text.split_whitespace().next()?;
     first.rsplit('/').next()
 }
 
@@ -273,8 +273,55 @@ pub fn words(c: &Container) -> Vec<&str> {
     c.command
         .iter()
         .chain(&c.args)
-        .flat_map(|s| s.split_whitespace())
+        .flat_map(|a| a.text.split_whitespace())
         .collect()
+}
+
+/// A package install the container runs when it starts (`pip install kubernetes`,
+/// `apk add curl`), with the `command` or `args` item that holds it: each start fetches from a
+/// package index. Not one run in the host's namespaces or root (`nsenter`, `chroot`): that
+/// installs onto the node, which is what a prerequisite installer is for.
+pub fn package_install(c: &Container) -> Option<(&Arg, String)> {
+    if words(c)
+        .iter()
+        .any(|w| matches!(w.rsplit('/').next(), Some("nsenter" | "chroot")))
+    {
+        return None;
+    }
+    // Words with the item each comes from: `[apk, add, curl]` and `sh -c 'apk add curl'`
+    // read the same.
+    let (items, w): (Vec<&Arg>, Vec<&str>) = c
+        .command
+        .iter()
+        .chain(&c.args)
+        .flat_map(|a| a.text.split_whitespace().map(move |w| (a, w)))
+        .unzip();
+    (0..w.len()).find_map(|i| install_at(&w[i..]).map(|n| (items[i], w[i..i + n].join(" "))))
+}
+
+/// How many words an install command spans from the start of `w`, if one starts there: a
+/// package manager, its options, its install verb and the first package.
+fn install_at(w: &[&str]) -> Option<usize> {
+    let manager = w.first()?.rsplit('/').next()?;
+    let verbs: &[&str] = match manager {
+        "pip" | "pip3" | "pip2" | "gem" | "go" | "yum" | "dnf" | "microdnf" | "apt-get" | "apt" => {
+            &["install"]
+        }
+        "apk" => &["add"],
+        "npm" => &["install", "i", "ci"],
+        "zypper" => &["install", "in"],
+        _ => return None,
+    };
+    let verb = 1 + w[1..].iter().position(|x| !x.starts_with('-'))?;
+    if !verbs.contains(&w[verb]) || w.contains(&"--no-index") {
+        return None;
+    }
+    // The first package, past the options; `pip install -r requirements.txt` names a file.
+    let end = w[verb + 1..]
+        .iter()
+        .position(|x| !x.starts_with('-'))
+        .map_or(verb + 1, |p| verb + 2 + p);
+    Some(end.min(w.len()))
 }
 
 /// A CNI shim: it copies a plugin binary onto the node and relays CNI calls to the real
@@ -323,12 +370,17 @@ pub fn waits(c: &Container) -> Option<String> {
 
 /// The script of `sh -c SCRIPT` (or bash, ash), if the container runs one.
 fn shell_script(c: &Container) -> Option<&str> {
-    let all: Vec<&String> = c.command.iter().chain(&c.args).collect();
+    let all: Vec<&str> = c
+        .command
+        .iter()
+        .chain(&c.args)
+        .map(|a| a.text.as_str())
+        .collect();
     if !is_shell(all.first()?.rsplit('/').next()?) {
         return None;
     }
     let at = all.iter().position(|a| *a == "-c")?;
-    all.get(at + 1).map(|s| s.as_str())
+    all.get(at + 1).copied()
 }
 
 /// A script whose statements only print (`echo`, `printf`, `true`, `:`) and that ends in

@@ -277,7 +277,7 @@ fn referenced(m: &HostMount, path: &str) -> bool {
         .command
         .iter()
         .chain(&c.args)
-        .map(String::as_str)
+        .map(|a| a.text.as_str())
         .chain(c.env.iter().map(|e| e.value.value.as_str()));
     values.flat_map(|v| v.split(['=', ' ', ','])).any(|v| {
         let v = v.trim_end_matches('/');

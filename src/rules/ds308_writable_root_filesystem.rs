@@ -2,7 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Value, set_security_field};
 use crate::model::DaemonSet;
-use crate::model::profile::AgentKind;
+use crate::model::profile::{AgentKind, package_install};
 use crate::model::{Container, Spanned};
 use crate::rules::hardening;
 use crate::rules::host_paths::{self, is_socket};
@@ -44,6 +44,11 @@ impl Rule for WritableRootFilesystem {
             .collect();
         for c in hardening::judged(pod, cx.profile) {
             if writes_host.iter().any(|w| std::ptr::eq(*w, c)) {
+                continue;
+            }
+            // It installs packages into its own filesystem at start: DS802 reports that, and
+            // a read-only root would only break the install.
+            if package_install(c).is_some() {
                 continue;
             }
             let setting = c

@@ -109,7 +109,7 @@ pub fn kubelet_roots(pod: &PodSpec) -> Vec<String> {
             .command
             .iter()
             .chain(&c.args)
-            .filter_map(|a| FLAGS.iter().find_map(|f| a.strip_prefix(f)));
+            .filter_map(|a| FLAGS.iter().find_map(|f| a.text.strip_prefix(f)));
         let env = c
             .env
             .iter()

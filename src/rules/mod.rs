@@ -46,6 +46,7 @@ pub mod ds701_missing_os_selector;
 pub mod ds702_unconstrained_gpu_agent;
 pub mod ds703_deprecated_node_label;
 pub mod ds801_mutable_image_tag;
+pub mod ds802_package_install_at_start;
 pub mod ds901_unused_suppression;
 pub mod ds902_suppression_without_reason;
 
@@ -112,6 +113,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds702_unconstrained_gpu_agent::UnconstrainedGpuAgent,
     &ds703_deprecated_node_label::DeprecatedNodeLabel,
     &ds801_mutable_image_tag::MutableImageTag,
+    &ds802_package_install_at_start::PackageInstallAtStart,
 ];
 
 /// Every rule's metadata, including those the loader reports, in code order.
@@ -157,6 +159,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds702_unconstrained_gpu_agent::META,
     &ds703_deprecated_node_label::META,
     &ds801_mutable_image_tag::META,
+    &ds802_package_install_at_start::META,
     &ds901_unused_suppression::META,
     &ds902_suppression_without_reason::META,
 ];
