@@ -433,11 +433,18 @@ fn runs_once_then_sleeps(script: &str) -> bool {
 
 /// Image names (the repository's last part, or a part of it) of well-known agents, by kind.
 const KNOWN: &[(AgentKind, &[&str])] = &[
-    // Before the log shippers, whose `otel` would otherwise claim them: the OpenTelemetry eBPF
-    // collectors trace processes and sockets, and buffer no logs.
+    // Before the log shippers, whose `otel` and `cloudwatch` would otherwise claim them: the
+    // OpenTelemetry eBPF collectors trace processes and sockets, and buffer no logs; the
+    // CloudWatch agent collects Container Insights metrics and StatsD, while Fluent Bit or
+    // fluentd (`fluentd-cloudwatch`) ship the logs beside it.
     (
         AgentKind::MetricsExporter,
-        &["opentelemetry-ebpf", "ebpf-instrument", "ebpf-profiler"],
+        &[
+            "opentelemetry-ebpf",
+            "ebpf-instrument",
+            "ebpf-profiler",
+            "cloudwatch-agent",
+        ],
     ),
     (
         AgentKind::LogCollector,

@@ -46,6 +46,11 @@ impl Rule for WritableRootFilesystem {
             if writes_host.iter().any(|w| std::ptr::eq(*w, c)) {
                 continue;
             }
+            // The CloudWatch agent translates its JSON config into TOML under `/opt/aws` at
+            // every start, as the collectors above render theirs.
+            if c.image_name() == Some("cloudwatch-agent") {
+                continue;
+            }
             // It installs packages into its own filesystem at start: DS802 reports that, and
             // a read-only root would only break the install.
             if package_install(c).is_some() {

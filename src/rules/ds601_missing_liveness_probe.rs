@@ -47,7 +47,7 @@ impl Rule for MissingLivenessProbe {
                  the agent in a loop); readiness only takes the pod out of Services, it never \
                  restarts a hung agent"
                     .to_owned()
-            } else if !c.ports.is_empty() {
+            } else if probes::tcp_port(c) {
                 "add a livenessProbe on the agent's health endpoint (httpGet or tcpSocket) with \
                  `initialDelaySeconds` covering startup and `failureThreshold: 3` or more"
                     .to_owned()

@@ -50,6 +50,14 @@ pub fn serves(c: &Container) -> bool {
             .any(|p| p.port.is_some())
 }
 
+/// Whether the container declares a TCP port (the default protocol), which an httpGet or
+/// tcpSocket probe can ask; a UDP receiver (StatsD, syslog) gives a probe nothing to connect to.
+pub fn tcp_port(c: &Container) -> bool {
+    c.ports
+        .iter()
+        .any(|p| p.protocol.as_ref().is_none_or(|p| p.value == "TCP"))
+}
+
 /// Whether a container without ports sits beside another that has a liveness probe: the pod
 /// is already watched through that one, and this one (a token refresher, a config watcher)
 /// serves nothing a probe could ask.
