@@ -7,7 +7,7 @@ use std::sync::Arc;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::model::fields::KubernetesVersion;
-use crate::model::profile::AgentKind;
+use crate::model::profile::{AgentKind, normalize};
 /// Kept here too: the settings were its first home, and rules still name it from here.
 pub use crate::model::taint::Taint;
 use crate::model::{IntOrPercent, PodSpec, Quantity};
@@ -252,7 +252,14 @@ impl PathGlobs {
     pub fn new(patterns: Vec<String>) -> Result<PathGlobs, String> {
         let mut builder = GlobSetBuilder::new();
         for p in &patterns {
-            builder.add(Glob::new(p).map_err(|e| format!("invalid glob `{p}`: {e}"))?);
+            // Host paths are matched in one spelling (`C:\k` as `/k`): a Windows path in the
+            // setting is spelled the same way, not read as glob escapes.
+            let pattern = if p.contains('\\') || p.get(1..2) == Some(":") {
+                normalize(p)
+            } else {
+                p.clone()
+            };
+            builder.add(Glob::new(&pattern).map_err(|e| format!("invalid glob `{p}`: {e}"))?);
         }
         let set = builder.build().map_err(|e| e.to_string())?;
         Ok(PathGlobs { set })
@@ -272,6 +279,15 @@ mod tests {
         parse_stream(yaml, ParseLimits::default())
             .documents
             .remove(0)
+    }
+
+    #[test]
+    fn windows_host_paths_in_the_setting_match_as_written() {
+        let globs = PathGlobs::new(vec![r"C:\k".to_owned(), "/var/lib/agent/**".to_owned()])
+            .expect("valid globs");
+        assert!(globs.matches(&normalize(r"C:\k")));
+        assert!(globs.matches("/var/lib/agent/db"));
+        assert!(!globs.matches("/var/lib/kubelet"));
     }
 
     #[test]

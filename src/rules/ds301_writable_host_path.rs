@@ -87,8 +87,9 @@ impl Rule for WritableHostPath {
             } else {
                 format!(
                     "add `readOnly: true` to this mount; if the agent must write there (a \
-                     position database, a plugin socket), list `{path}` under the \
-                     `writable-host-paths` setting"
+                     position database, a plugin socket), list `{}` under the \
+                     `writable-host-paths` setting",
+                    m.path.value
                 )
             };
             cx.report(

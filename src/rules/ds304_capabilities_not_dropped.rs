@@ -58,8 +58,14 @@ impl Rule for CapabilitiesNotDropped {
                          NET_BIND_SERVICE once ALL is dropped; add back anything else the agent \
                          needs"
                     ),
+                    None if pod.host_pid.as_ref().is_some_and(|h| h.value) => {
+                        "set `capabilities: {drop: [ALL]}` and add back only what the agent \
+                         needs, e.g. `add: [SYS_PTRACE]` to read other processes' metrics \
+                         under hostPID"
+                            .to_owned()
+                    }
                     None => "set `capabilities: {drop: [ALL]}` and add back only what the agent \
-                             needs, e.g. `add: [SYS_PTRACE]` for process metrics under hostPID"
+                             needs"
                         .to_owned(),
                 })
                 .fix(Some(fix(pod, c))),

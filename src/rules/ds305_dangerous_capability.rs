@@ -59,8 +59,8 @@ impl Rule for DangerousCapability {
                 Diagnostic::new(&META, first.span, format!("{} adds {what}", c.describe()))
                     .label(label)
                     .help(
-                        "drop each one the agent works without; if one is needed (a CNI plugin \
-                         needs NET_ADMIN), suppress this finding with the reason",
+                        "drop each one the agent works without; if one is needed, suppress this \
+                         finding with what the agent uses it for",
                     ),
             );
         }
@@ -81,7 +81,10 @@ fn why(capability: &str) -> &'static str {
         "SYS_RAWIO" => "raw access to devices and memory",
         "SYS_BOOT" => "can reboot the node",
         "NET_ADMIN" => "reconfigures the node's network",
-        "DAC_READ_SEARCH" => "reads any file, whatever its permissions",
+        "DAC_READ_SEARCH" => {
+            "reads any file, whatever its permissions, and opens files by handle \
+             (`open_by_handle_at`), which reaches files outside the container's mounts"
+        }
         "BPF" => "loads BPF programs into the node's kernel",
         _ => "listed in the dangerous-capabilities setting",
     }
