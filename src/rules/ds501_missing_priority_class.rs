@@ -23,7 +23,30 @@ impl Rule for MissingPriorityClass {
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
         let allowed = &cx.settings.priority_classes;
+        // The annotation that once marked a pod critical says the author wants this agent
+        // kept: it is told whatever else the pod looks like.
+        let legacy = ds
+            .all_annotations()
+            .find(|a| a.value.0 == LEGACY_CRITICAL_ANNOTATION);
         match &pod.priority_class_name {
+            None if let Some(annotation) = legacy => cx.report(
+                Diagnostic::new(
+                    &META,
+                    pod.key,
+                    format!(
+                        "the pod template sets no priorityClassName; its \
+                         `{LEGACY_CRITICAL_ANNOTATION}` annotation has marked nothing critical \
+                         since Kubernetes 1.16"
+                    ),
+                )
+                .label("priority 0, like ordinary workloads")
+                .related(annotation.key, "ignored since 1.16")
+                .help(
+                    "set `priorityClassName: system-node-critical` (what the annotation used to \
+                     give) and remove the annotation",
+                )
+                .fix(Some(fix(pod, allowed))),
+            ),
             // An application spread over the nodes is not what the node needs to run; the
             // priority of its pods is the application's choice.
             None if cx.profile.kind == AgentKind::Workload => {}
@@ -67,6 +90,10 @@ impl Rule for MissingPriorityClass {
         }
     }
 }
+
+/// Marked a pod critical for the rescheduler until Kubernetes 1.16 removed the
+/// ExperimentalCriticalPodAnnotation feature gate: priority classes replaced it.
+const LEGACY_CRITICAL_ANNOTATION: &str = "scheduler.alpha.kubernetes.io/critical-pod";
 
 /// Preemption and eviction order change, so this changes how the agent runs.
 fn fix(pod: &PodSpec, allowed: &[String]) -> Fix {
