@@ -114,6 +114,14 @@ fn stays_off_control_plane(ds: &DaemonSet, pod: &PodSpec, cx: &Context) -> bool 
     if receives_only(pod) {
         return true;
     }
+    // eBPF auto-instrumentation (OpenTelemetry's `ebpf-instrument`, Grafana Beyla) traces
+    // the application processes of the node; the control-plane taint keeps applications away.
+    if pod.containers.iter().any(|c| {
+        c.image_name()
+            .is_some_and(|n| matches!(n, "ebpf-instrument" | "beyla"))
+    }) {
+        return true;
+    }
     // A DaemonSet that only prepares nodes (installs a package, pre-pulls images, tunes the
     // kernel) prepares them for the workloads, which the control plane does not run.
     if cx.profile.setup_only(pod) {
