@@ -57,8 +57,8 @@ impl Rule for MissingRequests {
                 continue;
             }
             let at = c.resources.as_ref().map_or(c.at(), |r| r.key);
-            // A node-critical pod is never evicted and the OOM killer spares it as if it were
-            // Guaranteed: a missing memory request only lets the scheduler overcommit the node,
+            // A node-critical pod is never evicted and gets a Guaranteed pod's OOM score
+            // (`IsNodeCriticalPod` in the kubelet's qos policy): a missing memory request only lets the scheduler overcommit the node,
             // and the workloads pay for it.
             if !best_effort && pod.node_critical() && missing == ["memory"] {
                 cx.report(
@@ -68,8 +68,8 @@ impl Rule for MissingRequests {
                         format!(
                             "{} has no memory request: the scheduler reserves no memory for it, \
                              so the node takes on more workloads than it can hold (its priority \
-                             class spares it from eviction and the OOM killer, so the workloads \
-                             pay)",
+                             class exempts it from eviction and gives it a Guaranteed pod's OOM \
+                             score, so the workloads pay)",
                             c.describe()
                         ),
                     )
