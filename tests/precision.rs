@@ -493,8 +493,7 @@ spec:
         [(
             "DS101".to_owned(),
             10,
-            "container `collector` declares no resources: no cpu or memory request, and no \
-             memory limit"
+            "container `collector` declares no cpu or memory: no request, and no memory limit"
                 .to_owned()
         )]
     );

@@ -226,11 +226,17 @@ impl Container {
         }
     }
 
-    /// Whether the container sets no resource requests or limits at all.
-    pub fn declares_no_resources(&self) -> bool {
-        self.resources
-            .as_ref()
-            .is_none_or(|r| r.requests.entries.is_empty() && r.limits.entries.is_empty())
+    /// Whether the container requests and limits no cpu or memory, the resources the QoS
+    /// class and the node's capacity count: an extended resource (`sgx.intel.com/epc`) or
+    /// `ephemeral-storage` alone leaves it as unreserved as no `resources` at all.
+    pub fn declares_no_cpu_or_memory(&self) -> bool {
+        self.resources.as_ref().is_none_or(|r| {
+            r.requests
+                .entries
+                .iter()
+                .chain(&r.limits.entries)
+                .all(|e| !matches!(e.value.resource.as_str(), "cpu" | "memory"))
+        })
     }
 
     /// Where to point for a finding about the container as a whole: its name.

@@ -150,7 +150,7 @@ impl Profile {
     pub fn work_reserves_nothing(&self, pod: &PodSpec) -> bool {
         pod.all_containers()
             .filter(|c| matches!(self.role(c), Role::Agent | Role::RestartableInit))
-            .all(Container::declares_no_resources)
+            .all(Container::declares_no_cpu_or_memory)
     }
 
     /// Whether the DaemonSet only prepares its nodes: every app container just waits or loops

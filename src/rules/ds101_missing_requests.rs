@@ -28,7 +28,9 @@ impl Rule for MissingRequests {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        let best_effort = pod.all_containers().all(Container::declares_no_resources);
+        let best_effort = pod
+            .all_containers()
+            .all(Container::declares_no_cpu_or_memory);
         // A BestEffort pod is fixed on its agent: a sidecar's few megabytes are not the point,
         // unless the pod is all sidecars.
         let agents_present = pod
@@ -84,12 +86,12 @@ impl Rule for MissingRequests {
             }
             // A container with no resources at all is told of the memory limit here too: DS102
             // leaves it to this one finding.
-            let asks_limit = c.declares_no_resources() && wants_memory_limit(pod, c, cx);
+            let asks_limit = c.declares_no_cpu_or_memory() && wants_memory_limit(pod, c, cx);
             let message = if best_effort && pod.critical() {
                 // The kubelet never evicts a critical pod, but BestEffort still means nothing
                 // reserved and the smallest cpu share (cpu.shares 2) on a busy node.
                 format!(
-                    "{} has no resource requests or limits, and neither has any other container: \
+                    "{} has no cpu or memory requests or limits, and neither has any other container: \
                      the pod is BestEffort, so nothing is reserved for it and it gets the smallest \
                      cpu share on a busy node (its priority class keeps it from eviction, not \
                      from starving)",
@@ -97,13 +99,13 @@ impl Rule for MissingRequests {
                 )
             } else if best_effort {
                 format!(
-                    "{} has no resource requests or limits, and neither has any other container: \
+                    "{} has no cpu or memory requests or limits, and neither has any other container: \
                      the pod is BestEffort, the first to be evicted when the node runs short",
                     c.describe()
                 )
             } else if asks_limit {
                 format!(
-                    "{} declares no resources: no cpu or memory request, and no memory limit",
+                    "{} declares no cpu or memory: no request, and no memory limit",
                     c.describe()
                 )
             } else {

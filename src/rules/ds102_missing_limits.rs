@@ -113,7 +113,7 @@ fn judged(c: &Container, cx: &Context) -> bool {
 pub fn reported(pod: &PodSpec, c: &Container, cx: &Context) -> Vec<&'static str> {
     // A container that declares no resources at all is DS101's: one finding asks for its
     // requests and, where DS102 would, a memory limit.
-    if c.declares_no_resources() {
+    if c.declares_no_cpu_or_memory() {
         return Vec::new();
     }
     let cpu = judged(c, cx) && cx.settings.require_cpu_limit && cpu_limit_wanted(c, cx.profile);

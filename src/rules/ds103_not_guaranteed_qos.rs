@@ -151,7 +151,7 @@ impl Rule for NotGuaranteedQos {
 
 /// A long-running container that does work and sets no requests or limits at all.
 fn undeclared(c: &Container, profile: &Profile) -> bool {
-    profile.long_running(c) && profile.role(c) != Role::Helper && c.declares_no_resources()
+    profile.long_running(c) && profile.role(c) != Role::Helper && c.declares_no_cpu_or_memory()
 }
 
 fn report(cx: &mut Context, at: Span, why: String, resource: Option<&str>) {
