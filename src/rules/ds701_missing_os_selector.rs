@@ -48,6 +48,18 @@ impl Rule for MissingOsSelector {
                 }
                 String::new()
             }
+            // A DaemonSet aimed at a pool of nodes (`type: bench`, a GPU label) is placed on
+            // purpose, and its owner knows what the pool runs.
+            // Not a role (`node-role.kubernetes.io/worker` marks Windows workers too) nor
+            // GKE's image label, which names the system itself.
+            None if pod.only_on_nodes(|r| {
+                r.selects_pool()
+                    && !r.key.starts_with("node-role.kubernetes.io/")
+                    && r.key != "cloud.google.com/gke-os-distribution"
+            }) =>
+            {
+                return;
+            }
             // Unknown: mixed clusters keep Linux pods off Windows nodes with a taint, which
             // only a pod that tolerates it defeats.
             None => match windows_taint_tolerated(pod) {
@@ -159,8 +171,11 @@ mod tests {
     #[test]
     fn unconstrained() {
         assert_eq!(positions(&ds(""), "DS701"), ["11:5"]);
+        // A pool is chosen on purpose; a role label spans every system's nodes.
         let pool = ds("      nodeSelector:\n        pool: logging\n");
-        assert_eq!(positions(&pool, "DS701"), ["11:5"]);
+        assert!(positions(&pool, "DS701").is_empty());
+        let workers = ds("      nodeSelector:\n        node-role.kubernetes.io/worker: ''\n");
+        assert_eq!(positions(&workers, "DS701"), ["11:5"]);
         let exists = ds(&terms(&["{key: kubernetes.io/os, operator: Exists}"]));
         assert_eq!(positions(&exists, "DS701"), ["18:17"]);
         // The second term admits every OS.
