@@ -248,6 +248,38 @@ fn a_bidirectional_mount_outside_a_csi_plugin_is_questioned_with_the_privilege()
 }
 
 #[test]
+fn a_privileged_container_s_runtime_socket_is_pointed_at_by_ds303_not_ds302() {
+    let (code, report) = json(&[
+        "--no-config",
+        "--select",
+        "DS302,DS303",
+        "fixtures/DS302/clean-privileged-container.yaml",
+    ]);
+    assert_eq!(code, 1);
+    let found: Vec<(String, u64)> = report["diagnostics"]
+        .as_array()
+        .map(|ds| {
+            ds.iter()
+                .map(|d| {
+                    (
+                        d["code"].as_str().unwrap_or_default().to_owned(),
+                        d["line"].as_u64().unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(found, [("DS303".to_owned(), 23)]);
+    let related = &report["diagnostics"][0]["related"][0];
+    assert_eq!(related["line"].as_u64(), Some(30));
+    assert_eq!(related["column"].as_u64(), Some(19));
+    assert_eq!(
+        related["message"].as_str(),
+        Some("the container runtime's socket too")
+    );
+}
+
+#[test]
 fn a_log_shipper_on_the_host_network_is_told_how_to_reach_the_kubelet_without_it() {
     let (_, report) = json(&[
         "--no-config",

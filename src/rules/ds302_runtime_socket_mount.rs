@@ -64,10 +64,14 @@ impl Rule for RuntimeSocketMount {
         let mut runtime = Exposure::new("runtime");
         let mut nri = Exposure::new("NRI plugin");
         for m in host_paths::mounts(pod) {
-            // As for DS303: the pod reaches the socket through its privileged agent already.
-            if cx
-                .profile
-                .one_shot_beside_privileged_agent(pod, m.container)
+            // A privileged container is root on the node already, and a one-shot init
+            // container beside a privileged agent adds nothing to the pod: the socket gives
+            // neither more power. DS303 is the decision to record, and it points at the
+            // socket too.
+            if m.container.privileged()
+                || cx
+                    .profile
+                    .one_shot_beside_privileged_agent(pod, m.container)
             {
                 continue;
             }

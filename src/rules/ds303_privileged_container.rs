@@ -3,6 +3,7 @@ use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
 use crate::model::profile::{AgentKind, Role, normalize, waits, words};
 use crate::model::{Container, PodSpec};
+use crate::rules::ds302_runtime_socket_mount::exposes_runtime;
 use crate::rules::host_paths;
 
 pub static META: RuleMeta = RuleMeta {
@@ -53,12 +54,18 @@ impl Rule for PrivilegedContainer {
             if storage_agent || enters_host(pod, c) {
                 continue;
             }
-            let d = Diagnostic::new(
+            let mut d = Diagnostic::new(
                 &META,
                 p.whole(),
                 format!("{} runs privileged", c.describe()),
             )
             .label("every capability, every device, no isolation");
+            // DS302 leaves a privileged container's runtime sockets to this finding.
+            for m in host_paths::mounts(pod) {
+                if std::ptr::eq(m.container, c) && exposes_runtime(&normalize(&m.path.value)) {
+                    d = d.related(m.path.span, "the container runtime's socket too");
+                }
+            }
             // A container that only waits uses none of it, whatever it mounts.
             cx.report(if let Some(why) = waits(c) {
                 d.help(format!(
