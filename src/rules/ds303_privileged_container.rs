@@ -4,7 +4,7 @@ use crate::model::DaemonSet;
 use crate::model::profile::{AgentKind, Role, normalize, waits, words};
 use crate::model::{Container, PodSpec};
 use crate::rules::ds302_runtime_socket_mount::exposes_runtime;
-use crate::rules::host_paths;
+use crate::rules::{hardening, host_paths};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS303",
@@ -51,7 +51,13 @@ impl Rule for PrivilegedContainer {
             let storage_agent = cx.profile.kind == AgentKind::CsiNode
                 && cx.profile.role(c) == Role::Agent
                 && (bidirectional.is_some() || mounts_host_dev(pod, c));
-            if storage_agent || enters_host(pod, c) {
+            // A CNI installer, or a one-shot init container installing onto the node, that
+            // writes a folder of programs the node runs as root (`/opt/cni/bin`) runs code as
+            // root on the node through it, privileged or not: the privilege adds nothing.
+            let installer = (cx.profile.kind == AgentKind::Network
+                || cx.profile.role(c) == Role::Init)
+                && writes_node_programs(pod, c);
+            if storage_agent || installer || enters_host(pod, c) {
                 continue;
             }
             let mut d = Diagnostic::new(
@@ -93,6 +99,16 @@ impl Rule for PrivilegedContainer {
             });
         }
     }
+}
+
+/// Whether the container writes a host folder whose programs the node runs as root (a CNI
+/// plugin folder): it runs code as root on the node through it, privileged or not.
+fn writes_node_programs(pod: &PodSpec, c: &Container) -> bool {
+    host_paths::mounts(pod).iter().any(|m| {
+        std::ptr::eq(m.container, c)
+            && !m.mount.read_only.as_ref().is_some_and(|r| r.value)
+            && hardening::node_runs_as_root(&normalize(&m.path.value))
+    })
 }
 
 /// Whether the container mounts the host's whole `/dev`.

@@ -49,7 +49,7 @@ pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item 
 /// A host folder whose programs the node runs as root: the CNI plugin folders, which the
 /// runtime executes for every pod, and GKE's `/home/kubernetes/bin`. A container that writes
 /// there already runs code as root on the node.
-fn node_runs_as_root(path: &str) -> bool {
+pub fn node_runs_as_root(path: &str) -> bool {
     matches!(
         path,
         "/opt/cni" | "/opt/cni/bin" | "/usr/libexec/cni" | "/home/kubernetes/bin"
