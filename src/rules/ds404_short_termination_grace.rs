@@ -67,7 +67,8 @@ impl Rule for ShortTerminationGrace {
             );
             return;
         }
-        if value >= min {
+        // Only waiting is left to stop in a DaemonSet that prepared its node and sleeps.
+        if value >= min || cx.profile.setup_only(pod) {
             return;
         }
         // The flush argument is about agents that buffer data. Network agents and BGP speakers
