@@ -701,3 +701,30 @@ fn a_non_root_container_on_a_low_port_is_not_given_net_bind_service() {
         assert!(!fix.contains("NET_BIND_SERVICE"), "{fix}");
     }
 }
+
+/// The selector cannot change once the DaemonSet exists: the help (and the fix) select the
+/// identifying label, not the version beside it.
+#[test]
+fn a_missing_selector_is_told_to_select_the_identifying_label_not_the_version() {
+    let found = told(
+        "precision-ds003-version",
+        "apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: nodeagent}
+spec:
+  template:
+    metadata: {labels: {version: v1, app: nodeagent}}
+    spec:
+      containers: [{name: nodeagent, image: example.com/nodeagent:1.2.0}]
+",
+        "DS003",
+    );
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0]
+            .1
+            .starts_with("add `selector: {matchLabels: {app: nodeagent}}` matching"),
+        "{}",
+        found[0].1
+    );
+}

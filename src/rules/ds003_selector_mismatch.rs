@@ -111,18 +111,20 @@ impl Rule for SelectorMismatch {
     }
 }
 
-/// A selector of every template label. The selector is immutable once the DaemonSet exists,
-/// and it decides which pods the DaemonSet owns, so this is for a human to confirm.
+/// A selector of the template's identifying label. The selector is immutable once the
+/// DaemonSet exists and decides which pods the DaemonSet owns, so this is for a human to
+/// confirm.
 fn fix(spec: crate::source::Span, labels: &[Pair]) -> Option<crate::fix::Fix> {
     use crate::fix::{Change, Fix, Target, Value, quote};
-    if labels.is_empty() {
+    let chosen = selector_labels(labels);
+    if chosen.is_empty() {
         return None;
     }
-    let labels = labels
+    let labels = chosen
         .iter()
         .map(|l| (quote(&l.value.0), Value::scalar(quote(&l.value.1))));
     Some(Fix::unsafe_(
-        "select the pod template's labels",
+        "select the pod template's identifying label",
         vec![Change::Insert {
             into: Target::ValueOf(spec),
             key: "selector".to_owned(),
@@ -131,15 +133,46 @@ fn fix(spec: crate::source::Span, labels: &[Pair]) -> Option<crate::fix::Fix> {
     ))
 }
 
-fn selector_help(labels: &[Pair]) -> String {
-    match labels.first() {
-        Some(l) => format!(
-            "add `selector: {{matchLabels: {{{}: {}}}}}` matching the pod template labels",
-            l.value.0, l.value.1
-        ),
-        None => "give the pod template labels and select them with `spec.selector.matchLabels`"
-            .to_owned(),
+/// The labels to select on: the first identifying label the template has
+/// (`app.kubernetes.io/name`, `app`, `k8s-app`, `name`), or else every label that does not
+/// change between releases. The selector cannot be changed later, so a `version` label in it
+/// would pin the DaemonSet to one release's pods.
+fn selector_labels(labels: &[Pair]) -> Vec<&Pair> {
+    const IDENTIFYING: [&str; 4] = ["app.kubernetes.io/name", "app", "k8s-app", "name"];
+    if let Some(l) = IDENTIFYING
+        .iter()
+        .find_map(|key| labels.iter().find(|l| l.value.0 == *key))
+    {
+        return vec![l];
     }
+    labels
+        .iter()
+        .filter(|l| {
+            let key = l.value.0.as_str();
+            !["version", "revision", "hash", "release", "chart"]
+                .iter()
+                .any(|moving| key.contains(moving))
+        })
+        .collect()
+}
+
+fn selector_help(labels: &[Pair]) -> String {
+    let chosen = selector_labels(labels);
+    if chosen.is_empty() {
+        return "give the pod template an identifying label (`app: <name>`) and select it with \
+                `spec.selector.matchLabels`"
+            .to_owned();
+    }
+    let pairs = chosen
+        .iter()
+        .map(|l| format!("{}: {}", l.value.0, l.value.1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "add `selector: {{matchLabels: {{{pairs}}}}}` matching the pod template labels (the \
+         selector cannot change once the DaemonSet exists: select what identifies the agent, \
+         not its version)"
+    )
 }
 
 #[cfg(test)]
