@@ -728,3 +728,44 @@ spec:
         found[0].1
     );
 }
+
+/// `system-node-critical` is for what the node cannot work without: a log shipper is told to
+/// pick a class of its own, and no fix guesses one; a network agent gets the class and the fix.
+#[test]
+fn only_agents_the_node_needs_are_given_system_node_critical() {
+    let shipper = "apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: fluentd, namespace: logging}
+spec:
+  selector: {matchLabels: {app: fluentd}}
+  template:
+    metadata: {labels: {app: fluentd}}
+    spec:
+      containers:
+        - name: fluentd
+          image: fluent/fluentd-kubernetes-daemonset:v1.17.1-debian-elasticsearch8-1.0
+          resources: {requests: {cpu: 100m, memory: 200Mi}, limits: {memory: 500Mi}}
+";
+    let found = lint("precision-ds501-shipper", shipper, &["--select", "DS501"]);
+    assert_eq!(found.len(), 1);
+    assert!(found[0].get("fix").is_none(), "{}", found[0]);
+    assert!(
+        text(&found[0], "help").starts_with("set a priority class above your workloads'"),
+        "{}",
+        found[0]
+    );
+    let network = shipper
+        .replace(
+            "fluent/fluentd-kubernetes-daemonset:v1.17.1-debian-elasticsearch8-1.0",
+            "registry.k8s.io/kube-proxy:v1.31.0",
+        )
+        .replace("fluentd", "kube-proxy");
+    let found = lint("precision-ds501-network", &network, &["--select", "DS501"]);
+    assert_eq!(found.len(), 1);
+    assert!(found[0].get("fix").is_some(), "{}", found[0]);
+    assert!(
+        text(&found[0], "help").starts_with("set `priorityClassName: system-node-critical`"),
+        "{}",
+        found[0]
+    );
+}

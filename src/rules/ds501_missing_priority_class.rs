@@ -64,15 +64,28 @@ impl Rule for MissingPriorityClass {
                     cx.profile.kind,
                     AgentKind::Network | AgentKind::CsiNode | AgentKind::DevicePlugin
                 ) => {}
-            None => cx.report(
-                Diagnostic::new(&META, pod.key, "the pod template sets no priorityClassName")
-                    .label("priority 0, like ordinary workloads")
-                    .help(
-                        "set `priorityClassName: system-node-critical` for agents the node \
-                         needs, or a class of your own above your workloads' classes",
-                    )
-                    .fix(Some(fix(pod, allowed))),
-            ),
+            None => {
+                // `system-node-critical` is for what the node cannot work without; for other
+                // agents the class is the team's to create, so no fix guesses it.
+                let node_needs_it = matches!(
+                    cx.profile.kind,
+                    AgentKind::Network | AgentKind::CsiNode | AgentKind::DevicePlugin
+                );
+                let help = if node_needs_it {
+                    "set `priorityClassName: system-node-critical`: the node's pods need this \
+                     agent, and the class keeps it from eviction and preemption"
+                } else {
+                    "set a priority class above your workloads' (create one for node agents, \
+                     or list yours in the `priority-classes` setting); `system-node-critical` \
+                     is for agents the node cannot work without, such as its network"
+                };
+                cx.report(
+                    Diagnostic::new(&META, pod.key, "the pod template sets no priorityClassName")
+                        .label("priority 0, like ordinary workloads")
+                        .help(help)
+                        .fix((node_needs_it || !allowed.is_empty()).then(|| fix(pod, allowed))),
+                );
+            }
             Some(class) if !allowed.is_empty() && !allowed.contains(&class.value) => cx.report(
                 Diagnostic::new(
                     &META,
