@@ -56,7 +56,7 @@ impl Rule for PrivilegedContainer {
             // root on the node through it, privileged or not: the privilege adds nothing.
             let installer = (cx.profile.kind == AgentKind::Network
                 || cx.profile.role(c) == Role::Init)
-                && writes_node_programs(pod, c);
+                && hardening::writes_node_programs(pod, c);
             if storage_agent || installer || enters_host(pod, c) {
                 continue;
             }
@@ -99,16 +99,6 @@ impl Rule for PrivilegedContainer {
             });
         }
     }
-}
-
-/// Whether the container writes a host folder whose programs the node runs as root (a CNI
-/// plugin folder): it runs code as root on the node through it, privileged or not.
-fn writes_node_programs(pod: &PodSpec, c: &Container) -> bool {
-    host_paths::mounts(pod).iter().any(|m| {
-        std::ptr::eq(m.container, c)
-            && !m.mount.read_only.as_ref().is_some_and(|r| r.value)
-            && hardening::node_runs_as_root(&normalize(&m.path.value))
-    })
 }
 
 /// Whether the container mounts the host's whole `/dev`.

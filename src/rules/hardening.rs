@@ -46,10 +46,20 @@ pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item 
     })
 }
 
+/// Whether the container writes a host folder whose programs the node runs as root (a CNI
+/// plugin folder): it runs code as root on the node through it, privileged or not.
+pub fn writes_node_programs(pod: &PodSpec, c: &Container) -> bool {
+    host_paths::mounts(pod).iter().any(|m| {
+        std::ptr::eq(m.container, c)
+            && !m.mount.read_only.as_ref().is_some_and(|r| r.value)
+            && node_runs_as_root(&normalize(&m.path.value))
+    })
+}
+
 /// A host folder whose programs the node runs as root: the CNI plugin folders, which the
 /// runtime executes for every pod, and GKE's `/home/kubernetes/bin`. A container that writes
 /// there already runs code as root on the node.
-pub fn node_runs_as_root(path: &str) -> bool {
+fn node_runs_as_root(path: &str) -> bool {
     matches!(
         path,
         "/opt/cni" | "/opt/cni/bin" | "/usr/libexec/cni" | "/home/kubernetes/bin"
