@@ -26,6 +26,9 @@ pub struct Container {
     /// The downward-API env var that tells the container its node, if any: evidence that a
     /// DaemonSet is a node agent rather than an application spread over the nodes.
     pub node_link: Option<String>,
+    /// An env var holds the node's IP (`status.hostIP`): the container reaches endpoints on
+    /// its node (the kubelet, a host-network service), not only knows which node it is on.
+    pub host_ip_link: bool,
 }
 
 #[derive(Debug)]
@@ -223,6 +226,9 @@ impl Container {
             args: strings(node, "args"),
             env: env(node),
             node_link: node_link(node),
+            host_ip_link: env_fields(node)
+                .iter()
+                .any(|f| matches!(*f, "status.hostIP" | "status.hostIPs")),
         }
     }
 
@@ -336,6 +342,22 @@ fn env(node: &Node) -> Vec<EnvValue> {
 
 /// An env var the downward API fills with the node's name or IP: the container talks to its
 /// own node. (HostProcess containers need no evidence here: the API requires `hostNetwork`.)
+/// The `fieldRef` paths the container's env reads.
+fn env_fields(node: &Node) -> Vec<&str> {
+    let Some(Value::Seq(items)) = node.get("env").map(|n| &n.value) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|i| {
+            i.get("valueFrom")?
+                .get("fieldRef")?
+                .get("fieldPath")?
+                .as_str()
+        })
+        .collect()
+}
+
 fn node_link(node: &Node) -> Option<String> {
     let Some(Value::Seq(items)) = node.get("env").map(|n| &n.value) else {
         return None;

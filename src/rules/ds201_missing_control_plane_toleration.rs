@@ -108,9 +108,9 @@ fn stays_off_control_plane(ds: &DaemonSet, pod: &PodSpec, cx: &Context) -> bool 
         return true;
     }
     // A receiver on a hostPort that reaches nothing of its node (no host path, no host
-    // namespace, not privileged) and is not told which node it is on cannot observe the
-    // node: it serves the pods that send to it (traces, StatsD), and the control-plane
-    // taint keeps those pods away.
+    // namespace, not privileged) and is not told its node's IP cannot observe the node: it
+    // serves the pods that send to it (traces, StatsD), and the control-plane taint keeps
+    // those pods away. Its node's name alone labels or filters what it receives.
     if receives_only(pod) {
         return true;
     }
@@ -194,24 +194,24 @@ fn receives_only(pod: &PodSpec) -> bool {
         && !pod.host_ipc.as_ref().is_some_and(|h| h.value)
         && pod
             .all_containers()
-            .all(|c| !c.privileged() && c.node_link.is_none())
+            .all(|c| !c.privileged() && !c.host_ip_link)
 }
 
 #[cfg(test)]
 mod tests {
     use crate::rules::test_support::positions;
 
-    /// A DaemonSet whose container reaches nothing of its node and is not told which it is.
+    /// A DaemonSet whose container reaches nothing of its node and is not told its address.
     fn bare(pod: &str) -> String {
         format!(
             "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: a\nspec:\n  selector:\n    matchLabels: {{app: a}}\n  template:\n    metadata:\n      labels: {{app: a}}\n    spec:\n{pod}      containers:\n      - name: c\n        image: fluent/fluent-bit:3.0\n"
         )
     }
 
-    /// The same, told its node's name: it observes its node.
+    /// The same, told its node's IP: it reaches endpoints on its node (the kubelet).
     fn ds(pod: &str) -> String {
         format!(
-            "{}        env: [{{name: NODE, valueFrom: {{fieldRef: {{fieldPath: spec.nodeName}}}}}}]\n",
+            "{}        env: [{{name: HOST_IP, valueFrom: {{fieldRef: {{fieldPath: status.hostIP}}}}}}]\n",
             bare(pod)
         )
     }
@@ -273,13 +273,21 @@ mod tests {
             positions(&bare(""), "DS201").is_empty(),
             "nor does a pod that reaches nothing of its node, with or without a host port"
         );
+        let named = format!(
+            "{}        env: [{{name: HOSTNAME, valueFrom: {{fieldRef: {{fieldPath: spec.nodeName}}}}}}]\n",
+            bare("")
+        );
+        assert!(
+            positions(&named, "DS201").is_empty(),
+            "its node's name labels what it receives; it reaches nothing with it"
+        );
         let told = format!(
-            "{receiver}        env: [{{name: NODE, valueFrom: {{fieldRef: {{fieldPath: spec.nodeName}}}}}}]\n"
+            "{receiver}        env: [{{name: HOST_IP, valueFrom: {{fieldRef: {{fieldPath: status.hostIP}}}}}}]\n"
         );
         assert_eq!(
             positions(&told, "DS201"),
             ["11:5"],
-            "told its node, it observes it"
+            "told its node's address, it reaches the node"
         );
     }
 }
