@@ -16,6 +16,7 @@ pub mod lint;
 pub mod loader;
 pub mod model;
 pub mod read;
+pub mod remap;
 pub mod render;
 pub mod rules;
 pub mod settings;

@@ -356,12 +356,12 @@ fn lint(args: &LintArgs, matches: &ArgMatches, console: &Console) -> u8 {
     let mut summary = Summary::default();
     let mut reports = Vec::with_capacity(found.inputs.len());
     let mut failing = false;
-    let expand = crate::expand::Options {
+    let expand = crate::remap::Options {
         output,
         shown,
         chart_root: args.chart_root.clone(),
     };
-    for (input, result) in crate::expand::lint(&linter, found.inputs, &expand) {
+    for (input, result) in crate::remap::lint(&linter, found.inputs, &expand) {
         match result {
             Ok(report) => {
                 let threshold = input

@@ -1,9 +1,9 @@
-//! Linting what actually deploys: kustomizations and Helm charts are rendered first, the
-//! output is linted, and each finding is moved back to the file and line that wrote the value.
+//! The input side of linting what actually deploys: kustomizations and Helm charts are
+//! rendered, with a map from each rendered place back to the file and line that wrote it.
 //!
-//! [`plan`] splits the inputs, [`kustomize`] and [`helm`] render, [`origin`] and [`helm`] map
-//! rendered places back, [`suggest`] turns fixes of rendered objects into diffs against their
-//! sources, and [`lint`] runs it all beside the plain files.
+//! [`plan`] splits the inputs, [`kustomize`] and [`helm`] render, and [`origin`] and [`helm`]
+//! map rendered places back. Linting the renderings and moving the findings back is
+//! `crate::remap`'s, a level above the linter.
 
 pub mod helm;
 pub mod kustomization;
@@ -11,144 +11,19 @@ pub mod kustomize;
 pub mod origin;
 pub mod path;
 pub mod plan;
-mod remap;
-mod suggest;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::config::{Config, normalize};
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::discover::Input;
-use crate::lint::{FileReport, Linter, Output};
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use crate::yaml::{Node, ParseLimits, parse_stream};
 
 pub use origin::Located;
 pub use plan::{Plan, Unit, UnitKind};
-
-/// How the caller prints, so remapped findings render the same way.
-#[derive(Clone, Debug)]
-pub struct Options {
-    pub output: Output,
-    /// `--severity`: findings below it are not rendered.
-    pub shown: Option<Severity>,
-    /// Where `# Source: chart/templates/x.yaml` comments in piped Helm output are resolved.
-    pub chart_root: Option<PathBuf>,
-}
-
-/// Lints every input: plain files as they are, kustomizations and charts rendered (in
-/// parallel with the plain files), with findings moved back to their sources. Each result is
-/// paired with the input that stands for it (its config and its display name).
-pub fn lint(
-    linter: &Linter,
-    inputs: Vec<Input>,
-    options: &Options,
-) -> Vec<(Input, Result<FileReport, String>)> {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let mut plan = plan::plan(inputs, &cwd);
-    let files = Files::new(std::mem::take(&mut plan.kustomizations));
-    let piped = piped(&mut plan, &files, options, &cwd, linter);
-    let (plain, rendered) = std::thread::scope(|scope| {
-        let renders = scope.spawn(|| render_all(&plan.units, linter));
-        let plain = linter.lint_all(&piped.plain);
-        (plain, renders.join().unwrap_or_default())
-    });
-    let mut out: Vec<(Input, Result<FileReport, String>)> =
-        plan.plain.iter().cloned().zip(plain).collect();
-    out.extend(piped.failed.into_iter().map(|(i, m)| (i, Err(m))));
-    out.extend(piped.failed_reports.into_iter().map(|(i, r)| (i, Ok(r))));
-    let mut units = plan.units;
-    let mut renderings = rendered;
-    for (unit, rendering) in piped.helm {
-        units.push(unit);
-        renderings.push(rendering);
-    }
-    out.extend(remap::units(
-        linter, &units, renderings, &files, options, &cwd,
-    ));
-    out
-}
-
-/// Standard input, read once: `helm template` output (it has `# Source:` comments) becomes a
-/// unit mapped back to the chart's templates; anything else is linted as it was.
-struct Piped {
-    /// The plain inputs as the linter reads them (standard input from a temporary copy).
-    plain: Vec<Input>,
-    helm: Vec<(Unit, Rendering)>,
-    /// Standard input that could not be read (closed, too large, not UTF-8 is left to the
-    /// linter): reported as it is, since it cannot be read twice.
-    failed: Vec<(Input, String)>,
-    /// Standard input that is not UTF-8, already linted.
-    failed_reports: Vec<(Input, FileReport)>,
-}
-
-fn piped(plan: &mut Plan, files: &Files, options: &Options, cwd: &Path, linter: &Linter) -> Piped {
-    let mut out = Piped {
-        plain: Vec::new(),
-        helm: Vec::new(),
-        failed: Vec::new(),
-        failed_reports: Vec::new(),
-    };
-    let mut keep = Vec::new();
-    for input in std::mem::take(&mut plan.plain) {
-        if input.origin != crate::discover::Origin::Stdin {
-            out.plain.push(input.clone());
-            keep.push(input);
-            continue;
-        }
-        let bytes = match crate::read::stdin(linter.size_limit(&input)) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                let message = format!("{}: cannot read standard input: {e}", input.display);
-                out.failed.push((input, message));
-                continue;
-            }
-        };
-        let text = match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) => {
-                // Linted from a copy of the bytes, so the DS001 "not UTF-8" finding is located.
-                let report = linter.lint_bytes(input.display.clone(), e.into_bytes());
-                out.failed_reports.push((input, report));
-                continue;
-            }
-        };
-        if text.lines().any(|l| l.starts_with(helm::SOURCE)) {
-            let root = options
-                .chart_root
-                .clone()
-                .unwrap_or_else(|| cwd.to_path_buf());
-            let map = helm::HelmMap::new(&text, &|source| normalize(&root.join(source)));
-            let file = PathBuf::from(&input.display);
-            files.insert(&file, text.clone());
-            let unit = Unit {
-                kind: UnitKind::Piped,
-                dir: root,
-                file,
-                label: input.display.clone(),
-                config: input.config,
-                relative: input.relative.clone(),
-            };
-            out.helm.push((
-                unit,
-                Rendering::Text {
-                    text,
-                    map: SourceMap::Helm(map),
-                },
-            ));
-            continue;
-        }
-        let mut linted = input.clone();
-        linted.origin = crate::discover::Origin::StdinText(std::sync::Arc::new(text.into_bytes()));
-        out.plain.push(linted);
-        keep.push(input);
-    }
-    plan.plain = keep;
-    out
-}
 
 /// What rendering one unit gave.
 pub enum Rendering {
@@ -227,8 +102,12 @@ fn document_at(docs: &[Node], offset: u32) -> Option<usize> {
         .or((!docs.is_empty()).then_some(0))
 }
 
-/// Renders every unit on the free cores, each as its config says; results in unit order.
-fn render_all(units: &[Unit], linter: &Linter) -> Vec<Rendering> {
+/// Renders every unit on the free cores, each as its config (by `config_at`) says; results
+/// in unit order.
+pub fn render_all<'c>(
+    units: &[Unit],
+    config_at: &(dyn Fn(Option<usize>) -> &'c Config + Sync),
+) -> Vec<Rendering> {
     let found = kustomize::tool();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -239,7 +118,7 @@ fn render_all(units: &[Unit], linter: &Linter) -> Vec<Rendering> {
         for _ in 0..threads {
             scope.spawn(|| {
                 while let Some(unit) = units.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let config = linter.config_at(unit.config);
+                    let config = config_at(unit.config);
                     let rendering = match unit.kind {
                         UnitKind::Kustomize => {
                             let tool = config.render.kustomize.as_deref().or(found.as_deref());
@@ -415,7 +294,7 @@ pub struct Parsed {
 }
 
 impl Files {
-    fn new(read: std::collections::BTreeMap<PathBuf, kustomization::Kustomization>) -> Files {
+    pub fn new(read: std::collections::BTreeMap<PathBuf, kustomization::Kustomization>) -> Files {
         let kustomizations = read.into_values().map(|k| (k.file.clone(), k)).collect();
         Files {
             kustomizations,
@@ -428,7 +307,7 @@ impl Files {
     }
 
     /// Text that is not on disk (standard input), under a name of its own.
-    fn insert(&self, file: &Path, text: String) {
+    pub fn insert(&self, file: &Path, text: String) {
         let documents = parse_stream(&text, ParseLimits::default()).documents;
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         cache.insert(

@@ -16,8 +16,9 @@ use crate::source::{SourceFile, Span, offset};
 use crate::suppress::{Applied, Suppression};
 use crate::yaml::{ParseLimits, parse_stream};
 
-use super::plan::show;
-use super::{Files, Options, Rendering, TempDir, Unit, UnitKind};
+use super::Options;
+use crate::expand::plan::show;
+use crate::expand::{Files, Rendering, TempDir, Unit, UnitKind};
 
 /// One finding at its source place.
 struct Mapped {
@@ -230,7 +231,7 @@ fn from_finding(
     rendered: (&str, &[crate::yaml::Node]),
     f: &Finding,
     suppression: Option<Applied>,
-    map: &super::SourceMap,
+    map: &crate::expand::SourceMap,
     files: &Files,
 ) -> Mapped {
     let (text, docs) = rendered;

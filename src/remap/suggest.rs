@@ -5,7 +5,8 @@
 
 use std::path::Path;
 
-use super::{Files, SourceMap, Unit, UnitKind, plan::show};
+use crate::expand::plan::show;
+use crate::expand::{Files, SourceMap, Unit, UnitKind};
 use crate::finding::Finding;
 use crate::fix::{Applicability, Edit, ResolvedEdit, apply, unified};
 use crate::fix::{FileFix, FixMode};
