@@ -391,7 +391,8 @@ spec:
     };
     assert!(
         help("'echo validations done && sleep infinity'").starts_with(
-            "its shell script only prints and sleeps, so it uses none of the privilege"
+            "its shell script only prints and sleeps, so its own process uses none of the \
+             privilege: if nothing is run in it, remove `privileged: true`"
         ),
         "{}",
         help("'echo validations done && sleep infinity'")

@@ -75,9 +75,10 @@ impl Rule for PrivilegedContainer {
             // A container that only waits uses none of it, whatever it mounts.
             cx.report(if let Some(why) = waits(c) {
                 d.help(format!(
-                    "{why}, so it uses none of the privilege: remove `privileged: true`, and \
-                     with it any `mountPropagation: Bidirectional`, which a container that \
-                     mounts nothing has no use for"
+                    "{why}, so its own process uses none of the privilege: if nothing is run in \
+                     it, remove `privileged: true` (and any `mountPropagation: Bidirectional`); \
+                     if it is a toolbox for `kubectl exec`, it is a standing root shell on every \
+                     node, so keep it out of clusters that do not need it and record why"
                 ))
             } else if let Some(m) = bidirectional {
                 let path = m.mount_path.as_ref().map_or("", |p| p.value.as_str());

@@ -72,8 +72,10 @@ impl Rule for MissingPriorityClass {
                     AgentKind::Network | AgentKind::CsiNode | AgentKind::DevicePlugin
                 );
                 let help = if node_needs_it {
-                    "set `priorityClassName: system-node-critical`: the node's pods need this \
-                     agent, and the class keeps it from eviction and preemption"
+                    "set `priorityClassName: system-node-critical` if the node's pods cannot \
+                     work without this agent (their network, storage or devices), so eviction \
+                     and preemption spare it; otherwise a class of your own above your \
+                     workloads'"
                 } else {
                     "set a priority class above your workloads' (create one for node agents, \
                      or list yours in the `priority-classes` setting); `system-node-critical` \

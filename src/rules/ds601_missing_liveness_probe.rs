@@ -53,7 +53,8 @@ impl Rule for MissingLivenessProbe {
                     .to_owned()
             } else if kind == AgentKind::CsiNode {
                 "add the CSI `livenessprobe` sidecar on the driver's socket and an httpGet \
-                 livenessProbe on its `healthz` port: a hung node plugin stalls every mount on \
+                 livenessProbe on its `healthz` port: a hung node plugin stalls every mount of its \
+                 driver's volumes on \
                  the node"
                     .to_owned()
             } else if kind == AgentKind::LogCollector {
