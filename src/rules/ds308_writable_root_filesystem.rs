@@ -46,9 +46,13 @@ impl Rule for WritableRootFilesystem {
             if writes_host.iter().any(|w| std::ptr::eq(*w, c)) {
                 continue;
             }
-            // The CloudWatch agent translates its JSON config into TOML under `/opt/aws` at
-            // every start, as the collectors above render theirs.
-            if c.image_name() == Some("cloudwatch-agent") {
+            // Agents that render their config into their own filesystem at every start, as
+            // the collectors above do: the CloudWatch agent translates its JSON config into
+            // TOML under `/opt/aws`, and node-local-dns's node-cache writes `/etc/Corefile`
+            // from the template it mounts.
+            if c.image_name()
+                .is_some_and(|n| matches!(n, "cloudwatch-agent" | "k8s-dns-node-cache"))
+            {
                 continue;
             }
             // It installs packages into its own filesystem at start: DS802 reports that, and
