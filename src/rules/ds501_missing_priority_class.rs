@@ -2,7 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value, quote};
 use crate::model::DaemonSet;
-use crate::model::profile::AgentKind;
+use crate::model::profile::{AgentKind, Profile, Role, kubelet_dir, normalize};
 use crate::model::{NODE_CRITICAL, PodSpec};
 
 pub static META: RuleMeta = RuleMeta {
@@ -59,18 +59,11 @@ impl Rule for MissingPriorityClass {
             // first (DS101 says so). A sidecar's few millicores do not change that. An agent
             // the node cannot run without is still told: `system-node-critical` exempts it
             // from eviction.
-            None if cx.profile.work_reserves_nothing(pod)
-                && !matches!(
-                    cx.profile.kind,
-                    AgentKind::Network | AgentKind::CsiNode | AgentKind::DevicePlugin
-                ) => {}
+            None if cx.profile.work_reserves_nothing(pod) && !node_needs(cx.profile, pod) => {}
             None => {
                 // `system-node-critical` is for what the node cannot work without; for other
                 // agents the class is the team's to create, so no fix guesses it.
-                let node_needs_it = matches!(
-                    cx.profile.kind,
-                    AgentKind::Network | AgentKind::CsiNode | AgentKind::DevicePlugin
-                );
+                let node_needs_it = node_needs(cx.profile, pod);
                 let help = if node_needs_it {
                     "set `priorityClassName: system-node-critical` if the node's pods cannot \
                      work without this agent (their network, storage or devices), so eviction \
@@ -103,6 +96,31 @@ impl Rule for MissingPriorityClass {
             ),
             Some(_) => {}
         }
+    }
+}
+
+/// Whether the node's pods cannot work without the agent: a network agent or device plugin,
+/// or a CSI node plugin that registers with the kubelet (it mounts the kubelet's
+/// `plugins_registry` or `plugins` folder, or runs a registrar): the kubelet calls it to mount
+/// their volumes. A storage agent that does not (a local volume provisioner, a secrets-store
+/// provider installer) works beside the pods, not under them.
+fn node_needs(profile: &Profile, pod: &PodSpec) -> bool {
+    match profile.kind {
+        AgentKind::Network | AgentKind::DevicePlugin => true,
+        AgentKind::CsiNode => {
+            pod.volumes
+                .iter()
+                .filter_map(|v| v.host_path.as_ref()?.path.as_ref())
+                .any(|p| {
+                    let path = normalize(&p.value);
+                    kubelet_dir(&path, "plugins_registry") || kubelet_dir(&path, "plugins")
+                })
+                || pod.all_containers().any(|c| {
+                    profile.role(c) == Role::Sidecar
+                        && c.image_name().is_some_and(|n| n.contains("registrar"))
+                })
+        }
+        _ => false,
     }
 }
 
