@@ -340,8 +340,6 @@ fn env(node: &Node) -> Vec<EnvValue> {
         .collect()
 }
 
-/// An env var the downward API fills with the node's name or IP: the container talks to its
-/// own node. (HostProcess containers need no evidence here: the API requires `hostNetwork`.)
 /// The `fieldRef` paths the container's env reads.
 fn env_fields(node: &Node) -> Vec<&str> {
     let Some(Value::Seq(items)) = node.get("env").map(|n| &n.value) else {
@@ -358,6 +356,8 @@ fn env_fields(node: &Node) -> Vec<&str> {
         .collect()
 }
 
+/// An env var the downward API fills with the node's name or IP: the container talks to its
+/// own node. (HostProcess containers need no evidence here: the API requires `hostNetwork`.)
 fn node_link(node: &Node) -> Option<String> {
     let Some(Value::Seq(items)) = node.get("env").map(|n| &n.value) else {
         return None;

@@ -597,6 +597,27 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
     ),
 ];
 
+/// How the pod registers a CSI driver with the kubelet, if it does: it mounts the kubelet's
+/// `plugins_registry` or `plugins` folder, or (Windows CSI drivers run as HostProcess
+/// containers and mount nothing) runs the registrar beside the driver.
+pub fn csi_registration(pod: &PodSpec) -> Option<String> {
+    let registry = pod
+        .volumes
+        .iter()
+        .filter_map(|v| v.host_path.as_ref()?.path.as_ref())
+        .map(|p| normalize(&p.value))
+        .find(|p| kubelet_dir(p, "plugins_registry") || kubelet_dir(p, "plugins"));
+    if let Some(p) = registry {
+        return Some(format!("it mounts `{p}`"));
+    }
+    pod.all_containers()
+        .find_map(|c| {
+            c.image_name()
+                .filter(|n| n.contains("node-driver-registrar"))
+        })
+        .map(|image| format!("it runs `{image}` beside the driver"))
+}
+
 /// The kind from the strongest evidence first: kubelet plugin sockets are unambiguous, images
 /// of known agents are next, and mounts of log or CNI folders decide for unknown images.
 fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
@@ -612,19 +633,8 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
     if let Some(p) = mounts(&|p| kubelet_dir(p, "device-plugins")) {
         return (AgentKind::DevicePlugin, format!("it mounts `{p}`"));
     }
-    if let Some(p) = mounts(&|p| kubelet_dir(p, "plugins_registry") || kubelet_dir(p, "plugins")) {
-        return (AgentKind::CsiNode, format!("it mounts `{p}`"));
-    }
-    // Windows CSI drivers run as HostProcess containers and mount nothing, but keep the
-    // registrar beside them.
-    if let Some(image) = pod.all_containers().find_map(|c| {
-        c.image_name()
-            .filter(|n| n.contains("node-driver-registrar"))
-    }) {
-        return (
-            AgentKind::CsiNode,
-            format!("it runs `{image}` beside the driver"),
-        );
+    if let Some(why) = csi_registration(pod) {
+        return (AgentKind::CsiNode, why);
     }
     if let Some(why) = gpu(pod) {
         return (AgentKind::GpuAgent, why);

@@ -4,7 +4,8 @@ use crate::model::DaemonSet;
 use crate::model::profile::{AgentKind, Role, normalize, waits, words};
 use crate::model::{Container, PodSpec};
 use crate::rules::ds302_runtime_socket_mount::exposes_runtime;
-use crate::rules::{hardening, host_paths};
+use crate::rules::hardening;
+use crate::rules::host_paths::{self, HostMount};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS303",
@@ -23,6 +24,7 @@ impl Rule for PrivilegedContainer {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
+        let mounts = host_paths::mounts(pod);
         for c in pod.all_containers() {
             // A one-shot init container in a pod whose agent is privileged adds no power the
             // pod does not already have; the agent's finding is the one to act on.
@@ -50,13 +52,11 @@ impl Rule for PrivilegedContainer {
             // whatever its settings. No manifest change drops the privilege in either case.
             let storage_agent = cx.profile.kind == AgentKind::CsiNode
                 && cx.profile.role(c) == Role::Agent
-                && (bidirectional.is_some() || mounts_host_dev(pod, c));
+                && (bidirectional.is_some() || mounts_host_dev(&mounts, c));
             // A CNI installer, or a one-shot init container installing onto the node, that
             // writes a folder of programs the node runs as root (`/opt/cni/bin`) runs code as
             // root on the node through it, privileged or not: the privilege adds nothing.
-            let installer = (cx.profile.kind == AgentKind::Network
-                || cx.profile.role(c) == Role::Init)
-                && hardening::writes_node_programs(pod, c);
+            let installer = hardening::cni_installer(pod, cx.profile, c);
             if storage_agent || installer || enters_host(pod, c) {
                 continue;
             }
@@ -67,8 +67,8 @@ impl Rule for PrivilegedContainer {
             )
             .label("every capability, every device, no isolation");
             // DS302 leaves a privileged container's runtime sockets to this finding.
-            for m in host_paths::mounts(pod) {
-                if std::ptr::eq(m.container, c) && exposes_runtime(&normalize(&m.path.value)) {
+            for m in mounts.iter().filter(|m| std::ptr::eq(m.container, c)) {
+                if exposes_runtime(&normalize(&m.path.value)) {
                     d = d.related(m.path.span, "the container runtime's socket too");
                 }
             }
@@ -103,8 +103,8 @@ impl Rule for PrivilegedContainer {
 }
 
 /// Whether the container mounts the host's whole `/dev`.
-fn mounts_host_dev(pod: &PodSpec, c: &Container) -> bool {
-    host_paths::mounts(pod)
+fn mounts_host_dev(mounts: &[HostMount], c: &Container) -> bool {
+    mounts
         .iter()
         .any(|m| std::ptr::eq(m.container, c) && normalize(&m.path.value) == "/dev")
 }

@@ -1,6 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::profile::{AgentKind, Role};
+use crate::model::profile::AgentKind;
 use crate::model::{Capabilities, DaemonSet};
 use crate::rules::{hardening, listed};
 
@@ -30,9 +30,7 @@ impl Rule for DangerousCapability {
         for c in pod.all_containers().filter(|c| !c.privileged()) {
             // As for DS303: a CNI installer writing the plugin folder runs code as root on
             // the node through it, so no capability adds to what it can do.
-            if (cx.profile.kind == AgentKind::Network || cx.profile.role(c) == Role::Init)
-                && hardening::writes_node_programs(pod, c)
-            {
+            if hardening::cni_installer(pod, cx.profile, c) {
                 continue;
             }
             let Some(caps) = c.capabilities() else {

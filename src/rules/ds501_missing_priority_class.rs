@@ -2,7 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value, quote};
 use crate::model::DaemonSet;
-use crate::model::profile::{AgentKind, Profile, Role, kubelet_dir, normalize};
+use crate::model::profile::{AgentKind, Profile, csi_registration};
 use crate::model::{NODE_CRITICAL, PodSpec};
 
 pub static META: RuleMeta = RuleMeta {
@@ -28,6 +28,7 @@ impl Rule for MissingPriorityClass {
         let legacy = ds
             .all_annotations()
             .find(|a| a.value.0 == LEGACY_CRITICAL_ANNOTATION);
+        let node_needs_it = node_needs(cx.profile, pod);
         match &pod.priority_class_name {
             None if let Some(annotation) = legacy => cx.report(
                 Diagnostic::new(
@@ -59,11 +60,10 @@ impl Rule for MissingPriorityClass {
             // first (DS101 says so). A sidecar's few millicores do not change that. An agent
             // the node cannot run without is still told: `system-node-critical` exempts it
             // from eviction.
-            None if cx.profile.work_reserves_nothing(pod) && !node_needs(cx.profile, pod) => {}
+            None if cx.profile.work_reserves_nothing(pod) && !node_needs_it => {}
             None => {
                 // `system-node-critical` is for what the node cannot work without; for other
                 // agents the class is the team's to create, so no fix guesses it.
-                let node_needs_it = node_needs(cx.profile, pod);
                 let help = if node_needs_it {
                     "set `priorityClassName: system-node-critical` if the node's pods cannot \
                      work without this agent (their network, storage or devices), so eviction \
@@ -107,19 +107,7 @@ impl Rule for MissingPriorityClass {
 fn node_needs(profile: &Profile, pod: &PodSpec) -> bool {
     match profile.kind {
         AgentKind::Network | AgentKind::DevicePlugin => true,
-        AgentKind::CsiNode => {
-            pod.volumes
-                .iter()
-                .filter_map(|v| v.host_path.as_ref()?.path.as_ref())
-                .any(|p| {
-                    let path = normalize(&p.value);
-                    kubelet_dir(&path, "plugins_registry") || kubelet_dir(&path, "plugins")
-                })
-                || pod.all_containers().any(|c| {
-                    profile.role(c) == Role::Sidecar
-                        && c.image_name().is_some_and(|n| n.contains("registrar"))
-                })
-        }
+        AgentKind::CsiNode => csi_registration(pod).is_some(),
         _ => false,
     }
 }

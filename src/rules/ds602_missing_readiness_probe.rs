@@ -64,12 +64,7 @@ impl Rule for MissingReadinessProbe {
 /// A TCP port (the default protocol), which an httpGet or tcpSocket probe could ask, or a
 /// probe that asks a port; a UDP receiver (StatsD) has nothing such a probe can reach.
 fn serves_tcp(c: &crate::model::Container) -> bool {
-    let tcp = c.ports.iter().any(|p| {
-        p.protocol
-            .as_ref()
-            .is_none_or(|proto| proto.value.eq_ignore_ascii_case("TCP"))
-    });
-    tcp || (c.ports.is_empty() && probes::serves(c))
+    probes::tcp_port(c) || (c.ports.is_empty() && probes::serves(c))
 }
 
 #[cfg(test)]

@@ -46,9 +46,18 @@ pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item 
     })
 }
 
+/// Whether the container installs onto the node through a folder of programs the node runs
+/// as root: a network agent's container (a CNI installer) or a one-shot init container that
+/// writes it. It runs code as root on the node that way, whatever its privilege or
+/// capabilities (DS303, DS305).
+pub fn cni_installer(pod: &PodSpec, profile: &Profile, c: &Container) -> bool {
+    (profile.kind == AgentKind::Network || profile.role(c) == Role::Init)
+        && writes_node_programs(pod, c)
+}
+
 /// Whether the container writes a host folder whose programs the node runs as root (a CNI
 /// plugin folder): it runs code as root on the node through it, privileged or not.
-pub fn writes_node_programs(pod: &PodSpec, c: &Container) -> bool {
+fn writes_node_programs(pod: &PodSpec, c: &Container) -> bool {
     host_paths::mounts(pod).iter().any(|m| {
         std::ptr::eq(m.container, c)
             && !m.mount.read_only.as_ref().is_some_and(|r| r.value)

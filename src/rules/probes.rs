@@ -53,9 +53,11 @@ pub fn serves(c: &Container) -> bool {
 /// Whether the container declares a TCP port (the default protocol), which an httpGet or
 /// tcpSocket probe can ask; a UDP receiver (StatsD, syslog) gives a probe nothing to connect to.
 pub fn tcp_port(c: &Container) -> bool {
-    c.ports
-        .iter()
-        .any(|p| p.protocol.as_ref().is_none_or(|p| p.value == "TCP"))
+    c.ports.iter().any(|p| {
+        p.protocol
+            .as_ref()
+            .is_none_or(|proto| proto.value.eq_ignore_ascii_case("TCP"))
+    })
 }
 
 /// Whether a container without ports sits beside another that has a liveness probe: the pod
