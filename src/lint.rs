@@ -45,6 +45,9 @@ pub struct FileReport {
     /// The DaemonSets linted, for reports that list what passed.
     pub objects: Vec<ObjectRef>,
     pub diagnostics: Vec<Finding>,
+    /// What was not linted and why (DS009 notes: unrendered templates), listed apart from the
+    /// findings; see [`not_linted`].
+    pub not_linted: Vec<Finding>,
     /// Findings a suppression hid, each with how it was suppressed.
     pub suppressed: Vec<Finding>,
     /// Human rendering of the findings, when asked for.
@@ -53,6 +56,13 @@ pub struct FileReport {
     pub empty: bool,
     /// What `--fix` or `--diff` did to the file.
     pub fix: Option<FileFix>,
+}
+
+/// Whether a diagnostic says that something was not linted rather than something about the
+/// manifest: a DS009 note. Users asked for these once per run, not as a finding per chart
+/// template; raised to a warning or an error by config, DS009 is a finding like any other.
+pub fn not_linted(d: &Diagnostic) -> bool {
+    d.rule.code == rules::ds009_unrendered_template::META.code && d.severity == Severity::Note
 }
 
 impl FileReport {
@@ -590,6 +600,8 @@ impl Linter {
         let order = |d: &Diagnostic| (d.span.start, d.rule.code, d.span.end);
         diagnostics.sort_by_key(order);
         suppressed.sort_by_key(|(d, _)| order(d));
+        let (skipped, diagnostics): (Vec<Diagnostic>, Vec<Diagnostic>) =
+            diagnostics.into_iter().partition(not_linted);
         let visible = |d: &Diagnostic| self.shown.is_none_or(|min| d.severity >= min);
         let rendered = match self.output {
             Output::Human {
@@ -620,6 +632,10 @@ impl Linter {
             partial: 0,
             objects: Vec::new(),
             diagnostics: diagnostics
+                .iter()
+                .map(|d| Finding::resolve(d, source))
+                .collect(),
+            not_linted: skipped
                 .iter()
                 .map(|d| Finding::resolve(d, source))
                 .collect(),

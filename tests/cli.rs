@@ -76,12 +76,70 @@ fn exit_codes_follow_fail_on() {
         1
     );
     // A note alone fails only with --fail-on note.
-    let note = "fixtures/DS009/fires-helm-template.yaml";
-    let (code, report) = json(&[note]);
+    let note = "fixtures/DS701/fires-no-selector.yaml";
+    let (code, report) = json(&["--select", "DS701", note]);
     assert_eq!(report["summary"]["notes"], 1);
     assert_eq!(code, 0);
-    assert_eq!(daemonlint(&["--fail-on", "note", note]).code, 1);
+    assert_eq!(
+        daemonlint(&["--select", "DS701", "--fail-on", "note", note]).code,
+        1
+    );
     assert_eq!(daemonlint(&["--fail-on", "sometimes", note]).code, 2);
+}
+
+#[test]
+fn what_was_not_linted_is_listed_once_apart_from_the_findings() {
+    let template = "fixtures/DS009/fires-helm-template.yaml";
+    let placeholder = "fixtures/DS009/fires-operator-image-placeholder.yaml";
+    let (code, report) = json(&[template, placeholder]);
+    assert_eq!(code, 0);
+    assert_eq!(report["summary"]["notes"], 0);
+    assert_eq!(report["summary"]["not_linted"], 2);
+    assert_eq!(report["diagnostics"].as_array().map(Vec::len), Some(0));
+    let skipped = &report["not_linted"];
+    assert_eq!(skipped[0]["code"], "DS009");
+    assert_eq!(skipped[0]["file"], template);
+    assert_eq!(
+        (&skipped[0]["line"], &skipped[0]["column"]),
+        (&5.into(), &9.into())
+    );
+    assert_eq!(skipped[1]["file"], placeholder);
+    // Not a finding: it fails no build, even at --fail-on note.
+    assert_eq!(daemonlint(&["--fail-on", "note", template]).code, 0);
+    // One block before the summary, one line per input, each way out once.
+    let run = daemonlint(&["--color", "never", template, placeholder]);
+    assert!(!run.stdout.contains("╭─["), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&format!(
+            "DS009(unrendered-template): 2 not linted\n  {template}:5:9: this file is a Helm/Go template"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "0 DaemonSets (1 document, 2 files checked); 2 not linted (unrendered templates)"
+        ),
+        "{}",
+        run.stdout
+    );
+    // Concise lists each one like a finding; SARIF has them as notifications, not results.
+    let concise = daemonlint(&["--format", "concise", template]);
+    assert!(
+        concise
+            .stdout
+            .starts_with(&format!("{template}:5:9: note[DS009] "))
+    );
+    let sarif = daemonlint(&["--format", "sarif", template]);
+    let log: serde_json::Value = serde_json::from_str(&sarif.stdout).expect("sarif");
+    let run0 = &log["runs"][0];
+    assert_eq!(run0["results"].as_array().map(Vec::len), Some(0));
+    let notice = &run0["invocations"][0]["toolExecutionNotifications"][0];
+    assert_eq!(notice["associatedRule"]["id"], "DS009");
+    assert_eq!(
+        notice["locations"][0]["physicalLocation"]["region"]["startLine"],
+        5
+    );
 }
 
 #[test]

@@ -114,13 +114,24 @@ fn command_line_wins_over_the_file() {
         b"fail-on: never\nrules:\n  invalid-value: off\n",
     );
     let noscheduler = copy_fixture(&dir, NOSCHEDULER, "ds.yaml");
-    let helm = copy_fixture(&dir, "fixtures/DS009/fires-helm-template.yaml", "helm.yaml");
+    let note = copy_fixture(&dir, "fixtures/DS701/fires-no-selector.yaml", "note.yaml");
     let off = run_in(
         &dir,
         &["--select", "DS004", "--format", "concise", &noscheduler],
     );
     assert_eq!((off.code, off.stdout.as_str()), (0, ""));
-    let failing = run_in(&dir, &["--fail-on", "note", "--format", "concise", &helm]);
+    let failing = run_in(
+        &dir,
+        &[
+            "--fail-on",
+            "note",
+            "--select",
+            "DS701",
+            "--format",
+            "concise",
+            &note,
+        ],
+    );
     assert_eq!(failing.code, 1, "--fail-on beats fail-on: never");
     let other = write_temp(&dir, "other.yaml", b"rules:\n  DS004: note\n");
     let given = run_in(
@@ -328,4 +339,17 @@ fn render_settings_are_checked_where_they_are_written() {
         assert!(run.stderr.contains(place), "{config}: {}", run.stderr);
         assert!(run.stderr.contains(words), "{config}: {}", run.stderr);
     }
+}
+
+#[test]
+fn unrendered_templates_raised_by_config_are_findings_that_fail() {
+    let dir = temp_dir("config-ds009-error");
+    write_temp(&dir, ".daemonlint.yaml", b"rules:\n  DS009: error\n");
+    let linted = copy_fixture(&dir, "fixtures/DS009/fires-helm-template.yaml", "ds.yaml");
+    let run = run_in(&dir, &["--format", "json", &linted]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(report["summary"]["errors"], 1);
+    assert_eq!(report["summary"]["not_linted"], 0);
+    assert_eq!(report["diagnostics"][0]["code"], "DS009");
 }

@@ -14,7 +14,16 @@ const APP: &str = "fixtures/kustomize/app";
 
 /// `file:line:col code message` for each finding, for readable failures.
 fn findings(report: &Value) -> Vec<(String, String, String)> {
-    report["diagnostics"]
+    listed(report, "diagnostics")
+}
+
+/// What the run did not lint (DS009 notes), in the same shape as [`findings`].
+fn not_linted(report: &Value) -> Vec<(String, String, String)> {
+    listed(report, "not_linted")
+}
+
+fn listed(report: &Value, key: &str) -> Vec<(String, String, String)> {
+    report[key]
         .as_array()
         .map(|all| {
             all.iter()
@@ -169,7 +178,7 @@ fn human_output_shows_the_source_line() {
 #[test]
 fn remote_bases_are_a_finding_not_a_fetch() {
     let (code, report) = json(&["fixtures/kustomize/remote"]);
-    let all = findings(&report);
+    let all = not_linted(&report);
     let remote = find(
         &all,
         "fixtures/kustomize/remote/kustomization.yaml:2:5 DS009",
@@ -443,7 +452,7 @@ fn a_patched_value_keeps_a_label_at_the_base_value_it_overrides() {
 #[test]
 fn without_helm_a_chart_gets_one_note() {
     let (code, report) = json_with_path(&without_helm(), &[CHART]);
-    let all = findings(&report);
+    let all = not_linted(&report);
     assert_eq!(all.len(), 1, "{all:#?}");
     assert_eq!(all[0].0, "fixtures/charts/agent/Chart.yaml:1:1 DS009");
     assert_eq!(all[0].1, "chart not rendered: helm is not installed");
@@ -485,12 +494,13 @@ fn piped_helm_output_maps_through_source_comments() {
 #[test]
 fn placeholders_that_parse_as_yaml_are_unrendered_not_invalid() {
     let (code, report) = json(&["fixtures/charts/unrendered"]);
-    let all = findings(&report);
+    let all = not_linted(&report);
     let codes: Vec<&str> = all
         .iter()
         .filter_map(|(p, _, _)| p.rsplit(' ').next())
         .collect();
     assert_eq!(codes, ["DS009", "DS009"], "{all:#?}");
+    assert!(findings(&report).is_empty(), "{report:#}");
     let (_, helm_message, _) = find(
         &all,
         "fixtures/charts/unrendered/daemonset.yaml:23:20 DS009",

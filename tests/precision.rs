@@ -54,13 +54,19 @@ fn told(test: &str, yaml: &str, code: &str) -> Vec<(String, String)> {
 /// The diagnostics of the JSON report when `yaml` is linted from a file in the temporary
 /// folder `test`, with `args` before the path.
 fn lint(test: &str, yaml: &str, args: &[&str]) -> Vec<serde_json::Value> {
+    listed(test, yaml, args, "diagnostics")
+}
+
+/// Like [`lint`], what the report lists as not linted (DS009 notes).
+fn not_linted(test: &str, yaml: &str, args: &[&str]) -> Vec<serde_json::Value> {
+    listed(test, yaml, args, "not_linted")
+}
+
+fn listed(test: &str, yaml: &str, args: &[&str], key: &str) -> Vec<serde_json::Value> {
     let path = write_temp(&temp_dir(test), "ds.yaml", yaml.as_bytes());
     let path = path.to_string_lossy();
     let (_, report) = json(&[args, &[path.as_ref()]].concat());
-    report["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .clone()
+    report[key].as_array().expect(key).clone()
 }
 
 /// A string field of a diagnostic, empty when it is missing.
@@ -651,7 +657,7 @@ fn a_placeholder_is_told_how_to_fill_it_by_its_kind() {
     ];
     for (image, help) in cases {
         let yaml = AGENT.replace("example.com/inhouse/shipper:2.1.0", &format!("\"{image}\""));
-        let found = lint("precision-placeholder", &yaml, &["--no-config"]);
+        let found = not_linted("precision-placeholder", &yaml, &["--no-config"]);
         let helps: Vec<String> = found.iter().map(|d| text(d, "help")).collect();
         assert_eq!(helps, [help], "{image}");
     }

@@ -38,6 +38,31 @@ impl Run<'_> {
             .collect()
     }
 
+    /// What was not linted (DS009 notes), as shown at `--severity`.
+    fn not_linted(&self) -> Vec<&Finding> {
+        self.reports
+            .iter()
+            .flat_map(|r| &r.not_linted)
+            .filter(|f| self.visible(f))
+            .collect()
+    }
+
+    /// Findings and what was not linted, in file and position order, for the formats that
+    /// list both one line each.
+    fn listed(&self) -> Vec<&Finding> {
+        let mut all = Vec::new();
+        for r in self.reports {
+            let mut file: Vec<&Finding> = r.diagnostics.iter().chain(&r.not_linted).collect();
+            if self.show_suppressed {
+                file.extend(&r.suppressed);
+            }
+            file.retain(|f| self.visible(f));
+            file.sort_by_key(|f| (f.line, f.column, f.code));
+            all.extend(file);
+        }
+        all
+    }
+
     /// Reported and suppressed findings, in file and position order.
     fn all_findings(&self) -> Vec<&Finding> {
         let mut all = Vec::new();
@@ -93,26 +118,32 @@ impl Run<'_> {
 
     pub fn render(&self, format: Format) -> String {
         let lines = |f: fn(&Finding) -> String| -> String {
-            self.findings().into_iter().map(|d| f(d) + "\n").collect()
+            self.listed().into_iter().map(|d| f(d) + "\n").collect()
         };
         match format {
             Format::Human | Format::Concise if self.quiet => self.summary_line(),
             Format::Human if self.statistics => {
-                render::statistics::render(&self.findings()) + &self.summary_line()
+                render::statistics::render(&self.listed()) + &self.summary_line()
             }
-            Format::Concise if self.statistics => render::statistics::render(&self.findings()),
+            Format::Concise if self.statistics => render::statistics::render(&self.listed()),
             Format::Human => {
                 let mut text: String = self.reports.iter().map(|r| r.rendered.as_str()).collect();
+                text.push_str(&human::not_linted_block(&self.not_linted(), self.color));
                 text.push_str(&self.summary_line());
                 text
             }
             Format::Concise => lines(render::concise::line),
             Format::Github => lines(render::github::line),
             Format::Json => {
-                render::json::render(self.summary, self.findings(), self.failures) + "\n"
+                render::json::render(
+                    self.summary,
+                    self.findings(),
+                    self.not_linted(),
+                    self.failures,
+                ) + "\n"
             }
             // Code scanning shows suppressed results as dismissed, so SARIF always has them.
-            Format::Sarif => render::sarif::render(&self.all_findings()) + "\n",
+            Format::Sarif => render::sarif::render(&self.all_findings(), &self.not_linted()) + "\n",
             Format::Gitlab => render::gitlab::render(&self.findings()) + "\n",
             Format::Junit => render::junit::render(self.reports, self.threshold),
         }

@@ -98,6 +98,7 @@ pub fn units(
                     let findings = report
                         .diagnostics
                         .iter()
+                        .chain(&report.not_linted)
                         .filter(|f| !about_a_comment(f))
                         .map(|f| (f, None));
                     let hidden = report.suppressed.iter().map(|f| (f, by_annotation(f)));
@@ -165,7 +166,7 @@ pub fn units(
         let hygiene = scanned.contains(&file).then(|| unit.and_then(|u| u.config));
         let had_findings = !findings.is_empty();
         fill(&mut report, &file, findings, &context, hygiene);
-        if !had_findings && report.diagnostics.is_empty() {
+        if !had_findings && report.diagnostics.is_empty() && report.not_linted.is_empty() {
             continue;
         }
         let input = unit.map_or_else(
@@ -345,6 +346,8 @@ fn fill(
     let order = |d: &Diagnostic| (d.span.start, d.rule.code, d.span.end);
     kept.sort_by_key(order);
     hidden.sort_by_key(|(d, _)| order(d));
+    let (skipped, kept): (Vec<Diagnostic>, Vec<Diagnostic>) =
+        kept.into_iter().partition(crate::lint::not_linted);
     if let Output::Human {
         color,
         width,
@@ -359,6 +362,10 @@ fn fill(
         report.rendered = render(&source, &shown, color, width);
     }
     report.diagnostics = kept.iter().map(|d| Finding::resolve(d, &source)).collect();
+    report.not_linted = skipped
+        .iter()
+        .map(|d| Finding::resolve(d, &source))
+        .collect();
     report.suppressed = hidden
         .iter()
         .map(|(d, applied)| {

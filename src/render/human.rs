@@ -9,7 +9,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 use owo_colors::{OwoColorize, Style};
 
 use super::snippet::Snippet;
-use super::{Summary, escape, plural};
+use super::{Finding, Summary, concise, escape, plural};
 use crate::diagnostic::{Diagnostic, Elsewhere, ObjectRef, Severity};
 use crate::source::{SourceFile, Span};
 
@@ -149,6 +149,51 @@ pub fn object_name(object: &ObjectRef) -> Option<String> {
         Some(namespace) => escape(&format!("{namespace}/{name}")).into_owned(),
         None => escape(name).into_owned(),
     })
+}
+
+/// How many inputs the not-linted block lists before it only counts the rest.
+const NOT_LINTED_SHOWN: usize = 10;
+
+/// The files and DaemonSets not linted (DS009 notes), once for the run: one line each, with
+/// each distinct way out once. A chart's templates are expected not to parse, so a code frame
+/// per template would bury the findings.
+pub fn not_linted_block(skipped: &[&Finding], color: bool) -> String {
+    if skipped.is_empty() {
+        return String::new();
+    }
+    let style = if color {
+        Style::new().cyan().bold()
+    } else {
+        Style::new()
+    };
+    let mut out = format!(
+        "{}: {} not linted\n",
+        "DS009(unrendered-template)".style(style),
+        skipped.len()
+    );
+    for f in skipped.iter().take(NOT_LINTED_SHOWN) {
+        // The concise line without its `note[DS009] ` tag, which the heading says once.
+        let line =
+            concise::line(f).replacen(&format!("{}[{}] ", f.severity.as_str(), f.code), "", 1);
+        out.push_str(&format!("  {line}\n"));
+    }
+    if skipped.len() > NOT_LINTED_SHOWN {
+        out.push_str(&format!(
+            "  ... and {} more (`--format concise` lists every one)\n",
+            skipped.len() - NOT_LINTED_SHOWN
+        ));
+    }
+    let mut helps: Vec<&str> = Vec::new();
+    for help in skipped.iter().filter_map(|f| f.help.as_deref()) {
+        if !helps.contains(&help) {
+            helps.push(help);
+        }
+    }
+    for help in helps {
+        out.push_str(&format!("  help: {}\n", escape(help)));
+    }
+    out.push('\n');
+    out
 }
 
 /// What the linter needs to render code frames while each file's source is at hand.
@@ -336,6 +381,12 @@ pub fn summary_line(summary: &Summary, failures: usize, color: bool) -> String {
     );
     if summary.suppressed > 0 {
         line.push_str(&format!("; {} suppressed", summary.suppressed));
+    }
+    if summary.not_linted > 0 {
+        line.push_str(&format!(
+            "; {} not linted (unrendered templates)",
+            summary.not_linted
+        ));
     }
     if summary.partial > 0 {
         line.push_str(&format!(

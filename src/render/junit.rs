@@ -1,7 +1,7 @@
 //! JUnit XML for CI systems that show test reports: one test case per DaemonSet and rule
 //! family (resources, tolerations, security, ...), failing when it has findings at or above
 //! the fail level. Findings not tied to a DaemonSet (syntax errors, templates) form a test
-//! case named after the file.
+//! case named after the file. What was not linted (DS009 notes) is a skipped test case.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -64,21 +64,41 @@ pub fn render(reports: &[FileReport], fail_at: Option<Severity>) -> String {
             };
             cases.entry(name).or_default().push(f);
         }
-        if cases.is_empty() {
+        let mut skipped: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
+        for f in &report.not_linted {
+            let name = match &f.object {
+                Some(o) => object_name(o),
+                None => report.name.clone(),
+            };
+            skipped.entry(name).or_default().push(f);
+        }
+        if cases.is_empty() && skipped.is_empty() {
             cases.insert(report.name.clone(), Vec::new());
         }
         let suite_failures = cases
             .values()
             .filter(|fs| fs.iter().any(|f| fails(f)))
             .count();
-        total += cases.len();
+        total += cases.len() + skipped.len();
         failed += suite_failures;
         let _ = writeln!(
             suites,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{suite_failures}\">",
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{suite_failures}\" skipped=\"{}\">",
             escape(&report.name),
-            cases.len()
+            cases.len() + skipped.len(),
+            skipped.len()
         );
+        for (name, findings) in &skipped {
+            let text: String = findings.iter().map(|f| concise::line(f) + "\n").collect();
+            let _ = writeln!(
+                suites,
+                "    <testcase classname=\"{}\" name=\"{}\">\n      <skipped message=\"{}\">{}</skipped>\n    </testcase>",
+                escape(&report.name),
+                escape(name),
+                escape(findings.first().map_or("", |f| f.message.as_str())),
+                escape(&text)
+            );
+        }
         for (name, findings) in &cases {
             let _ = write!(
                 suites,

@@ -33,6 +33,8 @@ pub struct Summary {
     pub notes: usize,
     /// Findings hidden by suppressions.
     pub suppressed: usize,
+    /// Files and DaemonSets not linted because they hold unrendered templates (DS009 notes).
+    pub not_linted: usize,
 }
 
 impl Summary {
@@ -42,6 +44,7 @@ impl Summary {
         self.daemonsets += report.daemonsets;
         self.partial += report.partial;
         self.suppressed += report.suppressed.len();
+        self.not_linted += report.not_linted.len();
         let objects: std::collections::BTreeSet<_> = report
             .diagnostics
             .iter()

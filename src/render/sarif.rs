@@ -96,6 +96,25 @@ struct Configuration {
 #[serde(rename_all = "camelCase")]
 struct Invocation {
     execution_successful: bool,
+    /// What was not linted (DS009 notes): about the run, not the code, so not a result that
+    /// code scanning would raise as an alert per chart template.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Notification {
+    level: &'static str,
+    message: Text,
+    locations: [Location; 1],
+    associated_rule: RuleReference,
+}
+
+#[derive(Serialize)]
+struct RuleReference {
+    id: &'static str,
+    index: usize,
 }
 
 #[derive(Serialize)]
@@ -316,7 +335,29 @@ fn properties(meta: &RuleMeta) -> RuleProperties {
     }
 }
 
-pub fn render(findings: &[&Finding]) -> String {
+fn rule_index(code: &str) -> usize {
+    rules::ALL.iter().position(|m| m.code == code).unwrap_or(0)
+}
+
+fn message(f: &Finding) -> Text {
+    Text {
+        text: match &f.help {
+            Some(help) => format!("{} ({help})", f.message),
+            None => f.message.clone(),
+        },
+    }
+}
+
+fn location(f: &Finding, root: Option<&Path>) -> Location {
+    Location {
+        physical_location: PhysicalLocation {
+            artifact_location: artifact(&f.file, root),
+            region: region(f.line, f.column, f.end_line, f.end_column),
+        },
+    }
+}
+
+pub fn render(findings: &[&Finding], not_linted: &[&Finding]) -> String {
     let root = std::env::current_dir().ok();
     let root = root.as_deref();
     let rules = rules::ALL
@@ -345,23 +386,10 @@ pub fn render(findings: &[&Finding]) -> String {
         .iter()
         .map(|f| SarifResult {
             rule_id: f.code,
-            rule_index: rules::ALL
-                .iter()
-                .position(|m| m.code == f.code)
-                .unwrap_or(0),
+            rule_index: rule_index(f.code),
             level: level(f.severity),
-            message: Text {
-                text: match &f.help {
-                    Some(help) => format!("{} ({help})", f.message),
-                    None => f.message.clone(),
-                },
-            },
-            locations: [Location {
-                physical_location: PhysicalLocation {
-                    artifact_location: artifact(&f.file, root),
-                    region: region(f.line, f.column, f.end_line, f.end_column),
-                },
-            }],
+            message: message(f),
+            locations: [location(f, root)],
             related_locations: f
                 .related
                 .iter()
@@ -403,6 +431,18 @@ pub fn render(findings: &[&Finding]) -> String {
             },
             invocations: [Invocation {
                 execution_successful: true,
+                tool_execution_notifications: not_linted
+                    .iter()
+                    .map(|f| Notification {
+                        level: level(f.severity),
+                        message: message(f),
+                        locations: [location(f, root)],
+                        associated_rule: RuleReference {
+                            id: f.code,
+                            index: rule_index(f.code),
+                        },
+                    })
+                    .collect(),
             }],
             original_uri_base_ids: root
                 .map(|r| (SRCROOT, Base { uri: root_uri(r) }))

@@ -84,12 +84,14 @@ pub fn json(args: &[&str]) -> (i32, serde_json::Value) {
     (run.code, value)
 }
 
-/// `(code, "line:col")` for each finding in a JSON report.
+/// `(code, "line:col")` for each finding, and each report of what was not linted (DS009
+/// notes), in a JSON report.
 pub fn positions(report: &serde_json::Value) -> Vec<(String, String)> {
-    report["diagnostics"]
-        .as_array()
-        .expect("diagnostics array")
+    let listed = |key: &str| report[key].as_array().cloned().unwrap_or_default();
+    assert!(report["diagnostics"].is_array(), "diagnostics array");
+    listed("diagnostics")
         .iter()
+        .chain(&listed("not_linted"))
         .map(|d| {
             (
                 d["code"].as_str().unwrap_or_default().to_owned(),
