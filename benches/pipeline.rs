@@ -44,7 +44,7 @@ fn stages(c: &mut Criterion) {
             loaded
                 .daemonsets
                 .iter()
-                .map(|ds| daemonlint::engine::run(ds, rules::CHECKS, &settings).len())
+                .map(|ds| daemonlint::engine::run(ds, rules::CHECKS, &settings, &[]).len())
                 .sum::<usize>()
         })
     });

@@ -1,8 +1,8 @@
 //! The rule trait and the loop that runs every rule over every DaemonSet.
 
 use crate::diagnostic::{Diagnostic, ObjectRef, RuleMeta};
-use crate::model::DaemonSet;
 use crate::model::profile::Profile;
+use crate::model::{DaemonSet, Service};
 use crate::settings::Settings;
 
 pub trait Rule: Sync {
@@ -15,6 +15,8 @@ pub trait Rule: Sync {
 pub struct Context<'a> {
     pub settings: &'a Settings,
     pub profile: &'a Profile,
+    /// The Services in the same input, which may send traffic to the DaemonSet's pods.
+    pub services: &'a [Service],
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -34,11 +36,17 @@ pub fn object_ref(ds: &DaemonSet) -> ObjectRef {
     }
 }
 
-pub fn run(ds: &DaemonSet, rules: &[&dyn Rule], settings: &Settings) -> Vec<Diagnostic> {
+pub fn run(
+    ds: &DaemonSet,
+    rules: &[&dyn Rule],
+    settings: &Settings,
+    services: &[Service],
+) -> Vec<Diagnostic> {
     let profile = Profile::of(ds, settings.profile);
     let mut cx = Context {
         settings,
         profile: &profile,
+        services,
         diagnostics: Vec::new(),
     };
     for rule in rules {

@@ -4,7 +4,7 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::object_ref;
 use crate::model::fields::{self, KubernetesVersion};
-use crate::model::{DaemonSet, FluentBitGrace, Problem, Reader, Spanned};
+use crate::model::{DaemonSet, FluentBitGrace, Problem, Reader, Service, Spanned};
 use crate::rules::{ds001_yaml_syntax, ds002_invalid_structure, ds009_unrendered_template};
 use crate::source::{SourceFile, Span};
 use crate::yaml::{Change, Node, ParseLimits, ParseOutcome, SyntaxError, Value, parse_stream};
@@ -15,6 +15,8 @@ pub struct Loaded {
     /// DaemonSet fragments (kustomize patches) that were recognised and not linted.
     pub partial: usize,
     pub daemonsets: Vec<DaemonSet>,
+    /// The Services beside them, which decide whether a pod's readiness routes traffic.
+    pub services: Vec<Service>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -259,6 +261,10 @@ fn read_object(
     let Some(entry) = node.entry("kind") else {
         return;
     };
+    if entry.value.as_str() == Some("Service") {
+        loaded.services.push(Service::read(node));
+        return;
+    }
     if entry.value.as_str() != Some("DaemonSet") {
         return;
     }

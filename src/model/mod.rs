@@ -10,6 +10,7 @@ mod pod;
 pub mod profile;
 mod quantity;
 mod reader;
+mod service;
 pub mod taint;
 pub mod toleration;
 
@@ -26,6 +27,7 @@ pub use placement::{CONTROL_PLANE, MASTER, NodeRequirement, OS};
 pub use pod::{CLUSTER_CRITICAL, NODE_CRITICAL, PodSpec, PodTemplate, Toleration};
 pub use quantity::{Quantity, QuantityError};
 pub use reader::{Reader, whole_number};
+pub use service::Service;
 
 use crate::source::Span;
 use crate::yaml::Entry;

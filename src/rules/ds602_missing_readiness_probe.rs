@@ -1,14 +1,13 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::DaemonSet;
 use crate::model::profile::AgentKind;
-use crate::rules::probes;
+use crate::model::{Container, DaemonSet, PortRef, Service, Spanned};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS602",
     name: "missing-readiness-probe",
     severity: Severity::Note,
-    summary: "A container has no readinessProbe, so a rollout cannot tell a broken agent from a working one",
+    summary: "A container a Service sends traffic to has no readinessProbe, so it gets traffic before it can serve",
     doc: include_str!("../../rules/DS602.md"),
 };
 
@@ -26,60 +25,138 @@ impl Rule for MissingReadinessProbe {
         if cx.profile.kind == AgentKind::Workload {
             return;
         }
-        // A liveness probe already shows a failing new version unready (restarted), which
-        // stops the rollout; a container that serves nothing over TCP has no endpoint to ask
-        // and no consumer for "ready": a crashing new version stops the rollout anyway, and
-        // DS601 watches for a hung one.
-        // A kubelet plugin (device plugin, CSI node plugin) is working when it has registered
-        // with the kubelet over its socket, which no probe of its port sees; DS601 is the
-        // finding for it. A pod one of whose containers has a readiness probe already stops a
-        // rollout where that container is not ready.
-        if matches!(
-            cx.profile.kind,
-            AgentKind::DevicePlugin | AgentKind::CsiNode
-        ) || pod.containers.iter().any(|c| c.readiness_probe.is_some())
-        {
+        let Some(template) = ds.spec.as_ref().and_then(|s| s.template.as_ref()) else {
+            return;
+        };
+        // The pod is in a Service's endpoints only while every container is ready, so one
+        // container's readiness probe already keeps traffic away until the pod has started.
+        if pod.containers.iter().any(|c| c.readiness_probe.is_some()) {
             return;
         }
-        let asked = |c: &crate::model::Container| {
-            c.readiness_probe.is_none() && c.liveness_probe.is_none() && serves_tcp(c)
-        };
-        for c in probes::judged(pod, cx.profile).filter(|c| asked(c)) {
-            cx.report(
-                Diagnostic::new(
-                    &META,
-                    c.at(),
-                    format!("{} has no readinessProbe", c.describe()),
-                )
-                .label("counted as ready as soon as it starts")
-                .help(
-                    "add a readinessProbe on the agent's health endpoint, so a rolling \
-                         update stops at the first nodes where the new version does not work",
+        let namespace = ds.metadata.namespace.as_ref().map(|n| n.value.as_str());
+        // Readiness decides traffic only where kube-proxy balances it: not for a headless
+        // Service (names for discovery and scraping) or one that publishes unready pods.
+        let routing: Vec<&Service> = cx
+            .services
+            .iter()
+            .filter(|s| !s.headless && !s.publish_not_ready)
+            .filter(|s| s.selects(namespace, &template.metadata.labels))
+            .collect();
+        for c in pod
+            .containers
+            .iter()
+            .filter(|c| c.readiness_probe.is_none())
+        {
+            let Some((service, target, port)) = routed_to(&routing, c) else {
+                continue;
+            };
+            let mut d = Diagnostic::new(
+                &META,
+                c.at(),
+                format!(
+                    "{} has no readinessProbe, and Service `{}` sends it traffic on port {port} \
+                     from the moment it starts",
+                    c.describe(),
+                    service.name()
                 ),
-            );
+            )
+            .label("in the Service's endpoints as soon as it starts")
+            .help(format!(
+                "add a readinessProbe that asks port {port} (or the agent's health endpoint), so \
+                 kube-proxy sends traffic only once the agent accepts it, and stops while it \
+                 cannot"
+            ));
+            d = d.related(target.span, "traffic is sent to this port");
+            cx.report(d);
         }
     }
 }
 
-/// A TCP port (the default protocol), which an httpGet or tcpSocket probe could ask, or a
-/// probe that asks a port; a UDP receiver (StatsD) has nothing such a probe can reach.
-fn serves_tcp(c: &crate::model::Container) -> bool {
-    probes::tcp_port(c) || (c.ports.is_empty() && probes::serves(c))
+/// The first Service port that targets one of the container's TCP ports, with how the port is
+/// shown. A port for metrics is left out: Prometheus scrapes unready endpoints too, so
+/// readiness changes nothing for it. So is a UDP port: no httpGet or tcpSocket probe reaches
+/// it, and a client sending datagrams does not wait on a connection.
+fn routed_to<'s>(
+    services: &[&'s Service],
+    c: &Container,
+) -> Option<(&'s Service, &'s Spanned<PortRef>, String)> {
+    for service in services {
+        for target in &service.target_ports {
+            let port = c.ports.iter().find(|p| match &target.value {
+                PortRef::Number(n) => p.container_port.as_ref().is_some_and(|c| c.value == *n),
+                PortRef::Name(name) => p.name.as_ref().is_some_and(|p| p.value == *name),
+            });
+            let Some(port) = port else { continue };
+            let tcp = port
+                .protocol
+                .as_ref()
+                .is_none_or(|p| p.value.eq_ignore_ascii_case("TCP"));
+            let name = port.name.as_ref().map(|n| n.value.as_str());
+            if !tcp || name.is_some_and(|n| n.contains("metrics") || n.contains("prom")) {
+                continue;
+            }
+            let number = port.container_port.as_ref().map(|n| n.value);
+            let shown = match (number, name) {
+                (Some(n), Some(name)) => format!("{n} (`{name}`)"),
+                (Some(n), None) => n.to_string(),
+                (None, Some(name)) => format!("`{name}`"),
+                (None, None) => continue,
+            };
+            return Some((service, target, shown));
+        }
+    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use crate::rules::test_support::positions;
 
+    const SERVED: &str = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a, tier: node}}\n    spec:\n      containers:\n      - {name: c, image: i:1, ports: [{name: otlp, containerPort: 4317}], livenessProbe: {tcpSocket: {port: 4317}}}\n      - {name: m, image: i:1, ports: [{name: metrics, containerPort: 8888}]}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  selector: {app: a}\n  ports: [{port: 4317, targetPort: otlp}, {port: 8888}]\n";
+
     #[test]
-    fn reported_per_container() {
-        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: c, image: i:1, ports: [{containerPort: 9000}]}\n      - {name: ok, image: i:1, livenessProbe: {httpGet: {port: 80}}}\n";
-        assert_eq!(positions(y, "DS602"), ["10:10"]);
-        // Without a port, and beside a container that is probed, there is nothing to ask.
-        let portless = y.replace(", ports: [{containerPort: 9000}]", "");
-        assert!(positions(&portless, "DS602").is_empty());
-        // Beside a container with a readiness probe, the pod's readiness already waits on it.
-        let ready_beside = y.replace("livenessProbe", "readinessProbe");
-        assert!(positions(&ready_beside, "DS602").is_empty());
+    fn reported_where_a_service_sends_traffic() {
+        assert_eq!(positions(SERVED, "DS602"), ["10:10"]);
+        // By number as well as by name.
+        let by_number = SERVED.replace("targetPort: otlp", "targetPort: 4317");
+        assert_eq!(positions(&by_number, "DS602"), ["10:10"]);
+    }
+
+    #[test]
+    fn silent_where_readiness_routes_nothing() {
+        for (from, to) in [
+            // No Service selects the pods.
+            ("selector: {app: a}\n  ports", "selector: {app: b}\n  ports"),
+            // Another namespace.
+            (
+                "metadata: {name: s}",
+                "metadata: {name: s, namespace: other}\n",
+            ),
+            // Headless, or publishing unready pods.
+            (
+                "  selector: {app: a}\n  ports",
+                "  clusterIP: None\n  selector: {app: a}\n  ports",
+            ),
+            (
+                "  selector: {app: a}\n  ports",
+                "  publishNotReadyAddresses: true\n  selector: {app: a}\n  ports",
+            ),
+            // A port the container does not declare.
+            ("targetPort: otlp", "targetPort: grpc"),
+            // Probed already, or beside a container whose readiness gates the pod.
+            ("livenessProbe:", "readinessProbe:"),
+            (
+                "{name: m, image: i:1,",
+                "{name: m, image: i:1, readinessProbe: {tcpSocket: {port: 8888}},",
+            ),
+        ] {
+            let yaml = SERVED.replace(from, to);
+            assert_ne!(yaml, SERVED, "{from}");
+            let yaml = yaml.replace(
+                "metadata: {name: a}",
+                "metadata: {name: a, namespace: agents}",
+            );
+            assert!(positions(&yaml, "DS602").is_empty(), "{to}");
+        }
     }
 }

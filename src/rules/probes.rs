@@ -41,15 +41,6 @@ pub fn health_flag(c: &Container) -> Option<String> {
     })
 }
 
-/// Whether the container listens: it declares a port, or one of its probes asks one.
-pub fn serves(c: &Container) -> bool {
-    !c.ports.is_empty()
-        || [&c.liveness_probe, &c.startup_probe]
-            .into_iter()
-            .flatten()
-            .any(|p| p.port.is_some())
-}
-
 /// Whether the container declares a TCP port (the default protocol), which an httpGet or
 /// tcpSocket probe can ask; a UDP receiver (StatsD, syslog) gives a probe nothing to connect to.
 pub fn tcp_port(c: &Container) -> bool {
