@@ -68,13 +68,17 @@ impl Rule for HostNamespace {
                 if kind == AgentKind::LogCollector && fluent_bit {
                     // Fluent Bit's kubernetes filter with `Use_Kubelet On` asks the kubelet at
                     // 127.0.0.1 by default, which is the one reason it is turned on.
-                    "Fluent Bit needs it at most to reach the kubelet on localhost (`Use_Kubelet`); \
-                     the node's IP from the downward API (`status.hostIP`, as `Kubelet_Host`) \
-                     reaches the kubelet without it"
+                    "Fluent Bit reads its logs through hostPath; it needs the node's network at \
+                     most to reach the kubelet on localhost (`Use_Kubelet`), which the node's IP \
+                     from the downward API (`status.hostIP`, as `Kubelet_Host`) reaches without \
+                     it, or on AWS the instance metadata service when the IMDSv2 hop limit is 1 \
+                     (a hop limit of 2 lets pods reach it)"
                 } else if kind == AgentKind::LogCollector {
-                    "a log or trace shipper needs it at most to reach a service on the node's \
-                     localhost; the node's IP from the downward API (`status.hostIP`) reaches it \
-                     without sharing the node's network"
+                    "a log or trace shipper reads its logs through hostPath; its node's name and \
+                     IP come from the downward API (`spec.nodeName`, `status.hostIP`), which also \
+                     reaches services on the node, so it needs the node's network only to report \
+                     the node's own interfaces (Elastic's `add_host_metadata`) or, on AWS, to \
+                     reach the instance metadata service at an IMDSv2 hop limit of 1"
                 } else {
                     "needed by CNI agents and for node-level network metrics"
                 },
