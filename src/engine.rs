@@ -1,6 +1,6 @@
 //! The rule trait and the loop that runs every rule over every DaemonSet.
 
-use crate::diagnostic::{Diagnostic, ObjectRef, RuleMeta};
+use crate::diagnostic::{Diagnostic, RuleMeta};
 use crate::model::profile::Profile;
 use crate::model::{DaemonSet, Service};
 use crate::settings::Settings;
@@ -26,16 +26,6 @@ impl Context<'_> {
     }
 }
 
-pub fn object_ref(ds: &DaemonSet) -> ObjectRef {
-    ObjectRef {
-        kind: "DaemonSet".to_owned(),
-        namespace: ds.metadata.namespace.as_ref().map(|n| n.value.clone()),
-        name: ds.metadata.name.as_ref().map(|n| n.value.clone()),
-        profile: None,
-        profile_evidence: None,
-    }
-}
-
 pub fn run(
     ds: &DaemonSet,
     rules: &[&dyn Rule],
@@ -52,7 +42,7 @@ pub fn run(
     for rule in rules {
         rule.check(ds, &mut cx);
     }
-    let mut object = object_ref(ds);
+    let mut object = ds.object_ref();
     object.profile = Some(profile.kind.name().to_owned());
     object.profile_evidence = Some(profile.evidence.clone());
     for d in &mut cx.diagnostics {

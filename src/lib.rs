@@ -22,4 +22,5 @@ pub mod rules;
 pub mod settings;
 pub mod source;
 pub mod suppress;
+pub mod unreadable;
 pub mod yaml;

@@ -12,6 +12,7 @@ use crate::engine::{self, Rule};
 use crate::finding::Finding;
 use crate::fix::{self, Applicability, Edit, FileFix, FixMode};
 use crate::loader;
+use crate::model::DaemonSet;
 use crate::rules::{self, ds001_yaml_syntax};
 use crate::source::{SourceFile, Span};
 use crate::suppress::{self, Applied, Suppression};
@@ -548,7 +549,7 @@ impl Linter {
             sorted.place(d, &file, source, &comments, &[]);
         }
         for ds in &loaded.daemonsets {
-            let object = engine::object_ref(ds);
+            let object = ds.object_ref();
             let key = format!(
                 "{}/{}",
                 object.namespace.as_deref().unwrap_or("default"),
@@ -583,7 +584,11 @@ impl Linter {
             documents: loaded.documents,
             daemonsets: loaded.daemonsets.len(),
             partial: loaded.partial,
-            objects: loaded.daemonsets.iter().map(engine::object_ref).collect(),
+            objects: loaded
+                .daemonsets
+                .iter()
+                .map(DaemonSet::object_ref)
+                .collect(),
             structure,
             parsed,
         }

@@ -2,11 +2,10 @@
 //! syntax errors (DS001), wrong structure (DS002) and unrendered templates (DS009).
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::object_ref;
 use crate::model::fields::{self, KubernetesVersion};
 use crate::model::{DaemonSet, FluentBitGrace, Problem, Reader, Service, Spanned};
-use crate::rules::{ds001_yaml_syntax, ds002_invalid_structure, ds009_unrendered_template};
 use crate::source::{SourceFile, Span};
+use crate::unreadable::{ds001_yaml_syntax, ds002_invalid_structure, ds009_unrendered_template};
 use crate::yaml::{Change, Node, ParseLimits, ParseOutcome, SyntaxError, Value, parse_stream};
 
 #[derive(Default)]
@@ -316,7 +315,7 @@ fn read_object(
     // model reports first and more specifically, so the schema's report on that span goes.
     let mut seen = std::collections::HashSet::new();
     problems.retain(|p| seen.insert(p.span));
-    let object = object_ref(&ds);
+    let object = ds.object_ref();
     let structure = problems
         .into_iter()
         .map(|p| ds002_invalid_structure::diagnostic(p.span, p.message));

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::config::ChartEntry;
-use crate::rules::ds009_unrendered_template;
 use crate::source::Span;
+use crate::unreadable::ds009_unrendered_template;
 
 use super::path::{Segment, YamlPath};
 use super::{Files, Located, Rendering, SourceMap, Unit};

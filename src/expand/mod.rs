@@ -175,7 +175,7 @@ fn runnable(program: &str) -> bool {
 }
 
 fn render_kustomization(unit: &Unit, tool: Option<&[String]>, required: bool) -> Rendering {
-    use crate::rules::ds009_unrendered_template;
+    use crate::unreadable::ds009_unrendered_template;
     let remote = remote_resources(&unit.dir);
     if !remote.is_empty() {
         return Rendering::Findings(
@@ -228,7 +228,7 @@ fn no_kustomize(configured: Option<&[String]>, required: bool) -> Rendering {
             "`render.required` is set in the config: install kustomize or kubectl (or point `render.kustomize` at it)",
         )]);
     }
-    let mut d = crate::rules::ds009_unrendered_template::diagnostic(Span::default());
+    let mut d = crate::unreadable::ds009_unrendered_template::diagnostic(Span::default());
     d.message = message;
     d.label = None;
     d.help = Some("install kustomize or kubectl, or lint `kustomize build` output".into());
@@ -239,7 +239,7 @@ fn no_kustomize(configured: Option<&[String]>, required: bool) -> Rendering {
 /// file that cannot be parsed, what it would deploy was not checked).
 pub fn render_failure(message: &str, help: &str) -> Diagnostic {
     Diagnostic::new(
-        &crate::rules::ds001_yaml_syntax::META,
+        &crate::unreadable::ds001_yaml_syntax::META,
         Span::default(),
         message,
     )

@@ -1,4 +1,5 @@
 use super::{IntOrPercent, Pair, PodTemplate, Reader, Spanned, whole_number};
+use crate::diagnostic::ObjectRef;
 use crate::source::Span;
 use crate::yaml::{Node, Value};
 
@@ -65,6 +66,17 @@ pub struct RollingUpdate {
 }
 
 impl DaemonSet {
+    /// What findings about this DaemonSet name it by.
+    pub fn object_ref(&self) -> ObjectRef {
+        ObjectRef {
+            kind: "DaemonSet".to_owned(),
+            namespace: self.metadata.namespace.as_ref().map(|n| n.value.clone()),
+            name: self.metadata.name.as_ref().map(|n| n.value.clone()),
+            profile: None,
+            profile_evidence: None,
+        }
+    }
+
     /// Reads a DaemonSet object; `kind` is its already-checked `kind` entry.
     pub fn read(root: &Node, kind: Spanned<String>, r: &mut Reader) -> DaemonSet {
         let api_version = r.string(root, "apiVersion");

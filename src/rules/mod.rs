@@ -5,15 +5,15 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::did_you_mean::suggest;
 use crate::engine::Rule;
 
-pub mod ds001_yaml_syntax;
-pub mod ds002_invalid_structure;
+pub use crate::unreadable::{
+    ds001_yaml_syntax, ds002_invalid_structure, ds009_unrendered_template,
+};
 pub mod ds003_selector_mismatch;
 pub mod ds004_invalid_value;
 pub mod ds005_invalid_quantity;
 pub mod ds006_requests_exceed_limits;
 pub mod ds007_removed_api_version;
 pub mod ds008_dangling_reference;
-pub mod ds009_unrendered_template;
 pub mod ds101_missing_requests;
 pub mod ds102_missing_limits;
 pub mod ds103_not_guaranteed_qos;

@@ -1,0 +1,7 @@
+//! The findings of the stages that read input, for input they cannot read as a manifest:
+//! YAML syntax (DS001), wrong structure (DS002) and unrendered templates (DS009). They live
+//! below the loader and the expanders that report them; `rules` lists them with the others.
+
+pub mod ds001_yaml_syntax;
+pub mod ds002_invalid_structure;
+pub mod ds009_unrendered_template;
