@@ -647,7 +647,7 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
         for c in &agents {
             let Some(image) = &c.image else { continue };
             let repository = repository(&image.value);
-            if names.iter().any(|n| mentions(&repository, n)) {
+            if names_kind(&repository, *kind, names) {
                 return (*kind, format!("its image is `{}`", image.value));
             }
         }
@@ -679,7 +679,7 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
         return (AgentKind::GpuAgent, format!("it is named `{ds_name}`"));
     }
     for (kind, names) in KNOWN {
-        if names.iter().any(|n| mentions(&name, n)) {
+        if names_kind(&name, *kind, names) {
             return (*kind, format!("it is named `{ds_name}`"));
         }
     }
@@ -797,6 +797,16 @@ fn reaches_node(pod: &PodSpec) -> Option<String> {
         }
         c.node_link.clone()
     })
+}
+
+/// Whether an image or DaemonSet name names an agent of `kind`. Windows' `csi-proxy` is a host
+/// service that CSI node plugins call over named pipes, not a node plugin: it registers no
+/// driver and serves no health endpoint.
+fn names_kind(text: &str, kind: AgentKind, names: &[&str]) -> bool {
+    if kind == AgentKind::CsiNode && mentions(text, "csi-proxy") {
+        return false;
+    }
+    names.iter().any(|n| mentions(text, n))
 }
 
 /// Whether `text` names `known`: a short name (`csi`, `cni`, `ovs`) must be a whole word, so

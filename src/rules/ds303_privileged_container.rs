@@ -110,8 +110,13 @@ fn mounts_host_dev(mounts: &[HostMount], c: &Container) -> bool {
 }
 
 /// Whether the container runs commands in the host's namespaces: `nsenter` aimed at PID 1
-/// (`-t 1`, `-at 1`, `--mount=/proc/1/ns/mnt`) in a pod that shares the host's PIDs.
+/// (`-t 1`, `-at 1`, `--mount=/proc/1/ns/mnt`) in a pod that shares the host's PIDs, or the
+/// `startup-script` image there, which runs its `STARTUP_SCRIPT` through
+/// `nsenter -t 1 -m -u -i -n -p` (GKE's node-configuration DaemonSets).
 fn enters_host(pod: &PodSpec, c: &Container) -> bool {
+    if pod.host_pid.as_ref().is_some_and(|h| h.value) && c.image_name() == Some("startup-script") {
+        return true;
+    }
     let w = words(c);
     let aims_at_init = w.windows(2).any(|p| target_flag(p[0]) && p[1] == "1")
         || w.iter()

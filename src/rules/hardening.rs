@@ -65,14 +65,17 @@ fn writes_node_programs(pod: &PodSpec, c: &Container) -> bool {
     })
 }
 
-/// A host folder whose programs the node runs as root: the CNI plugin folders, which the
-/// runtime executes for every pod, and GKE's `/home/kubernetes/bin`. A container that writes
-/// there already runs code as root on the node.
+/// A host folder (or one below it) whose programs the node runs as root: the CNI plugin
+/// folders, which the runtime executes for every pod, and GKE's `/home/kubernetes/bin`, whose
+/// `nvidia/lib64` every GPU container loads. A container that writes there already runs code
+/// as root on the node.
 fn node_runs_as_root(path: &str) -> bool {
-    matches!(
-        path,
-        "/opt/cni" | "/opt/cni/bin" | "/usr/libexec/cni" | "/home/kubernetes/bin"
-    )
+    ["/opt/cni", "/usr/libexec/cni", "/home/kubernetes/bin"]
+        .iter()
+        .any(|root| {
+            path.strip_prefix(root)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
 }
 
 fn root_on_node(c: &Container) -> bool {

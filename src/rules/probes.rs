@@ -9,11 +9,15 @@ use crate::model::{Container, PodSpec, Probe};
 /// kubelet over a socket, and the kubelet notices when it goes away; nor a CNI shim without a
 /// port (Multus, the SR-IOV CNI), which copies its binary and relays CNI calls. Init
 /// containers run to completion before the agent starts and cannot have liveness or readiness
-/// probes.
+/// probes. An application spread over the nodes (the `workload` profile) is not a node agent:
+/// its probes are its own chart's business, outside the node-agent checklist.
 pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item = &'a Container> {
     let device_plugin = profile.kind == AgentKind::DevicePlugin;
+    let workload = profile.kind == AgentKind::Workload;
     pod.containers.iter().filter(move |c| {
-        profile.role(c) == Role::Agent && !((device_plugin || cni_shim(c)) && c.ports.is_empty())
+        !workload
+            && profile.role(c) == Role::Agent
+            && !((device_plugin || cni_shim(c)) && c.ports.is_empty())
     })
 }
 
