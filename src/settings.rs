@@ -221,7 +221,7 @@ pub const DEFAULT_WRITABLE_HOST_PATHS: &[&str] = &[
 ];
 
 /// Tags that name a branch or a rolling release rather than a build.
-pub const DEFAULT_MUTABLE_TAGS: [&str; 18] = [
+pub const DEFAULT_MUTABLE_TAGS: [&str; 20] = [
     "latest",
     "main",
     "master",
@@ -240,6 +240,8 @@ pub const DEFAULT_MUTABLE_TAGS: [&str; 18] = [
     "snapshot-*",
     "canary-*",
     "*-head",
+    "release",
+    "*-develop",
 ];
 
 /// Glob patterns over host paths, compiled once.
@@ -480,7 +482,7 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
         key: "mutable-tags",
         kind: Kind::Strings,
-        default: "[latest, main, master, develop, devel, edge, nightly, dev, ci, snapshot, canary, stable, \"*-latest\", \"latest-*\", \"*-stable\", \"snapshot-*\", \"canary-*\", \"*-head\"]",
+        default: "[latest, main, master, develop, devel, edge, nightly, dev, ci, snapshot, canary, stable, \"*-latest\", \"latest-*\", \"*-stable\", \"snapshot-*\", \"canary-*\", \"*-head\", release, \"*-develop\"]",
         rules: "DS801",
         help: "image tags that move (a glob may start or end with *); an untagged image always counts",
     },

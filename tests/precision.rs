@@ -776,3 +776,52 @@ spec:
         found[0]
     );
 }
+
+#[test]
+fn a_best_effort_pod_with_a_priority_class_is_not_called_the_first_evicted() {
+    let found = lint("precision-best-effort", AGENT, &["--select", "DS101"]);
+    assert!(
+        text(&found[0], "message").contains("the first to be evicted"),
+        "{found:?}"
+    );
+    let ranked = AGENT.replace(
+        "      containers:",
+        "      priorityClassName: logging-high\n      containers:",
+    );
+    let found = lint(
+        "precision-best-effort-ranked",
+        &ranked,
+        &["--select", "DS101"],
+    );
+    let message = text(&found[0], "message");
+    assert!(
+        message.contains("evicted before every pod that stays within its requests"),
+        "{message}"
+    );
+    assert!(!message.contains("the first to be evicted"), "{message}");
+}
+
+#[test]
+fn dropping_all_keeps_the_capabilities_the_container_adds() {
+    let adds = AGENT.replace(
+        "          image: example.com/inhouse/shipper:2.1.0\n",
+        "          image: example.com/inhouse/shipper:2.1.0\n          securityContext:\n            capabilities: {add: [NET_ADMIN]}\n",
+    );
+    let found = lint("precision-ds304-adds", &adds, &["--select", "DS304"]);
+    let help = text(&found[0], "help");
+    assert!(help.contains("keeping `add: [NET_ADMIN]`"), "{help}");
+    let low_port = adds.replace(
+        "capabilities: {add: [NET_ADMIN]}\n",
+        "capabilities: {add: [NET_ADMIN]}\n          ports: [{containerPort: 53}]\n",
+    );
+    let found = lint(
+        "precision-ds304-adds-port",
+        &low_port,
+        &["--select", "DS304"],
+    );
+    let help = text(&found[0], "help");
+    assert!(
+        help.contains("{drop: [ALL], add: [NET_ADMIN, NET_BIND_SERVICE]}"),
+        "{help}"
+    );
+}

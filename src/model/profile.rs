@@ -1010,6 +1010,15 @@ mod tests {
             None,
         );
         assert_eq!(iscsi.kind, AgentKind::Other, "`iscsi` is not `csi`");
+        let csi_proxy = profile(
+            "      hostNetwork: true\n      containers: [{name: c, image: 'ghcr.io/kubernetes-sigs/sig-windows/csi-proxy:v1.1.2'}]\n",
+            None,
+        );
+        assert_eq!(
+            csi_proxy.kind,
+            AgentKind::Other,
+            "csi-proxy serves CSI plugins"
+        );
         let windows_csi = profile(
             "      hostNetwork: true\n      containers:\n      - {name: d, image: 'example.com/smbplugin:1'}\n      - {name: r, image: 'registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.10.0'}\n",
             None,

@@ -97,6 +97,17 @@ impl Rule for MissingRequests {
                      from starving)",
                     c.describe()
                 )
+            } else if best_effort && pod.priority_class_name.is_some() {
+                // The kubelet ranks pods for eviction by whether they use more than they
+                // request, then by priority: a priority class orders this pod among those over
+                // their requests, where a BestEffort pod always is.
+                format!(
+                    "{} has no cpu or memory requests or limits, and neither has any other container: \
+                     the pod is BestEffort, so when the node runs short it is evicted before every \
+                     pod that stays within its requests (its priority class only puts it after \
+                     lower-priority pods that exceed theirs)",
+                    c.describe()
+                )
             } else if best_effort {
                 format!(
                     "{} has no cpu or memory requests or limits, and neither has any other container: \

@@ -122,6 +122,18 @@ fn stays_off_control_plane(ds: &DaemonSet, pod: &PodSpec, cx: &Context) -> bool 
     }) {
         return true;
     }
+    // kube-vip without `cp_enable` only announces Services' load-balancer addresses, from
+    // whichever node wins its election (or those running the Service's pods); the API
+    // server's address, the one job that needs the control plane, is `cp_enable`'s.
+    if pod.containers.iter().any(|c| {
+        c.image_name() == Some("kube-vip")
+            && !c
+                .env
+                .iter()
+                .any(|e| e.name.value == "cp_enable" && e.value.value.eq_ignore_ascii_case("true"))
+    }) {
+        return true;
+    }
     // A DaemonSet that only prepares nodes (installs a package, pre-pulls images, tunes the
     // kernel) prepares them for the workloads, which the control plane does not run.
     if cx.profile.setup_only(pod) {

@@ -40,6 +40,9 @@ impl Rule for CapabilitiesNotDropped {
                 continue;
             }
             let at = caps.map_or(c.security_at(), |k| k.key);
+            let added: Vec<&str> = caps
+                .map(|k| k.add.iter().map(|a| a.value.as_str()).collect())
+                .unwrap_or_default();
             cx.report(
                 Diagnostic::new(
                     &META,
@@ -53,10 +56,22 @@ impl Rule for CapabilitiesNotDropped {
                 .label("default capabilities kept")
                 .help(match low_port(pod, c) {
                     Some(port) => format!(
-                        "set `capabilities: {{drop: [ALL], add: [NET_BIND_SERVICE]}}`: it \
-                         listens on port {port}, and binding a port below 1024 needs \
-                         NET_BIND_SERVICE once ALL is dropped; add back anything else the agent \
-                         needs"
+                        "set `capabilities: {{drop: [ALL], add: [{}]}}`: it listens on port \
+                         {port}, and binding a port below 1024 needs NET_BIND_SERVICE once ALL \
+                         is dropped; add back anything else the agent needs",
+                        added
+                            .iter()
+                            .copied()
+                            .chain(["NET_BIND_SERVICE"])
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    // The runtime drops first and then adds, so what the container adds stays.
+                    None if !added.is_empty() => format!(
+                        "add `ALL` to `capabilities.drop`, keeping `add: [{}]`: the runtime \
+                         drops first and then adds, so the agent keeps what it adds and loses \
+                         only the runtime's defaults",
+                        added.join(", ")
                     ),
                     None if pod.host_pid.as_ref().is_some_and(|h| h.value) => {
                         "set `capabilities: {drop: [ALL]}` and add back only what the agent \
