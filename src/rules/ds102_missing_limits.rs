@@ -124,13 +124,19 @@ pub fn reported(pod: &PodSpec, c: &Container, cx: &Context) -> Vec<&'static str>
         .collect()
 }
 
-/// Whether DS102 asks this container for a memory limit. An OOM kill of a node-critical
-/// network or storage agent cuts the node's networking or stalls its mounts: its upstream
-/// manifests leave memory unlimited on purpose and say so with the priority class.
+/// Whether DS102 asks this container for a memory limit. An OOM kill of a network agent cuts
+/// the node's networking: upstream manifests leave its memory unlimited on purpose and protect
+/// the node with `system-node-critical` and a request, and where the priority class is
+/// missing that is the fix (DS501 asks for it), not a limit. A CSI node plugin's OOM kill
+/// stalls the node's mounts; upstream drivers ship memory limits, except the node-critical
+/// ones, which rely on the priority class.
 pub fn wants_memory_limit(pod: &PodSpec, c: &Container, cx: &Context) -> bool {
-    let critical_data_path =
-        pod.node_critical() && matches!(cx.profile.kind, AgentKind::Network | AgentKind::CsiNode);
-    judged(c, cx) && !critical_data_path
+    let data_path = match cx.profile.kind {
+        AgentKind::Network => true,
+        AgentKind::CsiNode => pod.node_critical(),
+        _ => false,
+    };
+    judged(c, cx) && !data_path
 }
 
 /// Whether a missing cpu limit alone is worth a finding. A throttled CSI mount, network setup
