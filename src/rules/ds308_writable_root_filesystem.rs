@@ -60,6 +60,17 @@ impl Rule for WritableRootFilesystem {
             if package_install(c).is_some() {
                 continue;
             }
+            // A read-only root is the last layer of a container's hardening: on one that runs
+            // as root with the runtime's default capabilities, dropping them (DS304) and
+            // running as another user are the steps that bound a compromise, and this note on
+            // top is one nobody acts on.
+            let hardened = if c.capabilities().is_some_and(|k| k.drops_all()) {
+                "drops every capability"
+            } else if hardening::non_root(pod, c) {
+                "runs as a non-root user"
+            } else {
+                continue;
+            };
             let setting = c
                 .security_context
                 .as_ref()
@@ -73,7 +84,10 @@ impl Rule for WritableRootFilesystem {
                 Diagnostic::new(
                     &META,
                     at,
-                    format!("{} can write to its root filesystem", c.describe()),
+                    format!(
+                        "{} {hardened} but can still write to its root filesystem",
+                        c.describe()
+                    ),
                 )
                 .label("readOnlyRootFilesystem is not true")
                 .help(
@@ -104,7 +118,7 @@ mod tests {
 
     #[test]
     fn read_only_root() {
-        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: a, image: i:1}\n      - {name: b, image: i:1, securityContext: {readOnlyRootFilesystem: false}}\n      - {name: c, image: i:1, securityContext: {readOnlyRootFilesystem: true}}\n";
-        assert_eq!(positions(y, "DS308"), ["10:10", "11:49"]);
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: a, image: i:1, securityContext: {runAsUser: 1000}}\n      - {name: b, image: i:1, securityContext: {readOnlyRootFilesystem: false, capabilities: {drop: [ALL]}}}\n      - {name: c, image: i:1, securityContext: {readOnlyRootFilesystem: true, runAsUser: 1000}}\n      - {name: d, image: i:1}\n";
+        assert_eq!(positions(y, "DS308"), ["10:31", "11:49"]);
     }
 }
