@@ -825,3 +825,52 @@ fn dropping_all_keeps_the_capabilities_the_container_adds() {
         "{help}"
     );
 }
+
+#[test]
+fn a_whole_run_folder_is_told_to_mount_one_socket() {
+    let (_, report) = json(&["--select", "DS302", "fixtures/DS302/fires-whole-run.yaml"]);
+    let help = report["diagnostics"][0]["help"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        help.starts_with("mount only the one runtime socket"),
+        "{help}"
+    );
+    let (_, report) = json(&[
+        "--select",
+        "DS302",
+        "fixtures/DS302/fires-docker-socket.yaml",
+    ]);
+    let help = report["diagnostics"][0]["help"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        help.starts_with("read container metadata from the kubelet"),
+        "{help}"
+    );
+}
+
+#[test]
+fn a_low_memory_limit_is_explained_by_what_the_agent_does() {
+    let limited = AGENT.replace(
+        "          image: example.com/inhouse/shipper:2.1.0\n",
+        "          image: example.com/inhouse/shipper:2.1.0\n          resources: {requests: {cpu: 10m, memory: 32Mi}, limits: {memory: 32Mi}}\n",
+    );
+    let help = |yaml: &str, test: &str| {
+        let found = lint(test, yaml, &["--select", "DS104"]);
+        text(&found[0], "help")
+    };
+    let network = limited.replace(
+        "example.com/inhouse/shipper:2.1.0",
+        "docker.io/calico/node:v3.28.0",
+    );
+    assert!(
+        help(&network, "precision-ds104-network").contains("cuts the pods' networking"),
+        "{network}"
+    );
+    let shipper = limited.replace(
+        "example.com/inhouse/shipper:2.1.0",
+        "cr.fluentbit.io/fluent/fluent-bit:3.1.4",
+    );
+    assert!(help(&shipper, "precision-ds104-shipper").contains("log and metric bursts"));
+}

@@ -226,9 +226,7 @@ impl Container {
             args: strings(node, "args"),
             env: env(node),
             node_link: node_link(node),
-            host_ip_link: env_fields(node)
-                .iter()
-                .any(|f| matches!(*f, "status.hostIP" | "status.hostIPs")),
+            host_ip_link: host_ip_link(node),
         }
     }
 
@@ -340,20 +338,23 @@ fn env(node: &Node) -> Vec<EnvValue> {
         .collect()
 }
 
-/// The `fieldRef` paths the container's env reads.
-fn env_fields(node: &Node) -> Vec<&str> {
+/// Whether an env var holds the node's IP (`status.hostIP`), other than the OpenTelemetry
+/// Collector chart's `OTEL_K8S_NODE_IP`, which the chart sets in every agent whatever its
+/// config (for the `k8s.node.ip` attribute), so it says nothing of what the collector reaches;
+/// its kubelet preset adds `K8S_NODE_IP`, which does.
+fn host_ip_link(node: &Node) -> bool {
     let Some(Value::Seq(items)) = node.get("env").map(|n| &n.value) else {
-        return Vec::new();
+        return false;
     };
-    items
-        .iter()
-        .filter_map(|i| {
-            i.get("valueFrom")?
-                .get("fieldRef")?
-                .get("fieldPath")?
-                .as_str()
-        })
-        .collect()
+    items.iter().any(|i| {
+        let field = i
+            .get("valueFrom")
+            .and_then(|v| v.get("fieldRef"))
+            .and_then(|f| f.get("fieldPath"))
+            .and_then(Node::as_str);
+        matches!(field, Some("status.hostIP" | "status.hostIPs"))
+            && i.get("name").and_then(Node::as_str) != Some("OTEL_K8S_NODE_IP")
+    })
 }
 
 /// An env var the downward API fills with the node's name or IP: the container talks to its

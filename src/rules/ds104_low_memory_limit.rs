@@ -95,10 +95,21 @@ impl Rule for LowMemoryLimit {
                     ),
                 )
                 .label("OOM-killed under load")
-                .help(
-                    "raise the memory limit: a collector's memory grows with log and metric \
-                     bursts, and an OOM kill loses or replays data exactly then",
-                ),
+                .help(match cx.profile.kind {
+                    AgentKind::LogCollector | AgentKind::MetricsExporter => {
+                        "raise the memory limit: a collector's memory grows with log and metric \
+                         bursts, and an OOM kill loses or replays data exactly then"
+                    }
+                    AgentKind::Network => {
+                        "raise the memory limit (or drop it, as upstream network agents do, and \
+                         set `system-node-critical` with a request): an OOM kill of a network \
+                         agent cuts the pods' networking on the node until it restarts"
+                    }
+                    _ => {
+                        "raise the memory limit: an agent's memory grows with what its node runs, \
+                         and an OOM kill restarts it exactly when the node is busiest"
+                    }
+                }),
             );
         }
     }

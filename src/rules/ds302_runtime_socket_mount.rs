@@ -199,10 +199,15 @@ impl<'a> Exposure<'a> {
             ),
         )
         .label("control of the node's container runtime")
-        .help(
+        .help(if self.whole_run {
+            "mount only the one runtime socket the agent uses (e.g. \
+             `/run/containerd/containerd.sock`, with `type: Socket`), not the whole folder, \
+             which hands it every other socket there too; if it needs no runtime API, read \
+             container metadata from the kubelet or the log files instead"
+        } else {
             "read container metadata from the kubelet or the log files instead; if the agent \
-             really needs the runtime API, suppress this with the reason so it is reviewed",
-        );
+             really needs the runtime API, suppress this with the reason so it is reviewed"
+        });
         for other in &self.paths[1..] {
             diagnostic = diagnostic.related(other.span, "also exposes the runtime");
         }

@@ -1,6 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::DaemonSet;
+use crate::model::profile::kubelet_dir;
+use crate::model::{DaemonSet, PodSpec};
+use crate::rules::host_paths;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS401",
@@ -26,6 +28,12 @@ impl Rule for OnDeleteUpdate {
         let Some(kind) = kind.filter(|k| k.value == "OnDelete") else {
             return;
         };
+        // A mount server (a FUSE-backed CSI plugin) propagates the mounts it serves into the
+        // kubelet's pod folders; restarting it breaks every volume it serves on the node, so
+        // replacing it only when someone drains the node is the considered choice.
+        if ds.pod().is_some_and(serves_mounts) {
+            return;
+        }
         cx.report(
             Diagnostic::new(
                 &META,
@@ -41,6 +49,18 @@ impl Rule for OnDeleteUpdate {
             ),
         );
     }
+}
+
+/// Whether a container mounts the kubelet's pod folders with `Bidirectional` propagation: the
+/// mounts it makes there are the volumes of the node's pods.
+fn serves_mounts(pod: &PodSpec) -> bool {
+    host_paths::mounts(pod).iter().any(|m| {
+        kubelet_dir(&m.path.value, "pods")
+            && m.mount
+                .mount_propagation
+                .as_ref()
+                .is_some_and(|p| p.value == "Bidirectional")
+    })
 }
 
 #[cfg(test)]
