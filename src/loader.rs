@@ -80,6 +80,7 @@ pub fn load_parsed(
         loaded.diagnostics.push(ds001_yaml_syntax::json_comment(at));
     }
     let graces = fluent_bit_graces(&outcome.documents);
+    let configs = config_maps(&outcome.documents);
     for doc in &outcome.documents {
         loaded.documents += 1;
         match list_items(doc) {
@@ -93,6 +94,17 @@ pub fn load_parsed(
         }
     }
     for ds in &mut loaded.daemonsets {
+        ds.mounted_config = ds
+            .pod()
+            .map(|pod| {
+                pod.volumes
+                    .iter()
+                    .filter_map(|v| v.config_map.as_deref())
+                    .filter_map(|name| configs.iter().find(|(n, _)| n == name))
+                    .flat_map(|(_, data)| data.iter().cloned())
+                    .collect()
+            })
+            .unwrap_or_default();
         ds.fluent_bit_grace = ds.pod().and_then(|pod| {
             pod.volumes.iter().find_map(|v| {
                 let name = v.config_map.as_deref()?;
@@ -101,6 +113,25 @@ pub fn load_parsed(
         });
     }
     loaded
+}
+
+/// Each ConfigMap of the input by name, with its `data` values.
+fn config_maps(documents: &[Node]) -> Vec<(String, Vec<String>)> {
+    documents
+        .iter()
+        .filter(|doc| doc.get("kind").and_then(Node::as_str) == Some("ConfigMap"))
+        .filter_map(|doc| {
+            let name = doc.get("metadata")?.get("name")?.as_str()?;
+            let Value::Map(entries) = &doc.get("data")?.value else {
+                return None;
+            };
+            let data = entries
+                .iter()
+                .filter_map(|e| e.value.as_str().map(str::to_owned))
+                .collect();
+            Some((name.to_owned(), data))
+        })
+        .collect()
 }
 
 /// Fluent Bit's `Grace` in the classic config of each ConfigMap of the file that sets it (a

@@ -12,6 +12,9 @@ pub struct DaemonSet {
     /// Fluent Bit's `[SERVICE] Grace`, when a ConfigMap in the same file that the pod mounts
     /// sets it: how long Fluent Bit waits to flush on SIGTERM.
     pub fluent_bit_grace: Option<FluentBitGrace>,
+    /// The `data` values of the ConfigMaps in the same input that the pod mounts: the agent's
+    /// own configuration, where the manifest carries it.
+    pub mounted_config: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +108,7 @@ impl DaemonSet {
             metadata,
             spec,
             fluent_bit_grace: None,
+            mounted_config: Vec::new(),
         }
     }
 

@@ -35,7 +35,8 @@ impl Rule for HostNamespace {
             || pod
                 .all_containers()
                 .any(|c| c.capabilities().is_some_and(|k| k.adds("NET_ADMIN")))
-            || before_pod_network(ds);
+            || before_pod_network(ds)
+            || reports_host_interfaces(ds);
         // A container that adds SYS_PTRACE inspects other processes, which it only sees in
         // the node's PID namespace (Datadog's system-probe and process checks).
         // A CSI node plugin runs mount helpers in the node's namespaces (`nsenter` into PID 1's
@@ -121,6 +122,15 @@ impl Rule for HostNamespace {
             );
         }
     }
+}
+
+/// Whether the agent's own config, in a ConfigMap of the same input that it mounts, turns on
+/// Beats' `add_host_metadata`: it reports the node's IP and MAC addresses, which it sees only on
+/// the node's network (Elastic's manifests set `hostNetwork` for it).
+fn reports_host_interfaces(ds: &DaemonSet) -> bool {
+    ds.mounted_config
+        .iter()
+        .any(|c| c.contains("add_host_metadata"))
 }
 
 /// Whether the DaemonSet is meant to run before the node's pod network is up, where only the
