@@ -79,8 +79,8 @@ pub fn load_parsed(
     {
         loaded.diagnostics.push(ds001_yaml_syntax::json_comment(at));
     }
-    let graces = fluent_bit_graces(&outcome.documents);
     let configs = config_maps(&outcome.documents);
+    let graces = fluent_bit_graces(&configs);
     for doc in &outcome.documents {
         loaded.documents += 1;
         match list_items(doc) {
@@ -137,34 +137,17 @@ fn config_maps(documents: &[Node]) -> Vec<(String, Vec<String>)> {
 /// Fluent Bit's `Grace` in the classic config of each ConfigMap of the file that sets it (a
 /// `Grace N` line in its `[SERVICE]` section): how long Fluent Bit waits to flush on SIGTERM,
 /// which the pod's grace period must exceed.
-fn fluent_bit_graces(documents: &[Node]) -> Vec<FluentBitGrace> {
-    let mut graces = Vec::new();
-    for doc in documents {
-        if doc.get("kind").and_then(Node::as_str) != Some("ConfigMap") {
-            continue;
-        }
-        let Some(name) = doc
-            .get("metadata")
-            .and_then(|m| m.get("name"))
-            .and_then(Node::as_str)
-        else {
-            continue;
-        };
-        let Some(Value::Map(entries)) = doc.get("data").map(|d| &d.value) else {
-            continue;
-        };
-        let seconds = entries
-            .iter()
-            .filter_map(|e| e.value.as_str())
-            .find_map(service_grace);
-        if let Some(seconds) = seconds {
-            graces.push(FluentBitGrace {
-                config_map: name.to_owned(),
+fn fluent_bit_graces(configs: &[(String, Vec<String>)]) -> Vec<FluentBitGrace> {
+    configs
+        .iter()
+        .filter_map(|(name, data)| {
+            let seconds = data.iter().find_map(|config| service_grace(config))?;
+            Some(FluentBitGrace {
+                config_map: name.clone(),
                 seconds,
-            });
-        }
-    }
-    graces
+            })
+        })
+        .collect()
 }
 
 fn service_grace(config: &str) -> Option<i64> {
