@@ -206,6 +206,12 @@ fn wanted(path: &Path) -> bool {
         .is_some_and(|x| EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()))
 }
 
+/// Folders of other projects' files, skipped in a walk (not when named, nor with
+/// `--no-ignore`): vendored dependencies and Go test data, whose manifests are a dependency's
+/// test fixtures and golden files, not the repository's. Go's tools and golangci-lint skip
+/// them the same way.
+const FOREIGN_FOLDERS: [&str; 3] = ["vendor", "third_party", "testdata"];
+
 fn walk(
     root: &Path,
     cwd: &Path,
@@ -217,6 +223,7 @@ fn walk(
     let filter_cwd = cwd.to_path_buf();
     let filter_excludes = Arc::clone(excludes);
     let filter_lookup = Arc::clone(lookup);
+    let skip_foreign = request.respect_ignore;
     let walker = WalkBuilder::new(root)
         .standard_filters(request.respect_ignore)
         .hidden(true)
@@ -226,6 +233,14 @@ fn walk(
         .filter_entry(move |e| {
             if e.depth() == 0 {
                 return true;
+            }
+            if skip_foreign
+                && e.file_type().is_some_and(|t| t.is_dir())
+                && e.file_name()
+                    .to_str()
+                    .is_some_and(|name| FOREIGN_FOLDERS.contains(&name))
+            {
+                return false;
             }
             let absolute = normalize(&filter_cwd.join(e.path()));
             if filter_excludes.matches(&absolute) {

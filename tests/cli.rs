@@ -205,6 +205,28 @@ fn folders_are_walked_sorted_with_excludes_and_hidden_dirs_skipped() {
 }
 
 #[test]
+fn vendored_and_test_data_folders_are_skipped_unless_asked_for() {
+    let dir = temp_dir("walk-foreign");
+    let ds = std::fs::read(common::root().join(BROKEN)).expect("fixture");
+    write_temp(&dir.join("deploy"), "ds.yaml", &ds);
+    write_temp(&dir.join("vendor/k8s.io/e2e"), "ds.yaml", &ds);
+    write_temp(&dir.join("third_party"), "ds.yaml", &ds);
+    write_temp(&dir.join("pkg/testdata"), "golden.yaml", &ds);
+    let root = dir.to_string_lossy().into_owned();
+    let files = |args: &[&str]| -> u64 {
+        let (_, report) = json(args);
+        report["summary"]["files"].as_u64().unwrap_or_default()
+    };
+    assert_eq!(files(&[&root]), 1, "only deploy/ds.yaml");
+    assert_eq!(files(&["--no-ignore", &root]), 4);
+    // Named on the command line, a folder or file is linted.
+    let vendor = dir.join("vendor").to_string_lossy().into_owned();
+    assert_eq!(files(&[&vendor]), 1);
+    let golden = dir.join("pkg/testdata/golden.yaml");
+    assert_eq!(files(&[&golden.to_string_lossy()]), 1);
+}
+
+#[test]
 fn missing_path_is_reported_and_others_still_linted() {
     let run = daemonlint(&["--format", "concise", "does/not/exist.yaml", BROKEN]);
     assert_eq!(run.code, 2);
