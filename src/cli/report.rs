@@ -31,48 +31,38 @@ impl Run<'_> {
         if self.show_suppressed {
             return self.all_findings();
         }
-        self.reports
-            .iter()
-            .flat_map(|r| &r.diagnostics)
-            .filter(|f| self.visible(f))
-            .collect()
+        self.gather(|r| r.diagnostics.iter().collect())
     }
 
     /// What was not linted (DS009 notes), as shown at `--severity`.
     fn not_linted(&self) -> Vec<&Finding> {
-        self.reports
-            .iter()
-            .flat_map(|r| &r.not_linted)
-            .filter(|f| self.visible(f))
-            .collect()
+        self.gather(|r| r.not_linted.iter().collect())
     }
 
-    /// Findings and what was not linted, in file and position order, for the formats that
-    /// list both one line each.
+    /// Findings and what was not linted, for the formats that list both one line each.
     fn listed(&self) -> Vec<&Finding> {
-        let mut all = Vec::new();
-        for r in self.reports {
-            let mut file: Vec<&Finding> = r.diagnostics.iter().chain(&r.not_linted).collect();
+        self.gather(|r| {
+            let reported = r.diagnostics.iter().chain(&r.not_linted);
             if self.show_suppressed {
-                file.extend(&r.suppressed);
+                reported.chain(&r.suppressed).collect()
+            } else {
+                reported.collect()
             }
-            file.retain(|f| self.visible(f));
-            file.sort_by_key(|f| (f.line, f.column, f.code));
-            all.extend(file);
-        }
-        all
+        })
     }
 
-    /// Reported and suppressed findings, in file and position order.
+    /// Reported and suppressed findings.
     fn all_findings(&self) -> Vec<&Finding> {
+        self.gather(|r| r.diagnostics.iter().chain(&r.suppressed).collect())
+    }
+
+    /// What `pick` takes from each report, as shown at `--severity`, in file and position
+    /// order.
+    fn gather<'r>(&'r self, pick: impl Fn(&'r FileReport) -> Vec<&'r Finding>) -> Vec<&'r Finding> {
         let mut all = Vec::new();
         for r in self.reports {
-            let mut file: Vec<&Finding> = r
-                .diagnostics
-                .iter()
-                .chain(&r.suppressed)
-                .filter(|f| self.visible(f))
-                .collect();
+            let mut file = pick(r);
+            file.retain(|f| self.visible(f));
             file.sort_by_key(|f| (f.line, f.column, f.code));
             all.extend(file);
         }
