@@ -865,7 +865,7 @@ fn a_low_memory_limit_is_explained_by_what_the_agent_does() {
         "docker.io/calico/node:v3.28.0",
     );
     assert!(
-        help(&network, "precision-ds104-network").contains("cuts the pods' networking"),
+        help(&network, "precision-ds104-network").contains("no pod on the node can be wired up"),
         "{network}"
     );
     let shipper = limited.replace(
@@ -873,4 +873,20 @@ fn a_low_memory_limit_is_explained_by_what_the_agent_does() {
         "cr.fluentbit.io/fluent/fluent-bit:3.1.4",
     );
     assert!(help(&shipper, "precision-ds104-shipper").contains("log and metric bursts"));
+}
+
+#[test]
+fn a_read_only_root_is_asked_of_hardened_containers_with_what_they_add_back() {
+    let hardened = AGENT.replace(
+        "          image: example.com/inhouse/shipper:2.1.0\n",
+        "          image: example.com/inhouse/shipper:2.1.0\n          securityContext:\n            capabilities: {drop: [ALL], add: [NET_ADMIN]}\n",
+    );
+    let found = lint("precision-ds308-adds", &hardened, &["--select", "DS308"]);
+    let message = text(&found[0], "message");
+    assert!(
+        message.contains("drops every capability but the NET_ADMIN it adds back"),
+        "{message}"
+    );
+    let root = lint("precision-ds308-root", AGENT, &["--select", "DS308"]);
+    assert!(root.is_empty(), "{root:?}");
 }

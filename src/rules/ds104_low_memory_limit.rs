@@ -102,8 +102,9 @@ impl Rule for LowMemoryLimit {
                     }
                     AgentKind::Network => {
                         "raise the memory limit (or drop it, as upstream network agents do, and \
-                         set `system-node-critical` with a request): an OOM kill of a network \
-                         agent cuts the pods' networking on the node until it restarts"
+                         set `system-node-critical` with a request): until an OOM-killed network \
+                         agent restarts, no pod on the node can be wired up or torn down, and a \
+                         dataplane's pods lose their traffic too"
                     }
                     _ => {
                         "raise the memory limit: an agent's memory grows with what its node runs, \

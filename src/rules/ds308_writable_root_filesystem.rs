@@ -64,12 +64,18 @@ impl Rule for WritableRootFilesystem {
             // as root with the runtime's default capabilities, dropping them (DS304) and
             // running as another user are the steps that bound a compromise, and this note on
             // top is one nobody acts on.
-            let hardened = if c.capabilities().is_some_and(|k| k.drops_all()) {
-                "drops every capability"
-            } else if hardening::non_root(pod, c) {
-                "runs as a non-root user"
-            } else {
-                continue;
+            let hardened = match c.capabilities() {
+                Some(k) if k.drops_all() && k.add.is_empty() => "drops every capability".to_owned(),
+                Some(k) if k.drops_all() => format!(
+                    "drops every capability but the {} it adds back",
+                    k.add
+                        .iter()
+                        .map(|a| a.value.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                _ if hardening::non_root(pod, c) => "runs as a non-root user".to_owned(),
+                _ => continue,
             };
             let setting = c
                 .security_context
