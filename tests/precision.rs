@@ -884,7 +884,7 @@ fn a_read_only_root_is_asked_of_hardened_containers_with_what_they_add_back() {
     let found = lint("precision-ds308-adds", &hardened, &["--select", "DS308"]);
     let message = text(&found[0], "message");
     assert!(
-        message.contains("drops every capability but the NET_ADMIN it adds back"),
+        message.contains("drops every capability except NET_ADMIN, yet can still write"),
         "{message}"
     );
     let root = lint("precision-ds308-root", AGENT, &["--select", "DS308"]);

@@ -67,7 +67,7 @@ impl Rule for WritableRootFilesystem {
             let hardened = match c.capabilities() {
                 Some(k) if k.drops_all() && k.add.is_empty() => "drops every capability".to_owned(),
                 Some(k) if k.drops_all() => format!(
-                    "drops every capability but the {} it adds back",
+                    "drops every capability except {}",
                     k.add
                         .iter()
                         .map(|a| a.value.as_str())
@@ -91,7 +91,7 @@ impl Rule for WritableRootFilesystem {
                     &META,
                     at,
                     format!(
-                        "{} {hardened} but can still write to its root filesystem",
+                        "{} {hardened}, yet can still write to its root filesystem",
                         c.describe()
                     ),
                 )
