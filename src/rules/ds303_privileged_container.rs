@@ -57,7 +57,7 @@ impl Rule for PrivilegedContainer {
             // writes a folder of programs the node runs as root (`/opt/cni/bin`) runs code as
             // root on the node through it, privileged or not: the privilege adds nothing.
             let installer = hardening::cni_installer(pod, cx.profile, c);
-            if storage_agent || installer || enters_host(pod, c) {
+            if storage_agent || installer || enters_host(pod, c) || reads_kernel_log(&mounts, c) {
                 continue;
             }
             let mut d = Diagnostic::new(
@@ -100,6 +100,15 @@ impl Rule for PrivilegedContainer {
             });
         }
     }
+}
+
+/// Whether the container mounts the host's `/dev/kmsg` to read the kernel log (the
+/// node-problem-detector's kernel monitor): the device cgroup lets a container open that device
+/// node only when it is privileged, and a pod spec cannot list a device otherwise.
+fn reads_kernel_log(mounts: &[HostMount], c: &Container) -> bool {
+    mounts
+        .iter()
+        .any(|m| std::ptr::eq(m.container, c) && normalize(&m.path.value) == "/dev/kmsg")
 }
 
 /// Whether the container mounts the host's whole `/dev`.
