@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
-use crate::model::profile::AgentKind;
+use crate::model::profile::{AgentKind, csi_registration};
 use crate::rules::probes;
 
 pub static META: RuleMeta = RuleMeta {
@@ -51,7 +51,10 @@ impl Rule for MissingLivenessProbe {
                 "add a livenessProbe on the agent's health endpoint (httpGet or tcpSocket) with \
                  `initialDelaySeconds` covering startup and `failureThreshold: 3` or more"
                     .to_owned()
-            } else if kind == AgentKind::CsiNode {
+            } else if kind == AgentKind::CsiNode && csi_registration(pod).is_some() {
+                // Only a driver registered with the kubelet serves the CSI socket that the
+                // `livenessprobe` sidecar asks; a Secrets Store provider, named like one, is
+                // a plugin of the driver and has no such socket.
                 "add the CSI `livenessprobe` sidecar on the driver's socket and an httpGet \
                  livenessProbe on its `healthz` port: a hung node plugin stalls every mount of its \
                  driver's volumes on \
