@@ -2,7 +2,6 @@
 //! which pods they send traffic to, and on which ports. They are not validated.
 
 use super::{ObjectMeta, Pair, PortRef, Reader, Spanned};
-use crate::source::Span;
 use crate::yaml::{Node, Value};
 
 #[derive(Debug)]
@@ -80,10 +79,5 @@ impl Service {
             .name
             .as_ref()
             .map_or("<unnamed>", |n| n.value.as_str())
-    }
-
-    /// Where to point at the Service: its name, or the start of its selector.
-    pub fn at(&self) -> Option<Span> {
-        self.metadata.name.as_ref().map(|n| n.span)
     }
 }
