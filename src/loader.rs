@@ -80,7 +80,6 @@ pub fn load_parsed(
         loaded.diagnostics.push(ds001_yaml_syntax::json_comment(at));
     }
     let configs = config_maps(&outcome.documents);
-    let graces = fluent_bit_graces(&configs);
     for doc in &outcome.documents {
         loaded.documents += 1;
         match list_items(doc) {
@@ -94,23 +93,26 @@ pub fn load_parsed(
         }
     }
     for ds in &mut loaded.daemonsets {
-        ds.mounted_config = ds
+        let mounted: Vec<&(String, Vec<String>)> = ds
             .pod()
             .map(|pod| {
                 pod.volumes
                     .iter()
                     .filter_map(|v| v.config_map.as_deref())
                     .filter_map(|name| configs.iter().find(|(n, _)| n == name))
-                    .flat_map(|(_, data)| data.iter().cloned())
                     .collect()
             })
             .unwrap_or_default();
-        ds.fluent_bit_grace = ds.pod().and_then(|pod| {
-            pod.volumes.iter().find_map(|v| {
-                let name = v.config_map.as_deref()?;
-                graces.iter().find(|g| g.config_map == name).cloned()
+        ds.fluent_bit_grace = mounted.iter().find_map(|(name, data)| {
+            Some(FluentBitGrace {
+                config_map: name.clone(),
+                seconds: data.iter().find_map(|config| service_grace(config))?,
             })
         });
+        ds.mounted_config = mounted
+            .iter()
+            .flat_map(|(_, data)| data.iter().cloned())
+            .collect();
     }
     loaded
 }
@@ -134,22 +136,8 @@ fn config_maps(documents: &[Node]) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-/// Fluent Bit's `Grace` in the classic config of each ConfigMap of the file that sets it (a
-/// `Grace N` line in its `[SERVICE]` section): how long Fluent Bit waits to flush on SIGTERM,
-/// which the pod's grace period must exceed.
-fn fluent_bit_graces(configs: &[(String, Vec<String>)]) -> Vec<FluentBitGrace> {
-    configs
-        .iter()
-        .filter_map(|(name, data)| {
-            let seconds = data.iter().find_map(|config| service_grace(config))?;
-            Some(FluentBitGrace {
-                config_map: name.clone(),
-                seconds,
-            })
-        })
-        .collect()
-}
-
+/// Fluent Bit's `Grace` in a classic config (a `Grace N` line in its `[SERVICE]` section): how
+/// long Fluent Bit waits to flush on SIGTERM, which the pod's grace period must exceed.
 fn service_grace(config: &str) -> Option<i64> {
     let mut in_service = false;
     for line in config.lines() {

@@ -1,6 +1,6 @@
 use super::{Quantity, QuantityError, Reader, Spanned, whole_number};
 use crate::source::Span;
-use crate::yaml::{Node, Value};
+use crate::yaml::{Entry, Node, Value};
 
 #[derive(Debug)]
 pub struct Container {
@@ -88,6 +88,18 @@ pub enum PortRef {
     Name(String),
 }
 
+impl PortRef {
+    /// An int-or-string port as the API reads it: a string names a container port, anything
+    /// else must be a whole number.
+    pub fn read(entry: &Entry) -> Option<Spanned<PortRef>> {
+        let port = match &entry.value.value {
+            Value::Str(s) => PortRef::Name(s.clone()),
+            v => PortRef::Number(whole_number(v)?),
+        };
+        Some(Spanned::new(port, entry))
+    }
+}
+
 #[derive(Debug)]
 pub struct Probe {
     pub key: Span,
@@ -128,6 +140,26 @@ pub struct VolumeMount {
     pub read_only: Option<Spanned<bool>>,
     pub mount_propagation: Option<Spanned<String>>,
     pub mount_path: Option<Spanned<String>>,
+}
+
+impl VolumeMount {
+    /// `mountPropagation: Bidirectional`: mounts the container makes under it reach the host
+    /// (and the pods that mount the same host folder).
+    pub fn bidirectional(&self) -> bool {
+        self.mount_propagation
+            .as_ref()
+            .is_some_and(|p| p.value == "Bidirectional")
+    }
+}
+
+impl ContainerPort {
+    /// Whether the port is TCP (the default protocol), which an httpGet or tcpSocket probe
+    /// can ask.
+    pub fn tcp(&self) -> bool {
+        self.protocol
+            .as_ref()
+            .is_none_or(|p| p.value.eq_ignore_ascii_case("TCP"))
+    }
 }
 
 impl Capabilities {
@@ -428,15 +460,9 @@ pub(super) fn resource_list(node: &Node, key: &str, r: &mut Reader) -> ResourceL
 fn probe(node: &Node, key: &str, r: &mut Reader) -> Option<Probe> {
     let entry = r.map(node, key)?;
     let p = &entry.value;
-    let port = ["httpGet", "tcpSocket", "grpc"].iter().find_map(|handler| {
-        let h = p.get(handler)?;
-        let e = h.entry("port")?;
-        let port = match &e.value.value {
-            Value::Str(s) => PortRef::Name(s.clone()),
-            v => PortRef::Number(whole_number(v)?),
-        };
-        Some(Spanned::new(port, e))
-    });
+    let port = ["httpGet", "tcpSocket", "grpc"]
+        .iter()
+        .find_map(|handler| PortRef::read(p.get(handler)?.entry("port")?));
     let mut defaulted = |key: &str, default: i64| {
         r.int(p, key).map(|mut v| {
             if v.value == 0 {

@@ -36,14 +36,7 @@ impl Service {
             .map(|s| r.maps(s, "ports"))
             .unwrap_or_default()
             .into_iter()
-            .filter_map(|p| {
-                let entry = p.entry("targetPort").or_else(|| p.entry("port"))?;
-                let port = match &entry.value.value {
-                    Value::Str(name) => PortRef::Name(name.clone()),
-                    v => PortRef::Number(super::whole_number(v)?),
-                };
-                Some(Spanned::new(port, entry))
-            })
+            .filter_map(|p| PortRef::read(p.entry("targetPort").or_else(|| p.entry("port"))?))
             .collect();
         let headless = spec
             .and_then(|s| s.get("clusterIP"))

@@ -166,7 +166,7 @@ pub fn units(
         let hygiene = scanned.contains(&file).then(|| unit.and_then(|u| u.config));
         let had_findings = !findings.is_empty();
         fill(&mut report, &file, findings, &context, hygiene);
-        if !had_findings && report.diagnostics.is_empty() && report.not_linted.is_empty() {
+        if !had_findings && report.diagnostics.is_empty() {
             continue;
         }
         let input = unit.map_or_else(

@@ -8,16 +8,20 @@ use super::human::object_name;
 use super::{Finding, escape};
 
 pub fn line(f: &Finding) -> String {
+    line_with(f, true)
+}
+
+/// The same line without its `severity[CODE]` tag, for a list that names the rule once.
+pub fn untagged(f: &Finding) -> String {
+    line_with(f, false)
+}
+
+fn line_with(f: &Finding, tagged: bool) -> String {
     let mut s = String::new();
-    let _ = write!(
-        s,
-        "{}:{}:{}: {}[{}] ",
-        escape(&f.file),
-        f.line,
-        f.column,
-        f.severity.as_str(),
-        f.code,
-    );
+    let _ = write!(s, "{}:{}:{}: ", escape(&f.file), f.line, f.column);
+    if tagged {
+        let _ = write!(s, "{}[{}] ", f.severity.as_str(), f.code);
+    }
     if let Some(object) = f.object.as_ref().and_then(object_name) {
         let _ = write!(s, "{object}: ");
     }

@@ -158,9 +158,9 @@ const NOT_LINTED_SHOWN: usize = 10;
 /// each distinct way out once. A chart's templates are expected not to parse, so a code frame
 /// per template would bury the findings.
 pub fn not_linted_block(skipped: &[&Finding], color: bool) -> String {
-    if skipped.is_empty() {
+    let Some(first) = skipped.first() else {
         return String::new();
-    }
+    };
     let style = if color {
         Style::new().cyan().bold()
     } else {
@@ -168,14 +168,11 @@ pub fn not_linted_block(skipped: &[&Finding], color: bool) -> String {
     };
     let mut out = format!(
         "{}: {} not linted\n",
-        "DS009(unrendered-template)".style(style),
+        format!("{}({})", first.code, first.name).style(style),
         skipped.len()
     );
     for f in skipped.iter().take(NOT_LINTED_SHOWN) {
-        // The concise line without its `note[DS009] ` tag, which the heading says once.
-        let line =
-            concise::line(f).replacen(&format!("{}[{}] ", f.severity.as_str(), f.code), "", 1);
-        out.push_str(&format!("  {line}\n"));
+        out.push_str(&format!("  {}\n", concise::untagged(f)));
     }
     if skipped.len() > NOT_LINTED_SHOWN {
         out.push_str(&format!(

@@ -44,11 +44,7 @@ impl Rule for WritableHostPath {
             }
             // Bidirectional propagation exists so the container can mount onto the host
             // (CSI node plugins); that needs a writable mount by design.
-            if m.mount
-                .mount_propagation
-                .as_ref()
-                .is_some_and(|p| p.value == "Bidirectional")
-            {
+            if m.mount.bidirectional() {
                 continue;
             }
             // A one-shot init container whose command names a path in this mount acts on it

@@ -40,11 +40,7 @@ impl Rule for PrivilegedContainer {
                 continue;
             };
             // The API allows Bidirectional propagation only in privileged containers.
-            let bidirectional = c.volume_mounts.iter().find(|m| {
-                m.mount_propagation
-                    .as_ref()
-                    .is_some_and(|p| p.value == "Bidirectional")
-            });
+            let bidirectional = c.volume_mounts.iter().find(|m| m.bidirectional());
             // A CSI node plugin publishes volumes into pods through that mount, and formats
             // and mounts the host's block devices through `/dev`, whose device nodes only a
             // privileged container may open: the privilege is the price of the plugin's job.

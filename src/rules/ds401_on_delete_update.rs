@@ -54,13 +54,9 @@ impl Rule for OnDeleteUpdate {
 /// Whether a container mounts the kubelet's pod folders with `Bidirectional` propagation: the
 /// mounts it makes there are the volumes of the node's pods.
 fn serves_mounts(pod: &PodSpec) -> bool {
-    host_paths::mounts(pod).iter().any(|m| {
-        kubelet_dir(&m.path.value, "pods")
-            && m.mount
-                .mount_propagation
-                .as_ref()
-                .is_some_and(|p| p.value == "Bidirectional")
-    })
+    host_paths::mounts(pod)
+        .iter()
+        .any(|m| kubelet_dir(&m.path.value, "pods") && m.mount.bidirectional())
 }
 
 #[cfg(test)]

@@ -21,11 +21,7 @@ impl Rule for MissingLivenessProbe {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        // An application spread over the nodes is not a node agent: whether it needs probes is
-        // its own chart's business, outside the node-agent checklist.
-        if cx.profile.kind == AgentKind::Workload {
-            return;
-        }
+        // probes::judged leaves out applications spread over the nodes (`workload`).
         // A log shipper restarted by a probe replays from its checkpoint and ships duplicates:
         // readiness alone is a considered choice for it (the checklist's advice for Filebeat).
         let log_shipper = cx.profile.kind == AgentKind::LogCollector;

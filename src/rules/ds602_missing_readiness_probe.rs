@@ -87,12 +87,8 @@ fn routed_to<'s>(
                 PortRef::Name(name) => p.name.as_ref().is_some_and(|p| p.value == *name),
             });
             let Some(port) = port else { continue };
-            let tcp = port
-                .protocol
-                .as_ref()
-                .is_none_or(|p| p.value.eq_ignore_ascii_case("TCP"));
             let name = port.name.as_ref().map(|n| n.value.as_str());
-            if !tcp || name.is_some_and(|n| n.contains("metrics") || n.contains("prom")) {
+            if !port.tcp() || name.is_some_and(|n| n.contains("metrics") || n.contains("prom")) {
                 continue;
             }
             let number = port.container_port.as_ref().map(|n| n.value);

@@ -1,7 +1,7 @@
 //! Shared by the probe rules (DS601-DS604): which containers are judged.
 
 use crate::model::profile::{AgentKind, Profile, Role, cni_shim, words};
-use crate::model::{Container, PodSpec, Probe};
+use crate::model::{Container, ContainerPort, PodSpec, Probe};
 
 /// Regular containers that do the agent's work. Sidecars (the CSI registrar and livenessprobe
 /// sidecars, kube-rbac-proxy, config reloaders) and helpers that only sleep or loop have
@@ -48,11 +48,7 @@ pub fn health_flag(c: &Container) -> Option<String> {
 /// Whether the container declares a TCP port (the default protocol), which an httpGet or
 /// tcpSocket probe can ask; a UDP receiver (StatsD, syslog) gives a probe nothing to connect to.
 pub fn tcp_port(c: &Container) -> bool {
-    c.ports.iter().any(|p| {
-        p.protocol
-            .as_ref()
-            .is_none_or(|proto| proto.value.eq_ignore_ascii_case("TCP"))
-    })
+    c.ports.iter().any(ContainerPort::tcp)
 }
 
 /// Whether a container without ports sits beside another that has a liveness probe: the pod
