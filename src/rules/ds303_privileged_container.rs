@@ -48,12 +48,16 @@ impl Rule for PrivilegedContainer {
             // whatever its settings. No manifest change drops the privilege in either case.
             let storage_agent = cx.profile.kind == AgentKind::CsiNode
                 && cx.profile.role(c) == Role::Agent
-                && (bidirectional.is_some() || mounts_host_dev(&mounts, c));
+                && (bidirectional.is_some() || mounts_host(&mounts, c, "/dev"));
             // A CNI installer, or a one-shot init container installing onto the node, that
             // writes a folder of programs the node runs as root (`/opt/cni/bin`) runs code as
             // root on the node through it, privileged or not: the privilege adds nothing.
             let installer = hardening::cni_installer(pod, cx.profile, c);
-            if storage_agent || installer || enters_host(pod, c) || reads_kernel_log(&mounts, c) {
+            // Reading the kernel log from the host's `/dev/kmsg` (node-problem-detector) needs
+            // the privilege too: the device cgroup opens that node only for a privileged
+            // container, and a pod spec cannot list a device otherwise.
+            let kernel_log = mounts_host(&mounts, c, "/dev/kmsg");
+            if storage_agent || installer || kernel_log || enters_host(pod, c) {
                 continue;
             }
             let mut d = Diagnostic::new(
@@ -98,20 +102,11 @@ impl Rule for PrivilegedContainer {
     }
 }
 
-/// Whether the container mounts the host's `/dev/kmsg` to read the kernel log (the
-/// node-problem-detector's kernel monitor): the device cgroup lets a container open that device
-/// node only when it is privileged, and a pod spec cannot list a device otherwise.
-fn reads_kernel_log(mounts: &[HostMount], c: &Container) -> bool {
+/// Whether the container mounts the host path `path`.
+fn mounts_host(mounts: &[HostMount], c: &Container, path: &str) -> bool {
     mounts
         .iter()
-        .any(|m| std::ptr::eq(m.container, c) && normalize(&m.path.value) == "/dev/kmsg")
-}
-
-/// Whether the container mounts the host's whole `/dev`.
-fn mounts_host_dev(mounts: &[HostMount], c: &Container) -> bool {
-    mounts
-        .iter()
-        .any(|m| std::ptr::eq(m.container, c) && normalize(&m.path.value) == "/dev")
+        .any(|m| std::ptr::eq(m.container, c) && normalize(&m.path.value) == path)
 }
 
 /// Whether the container runs commands in the host's namespaces: `nsenter` aimed at PID 1
