@@ -411,11 +411,11 @@ spec:
 }
 
 /// An agent that declares no port and has no readiness probe has nothing in the manifest a
-/// liveness probe could ask: not reported. One with a readiness probe is told to probe the same
-/// thing; a portless log shipper, whose stalls lose logs silently, is still warned and told how
-/// to probe its output.
+/// liveness probe could ask: not reported. One with a readiness probe made a considered choice:
+/// not reported either. A portless log shipper, whose stalls lose logs silently, is still warned
+/// and told how to probe its output.
 #[test]
-fn a_portless_agent_is_left_alone_and_a_portless_log_shipper_warned() {
+fn a_portless_or_ready_agent_is_left_alone_and_a_portless_log_shipper_warned() {
     let labeller = "apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: labeller, namespace: kube-system}
@@ -448,23 +448,13 @@ spec:
     }
     assert_eq!(
         seen,
-        [
-            (
-                "warning".to_owned(),
-                "what its readinessProbe checks, unless that waits on other components (a \
-                 liveness probe that fails while a dependency is missing restarts the agent in a \
-                 loop); readiness only takes the pod out of Services, it never restarts a hung \
-                 agent"
-                    .to_owned()
-            ),
-            (
-                "warning".to_owned(),
-                "enable the shipper's health or monitoring endpoint and probe it, or add an \
+        [(
+            "warning".to_owned(),
+            "enable the shipper's health or monitoring endpoint and probe it, or add an \
                  `exec` livenessProbe that checks its output is moving (e.g. the age of its \
                  newest buffer file); a stalled shipper loses logs silently"
-                    .to_owned()
-            ),
-        ]
+                .to_owned()
+        )]
     );
 }
 
@@ -889,4 +879,30 @@ fn a_read_only_root_is_asked_of_hardened_containers_with_what_they_add_back() {
     );
     let root = lint("precision-ds308-root", AGENT, &["--select", "DS308"]);
     assert!(root.is_empty(), "{root:?}");
+}
+
+/// A log collector's writable `/var/log` is a warning when its own config, in the input, keeps
+/// a position file there (the help quotes the line to move), and a note when the config is
+/// not in the input and the image's stock config decides.
+#[test]
+fn a_collectors_writable_log_folder_warns_only_when_its_config_is_at_hand() {
+    let severity_and_help = |fixture: &str| {
+        let yaml = std::fs::read_to_string(fixture).expect("fixture");
+        let found = lint("precision-log-positions", &yaml, &["--select", "DS301"]);
+        assert_eq!(found.len(), 1, "{fixture}: {found:?}");
+        (text(&found[0], "severity"), text(&found[0], "help"))
+    };
+    let (severity, help) = severity_and_help("fixtures/DS301/fires-writable-log-mount.yaml");
+    assert_eq!(severity, "warning");
+    assert!(
+        help.contains("(`DB                /var/log/flb_kube.db`)"),
+        "{help}"
+    );
+    let (severity, help) =
+        severity_and_help("fixtures/DS301/fires-writable-log-mount-stock-config.yaml");
+    assert_eq!(severity, "note");
+    assert!(
+        help.starts_with("the collector's config is not in this input"),
+        "{help}"
+    );
 }

@@ -22,13 +22,21 @@ impl Rule for MissingLivenessProbe {
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
         // probes::judged leaves out applications spread over the nodes (`workload`).
-        // A log shipper restarted by a probe replays from its checkpoint and ships duplicates:
-        // readiness alone is a considered choice for it (the checklist's advice for Filebeat).
-        let log_shipper = cx.profile.kind == AgentKind::LogCollector;
+        // A readiness probe without a liveness probe is a considered choice: upstreams that
+        // ship one (Istio, Longhorn, Weave, Filebeat per the checklist) left liveness off
+        // because a restart on that check loops or drops the node's traffic. A CSI driver
+        // registered with the kubelet is the exception: its liveness has a standard form
+        // (the `livenessprobe` sidecar) whatever its readiness checks.
+        let probe_sidecar = pod
+            .containers
+            .iter()
+            .find(|c| matches!(c.image_name(), Some("livenessprobe" | "csi-livenessprobe")));
+        let csi_driver = cx.profile.kind == AgentKind::CsiNode
+            && (csi_registration(pod).is_some() || probe_sidecar.is_some());
         for c in probes::judged(pod, cx.profile).filter(|c| {
             c.liveness_probe.is_none()
+                && (c.readiness_probe.is_none() || csi_driver)
                 && !probes::liveness_watched_beside(pod, c)
-                && !(log_shipper && c.readiness_probe.is_some())
         }) {
             let kind = cx.profile.kind;
             let help = if let Some(flag) = probes::health_flag(c) {
@@ -36,18 +44,19 @@ impl Rule for MissingLivenessProbe {
                     "it serves a health endpoint (`{flag}`): add a livenessProbe on it (httpGet), \
                      with `initialDelaySeconds` covering startup and `failureThreshold: 3` or more"
                 )
-            } else if c.readiness_probe.is_some() {
-                "add a livenessProbe on the agent's own health, with a higher `failureThreshold` \
-                 than readiness: what its readinessProbe checks, unless that waits on other \
-                 components (a liveness probe that fails while a dependency is missing restarts \
-                 the agent in a loop); readiness only takes the pod out of Services, it never \
-                 restarts a hung agent"
-                    .to_owned()
             } else if probes::tcp_port(c) {
                 "add a livenessProbe on the agent's health endpoint (httpGet or tcpSocket) with \
                  `initialDelaySeconds` covering startup and `failureThreshold: 3` or more"
                     .to_owned()
-            } else if kind == AgentKind::CsiNode && csi_registration(pod).is_some() {
+            } else if let Some(sidecar) = probe_sidecar.filter(|_| csi_driver) {
+                format!(
+                    "the `livenessprobe` sidecar ({}) only answers when asked: add an httpGet \
+                     livenessProbe on its `healthz` port (9808 unless its `--http-endpoint` \
+                     says otherwise); a hung node plugin stalls every mount of its driver's \
+                     volumes on the node",
+                    sidecar.describe()
+                )
+            } else if csi_driver {
                 // Only a driver registered with the kubelet serves the CSI socket that the
                 // `livenessprobe` sidecar asks; a Secrets Store provider, named like one, is
                 // a plugin of the driver and has no such socket.
