@@ -36,7 +36,7 @@ impl Rule for HostNamespace {
                 .all_containers()
                 .any(|c| c.capabilities().is_some_and(|k| k.adds("NET_ADMIN")))
             || before_pod_network(ds)
-            || reports_host_interfaces(ds);
+            || config_needs_host_network(ds);
         // A container that adds SYS_PTRACE inspects other processes, which it only sees in
         // the node's PID namespace (Datadog's system-probe and process checks).
         // A CSI node plugin runs mount helpers in the node's namespaces (`nsenter` into PID 1's
@@ -124,13 +124,26 @@ impl Rule for HostNamespace {
     }
 }
 
-/// Whether the agent's own config, in a ConfigMap of the same input that it mounts, turns on
-/// Beats' `add_host_metadata`: it reports the node's IP and MAC addresses, which it sees only on
-/// the node's network (Elastic's manifests set `hostNetwork` for it).
-fn reports_host_interfaces(ds: &DaemonSet) -> bool {
-    ds.mounted_config
-        .iter()
-        .any(|c| c.contains("add_host_metadata"))
+/// Whether the agent's own config, in a ConfigMap of the same input that it mounts, needs the
+/// node's network: Beats' `add_host_metadata` reports the node's IP and MAC addresses, which it
+/// sees only there (Elastic's manifests set `hostNetwork` for it), and Fluent Bit's kubernetes
+/// filter with `Use_Kubelet On` and no `Kubelet_Host` asks the kubelet at 127.0.0.1, which is
+/// the pod's own loopback unless the pod shares the node's network.
+fn config_needs_host_network(ds: &DaemonSet) -> bool {
+    ds.mounted_config.iter().any(|config| {
+        let setting = |key: &str| {
+            config.lines().find_map(|line| {
+                let (k, v) = line
+                    .trim()
+                    .split_once(|c: char| c.is_whitespace() || c == ':')?;
+                k.eq_ignore_ascii_case(key)
+                    .then(|| v.trim().trim_matches(['"', '\'']).to_ascii_lowercase())
+            })
+        };
+        let kubelet_on_localhost = setting("use_kubelet").is_some_and(|v| v == "on" || v == "true")
+            && setting("kubelet_host").is_none_or(|h| h == "127.0.0.1" || h == "localhost");
+        config.contains("add_host_metadata") || kubelet_on_localhost
+    })
 }
 
 /// Whether the DaemonSet is meant to run before the node's pod network is up, where only the
