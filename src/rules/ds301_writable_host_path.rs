@@ -72,21 +72,39 @@ impl Rule for WritableHostPath {
             let at = m.mount.name.as_ref().map_or(m.mount.span, |n| n.whole());
             // A log collector keeps its position files (fluentd's `pos_file`, Fluent Bit's
             // `DB`) under `/var/log` unless told otherwise: `readOnly` alone breaks it, so the
-            // help moves them first and no fix is offered.
+            // help moves them first and no fix is offered. Where its config is in the input,
+            // the line to change is known; where it is not, the image's own config decides,
+            // which few users override: a note.
             let positions_here = cx.profile.kind == AgentKind::LogCollector && path == "/var/log";
-            let help = if positions_here {
-                "mount `/var/log` with `readOnly: true` once the collector's position files \
-                 (fluentd's `pos_file`, Fluent Bit's `DB`) live in a host folder of their own, \
-                 e.g. `/var/lib/fluent-bit`: they are written under `/var/log` today, so \
-                 `readOnly` alone would lose the collector's place"
-                    .to_owned()
+            let position_line = positions_here
+                .then(|| ds.mounted_config.iter().find_map(|c| position_file(c)))
+                .flatten();
+            let severity = if positions_here && position_line.is_none() {
+                Severity::Note
             } else {
-                format!(
+                META.severity
+            };
+            let help = match (&position_line, positions_here) {
+                (Some(line), _) => format!(
+                    "its config writes position files under `/var/log` (`{line}`): move them to \
+                     a host folder of their own, e.g. `/var/lib/fluentd`, then mount `/var/log` \
+                     with `readOnly: true`; a container that can write `/var/log` can replace the \
+                     symlinks under `/var/log/pods` that the kubelet follows to serve `kubectl \
+                     logs`"
+                ),
+                (None, true) => "the collector's config is not in this input; stock fluentd and \
+                     Fluent Bit configs keep their position files (`pos_file`, `DB`) under \
+                     `/var/log`, so `readOnly` alone would lose its place: point them at a host \
+                     folder of their own, then mount `/var/log` with `readOnly: true`; a \
+                     container that can write `/var/log` can replace the symlinks under \
+                     `/var/log/pods` that the kubelet follows to serve `kubectl logs`"
+                    .to_owned(),
+                (None, false) => format!(
                     "add `readOnly: true` to this mount; if the agent must write there (a \
                      position database, a plugin socket), list `{}` under the \
                      `writable-host-paths` setting",
                     m.path.value
-                )
+                ),
             };
             cx.report(
                 Diagnostic::new(
@@ -100,11 +118,29 @@ impl Rule for WritableHostPath {
                 )
                 .label("no `readOnly: true`")
                 .related(m.path.span, "host path")
+                .severity(severity)
                 .help(help)
                 .fix((!positions_here).then(|| fix(m.mount))),
             );
         }
     }
+}
+
+/// The line of a collector's config that keeps a position file under `/var/log`: fluentd's
+/// `pos_file`, Fluent Bit's `DB` (classic or YAML), trimmed.
+fn position_file(config: &str) -> Option<&str> {
+    config.lines().map(str::trim).find(|line| {
+        line.split_once(|c: char| c.is_whitespace() || c == ':')
+            .is_some_and(|(key, value)| {
+                ["pos_file", "db"]
+                    .iter()
+                    .any(|k| key.eq_ignore_ascii_case(k))
+                    && value
+                        .trim()
+                        .trim_matches(['"', '\''])
+                        .starts_with("/var/log/")
+            })
+    })
 }
 
 /// Whether a word of the container's command or args is a path in the mount (`rm -f
