@@ -147,7 +147,8 @@ impl PodSpec {
             .into_iter()
             .map(|c| Container::read(c, true, r))
             .collect();
-        let tolerations_key = r.seq(node, "tolerations").map(|(key, _)| key);
+        // `tolerations: null` is no list, but it is where a reader looks for one.
+        let tolerations_key = node.entry("tolerations").map(|e| e.key_span);
         let tolerations = r
             .maps(node, "tolerations")
             .into_iter()
