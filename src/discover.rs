@@ -212,6 +212,12 @@ fn wanted(path: &Path) -> bool {
 /// them the same way.
 const FOREIGN_FOLDERS: [&str; 3] = ["vendor", "third_party", "testdata"];
 
+/// A golden file (`istio-cni.golden.yaml`) is a test's expected output, compared byte for byte
+/// and never applied: skipped in a walk like the test data folders that usually hold it.
+fn golden(name: &str) -> bool {
+    name.to_ascii_lowercase().contains(".golden.")
+}
+
 fn walk(
     root: &Path,
     cwd: &Path,
@@ -234,13 +240,18 @@ fn walk(
             if e.depth() == 0 {
                 return true;
             }
-            if skip_foreign
-                && e.file_type().is_some_and(|t| t.is_dir())
-                && e.file_name()
-                    .to_str()
-                    .is_some_and(|name| FOREIGN_FOLDERS.contains(&name))
-            {
-                return false;
+            if skip_foreign {
+                let dir = e.file_type().is_some_and(|t| t.is_dir());
+                let foreign = e.file_name().to_str().is_some_and(|name| {
+                    if dir {
+                        FOREIGN_FOLDERS.contains(&name)
+                    } else {
+                        golden(name)
+                    }
+                });
+                if foreign {
+                    return false;
+                }
             }
             let absolute = normalize(&filter_cwd.join(e.path()));
             if filter_excludes.matches(&absolute) {

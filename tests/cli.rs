@@ -212,17 +212,20 @@ fn vendored_and_test_data_folders_are_skipped_unless_asked_for() {
     write_temp(&dir.join("vendor/k8s.io/e2e"), "ds.yaml", &ds);
     write_temp(&dir.join("third_party"), "ds.yaml", &ds);
     write_temp(&dir.join("pkg/testdata"), "golden.yaml", &ds);
+    write_temp(&dir.join("out"), "istio-cni.golden.yaml", &ds);
     let root = dir.to_string_lossy().into_owned();
     let files = |args: &[&str]| -> u64 {
         let (_, report) = json(args);
         report["summary"]["files"].as_u64().unwrap_or_default()
     };
     assert_eq!(files(&[&root]), 1, "only deploy/ds.yaml");
-    assert_eq!(files(&["--no-ignore", &root]), 4);
+    assert_eq!(files(&["--no-ignore", &root]), 5);
     // Named on the command line, a folder or file is linted.
     let vendor = dir.join("vendor").to_string_lossy().into_owned();
     assert_eq!(files(&[&vendor]), 1);
     let golden = dir.join("pkg/testdata/golden.yaml");
+    assert_eq!(files(&[&golden.to_string_lossy()]), 1);
+    let golden = dir.join("out/istio-cni.golden.yaml");
     assert_eq!(files(&[&golden.to_string_lossy()]), 1);
 }
 

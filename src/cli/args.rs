@@ -138,7 +138,8 @@ pub struct LintArgs {
     #[arg(long)]
     pub force_exclude: bool,
 
-    /// Lint files that .gitignore, .ignore or git's global excludes would skip.
+    /// Lint files that .gitignore, .ignore or git's global excludes would skip, and those in
+    /// vendor, third_party and testdata folders and golden files (`*.golden.*`).
     #[arg(long)]
     pub no_ignore: bool,
 

@@ -234,7 +234,10 @@ mod tests {
         let other = ds("      tolerations:\n      - {key: dedicated, operator: Exists}\n");
         assert_eq!(positions(&other, "DS201"), ["12:7"]);
         // A chart that renders `tolerations: null` is told there, where the list belongs.
-        assert_eq!(positions(&ds("      tolerations: null\n"), "DS201"), ["12:7"]);
+        assert_eq!(
+            positions(&ds("      tolerations: null\n"), "DS201"),
+            ["12:7"]
+        );
         let master = ds(
             "      tolerations:\n      - key: node-role.kubernetes.io/master\n        operator: Exists\n        effect: NoSchedule\n",
         );
