@@ -1,8 +1,9 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::profile::Role;
-use crate::model::{Container, DaemonSet};
+use crate::model::{Container, DaemonSet, PodSpec};
 use crate::rules::ds102_missing_limits::wants_memory_limit;
+use crate::source::Span;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS101",
@@ -36,6 +37,7 @@ impl Rule for MissingRequests {
         let agents_present = pod
             .all_containers()
             .any(|c| cx.profile.long_running(c) && cx.profile.role(c) != Role::Sidecar);
+        let mut judged: Vec<(&Container, Vec<&str>)> = Vec::new();
         for c in pod.all_containers() {
             if best_effort && agents_present && cx.profile.role(c) == Role::Sidecar {
                 continue;
@@ -55,66 +57,54 @@ impl Rule for MissingRequests {
                 .into_iter()
                 .filter(|r| !requested(c, r))
                 .collect();
-            if missing.is_empty() {
-                continue;
+            if !missing.is_empty() {
+                judged.push((c, missing));
             }
-            let at = c.resources.as_ref().map_or(c.at(), |r| r.key);
+        }
+        // BestEffort is the pod's class, and a node-critical pod's missing memory requests
+        // add up on the node: one finding for the pod, at its first container, names the
+        // others (reviewers read one finding per container as the same point repeated).
+        if best_effort {
+            let containers: Vec<&Container> = judged.iter().map(|(c, _)| *c).collect();
+            if let Some(diagnostic) = best_effort_finding(pod, &containers, cx) {
+                cx.report(diagnostic);
+            }
+            return;
+        }
+        let (memory_only, others): (Vec<_>, Vec<_>) = judged
+            .into_iter()
+            .partition(|(_, missing)| pod.node_critical() && *missing == ["memory"]);
+        let memory_only: Vec<&Container> = memory_only.into_iter().map(|(c, _)| c).collect();
+        if let Some((first, rest)) = memory_only.split_first() {
             // A node-critical pod is never evicted and gets a Guaranteed pod's OOM score
-            // (`IsNodeCriticalPod` in the kubelet's qos policy): a missing memory request only lets the scheduler overcommit the node,
-            // and the workloads pay for it.
-            if !best_effort && pod.node_critical() && missing == ["memory"] {
-                cx.report(
-                    Diagnostic::new(
-                        &META,
-                        at,
-                        format!(
-                            "{} has no memory request: the scheduler reserves no memory for it, \
-                             so the node takes on more workloads than it can hold (its priority \
-                             class exempts it from eviction and gives it a Guaranteed pod's OOM \
-                             score, so the workloads pay)",
-                            c.describe()
-                        ),
-                    )
-                    .severity(Severity::Note)
-                    .label("no memory reserved on the node")
-                    .help(
-                        "set `resources.requests.memory` to what the agent uses on a busy node, \
-                         e.g. `requests: {memory: 128Mi}`",
-                    ),
-                );
-                continue;
-            }
+            // (`IsNodeCriticalPod` in the kubelet's qos policy): a missing memory request only
+            // lets the scheduler overcommit the node, and the workloads pay for it.
+            let diagnostic = Diagnostic::new(
+                &META,
+                at(first),
+                format!(
+                    "{} {} no memory request: the scheduler reserves no memory for {}, so the \
+                     node takes on more workloads than it can hold (the pod's priority class \
+                     exempts it from eviction and gives it a Guaranteed pod's OOM score, so the \
+                     workloads pay)",
+                    listing(&memory_only),
+                    if rest.is_empty() { "has" } else { "have" },
+                    if rest.is_empty() { "it" } else { "them" },
+                ),
+            )
+            .severity(Severity::Note)
+            .label("no memory reserved on the node")
+            .help(
+                "set `resources.requests.memory` to what each container uses on a busy node, \
+                 e.g. `requests: {memory: 128Mi}`",
+            );
+            cx.report(also_here(diagnostic, rest, "no memory request here either"));
+        }
+        for (c, missing) in others {
             // A container with no resources at all is told of the memory limit here too: DS102
             // leaves it to this one finding.
             let asks_limit = c.declares_no_cpu_or_memory() && wants_memory_limit(pod, c, cx);
-            let message = if best_effort && pod.critical() {
-                // The kubelet never evicts a critical pod, but BestEffort still means nothing
-                // reserved and the smallest cpu share (cpu.shares 2) on a busy node.
-                format!(
-                    "{} has no cpu or memory requests or limits, and neither has any other container: \
-                     the pod is BestEffort, so nothing is reserved for it and it gets the smallest \
-                     cpu share on a busy node (its priority class keeps it from eviction, not \
-                     from starving)",
-                    c.describe()
-                )
-            } else if best_effort && pod.priority_class_name.is_some() {
-                // The kubelet ranks pods for eviction by whether they use more than they
-                // request, then by priority: a priority class orders this pod among those over
-                // their requests, where a BestEffort pod always is.
-                format!(
-                    "{} has no cpu or memory requests or limits, and neither has any other container: \
-                     the pod is BestEffort, so when the node runs short it is evicted before every \
-                     pod that stays within its requests (its priority class only puts it after \
-                     lower-priority pods that exceed theirs)",
-                    c.describe()
-                )
-            } else if best_effort {
-                format!(
-                    "{} has no cpu or memory requests or limits, and neither has any other container: \
-                     the pod is BestEffort, the first to be evicted when the node runs short",
-                    c.describe()
-                )
-            } else if asks_limit {
+            let message = if asks_limit {
                 format!(
                     "{} declares no cpu or memory: no request, and no memory limit",
                     c.describe()
@@ -122,31 +112,122 @@ impl Rule for MissingRequests {
             } else {
                 format!("{} has no {} request", c.describe(), missing.join(" or "))
             };
-            let mut help = if asks_limit {
+            let help = if asks_limit {
                 "set `resources.requests` for cpu and memory to what the agent uses on a busy \
                  node, and a memory limit with headroom over its peak, e.g. `requests: {cpu: \
                  100m, memory: 128Mi}` and `limits: {memory: 256Mi}`"
-                    .to_owned()
             } else {
                 "set `resources.requests` for cpu and memory to what the agent uses on a busy \
                  node, e.g. `requests: {cpu: 100m, memory: 128Mi}`"
-                    .to_owned()
             };
-            // DS501 waits for the requests of an agent that reserves nothing; say what comes
-            // next.
-            if cx.profile.work_reserves_nothing(pod) && pod.priority_class_name.is_none() {
-                help.push_str(
-                    "; then a priorityClassName above your workloads' keeps the agent placed \
-                     and ahead of them in eviction",
-                );
-            }
             cx.report(
-                Diagnostic::new(&META, at, message)
+                Diagnostic::new(&META, at(c), message)
                     .label("nothing reserved on the node")
-                    .help(help),
+                    .help(with_priority_hint(help.to_owned(), pod, cx)),
             );
         }
     }
+}
+
+/// The finding for a BestEffort pod, at the first of `containers` (the judged ones).
+fn best_effort_finding(
+    pod: &PodSpec,
+    containers: &[&Container],
+    cx: &Context,
+) -> Option<Diagnostic> {
+    let (first, rest) = containers.split_first()?;
+    let verb = if rest.is_empty() { "has" } else { "have" };
+    let others = if containers.len() < pod.all_containers().count() {
+        ", and no other container has any"
+    } else {
+        ""
+    };
+    let subject = format!("{} {verb}", listing(containers));
+    let message = if pod.critical() {
+        // The kubelet never evicts a critical pod, but BestEffort still means nothing
+        // reserved and the smallest cpu share (cpu.shares 2) on a busy node.
+        format!(
+            "{subject} no cpu or memory requests or limits{others}: the pod is BestEffort, so nothing is reserved for it and it gets the \
+             smallest cpu share on a busy node (its priority class keeps it from eviction, not \
+             from starving)"
+        )
+    } else if pod.priority_class_name.is_some() {
+        // The kubelet ranks pods for eviction by whether they use more than they request,
+        // then by priority: a priority class orders this pod among those over their
+        // requests, where a BestEffort pod always is.
+        format!(
+            "{subject} no cpu or memory requests or limits{others}: the pod is BestEffort, so when the node runs short it is evicted before \
+             every pod that stays within its requests (its priority class only puts it after \
+             lower-priority pods that exceed theirs)"
+        )
+    } else {
+        format!(
+            "{subject} no cpu or memory requests or limits{others}: the pod is BestEffort, the first to be evicted when the node runs short"
+        )
+    };
+    // A container with no resources at all is told of the memory limit here too: DS102
+    // leaves it to this one finding.
+    let help = if containers.iter().any(|c| wants_memory_limit(pod, c, cx)) {
+        "set `resources.requests` for cpu and memory to what the agent uses on a busy node, and \
+         a memory limit with headroom over its peak, e.g. `requests: {cpu: 100m, memory: \
+         128Mi}` and `limits: {memory: 256Mi}`"
+    } else {
+        "set `resources.requests` for cpu and memory to what the agent uses on a busy node, e.g. \
+         `requests: {cpu: 100m, memory: 128Mi}`"
+    };
+    let diagnostic = Diagnostic::new(&META, at(first), message)
+        .label("nothing reserved on the node")
+        .help(with_priority_hint(help.to_owned(), pod, cx));
+    Some(also_here(diagnostic, rest, "no requests here either"))
+}
+
+/// Where a container's finding points: its `resources:` key, or the container.
+fn at(c: &Container) -> Span {
+    c.resources.as_ref().map_or(c.at(), |r| r.key)
+}
+
+/// Points the finding at the other containers it names too.
+fn also_here(mut diagnostic: Diagnostic, others: &[&Container], label: &str) -> Diagnostic {
+    for c in others {
+        diagnostic = diagnostic.related(at(c), label);
+    }
+    diagnostic
+}
+
+/// "container `a`", "containers `a`, `b` and `c`", "container `a` and init container `b`".
+fn listing(containers: &[&Container]) -> String {
+    let [only] = containers else {
+        let same_kind = containers.iter().all(|c| c.init == containers[0].init);
+        let names: Vec<String> = if same_kind {
+            containers
+                .iter()
+                .map(|c| format!("`{}`", c.display_name()))
+                .collect()
+        } else {
+            containers.iter().map(|c| c.describe()).collect()
+        };
+        let joined = match names.split_last() {
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        return match (same_kind, containers.first()) {
+            (true, Some(c)) if c.init => format!("init containers {joined}"),
+            (true, _) => format!("containers {joined}"),
+            (false, _) => joined,
+        };
+    };
+    only.describe()
+}
+
+/// DS501 waits for the requests of an agent that reserves nothing; say what comes next.
+fn with_priority_hint(mut help: String, pod: &PodSpec, cx: &Context) -> String {
+    if cx.profile.work_reserves_nothing(pod) && pod.priority_class_name.is_none() {
+        help.push_str(
+            "; then a priorityClassName above your workloads' keeps the agent placed and ahead \
+             of them in eviction",
+        );
+    }
+    help
 }
 
 #[cfg(test)]
@@ -165,6 +246,22 @@ mod tests {
         assert_eq!(positions(&y, "DS101"), ["12:9", "18:9"]);
         let best_effort = ds("      - {name: a, image: i:1}\n");
         assert_eq!(positions(&best_effort, "DS101"), ["10:10"]);
+    }
+
+    #[test]
+    fn one_finding_for_what_the_pod_shares() {
+        // BestEffort is the pod's class: one finding, at its first container.
+        let best_effort = ds("      - {name: a, image: i:1}\n      - {name: b, image: i:2}\n");
+        assert_eq!(positions(&best_effort, "DS101"), ["10:10"]);
+        // So are a node-critical pod's missing memory requests, which add up on the node.
+        let critical = pod_spec(
+            "      priorityClassName: system-node-critical\n      containers:\n      - {name: a, image: i:1, resources: {requests: {cpu: 10m}}}\n      - {name: b, image: i:2, resources: {requests: {cpu: 10m}}}\n",
+        );
+        let config = crate::config::Config::default();
+        assert_eq!(positions_with(&critical, "DS101", config), ["11:31 note"]);
+        // A missing cpu request is each container's own.
+        let cpu = critical.replace("{cpu: 10m}", "{memory: 10Mi}");
+        assert_eq!(positions(&cpu, "DS101"), ["11:31", "12:31"]);
     }
 
     #[test]
