@@ -60,6 +60,30 @@ impl Rule for PrivilegedContainer {
             if storage_agent || installer || kernel_log || enters_host(pod, c) {
                 continue;
             }
+            // Windows has no privileged containers: on a Windows-only pod the flag does
+            // nothing, and the API rejects it once the pod says `spec.os.name: windows`.
+            if pod.only_on_nodes(|r| r.excludes_linux()) {
+                cx.report(
+                    Diagnostic::new(
+                        &META,
+                        p.whole(),
+                        format!(
+                            "{} sets `privileged: true` on a Windows-only pod, where it does \
+                             nothing: Windows containers have no privileged mode",
+                            c.describe()
+                        ),
+                    )
+                    .severity(Severity::Warning)
+                    .label("ignored on Windows")
+                    .help(
+                        "remove it (the API rejects it in a pod with `spec.os.name: windows`); a \
+                         Windows agent that needs the host runs as a HostProcess container \
+                         (`securityContext.windowsOptions.hostProcess: true` with \
+                         `hostNetwork: true`)",
+                    ),
+                );
+                continue;
+            }
             let mut d = Diagnostic::new(
                 &META,
                 p.whole(),
@@ -88,6 +112,16 @@ impl Rule for PrivilegedContainer {
                      nothing the host must see, drop both; if it does, keep them and record why \
                      with `# daemonlint: ignore DS303 -- Bidirectional mount of {path}`",
                 ))
+            } else if let Some(added) = added_capabilities(c) {
+                // A privileged container has every capability: the ones it also lists are the
+                // author's own account of what the agent needs.
+                d.help(format!(
+                    "it also adds {added}, which privileged mode grants anyway: that list is \
+                     what the agent was written to need, so try `capabilities: {{drop: [ALL], \
+                     add: [...]}}` with it instead of `privileged: true`, plus the host paths \
+                     and devices it uses; where nothing less works, keep it and record why with \
+                     `# daemonlint: ignore DS303 -- <reason>`"
+                ))
             } else {
                 d.help(
                     "remove `privileged: true` and grant only what the agent uses: capabilities \
@@ -99,6 +133,20 @@ impl Rule for PrivilegedContainer {
                 )
             });
         }
+    }
+}
+
+/// The capabilities the container adds, as `NET_ADMIN` and `SYS_ADMIN`, if any.
+fn added_capabilities(c: &Container) -> Option<String> {
+    let names: Vec<String> = c
+        .capabilities()?
+        .add
+        .iter()
+        .map(|k| format!("`{}`", k.value))
+        .collect();
+    match names.split_last()? {
+        (last, []) => Some(last.clone()),
+        (last, rest) => Some(format!("{} and {last}", rest.join(", "))),
     }
 }
 
