@@ -902,7 +902,45 @@ fn a_collectors_writable_log_folder_warns_only_when_its_config_is_at_hand() {
         severity_and_help("fixtures/DS301/fires-writable-log-mount-stock-config.yaml");
     assert_eq!(severity, "note");
     assert!(
-        help.starts_with("the collector's config is not in this input"),
+        help.starts_with("mount the host's `/var/log/pods` read-only at `/var/log/pods` too"),
+        "{help}"
+    );
+}
+
+/// Windows has no privileged containers: on a Windows-only pod the flag is dead config, a
+/// warning that says so, not the error that the container runs privileged.
+#[test]
+fn privileged_on_a_windows_only_pod_is_a_dead_flag() {
+    let yaml =
+        std::fs::read_to_string("fixtures/DS303/fires-windows-privileged.yaml").expect("fixture");
+    let found = lint(
+        "precision-windows-privileged",
+        &yaml,
+        &["--select", "DS303"],
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(text(&found[0], "severity"), "warning");
+    assert!(text(&found[0], "message").ends_with("Windows containers have no privileged mode"));
+    let linux = yaml.replace("kubernetes.io/os: windows", "kubernetes.io/os: linux");
+    let found = lint(
+        "precision-windows-privileged",
+        &linux,
+        &["--select", "DS303"],
+    );
+    assert_eq!(text(&found[0], "severity"), "error");
+    // The capabilities a privileged container also adds are what its author says it needs.
+    let adds = linux.replace(
+        "            privileged: true",
+        "            privileged: true\n            capabilities: {add: [NET_ADMIN, SYS_ADMIN]}",
+    );
+    let found = lint(
+        "precision-windows-privileged",
+        &adds,
+        &["--select", "DS303"],
+    );
+    let help = text(&found[0], "help");
+    assert!(
+        help.starts_with("it also adds `NET_ADMIN` and `SYS_ADMIN`, which privileged mode grants"),
         "{help}"
     );
 }

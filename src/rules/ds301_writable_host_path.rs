@@ -34,7 +34,7 @@ impl Rule for WritableHostPath {
         let secrets_provider = mounts.iter().any(|m| {
             host_paths::normalize(&m.path.value).ends_with("/secrets-store-csi-providers")
         });
-        for m in mounts {
+        for m in &mounts {
             // A privileged container can remount anything writable; DS303 is the finding.
             if m.container.privileged() {
                 continue;
@@ -76,6 +76,12 @@ impl Rule for WritableHostPath {
             // the line to change is known; where it is not, the image's own config decides,
             // which few users override: a note.
             let positions_here = cx.profile.kind == AgentKind::LogCollector && path == "/var/log";
+            // With the host's `/var/log/pods` mounted read-only over its place in this mount,
+            // the pods' log files, which the kubelet serves, are out of the container's reach,
+            // and what stays writable is the collector's own state.
+            if positions_here && pods_logs_read_only(&mounts, m) {
+                continue;
+            }
             let position_line = positions_here
                 .then(|| ds.mounted_config.iter().find_map(|c| position_file(c)))
                 .flatten();
@@ -88,17 +94,22 @@ impl Rule for WritableHostPath {
                 (Some(line), _) => format!(
                     "its config writes position files under `/var/log` (`{line}`): move them to \
                      a host folder of their own, e.g. `/var/lib/fluentd`, then mount `/var/log` \
-                     with `readOnly: true`; a container that can write `/var/log` can replace the \
-                     symlinks under `/var/log/pods` that the kubelet follows to serve `kubectl \
-                     logs`"
+                     with `readOnly: true`; a container that can write `/var/log` can replace \
+                     the log files under `/var/log/pods` with symlinks, which the kubelet \
+                     follows when it serves `kubectl logs`, and so read any file on the node"
                 ),
-                (None, true) => "the collector's config is not in this input; stock fluentd and \
-                     Fluent Bit configs keep their position files (`pos_file`, `DB`) under \
-                     `/var/log`, so `readOnly` alone would lose its place: point them at a host \
-                     folder of their own, then mount `/var/log` with `readOnly: true`; a \
-                     container that can write `/var/log` can replace the symlinks under \
-                     `/var/log/pods` that the kubelet follows to serve `kubectl logs`"
-                    .to_owned(),
+                (None, true) => format!(
+                    "mount the host's `/var/log/pods` read-only at `{}/pods` too (a second \
+                     hostPath volume): a container that can write there can replace the pods' \
+                     log files with symlinks, which the kubelet follows when it serves `kubectl \
+                     logs`, and so read any file on the node; `/var/log` itself stays writable \
+                     for the position files (`pos_file`, `DB`) that stock fluentd and Fluent \
+                     Bit configs keep there, since the collector's config is not in this input",
+                    m.mount
+                        .mount_path
+                        .as_ref()
+                        .map_or("/var/log", |p| p.value.trim_end_matches('/'))
+                ),
                 (None, false) => format!(
                     "add `readOnly: true` to this mount; if the agent must write there (a \
                      position database, a plugin socket), list `{}` under the \
@@ -124,6 +135,25 @@ impl Rule for WritableHostPath {
             );
         }
     }
+}
+
+/// Whether another mount of the same container puts the host's `/var/log/pods` read-only where
+/// `/var/log`'s mount would show it (`/var/log` at `/var/log`, `/var/log/pods` at
+/// `/var/log/pods`).
+fn pods_logs_read_only(mounts: &[HostMount], log: &HostMount) -> bool {
+    let Some(base) = log.mount.mount_path.as_ref() else {
+        return false;
+    };
+    let inside = format!("{}/pods", base.value.trim_end_matches('/'));
+    mounts.iter().any(|m| {
+        std::ptr::eq(m.container, log.container)
+            && host_paths::normalize(&m.path.value) == "/var/log/pods"
+            && m.mount.read_only.as_ref().is_some_and(|r| r.value)
+            && m.mount
+                .mount_path
+                .as_ref()
+                .is_some_and(|p| p.value.trim_end_matches('/') == inside)
+    })
 }
 
 /// The line of a collector's config that keeps a position file under `/var/log`: fluentd's
