@@ -66,7 +66,7 @@ impl Rule for WritableHostPath {
             if cx.settings.writable_host_paths.matches(&path) {
                 continue;
             }
-            if kubelet_plugin_dir(&path, &roots) || owned_state(ds, &m, &path) {
+            if kubelet_plugin_dir(&path, &roots) || owned_state(ds, m, &path) {
                 continue;
             }
             let at = m.mount.name.as_ref().map_or(m.mount.span, |n| n.whole());
