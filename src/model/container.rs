@@ -160,6 +160,14 @@ impl ContainerPort {
             .as_ref()
             .is_none_or(|p| p.value.eq_ignore_ascii_case("TCP"))
     }
+
+    /// Whether the port is named for metrics (`metrics`, `http-metrics`, `prometheus`): it
+    /// serves a scraper, and says nothing of the agent's own health or readiness.
+    pub fn metrics(&self) -> bool {
+        self.name
+            .as_ref()
+            .is_some_and(|n| n.value.contains("metrics") || n.value.contains("prom"))
+    }
 }
 
 impl Capabilities {

@@ -88,7 +88,7 @@ fn routed_to<'s>(
             });
             let Some(port) = port else { continue };
             let name = port.name.as_ref().map(|n| n.value.as_str());
-            if !port.tcp() || name.is_some_and(|n| n.contains("metrics") || n.contains("prom")) {
+            if !port.tcp() || port.metrics() {
                 continue;
             }
             let number = port.container_port.as_ref().map(|n| n.value);

@@ -5,8 +5,8 @@ use crate::model::{Container, ContainerPort, PodSpec, Probe};
 
 /// Regular containers that do the agent's work. Sidecars (the CSI registrar and livenessprobe
 /// sidecars, kube-rbac-proxy, config reloaders) and helpers that only sleep or loop have
-/// nothing to probe, and neither has a device plugin that serves no endpoint: it talks to the
-/// kubelet over a socket, and the kubelet notices when it goes away; nor a CNI shim without a
+/// nothing to probe, and neither has a device plugin that serves no endpoint but metrics: it
+/// talks to the kubelet over a socket, and the kubelet notices when it goes away; nor a CNI shim without a
 /// port (Multus, the SR-IOV CNI), which copies its binary and relays CNI calls. Init
 /// containers run to completion before the agent starts and cannot have liveness or readiness
 /// probes. An application spread over the nodes (the `workload` profile) is not a node agent:
@@ -17,7 +17,8 @@ pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item 
     pod.containers.iter().filter(move |c| {
         !workload
             && profile.role(c) == Role::Agent
-            && !((device_plugin || cni_shim(c)) && c.ports.is_empty())
+            && !(device_plugin && c.ports.iter().all(ContainerPort::metrics))
+            && !(cni_shim(c) && c.ports.is_empty())
     })
 }
 
