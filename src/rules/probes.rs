@@ -15,10 +15,9 @@ pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item 
     let device_plugin = profile.kind == AgentKind::DevicePlugin;
     let workload = profile.kind == AgentKind::Workload;
     pod.containers.iter().filter(move |c| {
-        !workload
-            && profile.role(c) == Role::Agent
-            && !(device_plugin && c.ports.iter().all(ContainerPort::metrics))
-            && !(cni_shim(c) && c.ports.is_empty())
+        let socket_only = (device_plugin && c.ports.iter().all(ContainerPort::metrics))
+            || (cni_shim(c) && c.ports.is_empty());
+        !workload && profile.role(c) == Role::Agent && !socket_only
     })
 }
 
