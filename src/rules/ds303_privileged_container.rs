@@ -84,6 +84,14 @@ impl Rule for PrivilegedContainer {
                 );
                 continue;
             }
+            // The CSI sidecars (registrar, livenessprobe) beside a privileged driver are
+            // privileged for the driver socket's SELinux label, not for power of their own.
+            let csi_sidecar_beside_privileged_driver = cx.profile.kind == AgentKind::CsiNode
+                && cx.profile.role(c) == Role::Sidecar
+                && pod
+                    .containers
+                    .iter()
+                    .any(|other| !std::ptr::eq(other, c) && other.privileged());
             let mut d = Diagnostic::new(
                 &META,
                 p.whole(),
@@ -112,15 +120,25 @@ impl Rule for PrivilegedContainer {
                      nothing the host must see, drop both; if it does, keep them and record why \
                      with `# daemonlint: ignore DS303 -- Bidirectional mount of {path}`",
                 ))
+            } else if csi_sidecar_beside_privileged_driver {
+                d.severity(Severity::Note).help(
+                    "it only talks to the driver's socket, and under SELinux a confined \
+                     (`container_t`) process cannot connect to a socket served by a privileged \
+                     (`spc_t`) one, which is why CSI manifests make their sidecars privileged: \
+                     `seLinuxOptions: {type: spc_t}` gives it that access without every \
+                     capability and device; the pod's driver is privileged anyway, so this adds \
+                     little to what a compromise reaches",
+                )
             } else if let Some(added) = added_capabilities(c) {
-                // A privileged container has every capability: the ones it also lists are the
-                // author's own account of what the agent needs.
+                // A privileged container has every capability: the ones it also lists show
+                // where the agent's needs lie, though not always all of them.
                 d.help(format!(
-                    "it also adds {added}, which privileged mode grants anyway: that list is \
-                     what the agent was written to need, so try `capabilities: {{drop: [ALL], \
-                     add: [...]}}` with it instead of `privileged: true`, plus the host paths \
-                     and devices it uses; where nothing less works, keep it and record why with \
-                     `# daemonlint: ignore DS303 -- <reason>`"
+                    "it also adds {added}, which privileged mode grants anyway: start from that \
+                     list and what else the agent uses (entering other pods' network \
+                     namespaces takes `SYS_ADMIN`), and try `capabilities: {{drop: [ALL], add: \
+                     [...]}}` with the host paths and devices it needs instead of `privileged: \
+                     true`; where nothing less works, keep it and record why with `# \
+                     daemonlint: ignore DS303 -- <reason>`"
                 ))
             } else {
                 d.help(

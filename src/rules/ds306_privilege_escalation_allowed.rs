@@ -63,7 +63,14 @@ impl Rule for PrivilegeEscalationAllowed {
             cx.report(
                 Diagnostic::new(&META, at, message)
                     .label("setuid binaries can gain privileges")
-                    .help("set `securityContext.allowPrivilegeEscalation: false`")
+                    .help(if hardening::non_root(pod, c) {
+                        "set `securityContext.allowPrivilegeEscalation: false`: otherwise a \
+                         setuid-root or file-capability binary in the image gives this non-root \
+                         process root, or the runtime's default capabilities (DS304 leaves those \
+                         to this setting)"
+                    } else {
+                        "set `securityContext.allowPrivilegeEscalation: false`"
+                    })
                     .fix(Some(fix(c, setting))),
             );
         }
