@@ -1,7 +1,9 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::model::Container;
 use crate::model::DaemonSet;
-use crate::model::profile::{AgentKind, csi_registration};
+use crate::model::profile::{AgentKind, csi_registration, kubelet_dir};
+use crate::rules::host_paths::{self, HostMount};
 use crate::rules::probes;
 
 pub static META: RuleMeta = RuleMeta {
@@ -33,11 +35,21 @@ impl Rule for MissingLivenessProbe {
             .find(|c| matches!(c.image_name(), Some("livenessprobe" | "csi-livenessprobe")));
         let csi_driver = cx.profile.kind == AgentKind::CsiNode
             && (csi_registration(pod).is_some() || probe_sidecar.is_some());
+        let mounts = host_paths::mounts(pod);
         for c in probes::judged(pod, cx.profile).filter(|c| {
             c.liveness_probe.is_none()
                 && (c.readiness_probe.is_none() || csi_driver)
                 && !probes::liveness_watched_beside(pod, c)
         }) {
+            // The CSI advice is for the container that serves the driver's socket, not for
+            // another agent in the pod (SPIRE's agent beside its CSI driver). A Windows
+            // HostProcess driver mounts nothing: it sees the node's folders as they are.
+            let csi_driver = csi_driver
+                && (serves_csi(&mounts, c)
+                    || !pod
+                        .containers
+                        .iter()
+                        .any(|other| serves_csi(&mounts, other)));
             let kind = cx.profile.kind;
             let help = if let Some(flag) = probes::health_flag(c) {
                 format!(
@@ -85,6 +97,17 @@ impl Rule for MissingLivenessProbe {
             );
         }
     }
+}
+
+/// Whether the container is the CSI driver of its pod: it mounts the kubelet's `plugins`
+/// folder (where its socket lives) or mounts with Bidirectional propagation (to publish
+/// volumes).
+fn serves_csi(mounts: &[HostMount], c: &Container) -> bool {
+    c.volume_mounts.iter().any(|m| m.bidirectional())
+        || mounts.iter().any(|m| {
+            std::ptr::eq(m.container, c)
+                && kubelet_dir(&host_paths::normalize(&m.path.value), "plugins")
+        })
 }
 
 #[cfg(test)]
