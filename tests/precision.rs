@@ -955,3 +955,50 @@ fn a_privileged_csi_sidecar_beside_a_privileged_driver_is_a_note() {
     assert_eq!(text(&found[0], "severity"), "note");
     assert!(text(&found[0], "help").contains("`seLinuxOptions: {type: spc_t}`"));
 }
+
+/// Docker Engine runs containerd underneath: a pod that mounts both sockets untyped is told
+/// that most nodes lack one, not that no node has both; with CRI-O's, no node has them all.
+#[test]
+fn untyped_docker_and_containerd_sockets_can_meet_on_one_node() {
+    let yaml = |second: &str| {
+        format!(
+            "apiVersion: apps/v1
+kind: DaemonSet
+metadata: {{name: agent, namespace: monitoring}}
+spec:
+  selector: {{matchLabels: {{app: agent}}}}
+  template:
+    metadata: {{labels: {{app: agent}}}}
+    spec:
+      containers:
+        - name: agent
+          image: example/agent:1.2.3
+          volumeMounts:
+            - {{name: docker, mountPath: /var/run/docker.sock}}
+            - {{name: other, mountPath: /run/other.sock}}
+      volumes:
+        - {{name: docker, hostPath: {{path: /var/run/docker.sock}}}}
+        - {{name: other, hostPath: {{path: {second}}}}}
+"
+        )
+    };
+    let message = |second: &str| {
+        let found = lint(
+            "precision-runtime-sockets",
+            &yaml(second),
+            &["--select", "DS309"],
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        text(&found[0], "message")
+    };
+    let docker_node = message("/run/containerd/containerd.sock");
+    assert!(
+        docker_node.contains("most nodes lack some of them"),
+        "{docker_node}"
+    );
+    let nowhere = message("/var/run/crio/crio.sock");
+    assert!(
+        nowhere.contains("no node runs all of these runtimes"),
+        "{nowhere}"
+    );
+}

@@ -62,15 +62,22 @@ impl Rule for UntypedSocketHostPath {
                 .map(|(p, _)| format!("`{}`", p.value))
                 .collect();
             let (first, _) = runtimes[0];
+            // Docker Engine runs containerd underneath, so only CRI-O excludes the others.
+            let crio = names.contains(&"CRI-O");
+            let which = if crio {
+                "no node runs all of these runtimes"
+            } else {
+                "most nodes lack some of them (a containerd node has no Docker socket)"
+            };
             cx.report(
                 Diagnostic::new(
                     &META,
                     first.span,
                     format!(
-                        "the sockets of {} ({}) are mounted without `type: Socket`, and no node \
-                         runs all of these runtimes: on each node the runtime creates empty \
-                         directories in place of the missing sockets, and a daemon that starts \
-                         there later cannot create its socket",
+                        "the sockets of {} ({}) are mounted without `type: Socket`, and \
+                         {which}: where one is missing the runtime creates an empty directory \
+                         in its place, and a daemon that starts there later cannot create its \
+                         socket",
                         listed(&names),
                         paths.join(", ")
                     ),
