@@ -174,9 +174,18 @@ impl<'a> Exposure<'a> {
                 self.noun
             ));
         }
-        if self.whole_run {
-            what.push("every runtime socket under it (docker, containerd, CRI-O)".to_owned());
-        }
+        // Beside the runtimes', `/run` holds systemd's private socket and the D-Bus system
+        // bus, through which root starts units on the host.
+        let power = if self.whole_run {
+            what.push(
+                "every socket under it: the runtimes' (docker, containerd, CRI-O), systemd's \
+                 (`/run/systemd/private`) and D-Bus's"
+                    .to_owned(),
+            );
+            format!("{power}, or start any command as a systemd unit")
+        } else {
+            power.to_owned()
+        };
         let what: Vec<&str> = what.iter().map(String::as_str).collect();
         let one = |single: &'static str, many: &'static str| {
             if self.paths.len() == 1 { single } else { many }
