@@ -1002,3 +1002,26 @@ spec:
         "{nowhere}"
     );
 }
+
+/// A portless Fluent Bit is told of its own health endpoint, not of an exec probe.
+#[test]
+fn a_portless_fluent_bit_is_told_of_its_health_endpoint() {
+    let yaml = "apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: fluent-bit, namespace: logging}
+spec:
+  selector: {matchLabels: {app: fluent-bit}}
+  template:
+    metadata: {labels: {app: fluent-bit}}
+    spec:
+      containers:
+        - {name: fluent-bit, image: cr.fluentbit.io/fluent/fluent-bit:3.1.4}
+";
+    let found = lint("precision-fluent-bit-health", yaml, &["--select", "DS601"]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let help = text(&found[0], "help");
+    assert!(
+        help.starts_with("Fluent Bit serves `/api/v1/health`"),
+        "{help}"
+    );
+}

@@ -77,6 +77,15 @@ impl Rule for MissingLivenessProbe {
                  driver's volumes on \
                  the node"
                     .to_owned()
+            } else if kind == AgentKind::LogCollector
+                && c.image_name().is_some_and(|n| n.contains("fluent-bit"))
+            {
+                // Fluent Bit has a health endpoint of its own, off by default.
+                "Fluent Bit serves `/api/v1/health` on its HTTP server once its config sets \
+                 `HTTP_Server On` and `Health_Check On` (version 1.8 or later; `HTTP_Port`, \
+                 2020 by default): declare that port and add an httpGet livenessProbe on it, \
+                 with `failureThreshold: 3` or more; a stalled shipper loses logs silently"
+                    .to_owned()
             } else if kind == AgentKind::LogCollector {
                 "it declares no port: enable the shipper's health or monitoring endpoint and \
                  probe it, or add an `exec` livenessProbe that checks its output is moving (e.g. \
