@@ -1,7 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::profile::AgentKind;
-use crate::model::{Capabilities, DaemonSet};
+use crate::model::{Capabilities, Container, DaemonSet};
+use crate::rules::host_paths::{self, HostMount};
 use crate::rules::{hardening, listed};
 
 pub static META: RuleMeta = RuleMeta {
@@ -27,6 +28,7 @@ impl Rule for DangerousCapability {
             .iter()
             .map(|c| Capabilities::normalize(c))
             .collect();
+        let mounts = host_paths::mounts(pod);
         for c in pod.all_containers().filter(|c| !c.privileged()) {
             // As for DS303: a CNI installer writing the plugin folder runs code as root on
             // the node through it, so no capability adds to what it can do.
@@ -36,12 +38,17 @@ impl Rule for DangerousCapability {
             let Some(caps) = c.capabilities() else {
                 continue;
             };
+            let ebpf = ebpf_agent(&mounts, c);
+            let captures = cx.profile.kind == AgentKind::Security && pod.host_network();
             let added: Vec<(&crate::model::Spanned<String>, String)> = caps
                 .add
                 .iter()
                 .map(|a| (a, Capabilities::normalize(&a.value)))
                 .filter(|(_, name)| {
-                    dangerous.contains(name) && !network_tool(cx.profile.kind, name)
+                    dangerous.contains(name)
+                        && !network_tool(cx.profile.kind, name)
+                        && !(captures && matches!(name.as_str(), "NET_ADMIN" | "NET_RAW"))
+                        && !(ebpf && EBPF_NEEDS.contains(&name.as_str()))
                 })
                 .collect();
             // One finding per container: the reviewer weighs the set, not each item.
@@ -49,17 +56,21 @@ impl Rule for DangerousCapability {
                 continue;
             };
             let names: Vec<&str> = added.iter().map(|(_, n)| n.as_str()).collect();
-            let (what, label) = if names.len() == 1 {
+            let (mut what, label) = if names.len() == 1 {
                 (
-                    format!("the capability {first_name}"),
+                    format!("the dangerous capability {first_name}"),
                     why(first_name).to_owned(),
                 )
             } else {
                 (
-                    format!("the capabilities {}", listed(&names)),
+                    format!("the dangerous capabilities {}", listed(&names)),
                     format!("{first_name}: {}", why(first_name)),
                 )
             };
+            // The others it adds are not in question; say they were seen.
+            if caps.add.len() > names.len() {
+                what.push_str(&format!(" (of the {} it adds)", caps.add.len()));
+            }
             cx.report(
                 Diagnostic::new(&META, first.span, format!("{} adds {what}", c.describe()))
                     .label(label)
@@ -74,6 +85,24 @@ impl Rule for DangerousCapability {
 
 /// Routes, interfaces, iptables and raw sockets are what a network agent is for: a reviewer
 /// expects NET_ADMIN and NET_RAW there, and looks for anything beyond them.
+/// What an eBPF agent's job takes: loading programs (BPF, or SYS_ADMIN before kernels split
+/// out BPF and PERFMON in 5.8) and reading the kernel's tracing files (SYS_ADMIN), attaching
+/// to network hooks and conntrack (NET_ADMIN), and reading other processes' files under
+/// `/proc` (DAC_READ_SEARCH).
+const EBPF_NEEDS: &[&str] = &["BPF", "SYS_ADMIN", "NET_ADMIN", "DAC_READ_SEARCH"];
+
+/// Whether the container is an eBPF agent: it mounts the host's debugfs, tracefs or BPF
+/// filesystem (Datadog's system-probe, Tetragon, Inspektor Gadget).
+fn ebpf_agent(mounts: &[HostMount], c: &Container) -> bool {
+    mounts.iter().any(|m| {
+        std::ptr::eq(m.container, c)
+            && matches!(
+                host_paths::normalize(&m.path.value).as_str(),
+                "/sys/kernel/debug" | "/sys/kernel/tracing" | "/sys/fs/bpf"
+            )
+    })
+}
+
 fn network_tool(kind: AgentKind, capability: &str) -> bool {
     kind == AgentKind::Network && matches!(capability, "NET_ADMIN" | "NET_RAW")
 }
