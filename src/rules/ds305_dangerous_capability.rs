@@ -45,10 +45,10 @@ impl Rule for DangerousCapability {
                 .iter()
                 .map(|a| (a, Capabilities::normalize(&a.value)))
                 .filter(|(_, name)| {
-                    dangerous.contains(name)
-                        && !network_tool(cx.profile.kind, name)
-                        && !(captures && matches!(name.as_str(), "NET_ADMIN" | "NET_RAW"))
-                        && !(ebpf && EBPF_NEEDS.contains(&name.as_str()))
+                    let job = network_tool(cx.profile.kind, name)
+                        || (captures && matches!(name.as_str(), "NET_ADMIN" | "NET_RAW"))
+                        || (ebpf && EBPF_NEEDS.contains(&name.as_str()));
+                    dangerous.contains(name) && !job
                 })
                 .collect();
             // One finding per container: the reviewer weighs the set, not each item.
