@@ -928,7 +928,7 @@ fn privileged_on_a_windows_only_pod_is_a_dead_flag() {
         &["--select", "DS303"],
     );
     assert_eq!(text(&found[0], "severity"), "error");
-    // The capabilities a privileged container also adds are what its author says it needs.
+    // The capabilities a privileged container also adds show where its needs lie.
     let adds = linux.replace(
         "            privileged: true",
         "            privileged: true\n            capabilities: {add: [NET_ADMIN, SYS_ADMIN]}",
@@ -946,7 +946,7 @@ fn privileged_on_a_windows_only_pod_is_a_dead_flag() {
 }
 
 /// A CSI sidecar made privileged beside a privileged driver is a note that names the narrower
-/// SELinux way; a privileged agent of its own stays an error.
+/// SELinux way.
 #[test]
 fn a_privileged_csi_sidecar_beside_a_privileged_driver_is_a_note() {
     let yaml = std::fs::read_to_string("fixtures/DS303/fires-csi-registrar.yaml").expect("fixture");
