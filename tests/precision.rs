@@ -945,17 +945,6 @@ fn privileged_on_a_windows_only_pod_is_a_dead_flag() {
     );
 }
 
-/// A CSI sidecar made privileged beside a privileged driver is a note that names the narrower
-/// SELinux way.
-#[test]
-fn a_privileged_csi_sidecar_beside_a_privileged_driver_is_a_note() {
-    let yaml = std::fs::read_to_string("fixtures/DS303/fires-csi-registrar.yaml").expect("fixture");
-    let found = lint("precision-csi-sidecar", &yaml, &["--select", "DS303"]);
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!(text(&found[0], "severity"), "note");
-    assert!(text(&found[0], "help").contains("`seLinuxOptions: {type: spc_t}`"));
-}
-
 /// Docker Engine runs containerd underneath: a pod that mounts both sockets untyped is told
 /// that most nodes lack one, not that no node has both; with CRI-O's, no node has them all.
 #[test]

@@ -85,13 +85,18 @@ impl Rule for PrivilegedContainer {
                 continue;
             }
             // The CSI sidecars (registrar, livenessprobe) beside a privileged driver are
-            // privileged for the driver socket's SELinux label, not for power of their own.
+            // privileged for the driver socket's SELinux label: under SELinux a confined
+            // process cannot connect to a socket a privileged one serves. They add little to
+            // what a compromise of the pod reaches, and the driver is the finding.
             let csi_sidecar_beside_privileged_driver = cx.profile.kind == AgentKind::CsiNode
                 && cx.profile.role(c) == Role::Sidecar
                 && pod
                     .containers
                     .iter()
                     .any(|other| !std::ptr::eq(other, c) && other.privileged());
+            if csi_sidecar_beside_privileged_driver {
+                continue;
+            }
             let mut d = Diagnostic::new(
                 &META,
                 p.whole(),
@@ -120,15 +125,6 @@ impl Rule for PrivilegedContainer {
                      nothing the host must see, drop both; if it does, keep them and record why \
                      with `# daemonlint: ignore DS303 -- Bidirectional mount of {path}`",
                 ))
-            } else if csi_sidecar_beside_privileged_driver {
-                d.severity(Severity::Note).help(
-                    "it only talks to the driver's socket, and under SELinux a confined \
-                     (`container_t`) process cannot connect to a socket served by a privileged \
-                     (`spc_t`) one, which is why CSI manifests make their sidecars privileged: \
-                     `seLinuxOptions: {type: spc_t}` gives it that access without every \
-                     capability and device; the pod's driver is privileged anyway, so this adds \
-                     little to what a compromise reaches",
-                )
             } else if let Some(added) = added_capabilities(c) {
                 // A privileged container has every capability: the ones it also lists show
                 // where the agent's needs lie, though not always all of them.

@@ -62,10 +62,12 @@ impl Rule for MissingLivenessProbe {
                     .to_owned()
             } else if let Some(sidecar) = probe_sidecar.filter(|_| csi_driver) {
                 format!(
-                    "the `livenessprobe` sidecar ({}) only answers when asked: add an httpGet \
-                     livenessProbe on its `healthz` port (9808 unless its `--http-endpoint` \
-                     says otherwise); a hung node plugin stalls every mount of its driver's \
-                     volumes on the node",
+                    "the `livenessprobe` sidecar ({}) only answers when asked: give this \
+                     container an httpGet livenessProbe on the sidecar's `healthz` port (9808 \
+                     unless its `--http-endpoint` says otherwise), which it reaches because the \
+                     pod's containers share one network (to probe it by name, declare the port \
+                     here: the kubelet resolves a probe's named port in the probed container); \
+                     a hung node plugin stalls every mount of its driver's volumes on the node",
                     sidecar.describe()
                 )
             } else if csi_driver {
