@@ -1014,3 +1014,24 @@ spec:
         "{help}"
     );
 }
+
+/// The critical-pod annotation only ever counted in `kube-system`: elsewhere the help does not
+/// call `system-node-critical` what it used to give, and no fix guesses the class.
+#[test]
+fn the_legacy_critical_annotation_outside_kube_system_gets_no_system_class() {
+    let yaml = std::fs::read_to_string("fixtures/DS501/fires-legacy-critical-annotation.yaml")
+        .expect("fixture");
+    let found = lint("precision-legacy-critical", &yaml, &["--select", "DS501"]);
+    assert!(
+        text(&found[0], "help").starts_with("remove the annotation, which only ever counted"),
+        "{found:?}"
+    );
+    assert!(found[0]["fix"].is_null(), "{found:?}");
+    let system = yaml.replace("namespace: splunk", "namespace: kube-system");
+    let found = lint("precision-legacy-critical", &system, &["--select", "DS501"]);
+    assert!(
+        text(&found[0], "help").starts_with("set `priorityClassName: system-node-critical`"),
+        "{found:?}"
+    );
+    assert!(!found[0]["fix"].is_null(), "{found:?}");
+}

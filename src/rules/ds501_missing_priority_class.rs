@@ -30,7 +30,12 @@ impl Rule for MissingPriorityClass {
             .find(|a| a.value.0 == LEGACY_CRITICAL_ANNOTATION);
         let node_needs_it = node_needs(cx.profile, pod);
         match &pod.priority_class_name {
-            None if let Some(annotation) = legacy => cx.report(
+            None if let Some(annotation) = legacy => cx.report({
+                let in_kube_system = ds
+                    .metadata
+                    .namespace
+                    .as_ref()
+                    .is_none_or(|n| n.value == "kube-system");
                 Diagnostic::new(
                     &META,
                     pod.key,
@@ -43,11 +48,19 @@ impl Rule for MissingPriorityClass {
                 .label("priority 0, like ordinary workloads")
                 .related(annotation.key, "ignored since 1.16")
                 .help(
-                    "set `priorityClassName: system-node-critical` (what the annotation used to \
-                     give) and remove the annotation",
+                    // The annotation only ever counted for pods in `kube-system`.
+                    if in_kube_system {
+                        "set `priorityClassName: system-node-critical` (what the annotation used \
+                         to give) and remove the annotation"
+                    } else {
+                        "remove the annotation, which only ever counted in `kube-system`, and set \
+                         a priority class above your workloads' (`system-node-critical` outside \
+                         `kube-system` needs a ResourceQuota that allows it where the cluster \
+                         limits it, as GKE does)"
+                    },
                 )
-                .fix(Some(fix(pod, allowed))),
-            ),
+                .fix((in_kube_system || !allowed.is_empty()).then(|| fix(pod, allowed)))
+            }),
             // An application spread over the nodes is not what the node needs to run; the
             // priority of its pods is the application's choice.
             None if cx.profile.kind == AgentKind::Workload => {}
