@@ -1,6 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::DaemonSet;
+use crate::model::profile::{Profile, Role, words};
+use crate::model::{Container, DaemonSet};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS801",
@@ -48,6 +49,23 @@ fn major_only(tag: &str) -> bool {
         && variant.is_none_or(|v| v.starts_with(|c: char| c.is_ascii_alphabetic()))
 }
 
+/// Base OS images whose major version settles the shell and utilities they carry.
+const BASE_IMAGES: &[&str] = &["alpine", "busybox", "debian", "ubuntu"];
+
+/// Programs whose behaviour a base image's major version settles.
+const UTILITIES: &[&str] = &[
+    "rm", "cp", "mv", "mkdir", "chmod", "chown", "ln", "touch", "sh", "ash", "bash",
+];
+
+/// Whether the container is a one-shot init container that runs a base utility or shell from
+/// a base OS image.
+fn utility_init(c: &Container, profile: &Profile) -> bool {
+    let program = words(c).first().map(|w| w.rsplit('/').next().unwrap_or(w));
+    profile.role(c) == Role::Init
+        && c.image_name().is_some_and(|n| BASE_IMAGES.contains(&n))
+        && program.is_some_and(|p| UTILITIES.contains(&p))
+}
+
 impl Rule for MutableImageTag {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -68,6 +86,9 @@ impl Rule for MutableImageTag {
                 Some(t) if cx.settings.mutable_tags.iter().any(|p| tag_matches(p, t)) => {
                     format!("is tagged `{t}`, a branch or rolling tag that moves with each build")
                 }
+                // A one-shot init that runs a base utility (`rm -f` of a udev rule) from a
+                // base OS image behaves the same on every build of that major version.
+                Some(t) if major_only(t) && utility_init(c, cx.profile) => continue,
                 Some(t) if major_only(t) => format!(
                     "is tagged `{t}`, a major-version tag that moves to each new release of that \
                      major version"
