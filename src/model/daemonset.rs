@@ -17,6 +17,26 @@ pub struct DaemonSet {
     pub mounted_config: Vec<String>,
 }
 
+/// One `key value` (classic Fluent Bit, fluentd) or `key: value` (YAML) line of an agent's
+/// mounted config: its key as written, its value without quotes, and the trimmed line.
+pub struct ConfigSetting<'a> {
+    pub key: &'a str,
+    pub value: &'a str,
+    pub line: &'a str,
+}
+
+/// The settings of one mounted config, line by line.
+pub fn config_settings(config: &str) -> impl Iterator<Item = ConfigSetting<'_>> {
+    config.lines().map(str::trim).filter_map(|line| {
+        let (key, value) = line.split_once(|c: char| c.is_whitespace() || c == ':')?;
+        Some(ConfigSetting {
+            key,
+            value: value.trim().trim_matches(['"', '\'']),
+            line,
+        })
+    })
+}
+
 #[derive(Debug, Clone)]
 pub struct FluentBitGrace {
     pub config_map: String,

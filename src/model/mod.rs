@@ -20,7 +20,7 @@ pub use container::{
 };
 pub use daemonset::{
     DaemonSet, FluentBitGrace, LabelSelector, ObjectMeta, Requirement, RollingUpdate,
-    UpdateStrategy,
+    UpdateStrategy, config_settings,
 };
 pub use int_or_percent::IntOrPercent;
 pub use placement::{CONTROL_PLANE, MASTER, NodeRequirement, OS};

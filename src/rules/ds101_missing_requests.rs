@@ -3,6 +3,7 @@ use crate::engine::{Context, Rule};
 use crate::model::profile::Role;
 use crate::model::{Container, DaemonSet, PodSpec};
 use crate::rules::ds102_missing_limits::wants_memory_limit;
+use crate::rules::listed;
 use crate::source::Span;
 
 pub static META: RuleMeta = RuleMeta {
@@ -142,28 +143,28 @@ fn best_effort_finding(
     } else {
         ""
     };
-    let subject = format!("{} {verb}", listing(containers));
+    let subject = format!(
+        "{} {verb} no cpu or memory requests or limits{others}: the pod is BestEffort",
+        listing(containers)
+    );
     let message = if pod.critical() {
         // The kubelet never evicts a critical pod, but BestEffort still means nothing
         // reserved and the smallest cpu share (cpu.shares 2) on a busy node.
         format!(
-            "{subject} no cpu or memory requests or limits{others}: the pod is BestEffort, so nothing is reserved for it and it gets the \
-             smallest cpu share on a busy node (its priority class keeps it from eviction, not \
-             from starving)"
+            "{subject}, so nothing is reserved for it and it gets the smallest cpu share on a \
+             busy node (its priority class keeps it from eviction, not from starving)"
         )
     } else if pod.priority_class_name.is_some() {
         // The kubelet ranks pods for eviction by whether they use more than they request,
         // then by priority: a priority class orders this pod among those over their
         // requests, where a BestEffort pod always is.
         format!(
-            "{subject} no cpu or memory requests or limits{others}: the pod is BestEffort, so when the node runs short it is evicted before \
-             every pod that stays within its requests (its priority class only puts it after \
-             lower-priority pods that exceed theirs)"
+            "{subject}, so when the node runs short it is evicted before every pod that stays \
+             within its requests (its priority class only puts it after lower-priority pods that \
+             exceed theirs)"
         )
     } else {
-        format!(
-            "{subject} no cpu or memory requests or limits{others}: the pod is BestEffort, the first to be evicted when the node runs short"
-        )
+        format!("{subject}, the first to be evicted when the node runs short")
     };
     // A container with no resources at all is told of the memory limit here too: DS102
     // leaves it to this one finding.
@@ -196,27 +197,28 @@ fn also_here(mut diagnostic: Diagnostic, others: &[&Container], label: &str) -> 
 
 /// "container `a`", "containers `a`, `b` and `c`", "container `a` and init container `b`".
 fn listing(containers: &[&Container]) -> String {
-    let [only] = containers else {
-        let same_kind = containers.iter().all(|c| c.init == containers[0].init);
-        let names: Vec<String> = if same_kind {
-            containers
+    let kinds: Vec<bool> = containers.iter().map(|c| c.init).collect();
+    match (containers, kinds.as_slice()) {
+        ([only], _) => only.describe(),
+        (_, [init, rest @ ..]) if rest.iter().all(|i| i == init) => {
+            let names: Vec<String> = containers
                 .iter()
                 .map(|c| format!("`{}`", c.display_name()))
-                .collect()
-        } else {
-            containers.iter().map(|c| c.describe()).collect()
-        };
-        let joined = match names.split_last() {
-            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-            None => String::new(),
-        };
-        return match (same_kind, containers.first()) {
-            (true, Some(c)) if c.init => format!("init containers {joined}"),
-            (true, _) => format!("containers {joined}"),
-            (false, _) => joined,
-        };
-    };
-    only.describe()
+                .collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let kind = if *init {
+                "init containers"
+            } else {
+                "containers"
+            };
+            format!("{kind} {}", listed(&names))
+        }
+        _ => {
+            let names: Vec<String> = containers.iter().map(|c| c.describe()).collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            listed(&names)
+        }
+    }
 }
 
 /// DS501 waits for the requests of an agent that reserves nothing; say what comes next.

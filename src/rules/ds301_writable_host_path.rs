@@ -1,9 +1,9 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value};
-use crate::model::DaemonSet;
 use crate::model::profile::{AgentKind, Role, kubelet_dir, words};
 use crate::model::{Container, VolumeMount};
+use crate::model::{DaemonSet, config_settings};
 use crate::rules::host_paths::{self, HostMount};
 
 pub static META: RuleMeta = RuleMeta {
@@ -159,18 +159,14 @@ fn pods_logs_read_only(mounts: &[HostMount], log: &HostMount) -> bool {
 /// The line of a collector's config that keeps a position file under `/var/log`: fluentd's
 /// `pos_file`, Fluent Bit's `DB` (classic or YAML), trimmed.
 fn position_file(config: &str) -> Option<&str> {
-    config.lines().map(str::trim).find(|line| {
-        line.split_once(|c: char| c.is_whitespace() || c == ':')
-            .is_some_and(|(key, value)| {
-                ["pos_file", "db"]
-                    .iter()
-                    .any(|k| key.eq_ignore_ascii_case(k))
-                    && value
-                        .trim()
-                        .trim_matches(['"', '\''])
-                        .starts_with("/var/log/")
-            })
-    })
+    config_settings(config)
+        .find(|s| {
+            ["pos_file", "db"]
+                .iter()
+                .any(|k| s.key.eq_ignore_ascii_case(k))
+                && s.value.starts_with("/var/log/")
+        })
+        .map(|s| s.line)
 }
 
 /// Whether a word of the container's command or args is a path in the mount (`rm -f

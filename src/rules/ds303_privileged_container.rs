@@ -4,8 +4,8 @@ use crate::model::DaemonSet;
 use crate::model::profile::{AgentKind, Role, normalize, waits, words};
 use crate::model::{Container, PodSpec};
 use crate::rules::ds302_runtime_socket_mount::exposes_runtime;
-use crate::rules::hardening;
 use crate::rules::host_paths::{self, HostMount};
+use crate::rules::{hardening, listed};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS303",
@@ -158,10 +158,8 @@ fn added_capabilities(c: &Container) -> Option<String> {
         .iter()
         .map(|k| format!("`{}`", k.value))
         .collect();
-    match names.split_last()? {
-        (last, []) => Some(last.clone()),
-        (last, rest) => Some(format!("{} and {last}", rest.join(", "))),
-    }
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    (!names.is_empty()).then(|| listed(&names))
 }
 
 /// Whether the container mounts the host path `path`.

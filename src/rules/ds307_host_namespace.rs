@@ -1,8 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::DaemonSet;
 use crate::model::profile::{AgentKind, Role};
 use crate::model::{CONTROL_PLANE, MASTER};
+use crate::model::{DaemonSet, config_settings};
 use crate::rules::host_paths;
 
 pub static META: RuleMeta = RuleMeta {
@@ -132,13 +132,9 @@ impl Rule for HostNamespace {
 fn config_needs_host_network(ds: &DaemonSet) -> bool {
     ds.mounted_config.iter().any(|config| {
         let setting = |key: &str| {
-            config.lines().find_map(|line| {
-                let (k, v) = line
-                    .trim()
-                    .split_once(|c: char| c.is_whitespace() || c == ':')?;
-                k.eq_ignore_ascii_case(key)
-                    .then(|| v.trim().trim_matches(['"', '\'']).to_ascii_lowercase())
-            })
+            config_settings(config)
+                .find(|s| s.key.eq_ignore_ascii_case(key))
+                .map(|s| s.value.to_ascii_lowercase())
         };
         let kubelet_on_localhost = setting("use_kubelet").is_some_and(|v| v == "on" || v == "true")
             && setting("kubelet_host").is_none_or(|h| h == "127.0.0.1" || h == "localhost");
