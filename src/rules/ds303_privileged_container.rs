@@ -57,7 +57,13 @@ impl Rule for PrivilegedContainer {
             // the privilege too: the device cgroup opens that node only for a privileged
             // container, and a pod spec cannot list a device otherwise.
             let kernel_log = mounts_host(&mounts, c, "/dev/kmsg");
-            if storage_agent || installer || kernel_log || enters_host(pod, c) {
+            if storage_agent
+                || installer
+                || kernel_log
+                || enters_host(pod, c)
+                || works_in_host_root(ds, pod, &mounts, c)
+                || (cx.profile.role(c) == Role::Init && tunes_kernel(c))
+            {
                 continue;
             }
             // Windows has no privileged containers: on a Windows-only pod the flag does
@@ -125,6 +131,13 @@ impl Rule for PrivilegedContainer {
                      nothing the host must see, drop both; if it does, keep them and record why \
                      with `# daemonlint: ignore DS303 -- Bidirectional mount of {path}`",
                 ))
+            } else if tunes_kernel(c) {
+                d.help(
+                    "it sets kernel parameters (`sysctl`, `/proc/sys`), which takes privilege only \
+                     while it writes them: move that step to a one-shot init container (which may \
+                     be privileged and exits before the agent starts) and run the agent without \
+                     `privileged: true`",
+                )
             } else if let Some(added) = added_capabilities(c) {
                 // A privileged container has every capability: the ones it also lists show
                 // where the agent's needs lie, though not always all of them.
@@ -167,6 +180,34 @@ fn mounts_host(mounts: &[HostMount], c: &Container, path: &str) -> bool {
     mounts
         .iter()
         .any(|m| std::ptr::eq(m.container, c) && normalize(&m.path.value) == path)
+}
+
+/// Whether the container, as root, mounts the host's whole filesystem writable and works in
+/// it: `chroot` into it (a node preparer running `chroot /host systemctl ...`, Multus's
+/// `chrootDir`) or `nsenter` through its `/proc/1/ns/`, in its command or a script or config
+/// the pod mounts. It is root on the node whatever its securityContext says, as a container
+/// entering the host's namespaces is, and the mount is its job.
+fn works_in_host_root(ds: &DaemonSet, pod: &PodSpec, mounts: &[HostMount], c: &Container) -> bool {
+    let writes_root = mounts.iter().any(|m| {
+        std::ptr::eq(m.container, c)
+            && normalize(&m.path.value) == "/"
+            && !m.mount.read_only.as_ref().is_some_and(|r| r.value)
+    });
+    let enters = |text: &str| text.contains("chroot") || text.contains("/proc/1/ns/");
+    writes_root
+        && !hardening::non_root(pod, c)
+        && (words(c).iter().any(|w| enters(w)) || ds.mounted_config.iter().any(|t| enters(t)))
+}
+
+/// Whether the container sets the node's kernel parameters: it runs `sysctl` or writes a file
+/// under `/proc/sys`. The runtime mounts `/proc/sys` read-only in a container that is not
+/// privileged, and a pod's `securityContext.sysctls` reaches only the namespaced ones, none of
+/// them in a pod on the host's network: for `kernel.core_pattern` or `net.core.optmem_max` on
+/// the node, a privileged one-shot container is the only way a pod has.
+fn tunes_kernel(c: &Container) -> bool {
+    words(c)
+        .iter()
+        .any(|w| w.rsplit('/').next() == Some("sysctl") || w.starts_with("/proc/sys/"))
 }
 
 /// Whether the container runs commands in the host's namespaces: `nsenter` aimed at PID 1

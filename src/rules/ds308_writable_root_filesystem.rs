@@ -64,6 +64,11 @@ impl Rule for WritableRootFilesystem {
             // as root with the runtime's default capabilities, dropping them (DS304) and
             // running as another user are the steps that bound a compromise, and this note on
             // top is one nobody acts on.
+            // A non-root process cannot write the image's files, which belong to root: a
+            // read-only root would only close the few paths the image hands its user.
+            if hardening::non_root(pod, c) {
+                continue;
+            }
             let hardened = match c.capabilities() {
                 Some(k) if k.drops_all() && k.add.is_empty() => "drops every capability".to_owned(),
                 Some(k) if k.drops_all() => format!(
@@ -74,7 +79,6 @@ impl Rule for WritableRootFilesystem {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-                _ if hardening::non_root(pod, c) => "runs as a non-root user".to_owned(),
                 _ => continue,
             };
             let setting = c
@@ -124,7 +128,7 @@ mod tests {
 
     #[test]
     fn read_only_root() {
-        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: a, image: i:1, securityContext: {runAsUser: 1000}}\n      - {name: b, image: i:1, securityContext: {readOnlyRootFilesystem: false, capabilities: {drop: [ALL]}}}\n      - {name: c, image: i:1, securityContext: {readOnlyRootFilesystem: true, runAsUser: 1000}}\n      - {name: d, image: i:1}\n";
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: a, image: i:1, securityContext: {capabilities: {drop: [ALL]}}}\n      - {name: b, image: i:1, securityContext: {readOnlyRootFilesystem: false, capabilities: {drop: [ALL]}}}\n      - {name: c, image: i:1, securityContext: {readOnlyRootFilesystem: true, runAsUser: 1000}}\n      - {name: d, image: i:1}\n      - {name: e, image: i:1, securityContext: {runAsUser: 1000, capabilities: {drop: [ALL]}}}\n";
         assert_eq!(positions(y, "DS308"), ["10:31", "11:49"]);
     }
 }
