@@ -1035,3 +1035,31 @@ fn the_legacy_critical_annotation_outside_kube_system_gets_no_system_class() {
     );
     assert!(!found[0]["fix"].is_null(), "{found:?}");
 }
+
+/// A Secrets Store CSI provider is one the node's pods cannot start without, so DS501 suggests
+/// `system-node-critical`; outside `kube-system` the help adds that a cluster may admit the
+/// class only with a ResourceQuota, and in `kube-system` it does not.
+#[test]
+fn a_secrets_store_provider_is_node_critical_with_the_quota_caveat_outside_kube_system() {
+    let yaml = std::fs::read_to_string("fixtures/DS501/fires-secrets-store-provider.yaml")
+        .expect("fixture");
+    let found = lint("precision-ds501-provider", &yaml, &["--select", "DS501"]);
+    let help = text(&found[0], "help");
+    assert!(
+        help.starts_with("set `priorityClassName: system-node-critical` (in `secrets-store`")
+            && help.contains("ResourceQuota"),
+        "{help}"
+    );
+    let in_kube_system = yaml.replace("namespace: secrets-store", "namespace: kube-system");
+    let found = lint(
+        "precision-ds501-provider-kube-system",
+        &in_kube_system,
+        &["--select", "DS501"],
+    );
+    let help = text(&found[0], "help");
+    assert!(
+        help.starts_with("set `priorityClassName: system-node-critical` if")
+            && !help.contains("ResourceQuota"),
+        "{help}"
+    );
+}

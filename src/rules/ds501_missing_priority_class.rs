@@ -2,7 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value, quote};
 use crate::model::DaemonSet;
-use crate::model::profile::{AgentKind, Profile, csi_registration};
+use crate::model::profile::{AgentKind, Profile, csi_registration, normalize};
 use crate::model::{NODE_CRITICAL, PodSpec};
 
 pub static META: RuleMeta = RuleMeta {
@@ -77,15 +77,33 @@ impl Rule for MissingPriorityClass {
             None => {
                 // `system-node-critical` is for what the node cannot work without; for other
                 // agents the class is the team's to create, so no fix guesses it.
+                // Clusters may admit the system classes outside `kube-system` only where a
+                // ResourceQuota allows them (GKE's admission config limits them so).
+                let elsewhere = ds
+                    .metadata
+                    .namespace
+                    .as_ref()
+                    .filter(|n| n.value != "kube-system")
+                    .map_or(String::new(), |n| {
+                        format!(
+                            " (in `{}`, clusters that limit the system classes to \
+                             `kube-system`, as GKE does, admit it only with a ResourceQuota \
+                             that allows it)",
+                            n.value
+                        )
+                    });
                 let help = if node_needs_it {
-                    "set `priorityClassName: system-node-critical` if the node's pods cannot \
-                     work without this agent (their network, storage or devices), so eviction \
-                     and preemption spare it; otherwise a class of your own above your \
-                     workloads'"
+                    format!(
+                        "set `priorityClassName: system-node-critical`{elsewhere} if the node's \
+                         pods cannot work without this agent (their network, storage or \
+                         devices), so eviction and preemption spare it; otherwise a class of \
+                         your own above your workloads'"
+                    )
                 } else {
                     "set a priority class above your workloads' (create one for node agents, \
                      or list yours in the `priority-classes` setting); `system-node-critical` \
                      is for agents the node cannot work without, such as its network"
+                        .to_owned()
                 };
                 cx.report(
                     Diagnostic::new(&META, pod.key, "the pod template sets no priorityClassName")
@@ -120,9 +138,21 @@ impl Rule for MissingPriorityClass {
 fn node_needs(profile: &Profile, pod: &PodSpec) -> bool {
     match profile.kind {
         AgentKind::Network | AgentKind::DevicePlugin => true,
-        AgentKind::CsiNode => csi_registration(pod).is_some(),
+        // A Secrets Store CSI provider serves the registered driver over a socket in the
+        // providers folder: the driver cannot mount a pod's secrets without it.
+        AgentKind::CsiNode => csi_registration(pod).is_some() || secrets_store_provider(pod),
         _ => false,
     }
+}
+
+/// Whether the pod mounts the Secrets Store CSI driver's providers folder
+/// (`/etc/kubernetes/secrets-store-csi-providers`, `/var/run/...`, Windows' `C:\k\...`), where
+/// a provider serves its socket.
+fn secrets_store_provider(pod: &PodSpec) -> bool {
+    pod.volumes
+        .iter()
+        .filter_map(|v| v.host_path.as_ref()?.path.as_ref())
+        .any(|p| normalize(&p.value).ends_with("/secrets-store-csi-providers"))
 }
 
 /// Marked a pod critical for the rescheduler until Kubernetes 1.16 removed the
