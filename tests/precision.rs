@@ -1063,3 +1063,46 @@ fn a_secrets_store_provider_is_node_critical_with_the_quota_caveat_outside_kube_
         "{help}"
     );
 }
+
+/// A v1 `fluentd-kubernetes-daemonset` image serves Prometheus metrics on 24231 from its own
+/// `fluent.conf`, so DS601's help names that port; with a ConfigMap over `/fluentd/etc`, or
+/// another conf named by `FLUENTD_PROMETHEUS_CONF`, the image's config is gone and the help
+/// falls back to enabling an endpoint.
+#[test]
+fn a_stock_fluentd_image_is_told_its_bundled_metrics_port() {
+    let shipper = "apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: fluentd, namespace: logging}
+spec:
+  selector: {matchLabels: {app: fluentd}}
+  template:
+    metadata: {labels: {app: fluentd}}
+    spec:
+      containers:
+        - name: fluentd
+          image: fluent/fluentd-kubernetes-daemonset:v1.17.1-debian-elasticsearch8-1.0
+          volumeMounts:
+            - {name: varlog, mountPath: /var/log}
+      volumes:
+        - {name: varlog, hostPath: {path: /var/log}}
+";
+    let help = |yaml: &str, test: &str| {
+        let found = lint(test, yaml, &["--select", "DS601"]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        text(&found[0], "help")
+    };
+    let stock = help(shipper, "precision-ds601-fluentd");
+    assert!(stock.contains("serves `/metrics` on port 24231"), "{stock}");
+    let own_config = shipper.replace(
+        "            - {name: varlog, mountPath: /var/log}\n",
+        "            - {name: varlog, mountPath: /var/log}\n            - {name: config, mountPath: /fluentd/etc}\n",
+    );
+    let replaced = help(&own_config, "precision-ds601-fluentd-config");
+    assert!(replaced.starts_with("it declares no port"), "{replaced}");
+    let disabled = shipper.replace(
+        "          volumeMounts:\n",
+        "          env: [{name: FLUENTD_PROMETHEUS_CONF, value: disable}]\n          volumeMounts:\n",
+    );
+    let disabled = help(&disabled, "precision-ds601-fluentd-disabled");
+    assert!(disabled.starts_with("it declares no port"), "{disabled}");
+}

@@ -2,7 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::Container;
 use crate::model::DaemonSet;
-use crate::model::profile::{AgentKind, csi_registration, kubelet_dir};
+use crate::model::profile::{AgentKind, csi_registration, kubelet_dir, words};
 use crate::rules::host_paths::{self, HostMount};
 use crate::rules::probes;
 
@@ -35,6 +35,14 @@ impl Rule for MissingLivenessProbe {
             .find(|c| matches!(c.image_name(), Some("livenessprobe" | "csi-livenessprobe")));
         let csi_driver = cx.profile.kind == AgentKind::CsiNode
             && (csi_registration(pod).is_some() || probe_sidecar.is_some());
+        // ceph-csi's liveness container (`--type=liveness`) polls the driver's socket and
+        // exports the result as a metric: the manifest chose an alert over a restart, which
+        // for a CephFS or rbd-nbd plugin would take down the FUSE and NBD mounts its process
+        // serves.
+        let liveness_exported = pod
+            .containers
+            .iter()
+            .any(|c| words(c).contains(&"--type=liveness"));
         let mounts = host_paths::mounts(pod);
         for c in probes::judged(pod, cx.profile).filter(|c| {
             c.liveness_probe.is_none()
@@ -50,6 +58,9 @@ impl Rule for MissingLivenessProbe {
                         .containers
                         .iter()
                         .any(|other| serves_csi(&mounts, other)));
+            if csi_driver && liveness_exported {
+                continue;
+            }
             let kind = cx.profile.kind;
             let help = if let Some(flag) = probes::health_flag(c) {
                 format!(
@@ -88,6 +99,16 @@ impl Rule for MissingLivenessProbe {
                  2020 by default): declare that port and add an httpGet livenessProbe on it, \
                  with `failureThreshold: 3` or more; a stalled shipper loses logs silently"
                     .to_owned()
+            } else if kind == AgentKind::LogCollector && bundled_fluentd_metrics(c) {
+                // The image's own `fluent.conf` includes `prometheus.conf`, which serves
+                // metrics on 24231 unless its env says otherwise.
+                "the image's `fluent.conf` includes its bundled `prometheus.conf`, which serves \
+                 `/metrics` on port 24231 (`FLUENTD_PROMETHEUS_PORT`): declare that port and add \
+                 an httpGet livenessProbe on it, with `failureThreshold: 3` or more, so a hung \
+                 fluentd is restarted (a stalled output, with the process alive, needs an \
+                 `exec` check such as the age of its newest buffer file); a stalled shipper \
+                 loses logs silently"
+                    .to_owned()
             } else if kind == AgentKind::LogCollector {
                 "it declares no port: enable the shipper's health or monitoring endpoint and \
                  probe it, or add an `exec` livenessProbe that checks its output is moving (e.g. \
@@ -108,6 +129,29 @@ impl Rule for MissingLivenessProbe {
             );
         }
     }
+}
+
+/// Whether the container runs a v1 `fluent/fluentd-kubernetes-daemonset` image with the
+/// image's own config folder: its `fluent.conf` includes
+/// `#{ENV['FLUENTD_PROMETHEUS_CONF'] || 'prometheus'}.conf`, whose `prometheus` input serves
+/// metrics on 24231. A ConfigMap mounted over `/fluentd/etc`, or another conf named by the
+/// env, replaces it.
+fn bundled_fluentd_metrics(c: &Container) -> bool {
+    let image = c.image.as_ref().map_or("", |i| i.value.as_str());
+    let v1 = image
+        .rsplit_once(':')
+        .is_some_and(|(_, tag)| tag.starts_with("v1"));
+    let own_folder = !c.volume_mounts.iter().any(|m| {
+        m.mount_path
+            .as_ref()
+            .is_some_and(|p| p.value.trim_end_matches('/') == "/fluentd/etc")
+    });
+    let prometheus_conf = c
+        .env
+        .iter()
+        .find(|e| e.name.value == "FLUENTD_PROMETHEUS_CONF")
+        .is_none_or(|e| e.value.value == "prometheus");
+    c.image_name() == Some("fluentd-kubernetes-daemonset") && v1 && own_folder && prometheus_conf
 }
 
 /// Whether the container is the CSI driver of its pod: it mounts the kubelet's `plugins`
