@@ -444,6 +444,8 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "ebpf-instrument",
             "ebpf-profiler",
             "cloudwatch-agent",
+            // New Relic's legacy server monitor reports host metrics; it ships no logs.
+            "nrsysmond",
         ],
     ),
     (
