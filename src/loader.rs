@@ -3,7 +3,7 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::fields::{self, KubernetesVersion};
-use crate::model::{DaemonSet, FluentBitGrace, Problem, Reader, Service, Spanned};
+use crate::model::{DaemonSet, FluentBitGrace, MountedFile, Problem, Reader, Service, Spanned};
 use crate::source::{SourceFile, Span};
 use crate::unreadable::{ds001_yaml_syntax, ds002_invalid_structure, ds009_unrendered_template};
 use crate::yaml::{Change, Node, ParseLimits, ParseOutcome, SyntaxError, Value, parse_stream};
@@ -93,7 +93,7 @@ pub fn load_parsed(
         }
     }
     for ds in &mut loaded.daemonsets {
-        let mounted: Vec<&(String, Vec<String>)> = ds
+        let mounted: Vec<&(String, Vec<(String, String)>)> = ds
             .pod()
             .map(|pod| {
                 pod.volumes
@@ -106,19 +106,25 @@ pub fn load_parsed(
         ds.fluent_bit_grace = mounted.iter().find_map(|(name, data)| {
             Some(FluentBitGrace {
                 config_map: name.clone(),
-                seconds: data.iter().find_map(|config| service_grace(config))?,
+                seconds: data.iter().find_map(|(_, config)| service_grace(config))?,
             })
         });
         ds.mounted_config = mounted
             .iter()
-            .flat_map(|(_, data)| data.iter().cloned())
+            .flat_map(|(name, data)| {
+                data.iter().map(|(key, text)| MountedFile {
+                    config_map: name.clone(),
+                    key: key.clone(),
+                    text: text.clone(),
+                })
+            })
             .collect();
     }
     loaded
 }
 
-/// Each ConfigMap of the input by name, with its `data` values.
-fn config_maps(documents: &[Node]) -> Vec<(String, Vec<String>)> {
+/// Each ConfigMap of the input by name, with its `data` entries (key and value).
+fn config_maps(documents: &[Node]) -> Vec<(String, Vec<(String, String)>)> {
     documents
         .iter()
         .filter(|doc| doc.get("kind").and_then(Node::as_str) == Some("ConfigMap"))
@@ -129,7 +135,7 @@ fn config_maps(documents: &[Node]) -> Vec<(String, Vec<String>)> {
             };
             let data = entries
                 .iter()
-                .filter_map(|e| e.value.as_str().map(str::to_owned))
+                .filter_map(|e| Some((e.key.as_str().to_owned(), e.value.as_str()?.to_owned())))
                 .collect();
             Some((name.to_owned(), data))
         })

@@ -140,6 +140,8 @@ pub struct VolumeMount {
     pub read_only: Option<Spanned<bool>>,
     pub mount_propagation: Option<Spanned<String>>,
     pub mount_path: Option<Spanned<String>>,
+    /// `subPath`: the one key (or file) of the volume mounted at `mountPath`.
+    pub sub_path: Option<Spanned<String>>,
 }
 
 impl VolumeMount {
@@ -246,6 +248,7 @@ impl Container {
                 read_only: r.boolean(m, "readOnly"),
                 mount_propagation: r.string(m, "mountPropagation"),
                 mount_path: r.string(m, "mountPath"),
+                sub_path: r.string(m, "subPath"),
             })
             .collect();
         Container {

@@ -12,9 +12,17 @@ pub struct DaemonSet {
     /// Fluent Bit's `[SERVICE] Grace`, when a ConfigMap in the same file that the pod mounts
     /// sets it: how long Fluent Bit waits to flush on SIGTERM.
     pub fluent_bit_grace: Option<FluentBitGrace>,
-    /// The `data` values of the ConfigMaps in the same input that the pod mounts: the agent's
-    /// own configuration, where the manifest carries it.
-    pub mounted_config: Vec<String>,
+    /// The `data` entries of the ConfigMaps in the same input that the pod mounts: the
+    /// agent's own configuration and scripts, where the manifest carries them.
+    pub mounted_config: Vec<MountedFile>,
+}
+
+/// One `data` entry of a ConfigMap the pod mounts: a file its containers see.
+#[derive(Debug, Clone)]
+pub struct MountedFile {
+    pub config_map: String,
+    pub key: String,
+    pub text: String,
 }
 
 /// One `key value` (classic Fluent Bit, fluentd) or `key: value` (YAML) line of an agent's

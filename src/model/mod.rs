@@ -19,7 +19,7 @@ pub use container::{
     Resources, VolumeMount,
 };
 pub use daemonset::{
-    DaemonSet, FluentBitGrace, LabelSelector, ObjectMeta, Requirement, RollingUpdate,
+    DaemonSet, FluentBitGrace, LabelSelector, MountedFile, ObjectMeta, Requirement, RollingUpdate,
     UpdateStrategy, config_settings,
 };
 pub use int_or_percent::IntOrPercent;

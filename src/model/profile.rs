@@ -299,6 +299,19 @@ pub fn package_install(c: &Container) -> Option<(&Arg, String)> {
     (0..w.len()).find_map(|i| install_at(&w[i..]).map(|n| (items[i], w[i..i + n].join(" "))))
 }
 
+/// The first package install on a line of a shell script (`zypper install -y open-iscsi`),
+/// unless the line runs it in the host's namespaces or root (`nsenter`, `chroot`).
+pub fn script_line_install(line: &str) -> Option<String> {
+    let w: Vec<&str> = line.split_whitespace().collect();
+    if w.first().is_some_and(|x| x.starts_with('#'))
+        || w.iter()
+            .any(|x| matches!(x.rsplit('/').next(), Some("nsenter" | "chroot")))
+    {
+        return None;
+    }
+    (0..w.len()).find_map(|i| install_at(&w[i..]).map(|n| w[i..i + n].join(" ")))
+}
+
 /// How many words an install command spans from the start of `w`, if one starts there: a
 /// package manager, its options, its install verb and the first package.
 fn install_at(w: &[&str]) -> Option<usize> {

@@ -83,7 +83,11 @@ impl Rule for WritableHostPath {
                 continue;
             }
             let position_line = positions_here
-                .then(|| ds.mounted_config.iter().find_map(|c| position_file(c)))
+                .then(|| {
+                    ds.mounted_config
+                        .iter()
+                        .find_map(|c| position_file(&c.text))
+                })
                 .flatten();
             let severity = if positions_here && position_line.is_none() {
                 Severity::Note

@@ -196,7 +196,7 @@ fn works_in_host_root(ds: &DaemonSet, pod: &PodSpec, mounts: &[HostMount], c: &C
     let enters = |text: &str| text.contains("chroot") || text.contains("/proc/1/ns/");
     writes_root
         && !hardening::non_root(pod, c)
-        && (words(c).iter().any(|w| enters(w)) || ds.mounted_config.iter().any(|t| enters(t)))
+        && (words(c).iter().any(|w| enters(w)) || ds.mounted_config.iter().any(|f| enters(&f.text)))
 }
 
 /// Whether the container sets the node's kernel parameters: it runs `sysctl` or writes a file

@@ -130,7 +130,8 @@ impl Rule for HostNamespace {
 /// filter with `Use_Kubelet On` and no `Kubelet_Host` asks the kubelet at 127.0.0.1, which is
 /// the pod's own loopback unless the pod shares the node's network.
 fn config_needs_host_network(ds: &DaemonSet) -> bool {
-    ds.mounted_config.iter().any(|config| {
+    ds.mounted_config.iter().any(|file| {
+        let config = &file.text;
         let setting = |key: &str| {
             config_settings(config)
                 .find(|s| s.key.eq_ignore_ascii_case(key))
