@@ -120,7 +120,10 @@ impl Profile {
         let Some(pod) = ds.pod() else {
             return Profile::default();
         };
-        let roles = pod.all_containers().map(role).collect();
+        let roles = pod
+            .all_containers()
+            .map(|c| holds_for_init(pod, c).unwrap_or_else(|| role(c)))
+            .collect();
         let (kind, evidence) = match (annotated(ds), setting) {
             (Some(kind), _) => (kind, format!("set by the `{ANNOTATION}` annotation")),
             (None, Some(kind)) => (kind, "set by the `profile` setting".to_owned()),
@@ -235,6 +238,38 @@ fn role(c: &Container) -> ContainerRole {
         role,
         evidence,
     }
+}
+
+/// A helper role for an app container that runs the image of a one-shot init container of its
+/// pod by the image's default command, and mounts nothing, declares no port and has no probe:
+/// the init container does the work with that image (Antrea's CNI migrator), and this one
+/// only keeps the pod running, as a `pause` container would.
+fn holds_for_init(pod: &PodSpec, c: &Container) -> Option<ContainerRole> {
+    if c.init
+        || !c.command.is_empty()
+        || !c.args.is_empty()
+        || !c.volume_mounts.is_empty()
+        || !c.ports.is_empty()
+        || c.liveness_probe.is_some()
+        || c.readiness_probe.is_some()
+        || c.startup_probe.is_some()
+    {
+        return None;
+    }
+    let image = c.image.as_ref()?;
+    let init = pod.init_containers.iter().find(|i| {
+        i.image.as_ref().is_some_and(|j| j.value == image.value)
+            && (!i.command.is_empty() || !i.args.is_empty())
+    })?;
+    Some(ContainerRole {
+        container: c.span,
+        role: Role::Helper,
+        evidence: format!(
+            "it runs the image of init container `{}`, which does the work, with no command, \
+             mount, port or probe of its own",
+            init.display_name()
+        ),
+    })
 }
 
 /// The file name of the program the container's command runs, if it names one.

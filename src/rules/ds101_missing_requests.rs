@@ -268,7 +268,7 @@ mod tests {
 
     #[test]
     fn one_shot_init_containers() {
-        let app = "      containers:\n      - name: a\n        image: i:1\n        resources: {requests: {cpu: 10m, memory: 10Mi}}\n";
+        let app = "      containers:\n      - name: a\n        image: agent:1\n        resources: {requests: {cpu: 10m, memory: 10Mi}}\n";
         let init = format!(
             "      initContainers:\n      - {{name: i, image: i:1, command: [cp, a, b]}}\n{app}"
         );

@@ -41,7 +41,9 @@ pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item 
             || root_on_node(c)
             || controls_runtime.iter().any(|r| std::ptr::eq(*r, *c))
             || profile.role(c) == Role::Sidecar
-            || waits(c).is_some();
+            || waits(c).is_some()
+            // It runs an init container's image by its default command, holding the pod.
+            || (profile.role(c) == Role::Helper && c.command.is_empty() && c.args.is_empty());
         !exempt && profile.long_running(c)
     })
 }
