@@ -174,8 +174,9 @@ fn fix(master: &crate::model::Toleration) -> Fix {
 }
 
 /// Written for a managed Kubernetes service: GKE Autopilot's workload annotations
-/// (`autopilot.gke.io/...`) on the pod template, or node selection (nodeSelector, required or
-/// preferred affinity) on labels only GKE, EKS or AKS nodes carry.
+/// (`autopilot.gke.io/...`) on the pod template, node selection (nodeSelector, required or
+/// preferred affinity) on labels only GKE, EKS or AKS nodes carry, or the `amazon-cloudwatch`
+/// namespace of AWS's Container Insights agents.
 fn managed_platform(ds: &DaemonSet, pod: &PodSpec) -> bool {
     const LABELS: [&str; 3] = [
         "cloud.google.com/gke-",
@@ -192,7 +193,15 @@ fn managed_platform(ds: &DaemonSet, pod: &PodSpec) -> bool {
                 .iter()
                 .any(|a| a.value.0.starts_with("autopilot.gke.io/"))
         });
+    // AWS's Container Insights quickstart installs its agents into `amazon-cloudwatch`, for
+    // EKS.
+    let container_insights = ds
+        .metadata
+        .namespace
+        .as_ref()
+        .is_some_and(|n| n.value == "amazon-cloudwatch");
     autopilot
+        || container_insights
         || pod
             .node_requirements()
             .iter()
