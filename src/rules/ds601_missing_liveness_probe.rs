@@ -1,8 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::Container;
 use crate::model::DaemonSet;
 use crate::model::profile::{AgentKind, csi_registration, kubelet_dir, words};
+use crate::model::{Container, ContainerPort};
 use crate::rules::host_paths::{self, HostMount};
 use crate::rules::probes;
 
@@ -62,6 +62,17 @@ impl Rule for MissingLivenessProbe {
                 continue;
             }
             let kind = cx.profile.kind;
+            // Ports that serve only a scraper (`metrics`, `prometheus`) name no health
+            // endpoint: a probe there asks the HTTP server, not the agent's work (eBPF
+            // instrumentation serving its metrics). A log shipper is still asked, for what it
+            // loses when it stalls.
+            let metrics_only = !c.ports.is_empty() && c.ports.iter().all(ContainerPort::metrics);
+            if metrics_only
+                && !matches!(kind, AgentKind::LogCollector | AgentKind::CsiNode)
+                && probes::health_flag(c).is_none()
+            {
+                continue;
+            }
             let help = if let Some(flag) = probes::health_flag(c) {
                 format!(
                     "it serves a health endpoint (`{flag}`): add a livenessProbe on it (httpGet), \
