@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::{Container, DaemonSet, Spanned};
-use crate::rules::{host_paths, listed};
+use crate::rules::{described, host_paths, listed};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS302",
@@ -139,22 +139,7 @@ impl<'a> Exposure<'a> {
         let Some(first) = self.paths.first() else {
             return;
         };
-        let who = match self.containers[..] {
-            [only] => only.describe(),
-            _ => {
-                // `containers `a`, `b` and `c` (init)`, not `container `a`, container `b` ...`.
-                let names: Vec<String> = self
-                    .containers
-                    .iter()
-                    .map(|c| {
-                        let init = if c.init { " (init)" } else { "" };
-                        format!("`{}`{init}", c.display_name())
-                    })
-                    .collect();
-                let names: Vec<&str> = names.iter().map(String::as_str).collect();
-                format!("containers {}", listed(&names))
-            }
-        };
+        let who = described(&self.containers);
         let paths: Vec<String> = self
             .paths
             .iter()

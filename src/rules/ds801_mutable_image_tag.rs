@@ -1,7 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::profile::{Profile, Role, words};
-use crate::model::{Container, DaemonSet};
+use crate::model::{Container, DaemonSet, Spanned};
+use crate::rules::described;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS801",
@@ -18,6 +19,16 @@ fn tag(image: &str) -> Option<&str> {
     let name = image.split('@').next().unwrap_or(image);
     let last = name.rsplit('/').next().unwrap_or(name);
     last.split_once(':').map(|(_, t)| t)
+}
+
+/// Whether the image comes from a registry on a single-label host (`localhost:5000/agent`,
+/// `registry:5000/agent`, `kind-registry:5000/agent`): a registry a local development loop
+/// builds and pushes to, whose tags are that loop's to move. A host with a dot is a real
+/// registry, however private.
+fn local_registry(image: &str) -> bool {
+    image
+        .split_once('/')
+        .is_some_and(|(host, _)| (host.contains(':') || host == "localhost") && !host.contains('.'))
 }
 
 /// A `mutable-tags` pattern: exact, or with one `*` at the start or the end.
@@ -73,11 +84,14 @@ impl Rule for MutableImageTag {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
+        // One finding per image of the pod: containers that run the same reference (Calico's
+        // init containers and calico-node) share one pin, and one edit fixes them all.
+        let mut found: Vec<(&Spanned<String>, String, Vec<&Container>)> = Vec::new();
         for c in pod.all_containers() {
             let Some(image) = &c.image else { continue };
             // A digest pins the image, whatever the tag says. (An image with spaces, which an
             // operator fills in, leaves its DaemonSet unlinted: DS009.)
-            if image.value.contains('@') {
+            if image.value.contains('@') || local_registry(&image.value) {
                 continue;
             }
             let problem = match tag(&image.value) {
@@ -95,23 +109,38 @@ impl Rule for MutableImageTag {
                 ),
                 Some(_) => continue,
             };
+            match found.iter_mut().find(|(i, _, _)| i.value == image.value) {
+                Some((_, _, users)) => users.push(c),
+                None => found.push((image, problem, vec![c])),
+            }
+        }
+        for (image, problem, users) in found {
             let mut d = Diagnostic::new(
                 &META,
                 image.span,
-                format!("the image `{}` of {} {problem}", image.value, c.describe()),
+                format!(
+                    "the image `{}` of {} {problem}",
+                    image.value,
+                    described(&users)
+                ),
             )
             .label("a different version on every node that pulls it")
             .help(
                 "pin a version tag (`:v1.8.2`) or a digest (`@sha256:...`), so every node runs \
                  the same build and a rollout is what changes it",
             );
+            for other in &users[1..] {
+                if let Some(i) = &other.image {
+                    d = d.related(i.span, "the same image");
+                }
+            }
             // The kubelet pulls a present image again only under `Always`: with these, each
             // node keeps the build it pulled first, even across rollouts.
-            if let Some(policy) = c
-                .image_pull_policy
-                .as_ref()
-                .filter(|p| matches!(p.value.as_str(), "IfNotPresent" | "Never"))
-            {
+            if let Some(policy) = users.iter().find_map(|c| {
+                c.image_pull_policy
+                    .as_ref()
+                    .filter(|p| matches!(p.value.as_str(), "IfNotPresent" | "Never"))
+            }) {
                 d = d.related(
                     policy.whole(),
                     "each node keeps the build it pulled first, even across rollouts",
@@ -126,6 +155,25 @@ impl Rule for MutableImageTag {
 mod tests {
     use super::{major_only, tag, tag_matches};
     use crate::rules::test_support::positions;
+
+    #[test]
+    fn local_registries() {
+        for local in [
+            "localhost:5000/agent:dev",
+            "registry:5000/passt:devel",
+            "localhost/agent",
+        ] {
+            assert!(super::local_registry(local), "{local}");
+        }
+        for remote in [
+            "registry.example.com:5000/agent",
+            "quay.io/agent",
+            "agent:latest",
+            "library/nginx",
+        ] {
+            assert!(!super::local_registry(remote), "{remote}");
+        }
+    }
 
     #[test]
     fn major_only_tags() {
@@ -156,6 +204,19 @@ mod tests {
         assert_eq!(
             positions(y, "DS801"),
             ["10:26", "11:26", "13:26", "14:26", "15:26"]
+        );
+    }
+
+    /// Containers that run the same reference share one finding, at the first app container
+    /// that runs it.
+    #[test]
+    fn one_finding_per_image() {
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      initContainers:\n      - {name: i, image: 'x:main'}\n      containers:\n      - {name: a, image: 'x:main'}\n      - {name: b, image: 'y:main'}\n      - {name: c, image: 'x:main'}\n";
+        assert_eq!(positions(y, "DS801"), ["12:26", "13:26"]);
+        let messages = crate::rules::test_support::messages(y, "DS801");
+        assert!(
+            messages[0].starts_with("the image `x:main` of containers `a`, `c` and `i` (init) is"),
+            "{messages:?}"
         );
     }
 

@@ -4,6 +4,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::did_you_mean::suggest;
 use crate::engine::Rule;
+use crate::model::Container;
 
 pub use crate::unreadable::{
     ds001_yaml_syntax, ds002_invalid_structure, ds009_unrendered_template,
@@ -166,6 +167,24 @@ pub static ALL: &[&RuleMeta] = &[
 
 /// Finds a rule by code (`DS003`, any case) or name (`selector-mismatch`).
 /// Names in a sentence: `a`, `a and b`, `a, b and c`.
+/// "container `a`", or "containers `a`, `b` and `c` (init)" for several, in their order.
+pub fn described(containers: &[&Container]) -> String {
+    match containers {
+        [only] => only.describe(),
+        _ => {
+            let names: Vec<String> = containers
+                .iter()
+                .map(|c| {
+                    let init = if c.init { " (init)" } else { "" };
+                    format!("`{}`{init}", c.display_name())
+                })
+                .collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            format!("containers {}", listed(&names))
+        }
+    }
+}
+
 pub fn listed(names: &[&str]) -> String {
     match names.split_last() {
         Some((last, [])) => (*last).to_owned(),
@@ -225,6 +244,18 @@ pub mod test_support {
             .into_iter()
             .filter(|(c, _, _)| c == code)
             .map(|(_, l, c)| format!("{l}:{c}"))
+            .collect()
+    }
+
+    /// The messages of one rule's findings.
+    pub fn messages(yaml: &str, code: &str) -> Vec<String> {
+        let linter = Linter::new(Output::Data);
+        let report = linter.lint_source(SourceFile::new("test.yaml".into(), yaml.into()));
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == code)
+            .map(|d| d.message.clone())
             .collect()
     }
 
