@@ -683,6 +683,20 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
     if let Some(p) = mounts(&|p| kubelet_dir(p, "device-plugins")) {
         return (AgentKind::DevicePlugin, format!("it mounts `{p}`"));
     }
+    // A DRA driver registers through `plugins_registry` as a CSI driver does, but hands
+    // devices to pods, as a device plugin does: it writes their CDI specs to the node
+    // (`/var/run/cdi`), or ships as a `dra-driver` image.
+    let dra = mounts(&|p| matches!(p, "/var/run/cdi" | "/run/cdi" | "/etc/cdi"))
+        .map(|p| format!("it is a DRA driver: it writes CDI specs to `{p}`"))
+        .or_else(|| {
+            pod.all_containers()
+                .filter_map(|c| c.image.as_ref())
+                .find(|i| repository(&i.value).contains("dra-driver"))
+                .map(|i| format!("it is a DRA driver: its image is `{}`", i.value))
+        });
+    if let Some(why) = dra {
+        return (AgentKind::DevicePlugin, why);
+    }
     if let Some(why) = csi_registration(pod) {
         return (AgentKind::CsiNode, why);
     }
