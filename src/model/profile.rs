@@ -287,6 +287,14 @@ fn helper(c: &Container) -> Option<String> {
     if c.image_name() == Some("startup-script") {
         return Some("its image `startup-script` runs a script once, then sleeps".to_owned());
     }
+    // A CNI installer run as an app container (Calico's legacy `install-cni.sh`, Antrea's
+    // `install_cni_chaining --monitor`) copies the plugin and its config, then only watches
+    // them: the agent beside it does the pod's work.
+    if !c.init
+        && program(c).is_some_and(|p| p.starts_with("install-cni") || p.starts_with("install_cni"))
+    {
+        return Some("it installs the CNI plugin and its config, then watches them".to_owned());
+    }
     if shell_script(c).is_some_and(runs_once_then_sleeps) {
         return Some("its shell script runs once, then sleeps".to_owned());
     }
