@@ -3,7 +3,7 @@ use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value, set_security_field};
 use crate::model::DaemonSet;
 use crate::model::{Container, PodSpec, Spanned};
-use crate::rules::hardening;
+use crate::rules::{hardening, host_paths};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS304",
@@ -50,16 +50,35 @@ impl Rule for CapabilitiesNotDropped {
             if hardening::non_root(pod, c) && added.is_empty() {
                 continue;
             }
+            // A container that reaches nothing of its node (no host path, no host namespace,
+            // nothing added) uses the defaults only inside its own namespaces: dropping them
+            // is hygiene that narrows a kernel exploit's reach, a note.
+            let reaches_node = !added.is_empty()
+                || pod.host_network()
+                || pod.host_pid.as_ref().is_some_and(|h| h.value)
+                || pod.host_ipc.as_ref().is_some_and(|h| h.value)
+                || host_paths::mounts(pod)
+                    .iter()
+                    .any(|m| std::ptr::eq(m.container, c));
+            let (severity, scope) = if reaches_node {
+                (Severity::Warning, "")
+            } else {
+                (
+                    Severity::Note,
+                    "; it reaches nothing of the node, so they act only in its own namespaces",
+                )
+            };
             cx.report(
                 Diagnostic::new(
                     &META,
                     at,
                     format!(
                         "{} keeps the runtime's default capabilities: `capabilities.drop` does not \
-                         include ALL",
+                         include ALL{scope}",
                         c.describe()
                     ),
                 )
+                .severity(severity)
                 .label("default capabilities kept")
                 .help(match low_port(pod, c) {
                     Some(port) => format!(
@@ -156,11 +175,37 @@ fn fix(pod: &PodSpec, c: &Container) -> Fix {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_support::positions;
+    use crate::rules::test_support::{pod_spec, positions, positions_with};
 
     #[test]
     fn drop_all() {
         let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: a, image: i:1}\n      - {name: b, image: i:1, securityContext: {capabilities: {drop: [NET_RAW]}}}\n      - {name: c, image: i:1, securityContext: {capabilities: {drop: [cap_all]}}}\n      - {name: d, image: i:1, securityContext: {privileged: true}}\n";
         assert_eq!(positions(y, "DS304"), ["10:10", "11:49"]);
+    }
+
+    /// A container that reaches nothing of its node gets a note; a host path, a host
+    /// namespace or an added capability makes it a warning.
+    #[test]
+    fn a_note_without_host_access() {
+        let config = || crate::config::Config::default();
+        let bare = pod_spec("      containers:\n      - {name: a, image: i:1}\n");
+        assert_eq!(positions_with(&bare, "DS304", config()), ["10:10 note"]);
+        let host_network =
+            pod_spec("      hostNetwork: true\n      containers:\n      - {name: a, image: i:1}\n");
+        assert_eq!(
+            positions_with(&host_network, "DS304", config()),
+            ["11:10 warning"]
+        );
+        let mounted = pod_spec(
+            "      containers:\n      - {name: a, image: i:1, volumeMounts: [{name: l, mountPath: /l}]}\n      volumes: [{name: l, hostPath: {path: /var/log}}]\n",
+        );
+        assert_eq!(
+            positions_with(&mounted, "DS304", config()),
+            ["10:10 warning"]
+        );
+        let adds = pod_spec(
+            "      containers:\n      - {name: a, image: i:1, securityContext: {capabilities: {add: [NET_ADMIN]}}}\n",
+        );
+        assert_eq!(positions_with(&adds, "DS304", config()), ["10:49 warning"]);
     }
 }
