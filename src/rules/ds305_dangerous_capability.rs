@@ -56,24 +56,25 @@ impl Rule for DangerousCapability {
                 continue;
             };
             let names: Vec<&str> = added.iter().map(|(_, n)| n.as_str()).collect();
-            let (mut what, label) = if names.len() == 1 {
-                (
-                    format!("the dangerous capability {first_name}"),
-                    why(first_name).to_owned(),
-                )
+            let host_network = pod.host_network();
+            let mut what = if names.len() == 1 {
+                format!("the dangerous capability {first_name}")
             } else {
-                (
-                    format!("the dangerous capabilities {}", listed(&names)),
-                    format!("{first_name}: {}", why(first_name)),
-                )
+                format!("the dangerous capabilities {}", listed(&names))
             };
             // The others it adds are not in question; say they were seen.
             if caps.add.len() > names.len() {
                 what.push_str(&format!(" (of the {} it adds)", caps.add.len()));
             }
+            // What each one grants, so the reviewer can weigh it against the agent's job.
+            let grants: Vec<String> = names
+                .iter()
+                .map(|n| format!("{n} {}", why(n, host_network)))
+                .collect();
+            what.push_str(&format!(": {}", grants.join("; ")));
             cx.report(
                 Diagnostic::new(&META, first.span, format!("{} adds {what}", c.describe()))
-                    .label(label)
+                    .label(format!("{first_name} added"))
                     .help(
                         "drop each one the agent works without; if one is needed, suppress this \
                          finding with what the agent uses it for",
@@ -107,12 +108,18 @@ fn network_tool(kind: AgentKind, capability: &str) -> bool {
     kind == AgentKind::Network && matches!(capability, "NET_ADMIN" | "NET_RAW")
 }
 
-fn why(capability: &str) -> &'static str {
+fn why(capability: &str, host_network: bool) -> &'static str {
     match capability {
-        "ALL" => "every capability: as good as privileged",
-        "SYS_ADMIN" => "mounts, namespaces, BPF and more: close to root on the node",
+        "NET_ADMIN" if !host_network => {
+            "reconfigures the pod's own network (interfaces, routes, iptables), and the node's \
+             once the pod shares it"
+        }
+        "ALL" => "is every capability: as good as privileged",
+        "SYS_ADMIN" => {
+            "mounts filesystems, enters namespaces, loads BPF and more: close to root on the node"
+        }
         "SYS_MODULE" => "loads kernel modules into the node's kernel",
-        "SYS_RAWIO" => "raw access to devices and memory",
+        "SYS_RAWIO" => "gives raw access to devices and memory",
         "SYS_BOOT" => "can reboot the node",
         "NET_ADMIN" => "reconfigures the node's network",
         "DAC_READ_SEARCH" => {
@@ -120,7 +127,7 @@ fn why(capability: &str) -> &'static str {
              (`open_by_handle_at`), which reaches files outside the container's mounts"
         }
         "BPF" => "loads BPF programs into the node's kernel",
-        _ => "listed in the dangerous-capabilities setting",
+        _ => "is listed in the dangerous-capabilities setting",
     }
 }
 
