@@ -46,6 +46,7 @@ pub mod ds604_low_failure_threshold;
 pub mod ds701_missing_os_selector;
 pub mod ds702_unconstrained_gpu_agent;
 pub mod ds703_deprecated_node_label;
+pub mod ds704_unconstrained_device_request;
 pub mod ds801_mutable_image_tag;
 pub mod ds802_package_install_at_start;
 pub mod ds901_unused_suppression;
@@ -113,6 +114,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds701_missing_os_selector::MissingOsSelector,
     &ds702_unconstrained_gpu_agent::UnconstrainedGpuAgent,
     &ds703_deprecated_node_label::DeprecatedNodeLabel,
+    &ds704_unconstrained_device_request::UnconstrainedDeviceRequest,
     &ds801_mutable_image_tag::MutableImageTag,
     &ds802_package_install_at_start::PackageInstallAtStart,
 ];
@@ -159,6 +161,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds701_missing_os_selector::META,
     &ds702_unconstrained_gpu_agent::META,
     &ds703_deprecated_node_label::META,
+    &ds704_unconstrained_device_request::META,
     &ds801_mutable_image_tag::META,
     &ds802_package_install_at_start::META,
     &ds901_unused_suppression::META,
