@@ -869,14 +869,22 @@ fn a_low_memory_limit_is_explained_by_what_the_agent_does() {
 fn a_read_only_root_is_asked_of_hardened_containers_with_what_they_add_back() {
     let hardened = AGENT.replace(
         "          image: example.com/inhouse/shipper:2.1.0\n",
-        "          image: example.com/inhouse/shipper:2.1.0\n          securityContext:\n            capabilities: {drop: [ALL], add: [NET_ADMIN]}\n",
+        "          image: example.com/inhouse/shipper:2.1.0\n          securityContext:\n            capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}\n",
     );
     let found = lint("precision-ds308-adds", &hardened, &["--select", "DS308"]);
     let message = text(&found[0], "message");
     assert!(
-        message.contains("drops every capability except NET_ADMIN, yet can still write"),
+        message.contains("drops every capability except NET_BIND_SERVICE, yet can still write"),
         "{message}"
     );
+    // A dangerous capability reaches the node: DS305 is the finding, not this one.
+    let dangerous = hardened.replace("NET_BIND_SERVICE", "NET_ADMIN");
+    let found = lint(
+        "precision-ds308-dangerous",
+        &dangerous,
+        &["--select", "DS308"],
+    );
+    assert!(found.is_empty(), "{found:?}");
     let root = lint("precision-ds308-root", AGENT, &["--select", "DS308"]);
     assert!(root.is_empty(), "{root:?}");
 }

@@ -3,7 +3,7 @@ use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Value, set_security_field};
 use crate::model::DaemonSet;
 use crate::model::profile::{AgentKind, package_install};
-use crate::model::{Container, Spanned};
+use crate::model::{Capabilities, Container, Spanned};
 use crate::rules::hardening;
 use crate::rules::host_paths::{self, is_socket};
 
@@ -67,6 +67,18 @@ impl Rule for WritableRootFilesystem {
             // A non-root process cannot write the image's files, which belong to root: a
             // read-only root would only close the few paths the image hands its user.
             if hardening::non_root(pod, c) {
+                continue;
+            }
+            // A container that adds a dangerous capability (DAC_READ_SEARCH reads any file of
+            // the node, NET_ADMIN on the host network rewires it) reaches the node through
+            // it: its own root filesystem bounds nothing more, and DS305 is the finding.
+            let dangerous = &cx.settings.dangerous_capabilities;
+            if c.capabilities().is_some_and(|k| {
+                k.add.iter().any(|a| {
+                    let name = Capabilities::normalize(&a.value);
+                    dangerous.iter().any(|d| Capabilities::normalize(d) == name)
+                })
+            }) {
                 continue;
             }
             let hardened = match c.capabilities() {
