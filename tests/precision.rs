@@ -726,11 +726,8 @@ spec:
     );
 }
 
-/// `system-node-critical` is for what the node cannot work without: a log shipper is told to
-/// pick a class of its own, and no fix guesses one; a network agent gets the class and the fix.
-#[test]
-fn only_agents_the_node_needs_are_given_system_node_critical() {
-    let shipper = "apiVersion: apps/v1
+/// A stock fluentd-kubernetes-daemonset agent, up to its image; tests add what they judge.
+const FLUENTD: &str = "apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: fluentd, namespace: logging}
 spec:
@@ -741,8 +738,16 @@ spec:
       containers:
         - name: fluentd
           image: fluent/fluentd-kubernetes-daemonset:v1.17.1-debian-elasticsearch8-1.0
-          resources: {requests: {cpu: 100m, memory: 200Mi}, limits: {memory: 500Mi}}
 ";
+
+/// `system-node-critical` is for what the node cannot work without: a log shipper is told to
+/// pick a class of its own, and no fix guesses one; a network agent gets the class and the fix.
+#[test]
+fn only_agents_the_node_needs_are_given_system_node_critical() {
+    let shipper = format!(
+        "{FLUENTD}          resources: {{requests: {{cpu: 100m, memory: 200Mi}}, limits: {{memory: 500Mi}}}}\n"
+    );
+    let shipper = shipper.as_str();
     let found = lint("precision-ds501-shipper", shipper, &["--select", "DS501"]);
     assert_eq!(found.len(), 1);
     assert!(found[0].get("fix").is_none(), "{}", found[0]);
@@ -1078,22 +1083,10 @@ fn a_secrets_store_provider_is_node_critical_with_the_quota_caveat_outside_kube_
 /// falls back to enabling an endpoint.
 #[test]
 fn a_stock_fluentd_image_is_told_its_bundled_metrics_port() {
-    let shipper = "apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: fluentd, namespace: logging}
-spec:
-  selector: {matchLabels: {app: fluentd}}
-  template:
-    metadata: {labels: {app: fluentd}}
-    spec:
-      containers:
-        - name: fluentd
-          image: fluent/fluentd-kubernetes-daemonset:v1.17.1-debian-elasticsearch8-1.0
-          volumeMounts:
-            - {name: varlog, mountPath: /var/log}
-      volumes:
-        - {name: varlog, hostPath: {path: /var/log}}
-";
+    let shipper = format!(
+        "{FLUENTD}          volumeMounts:\n            - {{name: varlog, mountPath: /var/log}}\n      volumes:\n        - {{name: varlog, hostPath: {{path: /var/log}}}}\n"
+    );
+    let shipper = shipper.as_str();
     let help = |yaml: &str, test: &str| {
         let found = lint(test, yaml, &["--select", "DS601"]);
         assert_eq!(found.len(), 1, "{found:?}");
