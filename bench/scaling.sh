@@ -35,6 +35,10 @@ spec:
         resources:
           requests: {cpu: 100m, memory: 64Mi}
           limits: {cpu: 100m, memory: 64Mi}
+        volumeMounts:
+        - {name: proc, mountPath: /host/proc, readOnly: true}
+      volumes:
+      - {name: proc, hostPath: {path: /proc}}
 """
 with open(f"{out}/normal.yaml", "w") as f:
     f.write(ds)

@@ -1107,3 +1107,18 @@ fn a_stock_fluentd_image_is_told_its_bundled_metrics_port() {
     let disabled = help(&disabled, "precision-ds601-fluentd-disabled");
     assert!(disabled.starts_with("it declares no port"), "{disabled}");
 }
+
+/// GPU feature discovery's `NVIDIA_MIG_MONITOR_DEVICES=all` needs CAP_SYS_ADMIN, which DS303's
+/// help offers in place of privileged mode.
+#[test]
+fn a_mig_monitor_is_told_it_needs_sys_admin_not_privileged() {
+    let yaml = std::fs::read_to_string("fixtures/DS303/fires-mig-monitor-privileged.yaml")
+        .expect("fixture");
+    let found = lint("precision-ds303-mig", &yaml, &["--select", "DS303"]);
+    let help = text(&found[0], "help");
+    assert!(
+        help.starts_with("its `NVIDIA_MIG_MONITOR_DEVICES` needs `CAP_SYS_ADMIN`")
+            && help.contains("`capabilities: {add: [SYS_ADMIN]}`"),
+        "{help}"
+    );
+}

@@ -131,6 +131,14 @@ impl Rule for PrivilegedContainer {
                      nothing the host must see, drop both; if it does, keep them and record why \
                      with `# daemonlint: ignore DS303 -- Bidirectional mount of {path}`",
                 ))
+            } else if let Some(var) = mig_devices(c) {
+                d.help(format!(
+                    "its `{var}` needs `CAP_SYS_ADMIN`, not privileged mode: the NVIDIA container \
+                     toolkit hands MIG's config and monitor capabilities to a container that has \
+                     `SYS_ADMIN`, so `capabilities: {{add: [SYS_ADMIN]}}` in place of \
+                     `privileged: true` keeps the rest of the node's devices, seccomp and \
+                     AppArmor out of it"
+                ))
             } else if tunes_kernel(c) {
                 d.help(
                     "it sets kernel parameters (`sysctl`, `/proc/sys`), which takes privilege only \
@@ -197,6 +205,21 @@ fn works_in_host_root(ds: &DaemonSet, pod: &PodSpec, mounts: &[HostMount], c: &C
     writes_root
         && !hardening::non_root(pod, c)
         && (words(c).iter().any(|w| enters(w)) || ds.mounted_config.iter().any(|f| enters(&f.text)))
+}
+
+/// The NVIDIA env var that asks for every GPU's MIG config or monitor capability
+/// (`NVIDIA_MIG_MONITOR_DEVICES=all`, as GPU feature discovery's MIG manifests set), which the
+/// container toolkit grants only to a container with CAP_SYS_ADMIN.
+fn mig_devices(c: &Container) -> Option<&str> {
+    c.env
+        .iter()
+        .find(|e| {
+            matches!(
+                e.name.value.as_str(),
+                "NVIDIA_MIG_MONITOR_DEVICES" | "NVIDIA_MIG_CONFIG_DEVICES"
+            ) && e.value.value == "all"
+        })
+        .map(|e| e.name.value.as_str())
 }
 
 /// Whether the container sets the node's kernel parameters: it runs `sysctl` or writes a file

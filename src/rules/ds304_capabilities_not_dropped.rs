@@ -65,7 +65,9 @@ impl Rule for CapabilitiesNotDropped {
             } else {
                 (
                     Severity::Note,
-                    "; it reaches nothing of the node, so they act only in its own namespaces",
+                    "; it reaches nothing of the node, so dropping them hardens the container \
+                     against kernel exploits and raw-socket (NET_RAW) spoofing of its neighbours \
+                     rather than bounding what it can do to the node",
                 )
             };
             cx.report(

@@ -1,7 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::profile::kubelet_dir;
-use crate::model::{DaemonSet, PodSpec};
+use crate::model::DaemonSet;
 use crate::rules::host_paths;
 
 pub static META: RuleMeta = RuleMeta {
@@ -31,7 +30,7 @@ impl Rule for OnDeleteUpdate {
         // A mount server (a FUSE-backed CSI plugin) propagates the mounts it serves into the
         // kubelet's pod folders; restarting it breaks every volume it serves on the node, so
         // replacing it only when someone drains the node is the considered choice.
-        if ds.pod().is_some_and(serves_mounts) {
+        if ds.pod().is_some_and(host_paths::serves_mounts) {
             return;
         }
         cx.report(
@@ -49,14 +48,6 @@ impl Rule for OnDeleteUpdate {
             ),
         );
     }
-}
-
-/// Whether a container mounts the kubelet's pod folders with `Bidirectional` propagation: the
-/// mounts it makes there are the volumes of the node's pods.
-fn serves_mounts(pod: &PodSpec) -> bool {
-    host_paths::mounts(pod)
-        .iter()
-        .any(|m| kubelet_dir(&m.path.value, "pods") && m.mount.bidirectional())
 }
 
 #[cfg(test)]

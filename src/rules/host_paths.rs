@@ -1,5 +1,6 @@
 //! Shared by the host-path rules (DS301, DS302, DS309, DS311): each container's mounts of hostPath volumes.
 
+use crate::model::profile::kubelet_dir;
 use crate::model::{Container, PodSpec, Spanned, VolumeMount};
 
 /// A container's mount of a hostPath volume, with the host path.
@@ -130,4 +131,12 @@ pub fn kubelet_roots(pod: &PodSpec) -> Vec<String> {
         }
     }
     roots
+}
+
+/// Whether a container mounts the kubelet's pod folders with `Bidirectional` propagation: the
+/// mounts it makes there are the volumes of the node's pods.
+pub fn serves_mounts(pod: &PodSpec) -> bool {
+    mounts(pod)
+        .iter()
+        .any(|m| kubelet_dir(&m.path.value, "pods") && m.mount.bidirectional())
 }
