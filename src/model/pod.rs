@@ -60,6 +60,17 @@ pub struct Volume {
     pub host_path: Option<HostPathVolume>,
     /// `configMap.name`: settings the loader may find in the same file (Fluent Bit's `Grace`).
     pub config_map: Option<String>,
+    /// The `items` of a `configMap` or `secret` volume: with them, the volume holds only the
+    /// listed paths.
+    pub items: Option<ProjectedItems>,
+}
+
+#[derive(Debug)]
+pub struct ProjectedItems {
+    /// The `items` key.
+    pub span: Span,
+    /// Each item's `path`, as the container sees it under the mount.
+    pub paths: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -181,6 +192,7 @@ impl PodSpec {
                     .and_then(|c| c.get("name"))
                     .and_then(Node::as_str)
                     .map(str::to_owned),
+                items: projected_items(v),
             })
             .collect();
         let (run_as_user, run_as_non_root) = match r.map(node, "securityContext") {
@@ -270,4 +282,24 @@ fn node_affinity_terms(node: &Node, r: &mut Reader) -> (Terms, Terms, Terms) {
         }
     }
     (required, fields, preferred)
+}
+
+/// The `items` of a `configMap` or `secret` volume, read silently: the schema walk judges
+/// their shape.
+fn projected_items(volume: &Node) -> Option<ProjectedItems> {
+    let source = volume.get("configMap").or_else(|| volume.get("secret"))?;
+    let Value::Map(entries) = &source.value else {
+        return None;
+    };
+    let entry = entries.iter().find(|e| e.key.as_str() == "items")?;
+    let Value::Seq(items) = &entry.value.value else {
+        return None;
+    };
+    Some(ProjectedItems {
+        span: entry.key_span,
+        paths: items
+            .iter()
+            .filter_map(|i| i.get("path").and_then(Node::as_str).map(str::to_owned))
+            .collect(),
+    })
 }

@@ -2,8 +2,9 @@ use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::{Container, DaemonSet, PortRef, Spanned};
+use crate::model::{Container, DaemonSet, PodSpec, PortRef, Spanned};
 use crate::rules::k8s_names::port_name_problem;
+use crate::rules::listed;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS008",
@@ -61,6 +62,7 @@ impl Rule for DanglingReference {
                     )),
                 );
             }
+            unprojected_files(cx, pod, c);
             probe_ports(cx, c);
             // `validateContainerPorts` keeps port names unique within one container only.
             duplicates(
@@ -71,6 +73,72 @@ impl Rule for DanglingReference {
                     .filter(|n| port_name_problem(&n.value).is_none()),
                 "port",
                 "container",
+            );
+        }
+    }
+}
+
+/// A file the container's command or args name under a `configMap` or `secret` volume whose
+/// `items` do not project it: with `items`, the volume holds only the listed paths, so the
+/// agent finds no such file when it starts (node-problem-detector told to load a monitor
+/// config its ConfigMap volume leaves out).
+fn unprojected_files(cx: &mut Context, pod: &PodSpec, c: &Container) {
+    for arg in c.command.iter().chain(&c.args) {
+        // `--config.system-log-monitor=/config/a.json,/config/b.json` names two files.
+        let words = arg
+            .text
+            .split(|ch: char| ch.is_whitespace() || ch == ',' || ch == '=')
+            .map(|w| w.trim_matches(|ch| matches!(ch, '"' | '\'' | ';')));
+        for word in words {
+            if word.contains(['$', '*']) {
+                continue;
+            }
+            let unprojected = c.volume_mounts.iter().find_map(|m| {
+                if m.sub_path.is_some() {
+                    return None;
+                }
+                let name = m.name.as_ref()?;
+                let volume = pod
+                    .volumes
+                    .iter()
+                    .find(|v| v.name.as_ref().is_some_and(|n| n.value == name.value))?;
+                let items = volume.items.as_ref()?;
+                let at = m.mount_path.as_ref()?.value.trim_end_matches('/');
+                let file = word.strip_prefix(at)?.strip_prefix('/')?;
+                let projected = items.paths.iter().any(|p| {
+                    let p = p.trim_start_matches("./");
+                    p == file || p.starts_with(&format!("{file}/"))
+                });
+                (!file.is_empty() && !projected).then_some((name, items))
+            });
+            let Some((volume, items)) = unprojected else {
+                continue;
+            };
+            let listed_paths: Vec<String> = items.paths.iter().map(|p| format!("`{p}`")).collect();
+            let listed_paths: Vec<&str> = listed_paths.iter().map(String::as_str).collect();
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    arg.span,
+                    format!(
+                        "{} reads `{word}`, but volume `{}` projects only {} (its `items`), so \
+                         the file does not exist in the container",
+                        c.describe(),
+                        volume.value,
+                        if listed_paths.is_empty() {
+                            "nothing".to_owned()
+                        } else {
+                            listed(&listed_paths)
+                        }
+                    ),
+                )
+                .severity(Severity::Warning)
+                .label("not projected into the volume")
+                .related(items.span, "only these paths are projected")
+                .help(
+                    "add the file's key to the volume's `items` (or drop `items` to project every \
+                     key), or point the argument at a file the volume holds",
+                ),
             );
         }
     }
