@@ -183,6 +183,21 @@ impl DaemonSet {
             .unwrap_or_default();
         self.metadata.annotations.iter().chain(template)
     }
+
+    /// Whether the pod template carries GKE Autopilot's workload annotations
+    /// (`autopilot.gke.io/...`): a partner workload that Autopilot admits only while it matches
+    /// the published allowlist, so its host access is the vendor's to change, not the user's.
+    pub fn autopilot_workload(&self) -> bool {
+        self.spec
+            .as_ref()
+            .and_then(|s| s.template.as_ref())
+            .is_some_and(|t| {
+                t.metadata
+                    .annotations
+                    .iter()
+                    .any(|a| a.value.0.starts_with("autopilot.gke.io/"))
+            })
+    }
 }
 
 impl ObjectMeta {

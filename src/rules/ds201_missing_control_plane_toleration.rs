@@ -183,16 +183,6 @@ fn managed_platform(ds: &DaemonSet, pod: &PodSpec) -> bool {
         "eks.amazonaws.com/",
         "kubernetes.azure.com/",
     ];
-    let autopilot = ds
-        .spec
-        .as_ref()
-        .and_then(|s| s.template.as_ref())
-        .is_some_and(|t| {
-            t.metadata
-                .annotations
-                .iter()
-                .any(|a| a.value.0.starts_with("autopilot.gke.io/"))
-        });
     // AWS's Container Insights quickstart installs its agents into `amazon-cloudwatch`, for
     // EKS.
     let container_insights = ds
@@ -200,7 +190,7 @@ fn managed_platform(ds: &DaemonSet, pod: &PodSpec) -> bool {
         .namespace
         .as_ref()
         .is_some_and(|n| n.value == "amazon-cloudwatch");
-    autopilot
+    ds.autopilot_workload()
         || container_insights
         || pod
             .node_requirements()
