@@ -289,8 +289,12 @@ fn helper(c: &Container) -> Option<String> {
     }
     // A CNI installer run as an app container (Calico's legacy `install-cni.sh`, Antrea's
     // `install_cni_chaining --monitor`) copies the plugin and its config, then only watches
-    // them: the agent beside it does the pod's work.
+    // them: the agent beside it does the pod's work. One that serves a port or a probe
+    // (istio-cni's `install-cni`, which also serves the CNI plugin's events) is an agent.
     if !c.init
+        && c.ports.is_empty()
+        && c.liveness_probe.is_none()
+        && c.readiness_probe.is_none()
         && program(c).is_some_and(|p| p.starts_with("install-cni") || p.starts_with("install_cni"))
     {
         return Some("it installs the CNI plugin and its config, then watches them".to_owned());
