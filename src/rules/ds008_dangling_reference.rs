@@ -93,7 +93,21 @@ fn unprojected_files(cx: &mut Context, pod: &PodSpec, c: &Container) {
             if word.contains(['$', '*']) {
                 continue;
             }
-            let unprojected = c.volume_mounts.iter().find_map(|m| {
+            // The file lives in the deepest mount whose path holds it: a volume mounted
+            // inside the config folder serves its own files.
+            let under = |m: &&crate::model::VolumeMount| {
+                m.mount_path.as_ref().is_some_and(|p| {
+                    let p = p.value.trim_end_matches('/');
+                    word.strip_prefix(p)
+                        .is_some_and(|rest| rest.starts_with('/'))
+                })
+            };
+            let deepest = c
+                .volume_mounts
+                .iter()
+                .filter(under)
+                .max_by_key(|m| m.mount_path.as_ref().map_or(0, |p| p.value.len()));
+            let unprojected = deepest.and_then(|m| {
                 if m.sub_path.is_some() {
                     return None;
                 }
@@ -249,6 +263,24 @@ mod tests {
     fn references() {
         let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      volumes: [{name: logs}, {name: logs}]\n      containers:\n      - name: c\n        image: i:1\n        ports: [{name: http, containerPort: 80}]\n        livenessProbe: {httpGet: {port: metrics}}\n        readinessProbe: {httpGet: {port: http}}\n        volumeMounts: [{name: logs, mountPath: /l}, {name: varlog, mountPath: /v}]\n      - name: c\n        image: i:1\n";
         assert_eq!(positions(y, "DS008"), ["9:38", "14:41", "16:60", "17:15"]);
+    }
+
+    /// A file under a volume with `items` must be one of them, unless another volume is
+    /// mounted deeper, where the file lives instead.
+    #[test]
+    fn files_outside_a_volumes_items() {
+        let y = |args: &str| {
+            crate::rules::test_support::pod_spec(&format!(
+                "      containers:\n      - name: c\n        image: i:1\n        args: [{args}]\n        volumeMounts: [{{name: conf, mountPath: /conf}}, {{name: extra, mountPath: /conf/extra}}]\n      volumes:\n      - {{name: conf, configMap: {{name: c, items: [{{key: a, path: a.json}}]}}}}\n      - {{name: extra, emptyDir: {{}}}}\n"
+            ))
+        };
+        assert_eq!(
+            positions(&y("--a=/conf/a.json,/conf/b.json"), "DS008"),
+            ["12:33"]
+        );
+        assert!(positions(&y("--a=/conf/a.json"), "DS008").is_empty());
+        assert!(positions(&y("--x=/conf/extra/x.json"), "DS008").is_empty());
+        assert!(positions(&y("'--x=$(DIR)/b.json'"), "DS008").is_empty());
     }
 
     #[test]
