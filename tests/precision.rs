@@ -1122,3 +1122,28 @@ fn a_mig_monitor_is_told_it_needs_sys_admin_not_privileged() {
         "{help}"
     );
 }
+
+/// A cloud controller manager is what `system-cluster-critical` is for: DS501's help names it.
+#[test]
+fn a_cloud_controller_manager_is_told_system_cluster_critical() {
+    let ccm = "apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: openstack-cloud-controller-manager, namespace: kube-system}
+spec:
+  selector: {matchLabels: {app: occm}}
+  template:
+    metadata: {labels: {app: occm}}
+    spec:
+      nodeSelector: {node-role.kubernetes.io/control-plane: \"\"}
+      containers:
+        - name: openstack-cloud-controller-manager
+          image: registry.k8s.io/provider-os/openstack-cloud-controller-manager:v1.31.0
+          resources: {requests: {cpu: 200m}}
+";
+    let found = lint("precision-ds501-ccm", ccm, &["--select", "DS501"]);
+    let help = text(&found[0], "help");
+    assert!(
+        help.starts_with("set `priorityClassName: system-cluster-critical`: a cloud controller"),
+        "{help}"
+    );
+}

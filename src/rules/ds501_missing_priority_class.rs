@@ -92,7 +92,19 @@ impl Rule for MissingPriorityClass {
                             n.value
                         )
                     });
-                let help = if node_needs_it {
+                // A cloud controller manager initialises nodes and serves load balancers for
+                // the whole cluster: what `system-cluster-critical` is for.
+                let cloud_controller = pod.all_containers().any(|c| {
+                    c.image_name()
+                        .is_some_and(|n| n.contains("cloud-controller-manager"))
+                });
+                let help = if cloud_controller {
+                    format!(
+                        "set `priorityClassName: system-cluster-critical`{elsewhere}: a cloud \
+                         controller manager initialises new nodes and serves the cluster's load \
+                         balancers, so eviction and preemption should spare it"
+                    )
+                } else if node_needs_it {
                     format!(
                         "set `priorityClassName: system-node-critical`{elsewhere} if the node's \
                          pods cannot work without this agent (their network, storage or \
