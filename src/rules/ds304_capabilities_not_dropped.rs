@@ -3,7 +3,7 @@ use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value, set_security_field};
 use crate::model::DaemonSet;
 use crate::model::{Container, PodSpec, Spanned};
-use crate::rules::{hardening, host_paths};
+use crate::rules::hardening;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS304",
@@ -53,14 +53,7 @@ impl Rule for CapabilitiesNotDropped {
             // A container that reaches nothing of its node (no host path, no host namespace,
             // nothing added) uses the defaults only inside its own namespaces: dropping them
             // is hygiene that narrows a kernel exploit's reach, a note.
-            let reaches_node = !added.is_empty()
-                || pod.host_network()
-                || pod.host_pid.as_ref().is_some_and(|h| h.value)
-                || pod.host_ipc.as_ref().is_some_and(|h| h.value)
-                || host_paths::mounts(pod)
-                    .iter()
-                    .any(|m| std::ptr::eq(m.container, c));
-            let (severity, scope) = if reaches_node {
+            let (severity, scope) = if hardening::reaches_node(pod, c) {
                 (Severity::Warning, "")
             } else {
                 (

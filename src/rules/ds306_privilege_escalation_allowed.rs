@@ -60,8 +60,22 @@ impl Rule for PrivilegeEscalationAllowed {
                     ),
                 ),
             };
+            // As for DS304: in a container that reaches nothing of its node, the setting
+            // narrows a kernel exploit's reach rather than bounding what it can do there.
+            let (severity, message) = if hardening::reaches_node(pod, c) {
+                (Severity::Warning, message)
+            } else {
+                (
+                    Severity::Note,
+                    format!(
+                        "{message}; it reaches nothing of the node, so the setting hardens the \
+                         container rather than bounding what it can do to the node"
+                    ),
+                )
+            };
             cx.report(
                 Diagnostic::new(&META, at, message)
+                    .severity(severity)
                     .label("setuid binaries can gain privileges")
                     .help(if hardening::non_root(pod, c) {
                         "set `securityContext.allowPrivilegeEscalation: false`: otherwise a \
@@ -103,6 +117,21 @@ mod tests {
             "    spec:\n      securityContext: {runAsNonRoot: true}\n      containers",
         );
         assert_eq!(positions(&non_root, "DS306"), ["11:10", "12:49"]);
+        // Reaching nothing of the node, the same findings are notes; on the host's network,
+        // warnings.
+        let config = || crate::config::Config::default();
+        assert_eq!(
+            crate::rules::test_support::positions_with(&non_root, "DS306", config()),
+            ["11:10 note", "12:49 note"]
+        );
+        let host = non_root.replace(
+            "{runAsNonRoot: true}",
+            "{runAsNonRoot: true}\n      hostNetwork: true",
+        );
+        assert_eq!(
+            crate::rules::test_support::positions_with(&host, "DS306", config()),
+            ["12:10 warning", "13:49 warning"]
+        );
     }
 
     #[test]

@@ -84,6 +84,20 @@ fn root_on_node(c: &Container) -> bool {
     c.privileged() || c.capabilities().is_some_and(|k| k.adds("SYS_ADMIN"))
 }
 
+/// Whether the container reaches its node: it mounts a host path, the pod shares a host
+/// namespace, or it adds a capability. One that does not acts only in its own namespaces, so
+/// hardening it narrows a kernel exploit's reach rather than bounding what it can do to the
+/// node (DS304 and DS306 say so as notes).
+pub fn reaches_node(pod: &PodSpec, c: &Container) -> bool {
+    c.capabilities().is_some_and(|k| !k.add.is_empty())
+        || pod.host_network()
+        || pod.host_pid.as_ref().is_some_and(|h| h.value)
+        || pod.host_ipc.as_ref().is_some_and(|h| h.value)
+        || host_paths::mounts(pod)
+            .iter()
+            .any(|m| std::ptr::eq(m.container, c))
+}
+
 /// Whether the container runs as a user other than root: its own `runAsUser`, the pod's, or
 /// `runAsNonRoot: true` without a root `runAsUser`.
 pub fn non_root(pod: &PodSpec, c: &Container) -> bool {
