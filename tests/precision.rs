@@ -802,19 +802,15 @@ fn dropping_all_keeps_the_capabilities_the_container_adds() {
         "          image: example.com/inhouse/shipper:2.1.0\n",
         "          image: example.com/inhouse/shipper:2.1.0\n          securityContext:\n            capabilities: {add: [NET_ADMIN]}\n",
     );
-    let found = lint("precision-ds304-adds", &adds, &["--select", "DS304"]);
-    let help = text(&found[0], "help");
+    let help = told("precision-ds304-adds", &adds, "DS304").remove(0).1;
     assert!(help.contains("keeping `add: [NET_ADMIN]`"), "{help}");
     let low_port = adds.replace(
         "capabilities: {add: [NET_ADMIN]}\n",
         "capabilities: {add: [NET_ADMIN]}\n          ports: [{containerPort: 53}]\n",
     );
-    let found = lint(
-        "precision-ds304-adds-port",
-        &low_port,
-        &["--select", "DS304"],
-    );
-    let help = text(&found[0], "help");
+    let help = told("precision-ds304-adds-port", &low_port, "DS304")
+        .remove(0)
+        .1;
     assert!(
         help.contains("{drop: [ALL], add: [NET_ADMIN, NET_BIND_SERVICE]}"),
         "{help}"
@@ -946,12 +942,9 @@ fn privileged_on_a_windows_only_pod_is_a_dead_flag() {
         "            privileged: true",
         "            privileged: true\n            capabilities: {add: [NET_ADMIN, SYS_ADMIN]}",
     );
-    let found = lint(
-        "precision-windows-privileged",
-        &adds,
-        &["--select", "DS303"],
-    );
-    let help = text(&found[0], "help");
+    let help = told("precision-windows-privileged", &adds, "DS303")
+        .remove(0)
+        .1;
     assert!(
         help.starts_with("it also adds `NET_ADMIN` and `SYS_ADMIN`, which privileged mode grants"),
         "{help}"
@@ -1056,20 +1049,20 @@ fn the_legacy_critical_annotation_outside_kube_system_gets_no_system_class() {
 fn a_secrets_store_provider_is_node_critical_with_the_quota_caveat_outside_kube_system() {
     let yaml = std::fs::read_to_string("fixtures/DS501/fires-secrets-store-provider.yaml")
         .expect("fixture");
-    let found = lint("precision-ds501-provider", &yaml, &["--select", "DS501"]);
-    let help = text(&found[0], "help");
+    let help = told("precision-ds501-provider", &yaml, "DS501").remove(0).1;
     assert!(
         help.starts_with("set `priorityClassName: system-node-critical` (in `secrets-store`")
             && help.contains("ResourceQuota"),
         "{help}"
     );
     let in_kube_system = yaml.replace("namespace: secrets-store", "namespace: kube-system");
-    let found = lint(
+    let help = told(
         "precision-ds501-provider-kube-system",
         &in_kube_system,
-        &["--select", "DS501"],
-    );
-    let help = text(&found[0], "help");
+        "DS501",
+    )
+    .remove(0)
+    .1;
     assert!(
         help.starts_with("set `priorityClassName: system-node-critical` if")
             && !help.contains("ResourceQuota"),
@@ -1088,9 +1081,9 @@ fn a_stock_fluentd_image_is_told_its_bundled_metrics_port() {
     );
     let shipper = shipper.as_str();
     let help = |yaml: &str, test: &str| {
-        let found = lint(test, yaml, &["--select", "DS601"]);
+        let found = told(test, yaml, "DS601");
         assert_eq!(found.len(), 1, "{found:?}");
-        text(&found[0], "help")
+        found[0].1.clone()
     };
     let stock = help(shipper, "precision-ds601-fluentd");
     assert!(stock.contains("serves `/metrics` on port 24231"), "{stock}");
@@ -1114,8 +1107,7 @@ fn a_stock_fluentd_image_is_told_its_bundled_metrics_port() {
 fn a_mig_monitor_is_told_it_needs_sys_admin_not_privileged() {
     let yaml = std::fs::read_to_string("fixtures/DS303/fires-mig-monitor-privileged.yaml")
         .expect("fixture");
-    let found = lint("precision-ds303-mig", &yaml, &["--select", "DS303"]);
-    let help = text(&found[0], "help");
+    let help = told("precision-ds303-mig", &yaml, "DS303").remove(0).1;
     assert!(
         help.starts_with("its `NVIDIA_MIG_MONITOR_DEVICES` needs `CAP_SYS_ADMIN`")
             && help.contains("`capabilities: {add: [SYS_ADMIN]}`"),
@@ -1140,8 +1132,7 @@ spec:
           image: registry.k8s.io/provider-os/openstack-cloud-controller-manager:v1.31.0
           resources: {requests: {cpu: 200m}}
 ";
-    let found = lint("precision-ds501-ccm", ccm, &["--select", "DS501"]);
-    let help = text(&found[0], "help");
+    let help = told("precision-ds501-ccm", ccm, "DS501").remove(0).1;
     assert!(
         help.starts_with("set `priorityClassName: system-cluster-critical`: a cloud controller"),
         "{help}"

@@ -338,12 +338,26 @@ impl Container {
             .iter()
             .flat_map(|r| r.requests.entries.iter().chain(&r.limits.entries))
             .map(|e| e.value.resource.as_str())
-            .filter(|name| {
-                name.contains('/')
-                    && !name.contains("kubernetes.io/")
-                    && !name.starts_with("requests.")
+            .filter(|name| extended(name))
+    }
+
+    /// The non-zero extended resources the container asks for, limits first: a device is
+    /// asked for through its limit alone (request = limit), and a zero quantity asks for
+    /// nothing.
+    pub fn device_requests(&self) -> impl Iterator<Item = &Spanned<ResourceQuantity>> {
+        self.resources
+            .iter()
+            .flat_map(|r| r.limits.entries.iter().chain(&r.requests.entries))
+            .filter(|e| {
+                extended(&e.value.resource) && e.value.parsed.as_ref().is_ok_and(|q| !q.is_zero())
             })
     }
+}
+
+/// Names with a domain other than `kubernetes.io` are extended resources, as
+/// `IsExtendedResourceName` decides.
+fn extended(name: &str) -> bool {
+    name.contains('/') && !name.contains("kubernetes.io/") && !name.starts_with("requests.")
 }
 
 /// The string items of a list, silently: the schema walk judges their types, and the agent

@@ -184,6 +184,16 @@ impl DaemonSet {
         self.metadata.annotations.iter().chain(template)
     }
 
+    /// The `updateStrategy.type` entry when it is `OnDelete`: pods change only when someone
+    /// deletes them.
+    pub fn on_delete(&self) -> Option<&Spanned<String>> {
+        self.spec
+            .as_ref()
+            .and_then(|s| s.update_strategy.as_ref())
+            .and_then(|u| u.kind.as_ref())
+            .filter(|k| k.value == "OnDelete")
+    }
+
     /// Whether the pod template carries GKE Autopilot's workload annotations
     /// (`autopilot.gke.io/...`): a partner workload that Autopilot admits only while it matches
     /// the published allowlist, so its host access is the vendor's to change, not the user's.

@@ -22,12 +22,7 @@ impl Rule for DangerousCapability {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        let dangerous: Vec<String> = cx
-            .settings
-            .dangerous_capabilities
-            .iter()
-            .map(|c| Capabilities::normalize(c))
-            .collect();
+        let dangerous = hardening::dangerous_capabilities(cx.settings);
         let mounts = host_paths::mounts(pod);
         for c in pod.all_containers().filter(|c| !c.privileged()) {
             // As for DS303: a CNI installer writing the plugin folder runs code as root on

@@ -42,6 +42,7 @@ impl Rule for WritableRootFilesystem {
             })
             .map(|m| m.container)
             .collect();
+        let dangerous = hardening::dangerous_capabilities(cx.settings);
         for c in hardening::judged(pod, cx.profile) {
             if writes_host.iter().any(|w| std::ptr::eq(*w, c)) {
                 continue;
@@ -72,12 +73,10 @@ impl Rule for WritableRootFilesystem {
             // A container that adds a dangerous capability (DAC_READ_SEARCH reads any file of
             // the node, NET_ADMIN on the host network rewires it) reaches the node through
             // it: its own root filesystem bounds nothing more, and DS305 is the finding.
-            let dangerous = &cx.settings.dangerous_capabilities;
             if c.capabilities().is_some_and(|k| {
-                k.add.iter().any(|a| {
-                    let name = Capabilities::normalize(&a.value);
-                    dangerous.iter().any(|d| Capabilities::normalize(d) == name)
-                })
+                k.add
+                    .iter()
+                    .any(|a| dangerous.contains(&Capabilities::normalize(&a.value)))
             }) {
                 continue;
             }

@@ -19,12 +19,7 @@ impl Rule for OnDeleteUpdate {
     }
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
-        let kind = ds
-            .spec
-            .as_ref()
-            .and_then(|s| s.update_strategy.as_ref())
-            .and_then(|u| u.kind.as_ref());
-        let Some(kind) = kind.filter(|k| k.value == "OnDelete") else {
+        let Some(kind) = ds.on_delete() else {
             return;
         };
         // A mount server (a FUSE-backed CSI plugin) propagates the mounts it serves into the

@@ -47,13 +47,7 @@ impl Rule for MissingLivenessProbe {
         // updated only `OnDelete` is restarted by hand on purpose: a restart breaks every
         // volume it serves (SeaweedFS's FUSE mount daemon), which a liveness probe would do
         // on its own.
-        let on_delete = ds
-            .spec
-            .as_ref()
-            .and_then(|s| s.update_strategy.as_ref())
-            .and_then(|u| u.kind.as_ref())
-            .is_some_and(|k| k.value == "OnDelete");
-        if on_delete && host_paths::serves_mounts(pod) {
+        if ds.on_delete().is_some() && host_paths::serves_mounts(pod) {
             return;
         }
         let mounts = host_paths::mounts(pod);

@@ -140,25 +140,15 @@ fn separating_label<'a>(gpu: &[&'a NodePool], other: &[&NodePool]) -> Option<(&'
 
 /// Where and how the container needs a GPU, and what happens to it on other nodes.
 fn gpu_use(c: &Container) -> Option<(Span, String, &'static str)> {
-    if let Some(resources) = &c.resources {
-        // Extended resources are requested through limits alone (request = limit), so
-        // either list counts; a zero quantity asks for nothing.
-        let entry = resources
-            .limits
-            .entries
-            .iter()
-            .chain(&resources.requests.entries)
-            .find(|e| {
-                is_gpu_resource(&e.value.resource)
-                    && e.value.parsed.as_ref().is_ok_and(|q| !q.is_zero())
-            });
-        if let Some(e) = entry {
-            return Some((
-                e.whole(),
-                format!("requests `{}: {}`", e.value.resource, e.value.text),
-                "stays Pending",
-            ));
-        }
+    if let Some(e) = c
+        .device_requests()
+        .find(|e| is_gpu_resource(&e.value.resource))
+    {
+        return Some((
+            e.whole(),
+            format!("requests `{}: {}`", e.value.resource, e.value.text),
+            "stays Pending",
+        ));
     }
     let image = c.image.as_ref()?;
     GPU_EXPORTERS.contains(&c.image_name()?).then(|| {

@@ -27,23 +27,13 @@ impl Rule for UnconstrainedDeviceRequest {
             return;
         }
         for c in pod.all_containers() {
-            let Some(resources) = &c.resources else {
+            // GPUs are DS702's.
+            let Some(e) = c
+                .device_requests()
+                .find(|e| !is_gpu_resource(&e.value.resource))
+            else {
                 continue;
             };
-            // Extended resources are asked for by limits alone (request = limit); a zero
-            // quantity asks for nothing. GPUs are DS702's.
-            let entry = resources
-                .limits
-                .entries
-                .iter()
-                .chain(&resources.requests.entries)
-                .find(|e| {
-                    let name = e.value.resource.as_str();
-                    c.extended_resources().any(|x| x == name)
-                        && !is_gpu_resource(name)
-                        && e.value.parsed.as_ref().is_ok_and(|q| !q.is_zero())
-                });
-            let Some(e) = entry else { continue };
             cx.report(
                 Diagnostic::new(
                     &META,

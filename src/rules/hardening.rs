@@ -1,9 +1,10 @@
 //! Shared by the hardening rules (DS304, DS306, DS308): which containers are judged.
 
 use crate::model::profile::{AgentKind, Profile, Role, waits};
-use crate::model::{Container, PodSpec};
+use crate::model::{Capabilities, Container, PodSpec};
 use crate::rules::ds302_runtime_socket_mount::exposes_runtime;
 use crate::rules::host_paths::{self, normalize};
+use crate::settings::Settings;
 
 /// Hardening limits what a compromised process can do, so it is asked of the containers that
 /// keep running, on Linux. Not judged:
@@ -42,7 +43,8 @@ pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item 
             || controls_runtime.iter().any(|r| std::ptr::eq(*r, *c))
             || profile.role(c) == Role::Sidecar
             || waits(c).is_some()
-            // It runs an init container's image by its default command, holding the pod.
+            // A helper that runs only its image's own command (one holding the pod for an
+            // init container's image) runs nothing of its own to harden.
             || (profile.role(c) == Role::Helper && c.command.is_empty() && c.args.is_empty());
         !exempt && profile.long_running(c)
     })
@@ -82,6 +84,16 @@ fn node_runs_as_root(path: &str) -> bool {
 
 fn root_on_node(c: &Container) -> bool {
     c.privileged() || c.capabilities().is_some_and(|k| k.adds("SYS_ADMIN"))
+}
+
+/// The `dangerous-capabilities` setting's names as runtimes read them (upper case, no
+/// `CAP_`), to compare with a container's normalized `add` list.
+pub fn dangerous_capabilities(settings: &Settings) -> Vec<String> {
+    settings
+        .dangerous_capabilities
+        .iter()
+        .map(|c| Capabilities::normalize(c))
+        .collect()
 }
 
 /// Whether the container reaches its node: it mounts a host path, the pod shares a host
