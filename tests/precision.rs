@@ -1138,3 +1138,39 @@ spec:
         "{help}"
     );
 }
+
+/// A network dataplane's privilege is a note naming the capabilities to look for; flannel's,
+/// whose upstream runs without it, stays an error naming upstream's list.
+#[test]
+fn a_network_dataplane_s_privilege_is_a_note_unless_upstream_runs_without_it() {
+    let (code, report) = json(&[
+        "--no-config",
+        "--select",
+        "DS303",
+        "--fail-on",
+        "error",
+        "fixtures/DS303/fires-network-dataplane-note.yaml",
+    ]);
+    assert_eq!(code, 0);
+    let d = &report["diagnostics"][0];
+    assert_eq!(text(d, "severity"), "note");
+    assert!(
+        text(d, "help").starts_with("it programs the node's networking (it mounts `/lib/modules`)"),
+        "{d}"
+    );
+
+    let (code, report) = json(&[
+        "--no-config",
+        "--select",
+        "DS303",
+        "fixtures/DS303/fires-flannel-privileged.yaml",
+    ]);
+    assert_eq!(code, 1);
+    let d = &report["diagnostics"][0];
+    assert_eq!(text(d, "severity"), "error");
+    assert_eq!(
+        text(d, "help"),
+        "flannel's own manifests run it without privilege, with `capabilities: {add: [NET_ADMIN, \
+         NET_RAW]}`: use that in place of `privileged: true`"
+    );
+}

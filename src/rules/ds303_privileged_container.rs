@@ -115,6 +115,32 @@ impl Rule for PrivilegedContainer {
                     d = d.related(m.path.span, "the container runtime's socket too");
                 }
             }
+            // A dataplane whose upstream manifests run it with capabilities shows the way.
+            if let Some((project, caps)) = upstream_capabilities(c) {
+                cx.report(d.help(format!(
+                    "{project}'s own manifests run it without privilege, with `capabilities: \
+                     {{add: [{caps}]}}`: use that in place of `privileged: true`"
+                )));
+                continue;
+            }
+            // Any other network dataplane that programs the node's kernel networking ships
+            // privileged almost everywhere, and the narrowing is its project's to document:
+            // a note that names the way out.
+            if cx.profile.kind == AgentKind::Network
+                && pod.host_network()
+                && let Some(path) = dataplane_mount(&mounts, c)
+            {
+                cx.report(d.severity(Severity::Note).help(format!(
+                    "it programs the node's networking (it mounts `{path}`), and most \
+                     dataplanes ship privileged; if its project documents a capability set, use \
+                     it (`NET_ADMIN` and `NET_RAW` for iptables and routes, `SYS_ADMIN` to enter \
+                     pods' network namespaces, `BPF` and `PERFMON` for eBPF, `SYS_MODULE` to \
+                     load modules, the host's `/proc/sys/net` mounted for per-interface \
+                     sysctls); if not, record why with \
+                     `# daemonlint: ignore DS303 -- network dataplane`"
+                )));
+                continue;
+            }
             // A container that only waits uses none of it, whatever it mounts.
             cx.report(if let Some(why) = waits(c) {
                 d.help(format!(
@@ -181,6 +207,41 @@ fn added_capabilities(c: &Container) -> Option<String> {
         .collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     (!names.is_empty()).then(|| listed(&names))
+}
+
+/// The host path through which the container programs the node's kernel networking: the
+/// iptables lock, the folder of pods' network namespaces, the BPF filesystem, Open vSwitch's
+/// socket folder or the kernel modules.
+fn dataplane_mount<'a>(mounts: &[HostMount<'a>], c: &Container) -> Option<&'a str> {
+    const PATHS: &[&str] = &[
+        "/run/xtables.lock",
+        "/run/netns",
+        "/var/run/netns",
+        "/sys/fs/bpf",
+        "/run/openvswitch",
+        "/var/run/openvswitch",
+        "/lib/modules",
+    ];
+    mounts
+        .iter()
+        .filter(|m| std::ptr::eq(m.container, c))
+        .map(|m| m.path.value.as_str())
+        .find(|p| PATHS.contains(&normalize(p).as_str()))
+}
+
+/// The project and capabilities for a dataplane whose upstream manifests run it unprivileged:
+/// flannel's `kube-flannel.yml` adds `NET_ADMIN` and `NET_RAW`, and Cilium's chart gives its
+/// agent a capability list (`securityContext.capabilities.ciliumAgent`).
+fn upstream_capabilities(c: &Container) -> Option<(&'static str, &'static str)> {
+    match c.image_name()? {
+        "flannel" => Some(("flannel", "NET_ADMIN, NET_RAW")),
+        "cilium" => Some((
+            "Cilium",
+            "CHOWN, KILL, NET_ADMIN, NET_RAW, IPC_LOCK, SYS_MODULE, SYS_ADMIN, SYS_RESOURCE, \
+             DAC_OVERRIDE, FOWNER, SETGID, SETUID",
+        )),
+        _ => None,
+    }
 }
 
 /// Whether the container mounts the host path `path`.
