@@ -5,9 +5,10 @@ use crate::model::{Container, ContainerPort, PodSpec, Probe};
 
 /// Regular containers that do the agent's work. Sidecars (the CSI registrar and livenessprobe
 /// sidecars, kube-rbac-proxy, config reloaders) and helpers that only sleep or loop have
-/// nothing to probe, and neither has a device plugin that serves no endpoint but metrics: it
-/// talks to the kubelet over a socket, and the kubelet notices when it goes away; nor a CNI shim without a
-/// port (Multus, the SR-IOV CNI), which copies its binary and relays CNI calls. Init
+/// nothing to probe, and neither has a device plugin without probes whose ports name no health
+/// endpoint (a `metrics` or plain `http` port serves its scraper): it talks to the kubelet over
+/// a socket, and the kubelet notices when it goes away; nor a CNI shim without a port (Multus,
+/// the SR-IOV CNI), which copies its binary and relays CNI calls. Init
 /// containers run to completion before the agent starts and cannot have liveness or readiness
 /// probes. An application spread over the nodes (the `workload` profile) is not a node agent:
 /// its probes are its own chart's business, outside the node-agent checklist.
@@ -15,10 +16,26 @@ pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item 
     let device_plugin = profile.kind == AgentKind::DevicePlugin;
     let workload = profile.kind == AgentKind::Workload;
     pod.containers.iter().filter(move |c| {
-        let socket_only = (device_plugin && c.ports.iter().all(ContainerPort::metrics))
-            || (cni_shim(c) && c.ports.is_empty());
+        let socket_only =
+            (device_plugin && serves_no_health(c)) || (cni_shim(c) && c.ports.is_empty());
         !workload && profile.role(c) == Role::Agent && !socket_only
     })
+}
+
+/// Whether a container has no probe and names no health endpoint: no health flag, and no port
+/// whose name says health (`healthz`, `liveness`, `probe`).
+fn serves_no_health(c: &Container) -> bool {
+    let health_port = c.ports.iter().any(|p| {
+        p.name.as_ref().is_some_and(|n| {
+            ["health", "live", "ready", "probe"]
+                .iter()
+                .any(|w| n.value.contains(w))
+        })
+    });
+    c.liveness_probe.is_none()
+        && c.readiness_probe.is_none()
+        && !health_port
+        && health_flag(c).is_none()
 }
 
 /// The flag that turns on a health endpoint the container serves without declaring its port
