@@ -122,7 +122,11 @@ impl Profile {
         };
         let roles = pod
             .all_containers()
-            .map(|c| holds_for_init(pod, c).unwrap_or_else(|| role(c)))
+            .map(|c| {
+                holds_for_init(pod, c)
+                    .or_else(|| mounted_script_runs_once(ds, c))
+                    .unwrap_or_else(|| role(c))
+            })
             .collect();
         let (kind, evidence) = match (annotated(ds), setting) {
             (Some(kind), _) => (kind, format!("set by the `{ANNOTATION}` annotation")),
@@ -268,6 +272,35 @@ fn holds_for_init(pod: &PodSpec, c: &Container) -> Option<ContainerRole> {
             "it runs the image of init container `{}`, which does the work, with no command, \
              mount, port or probe of its own",
             init.display_name()
+        ),
+    })
+}
+
+/// A helper role for an app container whose command runs a script from a mounted ConfigMap
+/// (`sh /scripts/install_cni.sh`) that runs once, then sleeps (whereabouts's CNI plugin
+/// installer): as with the same script inline, the pod only stays up so the DaemonSet does
+/// not run it again.
+fn mounted_script_runs_once(ds: &DaemonSet, c: &Container) -> Option<ContainerRole> {
+    if c.init {
+        return None;
+    }
+    let words = words(c);
+    let path = match words[..] {
+        [shell, path, ..] if is_shell(shell.rsplit('/').next()?) => path,
+        [path, ..] => path,
+        [] => return None,
+    };
+    let name = path.rsplit('/').next()?;
+    let file = ds
+        .mounted_config
+        .iter()
+        .find(|f| f.key == name && runs_once_then_sleeps(&f.text))?;
+    Some(ContainerRole {
+        container: c.span,
+        role: Role::Helper,
+        evidence: format!(
+            "its script `{name}` (ConfigMap `{}`) runs once, then sleeps",
+            file.config_map
         ),
     })
 }
@@ -484,7 +517,8 @@ fn runs_once_then_sleeps(script: &str) -> bool {
     statements(script).last().is_some_and(|last| {
         let last = last.strip_prefix("exec ").unwrap_or(last);
         match last.split_whitespace().collect::<Vec<_>>()[..] {
-            ["sleep", "infinity"] => true,
+            // BusyBox's sleep takes any word starting `inf` as forever (`sleep infinite`).
+            ["sleep", n] if n.to_ascii_lowercase().starts_with("inf") => true,
             ["sleep", n] => n.parse::<u64>().is_ok_and(|n| n >= 3600) || n.ends_with('d'),
             _ => last == "tail -f /dev/null",
         }
