@@ -125,20 +125,11 @@ impl Rule for PrivilegedContainer {
             }
             // Any other network dataplane that programs the node's kernel networking ships
             // privileged almost everywhere, and the narrowing is its project's to document:
-            // a note that names the way out.
+            // reviewers rejected the finding as an error and as a note alike.
             if cx.profile.kind == AgentKind::Network
                 && pod.host_network()
-                && let Some(path) = dataplane_mount(&mounts, c)
+                && programs_kernel_networking(&mounts, c)
             {
-                cx.report(d.severity(Severity::Note).help(format!(
-                    "it programs the node's networking (it mounts `{path}`), and most \
-                     dataplanes ship privileged; if its project documents a capability set, use \
-                     it (`NET_ADMIN` and `NET_RAW` for iptables and routes, `SYS_ADMIN` to enter \
-                     pods' network namespaces, `BPF` and `PERFMON` for eBPF, `SYS_MODULE` to \
-                     load modules, the host's `/proc/sys/net` mounted for per-interface \
-                     sysctls); if not, record why with \
-                     `# daemonlint: ignore DS303 -- network dataplane`"
-                )));
                 continue;
             }
             // A container that only waits uses none of it, whatever it mounts.
@@ -209,10 +200,10 @@ fn added_capabilities(c: &Container) -> Option<String> {
     (!names.is_empty()).then(|| listed(&names))
 }
 
-/// The host path through which the container programs the node's kernel networking: the
-/// iptables lock, the folder of pods' network namespaces, the BPF filesystem, Open vSwitch's
-/// socket folder or the kernel modules.
-fn dataplane_mount<'a>(mounts: &[HostMount<'a>], c: &Container) -> Option<&'a str> {
+/// Whether the container mounts what a dataplane programs the node's kernel networking
+/// through: the iptables lock, the folder of pods' network namespaces, the BPF filesystem, Open
+/// vSwitch's socket folder or the kernel modules.
+fn programs_kernel_networking(mounts: &[HostMount], c: &Container) -> bool {
     const PATHS: &[&str] = &[
         "/run/xtables.lock",
         "/run/netns",
@@ -224,9 +215,7 @@ fn dataplane_mount<'a>(mounts: &[HostMount<'a>], c: &Container) -> Option<&'a st
     ];
     mounts
         .iter()
-        .filter(|m| std::ptr::eq(m.container, c))
-        .map(|m| m.path.value.as_str())
-        .find(|p| PATHS.contains(&normalize(p).as_str()))
+        .any(|m| std::ptr::eq(m.container, c) && PATHS.contains(&normalize(&m.path.value).as_str()))
 }
 
 /// The project and capabilities for a dataplane whose upstream manifests run it unprivileged:

@@ -34,6 +34,11 @@ impl Rule for PrivilegeEscalationAllowed {
             if hardening::user(pod, c) == Some(0) || hardening::bare_non_root_image(pod, c) {
                 continue;
             }
+            // As for DS304: in a container that reaches nothing of its node, the setting is
+            // hygiene, not a bound on what a compromise can do to the node.
+            if !hardening::reaches_node(pod, c) {
+                continue;
+            }
             let setting = c
                 .security_context
                 .as_ref()
@@ -60,22 +65,8 @@ impl Rule for PrivilegeEscalationAllowed {
                     ),
                 ),
             };
-            // As for DS304: in a container that reaches nothing of its node, the setting
-            // narrows a kernel exploit's reach rather than bounding what it can do there.
-            let (severity, message) = if hardening::reaches_node(pod, c) {
-                (Severity::Warning, message)
-            } else {
-                (
-                    Severity::Note,
-                    format!(
-                        "{message}; it reaches nothing of the node, so the setting hardens the \
-                         container rather than bounding what it can do to the node"
-                    ),
-                )
-            };
             cx.report(
                 Diagnostic::new(&META, at, message)
-                    .severity(severity)
                     .label("setuid binaries can gain privileges")
                     .help(if hardening::non_root(pod, c) {
                         "set `securityContext.allowPrivilegeEscalation: false`: otherwise a \
@@ -109,35 +100,23 @@ mod tests {
 
     #[test]
     fn escalation() {
-        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: a, image: i:1}\n      - {name: b, image: i:1, securityContext: {allowPrivilegeEscalation: true}}\n      - {name: c, image: i:1, securityContext: {allowPrivilegeEscalation: false}}\n      - {name: d, image: i:1, securityContext: {privileged: true}}\n      - {name: e, image: i:1, securityContext: {capabilities: {add: [SYS_ADMIN]}}}\n";
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      hostNetwork: true\n      containers:\n      - {name: a, image: i:1}\n      - {name: b, image: i:1, securityContext: {allowPrivilegeEscalation: true}}\n      - {name: c, image: i:1, securityContext: {allowPrivilegeEscalation: false}}\n      - {name: d, image: i:1, securityContext: {privileged: true}}\n      - {name: e, image: i:1, securityContext: {capabilities: {add: [SYS_ADMIN]}}}\n";
         // `a` leaves its user to the image (root, for nearly every agent): nothing to stop.
-        assert_eq!(positions(y, "DS306"), ["11:49"]);
+        assert_eq!(positions(y, "DS306"), ["12:49"]);
         let non_root = y.replace(
-            "    spec:\n      containers",
-            "    spec:\n      securityContext: {runAsNonRoot: true}\n      containers",
+            "    spec:\n      hostNetwork",
+            "    spec:\n      securityContext: {runAsNonRoot: true}\n      hostNetwork",
         );
-        assert_eq!(positions(&non_root, "DS306"), ["11:10", "12:49"]);
-        // Reaching nothing of the node, the same findings are notes; on the host's network,
-        // warnings.
-        let config = || crate::config::Config::default();
-        assert_eq!(
-            crate::rules::test_support::positions_with(&non_root, "DS306", config()),
-            ["11:10 note", "12:49 note"]
-        );
-        let host = non_root.replace(
-            "{runAsNonRoot: true}",
-            "{runAsNonRoot: true}\n      hostNetwork: true",
-        );
-        assert_eq!(
-            crate::rules::test_support::positions_with(&host, "DS306", config()),
-            ["12:10 warning", "13:49 warning"]
-        );
+        assert_eq!(positions(&non_root, "DS306"), ["12:10", "13:49"]);
+        // Reaching nothing of the node, the setting is hygiene: not reported.
+        let pod_network = non_root.replace("      hostNetwork: true\n", "");
+        assert!(positions(&pod_network, "DS306").is_empty());
     }
 
     #[test]
     fn file_capabilities_of_non_root_containers() {
-        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      securityContext: {runAsUser: 1000}\n      containers:\n      - {name: a, image: i:1, securityContext: {capabilities: {add: [NET_BIND_SERVICE]}}}\n      - {name: b, image: i:1, securityContext: {runAsUser: 0, capabilities: {add: [NET_RAW]}}}\n      - {name: c, image: i:1}\n";
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      securityContext: {runAsUser: 1000}\n      hostNetwork: true\n      containers:\n      - {name: a, image: i:1, securityContext: {capabilities: {add: [NET_BIND_SERVICE]}}}\n      - {name: b, image: i:1, securityContext: {runAsUser: 0, capabilities: {add: [NET_RAW]}}}\n      - {name: c, image: i:1}\n";
         // `b` runs as root by its own word: escalation would give it nothing more.
-        assert_eq!(positions(y, "DS306"), ["13:10"]);
+        assert_eq!(positions(y, "DS306"), ["14:10"]);
     }
 }
