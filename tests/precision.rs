@@ -1164,3 +1164,23 @@ fn a_dataplane_s_privilege_is_reported_only_where_upstream_runs_without_it() {
          NET_RAW]}`: use that in place of `privileged: true`"
     );
 }
+
+/// On Windows nodes a request only counts in scheduling: DS101 says that, not the Linux QoS
+/// story of cpu shares and eviction order.
+#[test]
+fn a_windows_agent_without_requests_is_told_what_a_request_does_there() {
+    let (_, report) = json(&[
+        "--no-config",
+        "--select",
+        "DS101",
+        "fixtures/DS101/fires-windows-host-process.yaml",
+    ]);
+    let d = &report["diagnostics"][0];
+    let message = text(d, "message");
+    assert!(
+        message.contains("on Windows nodes a request only counts in scheduling")
+            && !message.contains("BestEffort")
+            && !message.contains("cpu share"),
+        "{message}"
+    );
+}

@@ -62,6 +62,33 @@ impl Rule for MissingRequests {
                 judged.push((c, missing));
             }
         }
+        // A Windows node has no cgroups: the kubelet hands its runtime only the limits, so a
+        // request gives no cpu weight and no eviction rank, and only counts in scheduling.
+        if pod.host_process || pod.only_on_nodes(|r| r.excludes_linux()) {
+            let containers: Vec<&Container> = judged.iter().map(|(c, _)| *c).collect();
+            if let Some((first, rest)) = containers.split_first() {
+                let diagnostic = Diagnostic::new(
+                    &META,
+                    at(first),
+                    format!(
+                        "{} {} no cpu or memory request: on Windows nodes a request only counts \
+                         in scheduling, so the scheduler reserves nothing for {} and may place \
+                         more workloads than the node's memory holds, which Windows meets by \
+                         paging",
+                        listing(&containers),
+                        if rest.is_empty() { "has" } else { "have" },
+                        if rest.is_empty() { "it" } else { "them" },
+                    ),
+                )
+                .label("nothing reserved on the node")
+                .help(
+                    "set `resources.requests` for cpu and memory to what the agent uses on a \
+                     busy node, e.g. `requests: {cpu: 100m, memory: 128Mi}`",
+                );
+                cx.report(also_here(diagnostic, rest, "no request here either"));
+            }
+            return;
+        }
         // BestEffort is the pod's class, and a node-critical pod's missing memory requests
         // add up on the node: one finding for the pod, at its first container, names the
         // others (reviewers read one finding per container as the same point repeated).
