@@ -311,12 +311,16 @@ fn read_object(
             problems: &mut problems,
         },
     );
-    // The old API groups had fields of their own (templateGeneration); only apps/v1 is checked.
-    if ds
-        .api_version
-        .as_ref()
-        .is_some_and(|v| v.value == "apps/v1")
-    {
+    // The old API groups had fields of their own (templateGeneration), and DS007 reports
+    // them; any other version is checked as apps/v1, whose `apiVersion` enum reports a typo
+    // (`extentions/v1beta1`) with the rest of the tree.
+    let old_group = |v: &Spanned<String>| {
+        matches!(
+            v.value.as_str(),
+            "extensions/v1beta1" | "apps/v1beta2" | "apps/v1beta1"
+        )
+    };
+    if !ds.api_version.as_ref().is_some_and(old_group) {
         fields::check(node, target, &mut problems);
     }
     // The model and the schema walk both judge the types of the fields the model reads; the
