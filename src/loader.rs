@@ -395,7 +395,8 @@ fn placeholder(node: &Node) -> Option<(Span, String)> {
     }
 }
 
-/// `%NAME%` (what a Makefile's `sed` replaces), `<name>` (what a reader replaces) or words
+/// `%NAME%` (what a Makefile's `sed` replaces), `<name>` (what a reader replaces), a tag
+/// that names what goes there (`:VERSION`) or words
 /// (`FILLED BY THE OPERATOR`, what NVIDIA's GPU operator replaces in its assets) in an image
 /// reference, which can hold no `%`, `<` or space. Elsewhere `%NAME%` may be real: Windows
 /// expands `%CONTAINER_SANDBOX_MOUNT_POINT%` in a HostProcess container's paths.
@@ -414,6 +415,24 @@ fn is_image_placeholder(s: &str) -> bool {
         || between('<', '>', &|c| {
             c.is_ascii_alphanumeric() || c == '_' || c == '-'
         })
+        || word_tag(s)
+}
+
+/// A tag that is a capitalised word naming what to put there (`kube-proxy:VERSION`, which
+/// sig-windows-tools' docs replace with `sed`): no registry has such a tag, so the pull fails.
+fn word_tag(image: &str) -> bool {
+    let name = image.split('@').next().unwrap_or(image);
+    let Some((_, tag)) = name.rsplit_once(':').filter(|(repo, _)| !repo.is_empty()) else {
+        return false;
+    };
+    !tag.contains('/')
+        && tag.starts_with(|c: char| c.is_ascii_uppercase())
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && ["VERSION", "TAG", "RELEASE"]
+            .iter()
+            .any(|w| tag.contains(w))
 }
 
 fn is_placeholder(s: &str) -> bool {

@@ -640,11 +640,23 @@ fn a_placeholder_is_told_how_to_fill_it_by_its_kind() {
              lint the result",
         ),
         (
+            "sigwindowstools/kube-proxy:VERSION",
+            "fill the placeholder in as the project's build or docs do (a Makefile's `sed`), and \
+             lint the result",
+        ),
+        (
             "FILLED BY THE OPERATOR",
             "an operator fills this in: lint the DaemonSet it creates, e.g. `kubectl get \
              daemonset NAME -o yaml | daemonlint -`",
         ),
     ];
+    for image in ["registry.local:5000/agent", "example.com/agent:v1.2.0-RC1"] {
+        let yaml = AGENT.replace("example.com/inhouse/shipper:2.1.0", image);
+        assert!(
+            not_linted("precision-placeholder", &yaml, &["--no-config"]).is_empty(),
+            "{image}"
+        );
+    }
     for (image, help) in cases {
         let yaml = AGENT.replace("example.com/inhouse/shipper:2.1.0", &format!("\"{image}\""));
         let found = not_linted("precision-placeholder", &yaml, &["--no-config"]);
