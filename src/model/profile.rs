@@ -469,10 +469,11 @@ fn shell_script(c: &Container) -> Option<&str> {
         .chain(&c.args)
         .map(|a| a.text.as_str())
         .collect();
-    if !is_shell(all.first()?.rsplit('/').next()?) {
-        return None;
-    }
-    let at = all.iter().position(|a| *a == "-c")?;
+    // The shell may come after a launcher: `nsenter --target 1 ... -- sh -c '...'`.
+    let shell = all
+        .iter()
+        .position(|a| a.rsplit('/').next().is_some_and(is_shell))?;
+    let at = shell + all[shell..].iter().position(|a| *a == "-c")?;
     all.get(at + 1).copied()
 }
 
@@ -519,10 +520,22 @@ fn runs_once_then_sleeps(script: &str) -> bool {
         match last.split_whitespace().collect::<Vec<_>>()[..] {
             // BusyBox's sleep takes any word starting `inf` as forever (`sleep infinite`).
             ["sleep", n] if n.to_ascii_lowercase().starts_with("inf") => true,
-            ["sleep", n] => n.parse::<u64>().is_ok_and(|n| n >= 3600) || n.ends_with('d'),
+            ["sleep", n] => seconds(n).is_some_and(|n| n >= 3600),
             _ => last == "tail -f /dev/null",
         }
     })
+}
+
+/// The seconds a `sleep` argument stands for: a number with an optional `s`, `m`, `h` or `d`.
+fn seconds(arg: &str) -> Option<u64> {
+    let (number, unit) = match arg.char_indices().last()? {
+        (i, 's') => (&arg[..i], 1),
+        (i, 'm') => (&arg[..i], 60),
+        (i, 'h') => (&arg[..i], 3600),
+        (i, 'd') => (&arg[..i], 86_400),
+        _ => (arg, 1),
+    };
+    number.parse::<u64>().ok()?.checked_mul(unit)
 }
 
 /// Image names (the repository's last part, or a part of it) of well-known agents, by kind.

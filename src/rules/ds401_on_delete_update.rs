@@ -28,6 +28,12 @@ impl Rule for OnDeleteUpdate {
         if ds.pod().is_some_and(host_paths::serves_mounts) {
             return;
         }
+        // A DaemonSet that only prepares nodes (its containers run a setup once, then sleep,
+        // or pre-pull images) does its work when its pod starts: OnDelete keeps a template
+        // change from redoing it on every node at once, and new nodes still get it.
+        if ds.pod().is_some_and(|pod| cx.profile.setup_only(pod)) {
+            return;
+        }
         cx.report(
             Diagnostic::new(
                 &META,
