@@ -28,6 +28,11 @@ impl Rule for MissingControlPlaneToleration {
         if tolerations.tolerate(&taint(CONTROL_PLANE, "NoSchedule")) {
             return;
         }
+        // Control-plane nodes run Linux: a Windows-only pod never lands there, whatever it
+        // tolerates (kured's Windows manifest keeps the Linux one's legacy toleration).
+        if pod.only_on_nodes(|r| r.excludes_linux()) {
+            return;
+        }
         // Tolerating the legacy taint says the agent is meant for control-plane nodes: it only
         // misses the key they carry now, whatever else the pod looks like.
         let legacy = tolerations
