@@ -30,25 +30,34 @@ impl Rule for HostNamespace {
         // agent watches the node's processes.
         // So does any agent that adds NET_ADMIN (it administers the node's network, a GPU
         // agent's NICs among them), and one meant to run before the pod network is up.
+        // A metrics exporter that reads the node's `/proc`, `/sys` or root collects node-level
+        // metrics (node-exporter), whose network part is the node's own interfaces.
+        let host_paths: Vec<String> = host_paths::mounts(pod)
+            .iter()
+            .map(|m| host_paths::normalize(&m.path.value))
+            .collect();
+        let reads_node = |paths: &[&str]| host_paths.iter().any(|p| paths.contains(&p.as_str()));
+        let node_metrics =
+            kind == AgentKind::MetricsExporter && reads_node(&["/", "/proc", "/sys"]);
         let network_by_design = matches!(kind, AgentKind::Network | AgentKind::CsiNode)
+            || node_metrics
             || pod.host_process
             || pod
                 .all_containers()
                 .any(|c| c.capabilities().is_some_and(|k| k.adds("NET_ADMIN")))
             || before_pod_network(ds)
-            || config_needs_host_network(ds);
+            || config_needs_host_network(ds)
+            || unseen_beats_config(ds);
         // A container that adds SYS_PTRACE inspects other processes, which it only sees in
         // the node's PID namespace (Datadog's system-probe and process checks).
         // A CSI node plugin runs mount helpers in the node's namespaces (`nsenter` into PID 1's
         // mount namespace), and SPIRE's agent attests workloads by their PIDs. An agent that
-        // mounts the node's `/proc` already reads every process through it.
+        // mounts the node's `/proc`, or its whole root, already reads every process through it.
         let pid_by_design = matches!(kind, AgentKind::Security | AgentKind::CsiNode)
             || pod
                 .all_containers()
                 .any(|c| c.capabilities().is_some_and(|k| k.adds("SYS_PTRACE")))
-            || host_paths::mounts(pod)
-                .iter()
-                .any(|m| host_paths::normalize(&m.path.value) == "/proc");
+            || reads_node(&["/", "/proc"]);
         // The notes are for agents that keep working in isolation from the node: not for a
         // DaemonSet that only prepares its nodes (it reaches the host with nsenter, then
         // waits), nor for one whose working containers are all privileged (DS303).
@@ -141,6 +150,25 @@ fn config_needs_host_network(ds: &DaemonSet) -> bool {
             && setting("kubelet_host").is_none_or(|h| h == "127.0.0.1" || h == "localhost");
         config.contains("add_host_metadata") || kubelet_on_localhost
     })
+}
+
+/// Whether an Elastic Beat runs with a config the input does not hold: the Beats' default
+/// config adds `add_host_metadata`, and Elastic's manifests set `hostNetwork` for it, so only a
+/// config that can be read and lacks it says the node's network is not needed.
+fn unseen_beats_config(ds: &DaemonSet) -> bool {
+    const BEATS: &[&str] = &[
+        "filebeat",
+        "metricbeat",
+        "auditbeat",
+        "packetbeat",
+        "heartbeat",
+    ];
+    ds.mounted_config.is_empty()
+        && ds.pod().is_some_and(|pod| {
+            pod.containers
+                .iter()
+                .any(|c| c.image_name().is_some_and(|n| BEATS.contains(&n)))
+        })
 }
 
 /// Whether the DaemonSet is meant to run before the node's pod network is up, where only the
