@@ -384,7 +384,17 @@ fn github_paths_are_relative_to_the_workspace() {
 /// JSON names the agent profile each finding was judged by, with the evidence.
 #[test]
 fn json_objects_carry_the_agent_profile() {
-    let (_, report) = common::json(&["fixtures/hardened/node-exporter.yaml"]);
+    // The hardened manifest less its priority class, so that one finding carries the object.
+    let yaml = std::fs::read_to_string(common::root().join("fixtures/hardened/node-exporter.yaml"))
+        .expect("fixture")
+        .replace("      priorityClassName: system-node-critical\n", "");
+    let file = common::write_temp(
+        &common::temp_dir("formats-profile"),
+        "node-exporter.yaml",
+        yaml.as_bytes(),
+    );
+    let (_, report) = common::json(&[file.to_str().expect("utf-8 path")]);
+    assert_eq!(report["diagnostics"][0]["code"], "DS501", "{report}");
     let object = &report["diagnostics"][0]["object"];
     assert_eq!(object["profile"], "metrics-exporter", "{object}");
     assert!(
