@@ -56,7 +56,7 @@ impl Default for Settings {
             max_unavailable: IntOrPercent::Percent(25),
             cluster_nodes: None,
             cluster_os: Vec::new(),
-            min_liveness_delay: 20,
+            min_liveness_delay: 15,
             min_failure_threshold: 3,
             min_termination_grace: 30,
             memory_limit_floor: Quantity::parse("64Mi").unwrap_or_else(|_| unreachable!()),
@@ -405,9 +405,9 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
         key: "min-liveness-delay",
         kind: Kind::Count,
-        default: "20",
+        default: "15",
         rules: "DS603",
-        help: "fewest seconds before a liveness (or startup) probe can first restart a container: initialDelaySeconds + failureThreshold x periodSeconds",
+        help: "fewest seconds before a liveness (or startup) probe can first restart a container: initialDelaySeconds + (failureThreshold - 1) x periodSeconds",
     },
     SettingDoc {
         key: "min-failure-threshold",

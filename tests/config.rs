@@ -254,7 +254,7 @@ fn init_writes_a_config_that_loads_as_the_defaults() {
     let dir = temp_dir("init");
     assert_eq!(run_in(&dir, &["init"]).code, 0);
     let text = std::fs::read_to_string(dir.join(".daemonlint.yaml")).expect("written");
-    assert!(text.contains("min-liveness-delay: 20"));
+    assert!(text.contains("min-liveness-delay: 15"));
     assert_eq!(run_in(&dir, &["init"]).code, 2, "no silent overwrite");
     assert_eq!(run_in(&dir, &["init", "--force"]).code, 0);
     let linted = copy_fixture(&dir, NOSCHEDULER, "ds.yaml");

@@ -120,8 +120,8 @@ fn zero_probe_fields_are_judged_after_defaulting() {
         Vec::<String>::new(),
         "0 is 3"
     );
-    let one = "          failureThreshold: 1\n          periodSeconds: 0\n";
-    let report = lint("probe-one", &daemonset("", &probe(one)));
+    let two = "          failureThreshold: 2\n          periodSeconds: 0\n";
+    let report = lint("probe-two", &daemonset("", &probe(two)));
     let found = report["diagnostics"]
         .as_array()
         .and_then(|d| d.iter().find(|d| d["code"] == "DS604"))
@@ -129,7 +129,7 @@ fn zero_probe_fields_are_judged_after_defaulting() {
         .unwrap_or_default()
         .to_owned();
     assert!(
-        found.contains("(10 seconds)"),
+        found.contains("2 failed checks 10 s apart, a stall of about 11 seconds"),
         "a period of 0 is 10: {found}"
     );
 }

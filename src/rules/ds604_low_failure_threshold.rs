@@ -44,11 +44,10 @@ impl Rule for LowFailureThreshold {
                         &META,
                         at(probe),
                         format!(
-                            "the {which} of {} restarts it after {threshold} failed {} ({} \
-                             seconds): a load spike or a slow disk is enough",
+                            "the {which} of {} restarts it after {}: a load spike or a slow \
+                             disk is enough",
                             c.describe(),
-                            if threshold == 1 { "check" } else { "checks" },
-                            threshold * probe.period_seconds.as_ref().map_or(10, |p| p.value)
+                            stall(probe, threshold)
                         ),
                     )
                     .label("restarts on a short hiccup")
@@ -57,6 +56,19 @@ impl Rule for LowFailureThreshold {
             }
         }
     }
+}
+
+/// How short a stall restarts the container: the kubelet restarts it at the `threshold`-th
+/// failed check in a row, checks come `periodSeconds` apart, and each fails after
+/// `timeoutSeconds` without an answer.
+fn stall(probe: &Probe, threshold: i64) -> String {
+    let timeout = probe.timeout_seconds.as_ref().map_or(1, |t| t.value);
+    if threshold <= 1 {
+        return format!("one failed check, a single answer slower than its {timeout} s timeout");
+    }
+    let period = probe.period_seconds.as_ref().map_or(10, |p| p.value);
+    let seconds = (threshold - 1) * period + timeout;
+    format!("{threshold} failed checks {period} s apart, a stall of about {seconds} seconds")
 }
 
 /// The written threshold, or the probe when it is absent (the default 3 only fires when the

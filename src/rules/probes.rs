@@ -80,10 +80,18 @@ pub fn liveness_watched_beside(pod: &PodSpec, c: &Container) -> bool {
 }
 
 /// Seconds from a container's start until a probe can first restart it, with the API's
-/// defaults: initialDelaySeconds (0) + failureThreshold (3) x periodSeconds (10).
+/// defaults: the kubelet probes first once initialDelaySeconds (0) have passed and then every
+/// periodSeconds (10), and restarts at the failureThreshold-th (3) failure in a row, so the
+/// earliest restart is the delay + (failureThreshold - 1) x periodSeconds.
 pub fn time_to_restart(probe: &Probe) -> i64 {
+    time_to_restart_at(probe, failure_threshold(probe))
+}
+
+/// [`time_to_restart`] with the failure threshold set to `threshold`.
+pub fn time_to_restart_at(probe: &Probe, threshold: i64) -> i64 {
     let delay = probe.initial_delay_seconds.as_ref().map_or(0, |d| d.value);
-    delay + failure_threshold(probe) * probe.period_seconds.as_ref().map_or(10, |p| p.value)
+    let period = probe.period_seconds.as_ref().map_or(10, |p| p.value);
+    delay + (threshold - 1).max(0) * period
 }
 
 pub fn failure_threshold(probe: &Probe) -> i64 {
