@@ -551,8 +551,12 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "ebpf-instrument",
             "ebpf-profiler",
             "cloudwatch-agent",
-            // New Relic's legacy server monitor reports host metrics; it ships no logs.
+            // New Relic's legacy server monitor and its infrastructure agent report host and
+            // cluster metrics; its logs go through `newrelic-fluentbit-output`.
             "nrsysmond",
+            "infrastructure-k8s",
+            "infrastructure-bundle",
+            "nri-kubernetes",
         ],
     ),
     (
@@ -1042,6 +1046,26 @@ mod tests {
             ),
             setting,
         )
+    }
+
+    /// New Relic's infrastructure agent reports metrics; its Fluent Bit output ships logs.
+    #[test]
+    fn new_relic_images_by_what_they_ship() {
+        let kind = |image: &str| {
+            profile(
+                &format!("      containers: [{{name: c, image: {image}}}]\n"),
+                None,
+            )
+            .kind
+        };
+        assert_eq!(
+            kind("newrelic/infrastructure-k8s:2.4.0"),
+            AgentKind::MetricsExporter
+        );
+        assert_eq!(
+            kind("newrelic/newrelic-fluentbit-output:2.0.0"),
+            AgentKind::LogCollector
+        );
     }
 
     #[test]

@@ -272,23 +272,33 @@ fn mig_devices(c: &Container) -> Option<&str> {
         .map(|e| e.name.value.as_str())
 }
 
-/// Whether the container sets the node's kernel parameters: it runs `sysctl` or writes a file
-/// under `/proc/sys`. The runtime mounts `/proc/sys` read-only in a container that is not
+/// Whether the container sets the node's kernel parameters: it runs `sysctl`, writes a file
+/// under `/proc/sys`, or writes one in sysfs. The runtime mounts `/proc/sys` read-only in a container that is not
 /// privileged, and a pod's `securityContext.sysctls` reaches only the namespaced ones, none of
 /// them in a pod on the host's network: for `kernel.core_pattern` or `net.core.optmem_max` on
 /// the node, a privileged one-shot container is the only way a pod has.
 fn tunes_kernel(c: &Container) -> bool {
-    words(c)
-        .iter()
-        .any(|w| w.rsplit('/').next() == Some("sysctl") || w.starts_with("/proc/sys/"))
+    let words = words(c);
+    // Writing a kernel setting in sysfs, through the node's `/sys` or a mount of its root
+    // (`echo off > /host/sys/devices/system/cpu/smt/control`), takes the same privilege.
+    let writes_sysfs = words.windows(2).any(|p| {
+        matches!(p[0], ">" | ">>" | "tee") && p[1].contains("/sys/") && !p[1].contains("/sys/fs/")
+    });
+    writes_sysfs
+        || words
+            .iter()
+            .any(|w| w.rsplit('/').next() == Some("sysctl") || w.starts_with("/proc/sys/"))
 }
 
 /// Whether the container runs commands in the host's namespaces: `nsenter` aimed at PID 1
 /// (`-t 1`, `-at 1`, `--mount=/proc/1/ns/mnt`) in a pod that shares the host's PIDs, or the
 /// `startup-script` image there, which runs its `STARTUP_SCRIPT` through
-/// `nsenter -t 1 -m -u -i -n -p` (GKE's node-configuration DaemonSets).
+/// `nsenter -t 1 -m -u -i -n -p` (GKE's node-configuration DaemonSets), or kured, which
+/// reboots the node through `nsenter -m/proc/1/ns/mnt -- systemctl reboot` from its binary.
 fn enters_host(pod: &PodSpec, c: &Container) -> bool {
-    if pod.host_pid.as_ref().is_some_and(|h| h.value) && c.image_name() == Some("startup-script") {
+    if pod.host_pid.as_ref().is_some_and(|h| h.value)
+        && matches!(c.image_name(), Some("startup-script" | "kured"))
+    {
         return true;
     }
     let w = words(c);
