@@ -58,8 +58,10 @@ impl Rule for WritableHostPath {
             if host_paths::is_socket(&path) || m.volume_kind == Some("Socket") {
                 continue;
             }
+            // The provider creates its gRPC socket in its folder, where the driver looks.
             if (windows && path == "/var/lib/kubelet")
                 || ((windows || secrets_provider) && kubelet_dir(&path, "pods"))
+                || path.ends_with("/secrets-store-csi-providers")
             {
                 continue;
             }
