@@ -60,8 +60,9 @@ impl Rule for MissingControlPlaneToleration {
                 &META,
                 master.key.as_ref().map_or(master.span, |k| k.whole()),
                 format!(
-                    "the pod tolerates only the legacy `{MASTER}` taint; control-plane nodes have \
-                     carried `{CONTROL_PLANE}:NoSchedule` instead since Kubernetes 1.25{carriers}"
+                    "the pod tolerates only the legacy `{MASTER}` taint; kubeadm has tainted \
+                     control-plane nodes `{CONTROL_PLANE}:NoSchedule` instead since Kubernetes \
+                     1.25{carriers}"
                 ),
             )
             .label("no longer set on control-plane nodes")

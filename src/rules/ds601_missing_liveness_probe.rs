@@ -77,10 +77,14 @@ impl Rule for MissingLivenessProbe {
             // endpoint: a probe there asks the HTTP server, not the agent's work (eBPF
             // instrumentation serving its metrics). A log shipper is still asked, for what it
             // loses when it stalls.
-            let metrics_only = !c.ports.is_empty() && c.ports.iter().all(ContainerPort::metrics);
+            // A metrics exporter's ports serve its scraper whatever their names, and the
+            // scraper sees a hung exporter first (its target goes down).
+            let metrics_only = !c.ports.is_empty()
+                && (c.ports.iter().all(ContainerPort::metrics)
+                    || kind == AgentKind::MetricsExporter);
             if metrics_only
                 && !matches!(kind, AgentKind::LogCollector | AgentKind::CsiNode)
-                && probes::health_flag(c).is_none()
+                && !probes::names_health_endpoint(c)
             {
                 continue;
             }

@@ -22,9 +22,14 @@ pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item 
     })
 }
 
-/// Whether a container has no probe and names no health endpoint: no health flag, and no port
-/// whose name says health (`healthz`, `liveness`, `probe`).
+/// Whether a container has no probe and names no health endpoint.
 fn serves_no_health(c: &Container) -> bool {
+    c.liveness_probe.is_none() && c.readiness_probe.is_none() && !names_health_endpoint(c)
+}
+
+/// Whether a container names a health endpoint: a health flag, or a port whose name says
+/// health (`healthz`, `liveness`, `probe`).
+pub fn names_health_endpoint(c: &Container) -> bool {
     let health_port = c.ports.iter().any(|p| {
         p.name.as_ref().is_some_and(|n| {
             ["health", "live", "ready", "probe"]
@@ -32,10 +37,7 @@ fn serves_no_health(c: &Container) -> bool {
                 .any(|w| n.value.contains(w))
         })
     });
-    c.liveness_probe.is_none()
-        && c.readiness_probe.is_none()
-        && !health_port
-        && health_flag(c).is_none()
+    health_port || health_flag(c).is_some()
 }
 
 /// The flag that turns on a health endpoint the container serves without declaring its port
