@@ -1196,3 +1196,24 @@ fn a_windows_agent_without_requests_is_told_what_a_request_does_there() {
         "{message}"
     );
 }
+
+/// A container that adds NET_ADMIN programs iptables, whose legacy backend needs NET_RAW: the
+/// help keeps it beside NET_ADMIN, and no one-capability fix is offered.
+#[test]
+fn dropping_all_beside_net_admin_keeps_net_raw() {
+    let yaml = std::fs::read_to_string("fixtures/fix/before/DS304-low-port.yaml")
+        .expect("fixture")
+        .replace("add: [SYS_PTRACE]", "add: [NET_ADMIN]");
+    let found = lint("precision-net-raw", &yaml, &["--select", "DS304"]);
+    let other = found
+        .iter()
+        .find(|d| text(d, "help").contains("NET_ADMIN"))
+        .expect("the container that adds NET_ADMIN");
+    assert!(
+        text(other, "help").starts_with(
+            "set `capabilities: {drop: [ALL], add: [NET_ADMIN, NET_RAW, NET_BIND_SERVICE]}`"
+        ),
+        "{other}"
+    );
+    assert!(other.get("fix").is_none_or(|f| f.is_null()), "{other}");
+}

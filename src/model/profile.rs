@@ -554,6 +554,8 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             // New Relic's legacy server monitor and its infrastructure agent report host and
             // cluster metrics; its logs go through `newrelic-fluentbit-output`.
             "nrsysmond",
+            // Netdata's node monitor, which GKE's network daemon `netd` would otherwise claim.
+            "netdata",
             "infrastructure-k8s",
             "infrastructure-bundle",
             "nri-kubernetes",
@@ -1048,9 +1050,10 @@ mod tests {
         )
     }
 
-    /// New Relic's infrastructure agent reports metrics; its Fluent Bit output ships logs.
+    /// New Relic's infrastructure agent reports metrics, its Fluent Bit output ships logs;
+    /// Netdata monitors the node, GKE's netd programs its network.
     #[test]
-    fn new_relic_images_by_what_they_ship() {
+    fn monitors_by_what_they_do() {
         let kind = |image: &str| {
             profile(
                 &format!("      containers: [{{name: c, image: {image}}}]\n"),
@@ -1066,6 +1069,8 @@ mod tests {
             kind("newrelic/newrelic-fluentbit-output:2.0.0"),
             AgentKind::LogCollector
         );
+        assert_eq!(kind("netdata/netdata:v1.47.0"), AgentKind::MetricsExporter);
+        assert_eq!(kind("gke.gcr.io/netd:v0.3.9"), AgentKind::Network);
     }
 
     #[test]

@@ -40,6 +40,7 @@ impl Rule for CapabilitiesNotDropped {
                 continue;
             }
             let at = caps.map_or(c.security_at(), |k| k.key);
+            let raw = needs_raw(c);
             let added: Vec<&str> = caps
                 .map(|k| k.add.iter().map(|a| a.value.as_str()).collect())
                 .unwrap_or_default();
@@ -72,13 +73,19 @@ impl Rule for CapabilitiesNotDropped {
                     Some(port) => format!(
                         "set `capabilities: {{drop: [ALL], add: [{}]}}`: it listens on port \
                          {port}, and binding a port below 1024 needs NET_BIND_SERVICE once ALL \
-                         is dropped; add back anything else the agent needs",
+                         is dropped{}; add back anything else the agent needs",
                         added
                             .iter()
                             .copied()
+                            .chain(raw.then_some("NET_RAW"))
                             .chain(["NET_BIND_SERVICE"])
                             .collect::<Vec<_>>()
-                            .join(", ")
+                            .join(", "),
+                        if raw { IPTABLES_RAW } else { "" }
+                    ),
+                    None if raw => format!(
+                        "set `capabilities: {{drop: [ALL], add: [{}, NET_RAW]}}`{IPTABLES_RAW}",
+                        added.join(", ")
                     ),
                     // The runtime drops first and then adds, so what the container adds stays.
                     None if !added.is_empty() => format!(
@@ -97,10 +104,23 @@ impl Rule for CapabilitiesNotDropped {
                              needs"
                         .to_owned(),
                 })
-                .fix(Some(fix(pod, c))),
+                // The fix adds one capability at most; the help gives the whole list.
+                .fix((!raw).then(|| fix(pod, c))),
             );
         }
     }
+}
+
+/// Why NET_RAW goes back with NET_ADMIN.
+const IPTABLES_RAW: &str = ", and NET_RAW stays with NET_ADMIN: iptables (the legacy backend) \
+                            programs rules through a raw socket, which needs NET_RAW once ALL is \
+                            dropped";
+
+/// Whether the container adds NET_ADMIN but not NET_RAW, which the runtime's defaults give it
+/// until ALL is dropped: iptables-legacy opens a raw socket to program rules.
+fn needs_raw(c: &Container) -> bool {
+    c.capabilities()
+        .is_some_and(|k| k.adds("NET_ADMIN") && !k.adds("NET_RAW"))
 }
 
 /// A port below 1024 the container listens on while it does not add NET_BIND_SERVICE: with
