@@ -813,19 +813,19 @@ fn a_best_effort_pod_with_a_priority_class_is_not_called_the_first_evicted() {
 fn dropping_all_keeps_the_capabilities_the_container_adds() {
     let adds = AGENT.replace(
         "          image: example.com/inhouse/shipper:2.1.0\n",
-        "          image: example.com/inhouse/shipper:2.1.0\n          securityContext:\n            capabilities: {add: [NET_ADMIN]}\n",
+        "          image: example.com/inhouse/shipper:2.1.0\n          securityContext:\n            capabilities: {add: [SYS_PTRACE]}\n",
     );
     let help = told("precision-ds304-adds", &adds, "DS304").remove(0).1;
-    assert!(help.contains("keeping `add: [NET_ADMIN]`"), "{help}");
+    assert!(help.contains("keeping `add: [SYS_PTRACE]`"), "{help}");
     let low_port = adds.replace(
-        "capabilities: {add: [NET_ADMIN]}\n",
-        "capabilities: {add: [NET_ADMIN]}\n          ports: [{containerPort: 53}]\n",
+        "capabilities: {add: [SYS_PTRACE]}\n",
+        "capabilities: {add: [SYS_PTRACE]}\n          ports: [{containerPort: 53}]\n",
     );
     let help = told("precision-ds304-adds-port", &low_port, "DS304")
         .remove(0)
         .1;
     assert!(
-        help.contains("{drop: [ALL], add: [NET_ADMIN, NET_BIND_SERVICE]}"),
+        help.contains("{drop: [ALL], add: [SYS_PTRACE, NET_BIND_SERVICE]}"),
         "{help}"
     );
 }
