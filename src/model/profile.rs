@@ -343,6 +343,40 @@ fn helper(c: &Container) -> Option<String> {
     (shell && looped && text.contains("sleep")).then(|| "it runs a shell loop".to_owned())
 }
 
+/// What an app container runs when it does its work and exits: `sysctl` or `modprobe`
+/// (directly, or through `nsenter ... --`), or an inline shell script of nothing but one-shot
+/// commands (`sysctl`, `echo`, `mkdir`, `cp`, `sed`, ...), with no loop, wait or sleep. A
+/// DaemonSet's pods restart always, so such a container runs again and again.
+pub fn exits_at_once(c: &Container) -> Option<String> {
+    const ONE_SHOT: &[&str] = &[
+        "sysctl", "modprobe", "echo", "printf", "mkdir", "cp", "chmod", "chown", "ln", "touch",
+        "rm", "sed", "true",
+    ];
+    if c.init || c.command.is_empty() && c.args.is_empty() {
+        return None;
+    }
+    let base = |w: &str| w.rsplit('/').next().unwrap_or(w).to_owned();
+    let words = words(c);
+    let mut rest: &[&str] = &words;
+    if rest.first().is_some_and(|w| base(w) == "nsenter") {
+        let at = rest.iter().position(|w| *w == "--")?;
+        rest = &rest[at + 1..];
+    }
+    let program = base(rest.first()?);
+    if is_shell(&program) {
+        let script = shell_script(c)?;
+        let parts = statements(script);
+        let one_shot = !parts.is_empty()
+            && parts.iter().all(|s| {
+                s.split_whitespace()
+                    .next()
+                    .is_some_and(|p| ONE_SHOT.contains(&base(p).as_str()))
+            });
+        return one_shot.then(|| script.trim().replace('\n', "; "));
+    }
+    matches!(program.as_str(), "sysctl" | "modprobe").then(|| rest.join(" "))
+}
+
 /// Whether a program's file name is a POSIX shell's.
 fn is_shell(program: &str) -> bool {
     matches!(program, "sh" | "bash" | "ash" | "dash")

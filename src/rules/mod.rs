@@ -49,6 +49,7 @@ pub mod ds703_deprecated_node_label;
 pub mod ds704_unconstrained_device_request;
 pub mod ds801_mutable_image_tag;
 pub mod ds802_package_install_at_start;
+pub mod ds803_container_exits_at_once;
 pub mod ds901_unused_suppression;
 pub mod ds902_suppression_without_reason;
 
@@ -117,6 +118,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds704_unconstrained_device_request::UnconstrainedDeviceRequest,
     &ds801_mutable_image_tag::MutableImageTag,
     &ds802_package_install_at_start::PackageInstallAtStart,
+    &ds803_container_exits_at_once::ContainerExitsAtOnce,
 ];
 
 /// Every rule's metadata, including those the loader reports, in code order.
@@ -164,6 +166,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds704_unconstrained_device_request::META,
     &ds801_mutable_image_tag::META,
     &ds802_package_install_at_start::META,
+    &ds803_container_exits_at_once::META,
     &ds901_unused_suppression::META,
     &ds902_suppression_without_reason::META,
 ];
