@@ -802,6 +802,19 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
     if let Some(why) = gpu(pod) {
         return (AgentKind::GpuAgent, why);
     }
+    // Some mount the kubelet's whole folder instead (the SR-IOV device plugin's older
+    // manifests); after the GPU check, since NVIDIA's GPU feature discovery runs from its
+    // `k8s-device-plugin` image: the image says what it serves there.
+    if let Some(image) = pod
+        .all_containers()
+        .filter_map(|c| c.image.as_ref())
+        .find(|i| repository(&i.value).contains("device-plugin"))
+    {
+        return (
+            AgentKind::DevicePlugin,
+            format!("its image is `{}`", image.value),
+        );
+    }
     let agents: Vec<&Container> = pod
         .all_containers()
         .filter(|c| role(c).role == Role::Agent)
@@ -1104,6 +1117,10 @@ mod tests {
             AgentKind::LogCollector
         );
         assert_eq!(kind("netdata/netdata:v1.47.0"), AgentKind::MetricsExporter);
+        assert_eq!(
+            kind("ghcr.io/k8snetworkplumbingwg/sriov-network-device-plugin:v3.3.2"),
+            AgentKind::DevicePlugin
+        );
         assert_eq!(kind("gke.gcr.io/netd:v0.3.9"), AgentKind::Network);
     }
 
