@@ -38,6 +38,7 @@ pub mod ds401_on_delete_update;
 pub mod ds402_max_unavailable_too_high;
 pub mod ds403_surge_port_conflict;
 pub mod ds404_short_termination_grace;
+pub mod ds405_selector_pins_version;
 pub mod ds501_missing_priority_class;
 pub mod ds601_missing_liveness_probe;
 pub mod ds602_missing_readiness_probe;
@@ -107,6 +108,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds402_max_unavailable_too_high::MaxUnavailableTooHigh,
     &ds403_surge_port_conflict::SurgePortConflict,
     &ds404_short_termination_grace::ShortTerminationGrace,
+    &ds405_selector_pins_version::SelectorPinsVersion,
     &ds501_missing_priority_class::MissingPriorityClass,
     &ds601_missing_liveness_probe::MissingLivenessProbe,
     &ds602_missing_readiness_probe::MissingReadinessProbe,
@@ -155,6 +157,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds402_max_unavailable_too_high::META,
     &ds403_surge_port_conflict::META,
     &ds404_short_termination_grace::META,
+    &ds405_selector_pins_version::META,
     &ds501_missing_priority_class::META,
     &ds601_missing_liveness_probe::META,
     &ds602_missing_readiness_probe::META,
