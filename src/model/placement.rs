@@ -129,6 +129,12 @@ impl PodSpec {
             })
     }
 
+    /// Whether the pod runs only on Windows nodes: a HostProcess pod, or node selection that
+    /// keeps it off Linux.
+    pub fn windows_only(&self) -> bool {
+        self.host_process || self.only_on_nodes(|r| r.excludes_linux())
+    }
+
     /// Every label requirement on nodes: nodeSelector, required and preferred node affinity.
     pub fn node_requirements(&self) -> Vec<NodeRequirement<'_>> {
         let expressions = self

@@ -355,26 +355,30 @@ pub fn exits_at_once(c: &Container) -> Option<String> {
     if c.init || c.command.is_empty() && c.args.is_empty() {
         return None;
     }
-    let base = |w: &str| w.rsplit('/').next().unwrap_or(w).to_owned();
     let words = words(c);
     let mut rest: &[&str] = &words;
-    if rest.first().is_some_and(|w| base(w) == "nsenter") {
+    if rest.first().is_some_and(|w| file_name(w) == "nsenter") {
         let at = rest.iter().position(|w| *w == "--")?;
         rest = &rest[at + 1..];
     }
-    let program = base(rest.first()?);
-    if is_shell(&program) {
+    let program = file_name(rest.first()?);
+    if is_shell(program) {
         let script = shell_script(c)?;
         let parts = statements(script);
         let one_shot = !parts.is_empty()
             && parts.iter().all(|s| {
                 s.split_whitespace()
                     .next()
-                    .is_some_and(|p| ONE_SHOT.contains(&base(p).as_str()))
+                    .is_some_and(|p| ONE_SHOT.contains(&file_name(p)))
             });
         return one_shot.then(|| script.trim().replace('\n', "; "));
     }
-    matches!(program.as_str(), "sysctl" | "modprobe").then(|| rest.join(" "))
+    matches!(program, "sysctl" | "modprobe").then(|| rest.join(" "))
+}
+
+/// The last segment of a path: `/usr/sbin/sysctl` is `sysctl`.
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
 }
 
 /// Whether a program's file name is a POSIX shell's.

@@ -64,7 +64,7 @@ impl Rule for MissingRequests {
         }
         // A Windows node has no cgroups: the kubelet hands its runtime only the limits, so a
         // request gives no cpu weight and no eviction rank, and only counts in scheduling.
-        if pod.host_process || pod.only_on_nodes(|r| r.excludes_linux()) {
+        if pod.windows_only() {
             let containers: Vec<&Container> = judged.iter().map(|(c, _)| *c).collect();
             if let Some((first, rest)) = containers.split_first() {
                 let diagnostic = Diagnostic::new(

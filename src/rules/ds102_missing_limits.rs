@@ -21,7 +21,7 @@ impl Rule for MissingLimits {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        let windows = pod.host_process || pod.only_on_nodes(|r| r.excludes_linux());
+        let windows = pod.windows_only();
         for c in pod.all_containers() {
             let missing = reported(pod, c, cx);
             if missing.is_empty() {

@@ -37,7 +37,7 @@ impl Rule for MissingGpuToleration {
             return;
         }
         // GKE's Windows node pools take no GPUs, and NVIDIA's stack runs on Linux only.
-        if pod.host_process || pod.only_on_nodes(|r| r.excludes_linux()) {
+        if pod.windows_only() {
             return;
         }
         // With `--nodes` the nodes' taints become `required-tolerations`, so DS203 reports the

@@ -103,6 +103,17 @@ impl Rule for PrivilegedContainer {
             if csi_sidecar_beside_privileged_driver {
                 continue;
             }
+            // A network dataplane that programs the node's kernel networking ships privileged
+            // almost everywhere, and the narrowing is its project's to document: reviewers
+            // rejected the finding as an error and as a note alike. One whose upstream runs it
+            // with capabilities is still reported, with that list.
+            if cx.profile.kind == AgentKind::Network
+                && pod.host_network()
+                && programs_kernel_networking(&mounts, c)
+                && upstream_capabilities(c).is_none()
+            {
+                continue;
+            }
             let mut d = Diagnostic::new(
                 &META,
                 p.whole(),
@@ -121,15 +132,6 @@ impl Rule for PrivilegedContainer {
                     "{project}'s own manifests run it without privilege, with `capabilities: \
                      {{add: [{caps}]}}`: use that in place of `privileged: true`"
                 )));
-                continue;
-            }
-            // Any other network dataplane that programs the node's kernel networking ships
-            // privileged almost everywhere, and the narrowing is its project's to document:
-            // reviewers rejected the finding as an error and as a note alike.
-            if cx.profile.kind == AgentKind::Network
-                && pod.host_network()
-                && programs_kernel_networking(&mounts, c)
-            {
                 continue;
             }
             // A container that only waits uses none of it, whatever it mounts.
@@ -273,10 +275,10 @@ fn mig_devices(c: &Container) -> Option<&str> {
 }
 
 /// Whether the container sets the node's kernel parameters: it runs `sysctl`, writes a file
-/// under `/proc/sys`, or writes one in sysfs. The runtime mounts `/proc/sys` read-only in a container that is not
-/// privileged, and a pod's `securityContext.sysctls` reaches only the namespaced ones, none of
-/// them in a pod on the host's network: for `kernel.core_pattern` or `net.core.optmem_max` on
-/// the node, a privileged one-shot container is the only way a pod has.
+/// under `/proc/sys`, or writes one in sysfs. The runtime mounts `/proc/sys` read-only in a
+/// container that is not privileged, and a pod's `securityContext.sysctls` reaches only the
+/// namespaced ones, none of them in a pod on the host's network: for `kernel.core_pattern` or
+/// `net.core.optmem_max` on the node, a privileged one-shot container is the only way a pod has.
 fn tunes_kernel(c: &Container) -> bool {
     let words = words(c);
     // Writing a kernel setting in sysfs, through the node's `/sys` or a mount of its root
