@@ -57,9 +57,17 @@ impl Rule for PrivilegedContainer {
             // the privilege too: the device cgroup opens that node only for a privileged
             // container, and a pod spec cannot list a device otherwise.
             let kernel_log = mounts_host(&mounts, c, "/dev/kmsg");
+            // A pod that builds and loads a kernel module against the node's kernel (Falco's
+            // driver loader, Sysdig's agent) needs the privilege in the container that loads
+            // it and in the one that opens the driver's device nodes through the host's
+            // `/dev`: the device cgroup opens them only for a privileged container.
+            let kernel_driver = loads_kernel_module(&mounts)
+                && (builds_kernel_module(&mounts, c) || mounts_host(&mounts, c, "/dev"));
             if storage_agent
                 || installer
                 || kernel_log
+                || kernel_driver
+                || opens_gpus_through_host_driver(&mounts, c)
                 || enters_host(pod, c)
                 || works_in_host_root(ds, pod, &mounts, c)
                 || (cx.profile.role(c) == Role::Init && tunes_kernel(c))
@@ -233,6 +241,38 @@ fn upstream_capabilities(c: &Container) -> Option<(&'static str, &'static str)> 
         )),
         _ => None,
     }
+}
+
+/// Whether the container mounts the node's kernel modules together with what a module is
+/// built against (the kernel headers under `/usr`, the kernel config under `/boot`).
+fn builds_kernel_module(mounts: &[HostMount], c: &Container) -> bool {
+    let has = |paths: &[&str]| {
+        mounts.iter().any(|m| {
+            std::ptr::eq(m.container, c) && paths.contains(&normalize(&m.path.value).as_str())
+        })
+    };
+    has(&["/lib/modules", "/usr/lib/modules"]) && has(&["/usr", "/usr/src", "/boot"])
+}
+
+/// Whether some container of the pod builds and loads a kernel module.
+fn loads_kernel_module(mounts: &[HostMount]) -> bool {
+    mounts
+        .iter()
+        .any(|m| builds_kernel_module(mounts, m.container))
+}
+
+/// Whether the container opens the node's GPUs itself: it mounts the host's `/dev` and the
+/// NVIDIA driver's libraries from the host (GKE's GPU device plugin, which checks GPU health
+/// through NVML without the NVIDIA container runtime). A pod spec cannot list devices, so only
+/// a privileged container may open `/dev/nvidia*` that way.
+fn opens_gpus_through_host_driver(mounts: &[HostMount], c: &Container) -> bool {
+    let own = || mounts.iter().filter(|m| std::ptr::eq(m.container, c));
+    own().any(|m| normalize(&m.path.value) == "/dev")
+        && own().any(|m| {
+            normalize(&m.path.value)
+                .split('/')
+                .any(|part| part == "nvidia")
+        })
 }
 
 /// Whether the container mounts the host path `path`.
