@@ -737,6 +737,8 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "exporter",
             "cadvisor",
             "telegraf",
+            "metricbeat",
+            "zabbix",
             "collectd",
             "node-problem-detector",
             "kube-state-metrics",
@@ -771,6 +773,16 @@ pub fn csi_registration(pod: &PodSpec) -> Option<String> {
         .map(|image| format!("it runs `{image}` beside the driver"))
 }
 
+/// Whether the container's image (`sriov-network-device-plugin`, `coral-edgetpu-deviceplugin`)
+/// or, without an image name saying so, its own name calls it a device plugin.
+fn names_device_plugin(c: &Container) -> bool {
+    let says = |text: &str| text.contains("device-plugin") || text.contains("deviceplugin");
+    c.image
+        .as_ref()
+        .is_some_and(|i| says(&repository(&i.value)))
+        || c.name.as_ref().is_some_and(|n| says(&n.value))
+}
+
 /// The kind from the strongest evidence first: kubelet plugin sockets are unambiguous, images
 /// of known agents are next, and mounts of log or CNI folders decide for unknown images.
 fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
@@ -801,6 +813,14 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
         return (AgentKind::DevicePlugin, why);
     }
     if let Some(why) = csi_registration(pod) {
+        // A device plugin may register through `plugins_registry` as well (the kubelet's
+        // plugin-watcher mode); its image or container name says which it is.
+        if let Some(c) = pod.all_containers().find(|c| names_device_plugin(c)) {
+            return (
+                AgentKind::DevicePlugin,
+                format!("{} is a device plugin ({why})", c.describe()),
+            );
+        }
         return (AgentKind::CsiNode, why);
     }
     if let Some(why) = gpu(pod) {
@@ -811,8 +831,8 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
     // `k8s-device-plugin` image: the image says what it serves there.
     if let Some(image) = pod
         .all_containers()
-        .filter_map(|c| c.image.as_ref())
-        .find(|i| repository(&i.value).contains("device-plugin"))
+        .filter(|c| names_device_plugin(c))
+        .find_map(|c| c.image.as_ref())
     {
         return (
             AgentKind::DevicePlugin,

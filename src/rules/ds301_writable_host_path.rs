@@ -47,6 +47,13 @@ impl Rule for WritableHostPath {
             if m.mount.bidirectional() {
                 continue;
             }
+            // A CSI driver must mount onto its pod folders: the missing propagation (DS312)
+            // is the finding, and readOnly would break the driver further.
+            if host_paths::unpropagated_publish_mount(pod, cx.profile, m.container)
+                .is_some_and(|u| std::ptr::eq(u.mount, m.mount))
+            {
+                continue;
+            }
             // A one-shot init container whose command names a path in this mount acts on it
             // once, before the agent starts: an installer or a cleaner writes there by design.
             if cx.profile.role(m.container) == Role::Init && acts_on_mount(m.container, m.mount) {
@@ -392,8 +399,11 @@ mod tests {
             "    spec:\n      nodeSelector: {kubernetes.io/os: windows}\n",
         );
         assert!(positions(&y, "DS301").is_empty());
+        // On Linux the driver must mount there with Bidirectional propagation: DS312 says so,
+        // and readOnly would break it further.
         let linux = ds("        - {name: kubelet, mountPath: /k}\n");
-        assert_eq!(positions(&linux, "DS301"), ["13:12"]);
+        assert!(positions(&linux, "DS301").is_empty());
+        assert_eq!(positions(&linux, "DS312"), ["13:12"]);
     }
 
     #[test]

@@ -57,16 +57,9 @@ impl Rule for PrivilegedContainer {
             // the privilege too: the device cgroup opens that node only for a privileged
             // container, and a pod spec cannot list a device otherwise.
             let kernel_log = mounts_host(&mounts, c, "/dev/kmsg");
-            // A pod that builds and loads a kernel module against the node's kernel (Falco's
-            // driver loader, Sysdig's agent) needs the privilege in the container that loads
-            // it and in the one that opens the driver's device nodes through the host's
-            // `/dev`: the device cgroup opens them only for a privileged container.
-            let kernel_driver = loads_kernel_module(&mounts)
-                && (builds_kernel_module(&mounts, c) || mounts_host(&mounts, c, "/dev"));
             if storage_agent
                 || installer
                 || kernel_log
-                || kernel_driver
                 || opens_gpus_through_host_driver(&mounts, c)
                 || enters_host(pod, c)
                 || works_in_host_root(ds, pod, &mounts, c)
@@ -135,10 +128,10 @@ impl Rule for PrivilegedContainer {
                 }
             }
             // A dataplane whose upstream manifests run it with capabilities shows the way.
-            if let Some((project, caps)) = upstream_capabilities(c) {
+            if let Some((upstream, caps)) = upstream_capabilities(c) {
                 cx.report(d.help(format!(
-                    "{project}'s own manifests run it without privilege, with `capabilities: \
-                     {{add: [{caps}]}}`: use that in place of `privileged: true`"
+                    "{upstream} without privilege, with `capabilities: {{add: [{caps}]}}`: use \
+                     that in place of `privileged: true`"
                 )));
                 continue;
             }
@@ -228,37 +221,26 @@ fn programs_kernel_networking(mounts: &[HostMount], c: &Container) -> bool {
         .any(|m| std::ptr::eq(m.container, c) && PATHS.contains(&normalize(&m.path.value).as_str()))
 }
 
-/// The project and capabilities for a dataplane whose upstream manifests run it unprivileged:
-/// flannel's `kube-flannel.yml` adds `NET_ADMIN` and `NET_RAW`, and Cilium's chart gives its
-/// agent a capability list (`securityContext.capabilities.ciliumAgent`).
+/// How an agent's upstream runs it unprivileged, and with which capabilities: flannel's
+/// `kube-flannel.yml` adds `NET_ADMIN` and `NET_RAW`, Cilium's chart gives its agent a
+/// capability list (`securityContext.capabilities.ciliumAgent`), and Falco's chart runs its
+/// modern eBPF driver (the default driver since Falco 0.38) with four capabilities when
+/// `driver.modernEbpf.leastPrivileged` is set.
 fn upstream_capabilities(c: &Container) -> Option<(&'static str, &'static str)> {
     match c.image_name()? {
-        "flannel" => Some(("flannel", "NET_ADMIN, NET_RAW")),
+        "flannel" => Some(("flannel's own manifests run it", "NET_ADMIN, NET_RAW")),
         "cilium" => Some((
-            "Cilium",
+            "Cilium's own manifests run it",
             "CHOWN, KILL, NET_ADMIN, NET_RAW, IPC_LOCK, SYS_MODULE, SYS_ADMIN, SYS_RESOURCE, \
              DAC_OVERRIDE, FOWNER, SETGID, SETUID",
         )),
+        "falco" => Some((
+            "Falco's chart runs it with the modern eBPF driver \
+             (`driver.kind: modern_ebpf`, `driver.modernEbpf.leastPrivileged: true`)",
+            "BPF, SYS_RESOURCE, PERFMON, SYS_PTRACE",
+        )),
         _ => None,
     }
-}
-
-/// Whether the container mounts the node's kernel modules together with what a module is
-/// built against (the kernel headers under `/usr`, the kernel config under `/boot`).
-fn builds_kernel_module(mounts: &[HostMount], c: &Container) -> bool {
-    let has = |paths: &[&str]| {
-        mounts.iter().any(|m| {
-            std::ptr::eq(m.container, c) && paths.contains(&normalize(&m.path.value).as_str())
-        })
-    };
-    has(&["/lib/modules", "/usr/lib/modules"]) && has(&["/usr", "/usr/src", "/boot"])
-}
-
-/// Whether some container of the pod builds and loads a kernel module.
-fn loads_kernel_module(mounts: &[HostMount]) -> bool {
-    mounts
-        .iter()
-        .any(|m| builds_kernel_module(mounts, m.container))
 }
 
 /// Whether the container opens the node's GPUs itself: it mounts the host's `/dev` and the

@@ -3,7 +3,7 @@ use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value, set_security_field};
 use crate::model::DaemonSet;
 use crate::model::{Container, PodSpec, Spanned};
-use crate::rules::hardening;
+use crate::rules::{hardening, host_paths};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS304",
@@ -37,6 +37,11 @@ impl Rule for CapabilitiesNotDropped {
             if (no_new_privs && hardening::non_root(pod, c))
                 || hardening::bare_non_root_image(pod, c)
             {
+                continue;
+            }
+            // A CSI driver that must mount needs `CAP_SYS_ADMIN` and, for Bidirectional
+            // propagation, privileged mode (DS312): dropping capabilities works against it.
+            if host_paths::unpropagated_publish_mount(pod, cx.profile, c).is_some() {
                 continue;
             }
             let at = caps.map_or(c.security_at(), |k| k.key);

@@ -1,6 +1,6 @@
 //! Shared by the host-path rules (DS301, DS302, DS309, DS311): each container's mounts of hostPath volumes.
 
-use crate::model::profile::kubelet_dir;
+use crate::model::profile::{AgentKind, Profile, Role, kubelet_dir};
 use crate::model::{Container, PodSpec, Spanned, VolumeMount};
 
 /// A container's mount of a hostPath volume, with the host path.
@@ -139,4 +139,49 @@ pub fn serves_mounts(pod: &PodSpec) -> bool {
     mounts(pod)
         .iter()
         .any(|m| kubelet_dir(&m.path.value, "pods") && m.mount.bidirectional())
+}
+
+/// Whether a host path holds the kubelet's pod folders, where a CSI node plugin publishes the
+/// volumes: the kubelet's root (a folder named `kubelet`, or one the containers are told
+/// about) or its `pods` folder.
+pub fn holds_pod_volumes(path: &str, roots: &[String]) -> bool {
+    let path = normalize(path);
+    kubelet_dir(&path, "pods")
+        || path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.ends_with("kubelet"))
+        || roots
+            .iter()
+            .any(|r| path == *r || path == format!("{r}/pods"))
+}
+
+/// The first mount through which a CSI node plugin's driver container publishes volumes
+/// without `Bidirectional` propagation, on a pod that may run on Linux: the mounts it makes
+/// there stay in its own mount namespace. Not for a Secrets Store CSI provider, which writes
+/// files into the folders rather than mounting onto them.
+pub fn unpropagated_publish_mount<'a>(
+    pod: &'a PodSpec,
+    profile: &Profile,
+    c: &Container,
+) -> Option<HostMount<'a>> {
+    if profile.kind != AgentKind::CsiNode
+        || profile.role(c) != Role::Agent
+        || pod.only_on_nodes(|r| r.excludes_linux())
+    {
+        return None;
+    }
+    let all = mounts(pod);
+    if all
+        .iter()
+        .any(|m| normalize(&m.path.value).ends_with("/secrets-store-csi-providers"))
+    {
+        return None;
+    }
+    let roots = kubelet_roots(pod);
+    all.into_iter().find(|m| {
+        std::ptr::eq(m.container, c)
+            && !m.mount.bidirectional()
+            && holds_pod_volumes(&m.path.value, &roots)
+    })
 }

@@ -34,6 +34,7 @@ pub mod ds308_writable_root_filesystem;
 pub mod ds309_untyped_socket_host_path;
 pub mod ds310_secret_in_env;
 pub mod ds311_required_socket_may_be_missing;
+pub mod ds312_unpropagated_csi_mount;
 pub mod ds401_on_delete_update;
 pub mod ds402_max_unavailable_too_high;
 pub mod ds403_surge_port_conflict;
@@ -104,6 +105,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds309_untyped_socket_host_path::UntypedSocketHostPath,
     &ds310_secret_in_env::SecretInEnv,
     &ds311_required_socket_may_be_missing::RequiredSocketMayBeMissing,
+    &ds312_unpropagated_csi_mount::UnpropagatedCsiMount,
     &ds401_on_delete_update::OnDeleteUpdate,
     &ds402_max_unavailable_too_high::MaxUnavailableTooHigh,
     &ds403_surge_port_conflict::SurgePortConflict,
@@ -153,6 +155,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds309_untyped_socket_host_path::META,
     &ds310_secret_in_env::META,
     &ds311_required_socket_may_be_missing::META,
+    &ds312_unpropagated_csi_mount::META,
     &ds401_on_delete_update::META,
     &ds402_max_unavailable_too_high::META,
     &ds403_surge_port_conflict::META,
