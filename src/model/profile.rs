@@ -350,7 +350,7 @@ fn helper(c: &Container) -> Option<String> {
 pub fn exits_at_once(c: &Container) -> Option<String> {
     const ONE_SHOT: &[&str] = &[
         "sysctl", "modprobe", "echo", "printf", "mkdir", "cp", "chmod", "chown", "ln", "touch",
-        "rm", "sed", "true",
+        "rm", "sed", "true", "mv", "tar", "wget", "curl", "apt-get", "apt", "apk", "yum", "dnf",
     ];
     if c.init || c.command.is_empty() && c.args.is_empty() {
         return None;
@@ -369,11 +369,30 @@ pub fn exits_at_once(c: &Container) -> Option<String> {
             && parts.iter().all(|s| {
                 s.split_whitespace()
                     .next()
-                    .is_some_and(|p| ONE_SHOT.contains(&file_name(p)))
+                    .is_some_and(|p| ONE_SHOT.contains(&file_name(p)) || self_extracting(p))
             });
-        return one_shot.then(|| script.trim().replace('\n', "; "));
+        return one_shot.then(|| {
+            let joined = script.trim().replace("\\\n", " ").replace('\n', "; ");
+            joined.split_whitespace().collect::<Vec<_>>().join(" ")
+        });
     }
     matches!(program, "sysctl" | "modprobe").then(|| rest.join(" "))
+}
+
+/// Whether the container installs a kernel driver: it runs NVIDIA's `nvidia-installer` or a
+/// self-extracting driver package (`NVIDIA-Linux-x86_64-550.127.05-grid-azure.run`), which
+/// builds and loads kernel modules.
+pub fn installs_kernel_driver(c: &Container) -> bool {
+    words(c).iter().any(|w| {
+        let name = file_name(w.trim_start_matches("./"));
+        name == "nvidia-installer" || self_extracting(name)
+    })
+}
+
+/// Whether a program is a self-extracting installer (`./NVIDIA-Linux-x86_64-550.run`), which
+/// installs and exits.
+fn self_extracting(program: &str) -> bool {
+    file_name(program).ends_with(".run")
 }
 
 /// The last segment of a path: `/usr/sbin/sysctl` is `sysctl`.
@@ -523,7 +542,8 @@ fn statements(script: &str) -> Vec<&str> {
         .split(['\n', ';'])
         .flat_map(|s| s.split("&&"))
         .flat_map(|s| s.split("||"))
-        .map(str::trim)
+        // A line ended by `\` goes on on the next: the backslash is no statement.
+        .map(|s| s.trim().trim_end_matches('\\').trim_end())
         .filter(|s| !s.is_empty() && !s.starts_with('#'))
         .collect()
 }

@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
-use crate::model::profile::{AgentKind, Role, normalize, waits, words};
+use crate::model::profile::{AgentKind, Role, installs_kernel_driver, normalize, waits, words};
 use crate::model::{Container, PodSpec};
 use crate::rules::ds302_runtime_socket_mount::exposes_runtime;
 use crate::rules::host_paths::{self, HostMount};
@@ -61,6 +61,7 @@ impl Rule for PrivilegedContainer {
                 || installer
                 || kernel_log
                 || opens_gpus_through_host_driver(&mounts, c)
+                || installs_kernel_driver(c)
                 || enters_host(pod, c)
                 || works_in_host_root(ds, pod, &mounts, c)
                 || (cx.profile.role(c) == Role::Init && tunes_kernel(c))
