@@ -101,10 +101,10 @@ impl Rule for LowMemoryLimit {
                          bursts, and an OOM kill loses or replays data exactly then"
                     }
                     AgentKind::Network => {
-                        "raise the memory limit (or drop it, as upstream network agents do, and \
-                         set `system-node-critical` with a request): until an OOM-killed network \
-                         agent restarts, no pod on the node can be wired up or torn down, and a \
-                         dataplane's pods lose their traffic too"
+                        "raise the memory limit (or drop it, and set `system-node-critical` \
+                         with a request): until an OOM-killed network agent restarts, no pod on \
+                         the node can be wired up or torn down, and a dataplane's pods lose \
+                         their traffic too"
                     }
                     _ => {
                         "raise the memory limit: an agent's memory grows with what its node runs, \

@@ -181,8 +181,8 @@ fn fix(master: &crate::model::Toleration) -> Fix {
 
 /// Written for a managed Kubernetes service: GKE Autopilot's workload annotations
 /// (`autopilot.gke.io/...`) on the pod template, node selection (nodeSelector, required or
-/// preferred affinity) on labels only GKE, EKS or AKS nodes carry, or the `amazon-cloudwatch`
-/// namespace of AWS's Container Insights agents.
+/// preferred affinity) on labels only GKE, EKS or AKS nodes carry, the `amazon-cloudwatch`
+/// namespace of AWS's Container Insights agents, or host files of EKS's node images.
 fn managed_platform(ds: &DaemonSet, pod: &PodSpec) -> bool {
     const LABELS: [&str; 3] = [
         "cloud.google.com/gke-",
@@ -196,8 +196,22 @@ fn managed_platform(ds: &DaemonSet, pod: &PodSpec) -> bool {
         .namespace
         .as_ref()
         .is_some_and(|n| n.value == "amazon-cloudwatch");
+    // The EKS node image keeps its bootstrap config in `/etc/eks`, and eksctl's nodes theirs
+    // in `/etc/eksctl`: a pod that mounts them was written for EKS's nodes.
+    let eks_node_files = pod.volumes.iter().any(|v| {
+        v.host_path
+            .as_ref()
+            .and_then(|h| h.path.as_ref())
+            .is_some_and(|p| {
+                let p = crate::model::profile::normalize(&p.value);
+                ["/etc/eks", "/etc/eksctl"]
+                    .iter()
+                    .any(|root| p == *root || p.starts_with(&format!("{root}/")))
+            })
+    });
     ds.autopilot_workload()
         || container_insights
+        || eks_node_files
         || pod
             .node_requirements()
             .iter()
@@ -270,6 +284,7 @@ mod tests {
             "      volumes:\n      - name: reg\n        hostPath: {path: /var/lib/kubelet/plugins_registry}\n",
             "      initContainers: [{name: g, image: 'nvcr.io/nvidia/k8s/dcgm-exporter:3.3.5'}]\n",
             "      initContainers: [{name: g, image: x:1, resources: {limits: {sgx.intel.com/epc: 1Mi}}}]\n",
+            "      volumes:\n      - name: eksctl\n        hostPath: {path: /etc/eksctl}\n",
         ] {
             assert!(positions(&ds(pod), "DS201").is_empty(), "{pod}");
         }
