@@ -35,6 +35,7 @@ pub mod ds309_untyped_socket_host_path;
 pub mod ds310_secret_in_env;
 pub mod ds311_required_socket_may_be_missing;
 pub mod ds312_unpropagated_csi_mount;
+pub mod ds313_unregistered_csi_driver;
 pub mod ds401_on_delete_update;
 pub mod ds402_max_unavailable_too_high;
 pub mod ds403_surge_port_conflict;
@@ -106,6 +107,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds310_secret_in_env::SecretInEnv,
     &ds311_required_socket_may_be_missing::RequiredSocketMayBeMissing,
     &ds312_unpropagated_csi_mount::UnpropagatedCsiMount,
+    &ds313_unregistered_csi_driver::UnregisteredCsiDriver,
     &ds401_on_delete_update::OnDeleteUpdate,
     &ds402_max_unavailable_too_high::MaxUnavailableTooHigh,
     &ds403_surge_port_conflict::SurgePortConflict,
@@ -156,6 +158,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds310_secret_in_env::META,
     &ds311_required_socket_may_be_missing::META,
     &ds312_unpropagated_csi_mount::META,
+    &ds313_unregistered_csi_driver::META,
     &ds401_on_delete_update::META,
     &ds402_max_unavailable_too_high::META,
     &ds403_surge_port_conflict::META,
