@@ -1,5 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::model::profile::{installs_kernel_driver, words};
 use crate::model::{Container, DaemonSet};
 use crate::settings::{Cluster, NodePool, Nodes};
 use crate::source::Span;
@@ -148,6 +149,14 @@ fn gpu_use(c: &Container) -> Option<(Span, String, &'static str)> {
             e.whole(),
             format!("requests `{}: {}`", e.value.resource, e.value.text),
             "stays Pending",
+        ));
+    }
+    // An NVIDIA driver installer builds kernel modules for a GPU the node may not have.
+    if installs_kernel_driver(c) && words(c).iter().any(|w| w.to_lowercase().contains("nvidia")) {
+        return Some((
+            c.at(),
+            "installs the NVIDIA driver".to_owned(),
+            "installs a driver for hardware that is not there, or fails trying",
         ));
     }
     let image = c.image.as_ref()?;
