@@ -442,7 +442,11 @@ spec:
             let help = text(&d, "help");
             seen.push((
                 text(&d, "severity"),
-                help.split(':').nth(1).unwrap_or_default().trim().to_owned(),
+                help.splitn(2, ':')
+                    .nth(1)
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned(),
             ));
         }
     }
@@ -450,11 +454,24 @@ spec:
         seen,
         [(
             "warning".to_owned(),
-            "enable the shipper's health or monitoring endpoint and probe it, or add an \
-                 `exec` livenessProbe that checks its output is moving (e.g. the age of its \
-                 newest buffer file); a stalled shipper loses logs silently"
+            "add a `monitor_agent` source to its config (`@type monitor_agent`, `port \
+                 24220`) and an httpGet livenessProbe on `/api/plugins.json` at that port, with \
+                 `failureThreshold: 3` or more; a hung fluentd stops shipping silently"
                 .to_owned()
         )]
+    );
+    // A shipper whose endpoint the linter cannot name is run without one upstream.
+    let filebeat = labeller.replace(
+        "example/node-labeller:2.0.0",
+        "docker.elastic.co/beats/filebeat:8.15.0",
+    );
+    assert!(
+        lint(
+            "precision-portless-filebeat",
+            &filebeat,
+            &["--select", "DS601"]
+        )
+        .is_empty()
     );
 }
 
@@ -1086,7 +1103,7 @@ fn a_secrets_store_provider_is_node_critical_with_the_quota_caveat_outside_kube_
 /// A v1 `fluentd-kubernetes-daemonset` image serves Prometheus metrics on 24231 from its own
 /// `fluent.conf`, so DS601's help names that port; with a ConfigMap over `/fluentd/etc`, or
 /// another conf named by `FLUENTD_PROMETHEUS_CONF`, the image's config is gone and the help
-/// falls back to enabling an endpoint.
+/// names fluentd's `monitor_agent` input instead.
 #[test]
 fn a_stock_fluentd_image_is_told_its_bundled_metrics_port() {
     let shipper = format!(
@@ -1105,13 +1122,13 @@ fn a_stock_fluentd_image_is_told_its_bundled_metrics_port() {
         "            - {name: varlog, mountPath: /var/log}\n            - {name: config, mountPath: /fluentd/etc}\n",
     );
     let replaced = help(&own_config, "precision-ds601-fluentd-config");
-    assert!(replaced.starts_with("it declares no port"), "{replaced}");
+    assert!(replaced.contains("`monitor_agent`"), "{replaced}");
     let disabled = shipper.replace(
         "          volumeMounts:\n",
         "          env: [{name: FLUENTD_PROMETHEUS_CONF, value: disable}]\n          volumeMounts:\n",
     );
     let disabled = help(&disabled, "precision-ds601-fluentd-disabled");
-    assert!(disabled.starts_with("it declares no port"), "{disabled}");
+    assert!(disabled.contains("`monitor_agent`"), "{disabled}");
 }
 
 /// GPU feature discovery's `NVIDIA_MIG_MONITOR_DEVICES=all` needs CAP_SYS_ADMIN, which DS303's
