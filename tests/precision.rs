@@ -442,9 +442,8 @@ spec:
             let help = text(&d, "help");
             seen.push((
                 text(&d, "severity"),
-                help.splitn(2, ':')
-                    .nth(1)
-                    .unwrap_or_default()
+                help.split_once(':')
+                    .map_or("", |(_, rest)| rest)
                     .trim()
                     .to_owned(),
             ));
