@@ -62,6 +62,7 @@ impl Rule for PrivilegedContainer {
                 || kernel_log
                 || opens_gpus_through_host_driver(&mounts, c)
                 || installs_kernel_driver(c)
+                || loads_security_profiles(c)
                 || enters_host(pod, c)
                 || works_in_host_root(ds, pod, &mounts, c)
                 || (cx.profile.role(c) == Role::Init && tunes_kernel(c))
@@ -256,6 +257,17 @@ fn opens_gpus_through_host_driver(mounts: &[HostMount], c: &Container) -> bool {
                 .split('/')
                 .any(|part| part == "nvidia")
         })
+}
+
+/// Whether the container loads AppArmor profiles into the node's kernel (`apparmor_parser`,
+/// or the `apparmor-loader` image of the Kubernetes docs, which runs it): that takes
+/// `CAP_MAC_ADMIN` and a writable securityfs, which the runtime mounts read-only in a container
+/// that is not privileged.
+fn loads_security_profiles(c: &Container) -> bool {
+    c.image_name() == Some("apparmor-loader")
+        || words(c)
+            .iter()
+            .any(|w| w.rsplit('/').next() == Some("apparmor_parser"))
 }
 
 /// Whether the container mounts the host path `path`.

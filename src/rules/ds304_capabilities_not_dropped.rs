@@ -41,7 +41,11 @@ impl Rule for CapabilitiesNotDropped {
             }
             // A CSI driver that must mount needs `CAP_SYS_ADMIN` and, for Bidirectional
             // propagation, privileged mode (DS312): dropping capabilities works against it.
-            if host_paths::unpropagated_publish_mount(pod, cx.profile, c).is_some() {
+            // A Bidirectional mount is allowed only in a privileged container (DS004 says so
+            // where the flag is missing): the container needs more, not fewer.
+            if host_paths::unpropagated_publish_mount(pod, cx.profile, c).is_some()
+                || c.volume_mounts.iter().any(|m| m.bidirectional())
+            {
                 continue;
             }
             let at = caps.map_or(c.security_at(), |k| k.key);

@@ -77,6 +77,19 @@ fn utility_init(c: &Container, profile: &Profile) -> bool {
         && program.is_some_and(|p| UTILITIES.contains(&p))
 }
 
+/// Whether the image's registry is a placeholder for the user's own (`xxxxxxxxxxxx.dkr.ecr.
+/// ap-northeast-1.amazonaws.com/...`, an AWS account number written as x's): the reference is
+/// to be filled in, and its tag is the user's build's, not a release the linter can judge.
+fn placeholder_registry(image: &str) -> bool {
+    let Some((host, _)) = image.split_once('/') else {
+        return false;
+    };
+    host.contains('.')
+        && host
+            .split('.')
+            .any(|label| label.len() >= 4 && label.chars().all(|c| c.eq_ignore_ascii_case(&'x')))
+}
+
 impl Rule for MutableImageTag {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -91,7 +104,10 @@ impl Rule for MutableImageTag {
             let Some(image) = &c.image else { continue };
             // A digest pins the image, whatever the tag says. (An image with spaces, which an
             // operator fills in, leaves its DaemonSet unlinted: DS009.)
-            if image.value.contains('@') || local_registry(&image.value) {
+            if image.value.contains('@')
+                || local_registry(&image.value)
+                || placeholder_registry(&image.value)
+            {
                 continue;
             }
             let problem = match tag(&image.value) {
