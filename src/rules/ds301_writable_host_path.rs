@@ -307,8 +307,13 @@ fn owned_state(ds: &DaemonSet, m: &HostMount, path: &str) -> bool {
         .iter()
         .any(|s| path == *s || path.starts_with(&format!("{s}/")));
     let general = GENERAL.iter().any(|g| path == g.trim_end_matches('/'));
-    if depth < 2 || shared || general {
+    if depth == 0 || shared || general {
         return false;
+    }
+    // A top-level folder of the node's own (`/logs`) is the agent's only where its own args or
+    // env name it (a cleaner run with `--path=/logs`).
+    if depth == 1 {
+        return referenced(m, path);
     }
     let created = m
         .volume_kind
