@@ -5,7 +5,9 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::fields::{self, KubernetesVersion};
 use crate::model::{DaemonSet, FluentBitGrace, MountedFile, Problem, Reader, Service, Spanned};
 use crate::source::{SourceFile, Span};
-use crate::unreadable::{ds001_yaml_syntax, ds002_invalid_structure, ds009_unrendered_template};
+use crate::unreadable::{
+    ds001_yaml_syntax, ds002_invalid_structure, ds009_unrendered_template, ds010_removed_api_beside,
+};
 use crate::yaml::{Change, Node, ParseLimits, ParseOutcome, SyntaxError, Value, parse_stream};
 
 #[derive(Default)]
@@ -80,6 +82,7 @@ pub fn load_parsed(
         loaded.diagnostics.push(ds001_yaml_syntax::json_comment(at));
     }
     let configs = config_maps(&outcome.documents);
+    let mut removed_beside = Vec::new();
     for doc in &outcome.documents {
         loaded.documents += 1;
         match list_items(doc) {
@@ -87,10 +90,20 @@ pub fn load_parsed(
                 for item in items {
                     let item = typed_item(doc, item);
                     read_object(&item, target, &duplicates, &mut loaded);
+                    removed_beside.extend(ds010_removed_api_beside::removed(&item));
                 }
             }
-            None => read_object(doc, target, &duplicates, &mut loaded),
+            None => {
+                read_object(doc, target, &duplicates, &mut loaded);
+                removed_beside.extend(ds010_removed_api_beside::removed(doc));
+            }
         }
+    }
+    // Only the objects shipped with a DaemonSet are ours to judge.
+    if !loaded.daemonsets.is_empty() {
+        loaded
+            .diagnostics
+            .extend(ds010_removed_api_beside::diagnostic(&removed_beside));
     }
     for ds in &mut loaded.daemonsets {
         let mounted: Vec<&(String, Vec<(String, String)>)> = ds

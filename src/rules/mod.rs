@@ -7,7 +7,7 @@ use crate::engine::Rule;
 use crate::model::Container;
 
 pub use crate::unreadable::{
-    ds001_yaml_syntax, ds002_invalid_structure, ds009_unrendered_template,
+    ds001_yaml_syntax, ds002_invalid_structure, ds009_unrendered_template, ds010_removed_api_beside,
 };
 pub mod ds003_selector_mismatch;
 pub mod ds004_invalid_value;
@@ -138,6 +138,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds007_removed_api_version::META,
     &ds008_dangling_reference::META,
     &ds009_unrendered_template::META,
+    &ds010_removed_api_beside::META,
     &ds101_missing_requests::META,
     &ds102_missing_limits::META,
     &ds103_not_guaranteed_qos::META,
