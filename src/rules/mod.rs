@@ -53,6 +53,7 @@ pub mod ds704_unconstrained_device_request;
 pub mod ds801_mutable_image_tag;
 pub mod ds802_package_install_at_start;
 pub mod ds803_container_exits_at_once;
+pub mod ds804_exporter_not_pointed_at_host;
 pub mod ds901_unused_suppression;
 pub mod ds902_suppression_without_reason;
 
@@ -125,6 +126,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds801_mutable_image_tag::MutableImageTag,
     &ds802_package_install_at_start::PackageInstallAtStart,
     &ds803_container_exits_at_once::ContainerExitsAtOnce,
+    &ds804_exporter_not_pointed_at_host::ExporterNotPointedAtHost,
 ];
 
 /// Every rule's metadata, including those the loader reports, in code order.
@@ -177,6 +179,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds801_mutable_image_tag::META,
     &ds802_package_install_at_start::META,
     &ds803_container_exits_at_once::META,
+    &ds804_exporter_not_pointed_at_host::META,
     &ds901_unused_suppression::META,
     &ds902_suppression_without_reason::META,
 ];
