@@ -101,9 +101,17 @@ pub fn load_parsed(
     }
     // Only the objects shipped with a DaemonSet are ours to judge.
     if !loaded.daemonsets.is_empty() {
+        let served = loaded.daemonsets.iter().any(|ds| {
+            ds.api_version
+                .as_ref()
+                .is_some_and(|v| v.value == "apps/v1")
+        });
         loaded
             .diagnostics
-            .extend(ds010_removed_api_beside::diagnostic(&removed_beside));
+            .extend(ds010_removed_api_beside::diagnostic(
+                &removed_beside,
+                served,
+            ));
     }
     for ds in &mut loaded.daemonsets {
         let mounted: Vec<&(String, Vec<(String, String)>)> = ds

@@ -1233,3 +1233,32 @@ fn dropping_all_beside_net_admin_keeps_net_raw() {
     );
     assert!(other.get("fix").is_none_or(|f| f.is_null()), "{other}");
 }
+
+/// DS010 is an error for an object the DaemonSet needs in a removed version, a warning for a
+/// PodSecurityPolicy (its kind is gone, so the DaemonSet loses nothing), and says so when the
+/// DaemonSet's own version is gone too.
+#[test]
+fn removed_api_beside_weighs_what_the_daemonset_loses() {
+    let daemonset = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers: [{name: c, image: example.com/agent:1.0.0}]\n";
+    let rbac = format!(
+        "apiVersion: rbac.authorization.k8s.io/v1beta1\nkind: ClusterRole\nmetadata: {{name: a}}\nrules: []\n---\n{daemonset}"
+    );
+    let psp = format!(
+        "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {{name: a}}\nspec: {{}}\n---\n{daemonset}"
+    );
+    let old = rbac.replace("apiVersion: apps/v1\n", "apiVersion: extensions/v1beta1\n");
+    let found = |test: &str, yaml: &str| -> Vec<(String, String)> {
+        lint(test, yaml, &["--select", "DS010"])
+            .iter()
+            .map(|d| (text(d, "severity"), text(d, "message")))
+            .collect()
+    };
+    let rbac = found("precision-ds010-rbac", &rbac);
+    assert_eq!(rbac.len(), 1, "{rbac:?}");
+    assert_eq!(rbac[0].0, "error");
+    assert!(rbac[0].1.ends_with("runs without it"), "{}", rbac[0].1);
+    let psp = found("precision-ds010-psp", &psp);
+    assert_eq!(psp[0].0, "warning", "{psp:?}");
+    let old = found("precision-ds010-old", &old);
+    assert!(old[0].1.contains("gone too: DS007"), "{old:?}");
+}

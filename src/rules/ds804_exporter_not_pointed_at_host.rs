@@ -2,7 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
 use crate::model::profile::{normalize, words};
-use crate::rules::host_paths;
+use crate::rules::{host_paths, listed};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS804",
@@ -16,27 +16,35 @@ pub static META: RuleMeta = RuleMeta {
 pub struct ExporterNotPointedAtHost;
 
 /// Host folders node-exporter reads, its flag for each (`--path.*` since 0.16, and the
-/// `collector.*` spelling before it), and what it reads from the container's own otherwise.
-const HOST_FOLDERS: &[(&str, &str, &[&str], &str)] = &[
+/// `collector.*` spelling before it).
+const HOST_FOLDERS: &[(&str, &str, &[&str])] = &[
     (
         "/proc",
         "--path.procfs",
         &["path.procfs", "collector.procfs"],
-        "the container's own `/proc` (its network counters and mounts, not the node's)",
     ),
-    (
-        "/sys",
-        "--path.sysfs",
-        &["path.sysfs", "collector.sysfs"],
-        "the container's own `/sys` mount",
-    ),
-    (
-        "/",
-        "--path.rootfs",
-        &["path.rootfs"],
-        "the container's mounts (its filesystem metrics describe the container, not the node's disks)",
-    ),
+    ("/sys", "--path.sysfs", &["path.sysfs", "collector.sysfs"]),
+    ("/", "--path.rootfs", &["path.rootfs"]),
 ];
+
+/// What node-exporter reads of the container's own in place of the host's `folder`, given the
+/// host namespaces the pod shares; `None` where the container's view is the node's already.
+fn reads_instead(folder: &str, host_network: bool, host_pid: bool) -> Option<&'static str> {
+    match folder {
+        // The container's procfs lists the host's processes with hostPID, and its network
+        // files are the node's with hostNetwork.
+        "/proc" => match (host_network, host_pid) {
+            (true, true) => None,
+            (true, false) => Some("the container's processes and mount table"),
+            (false, true) => Some("the container's network counters"),
+            (false, false) => Some("the container's network counters, processes and mounts"),
+        },
+        // sysfs is the kernel's, but `/sys/class/net` shows the container's network devices
+        // unless the pod is on the host's network.
+        "/sys" => (!host_network).then_some("the container's network devices"),
+        _ => Some("the container's filesystems (its disk metrics are not the node's)"),
+    }
+}
 
 impl Rule for ExporterNotPointedAtHost {
     fn meta(&self) -> &'static RuleMeta {
@@ -46,6 +54,8 @@ impl Rule for ExporterNotPointedAtHost {
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
         let mounts = host_paths::mounts(pod);
+        let host_network = pod.host_network();
+        let host_pid = pod.host_pid.as_ref().is_some_and(|h| h.value);
         for c in &pod.containers {
             if !c
                 .image_name()
@@ -54,10 +64,12 @@ impl Rule for ExporterNotPointedAtHost {
                 continue;
             }
             let words = words(c);
+            // Each mount nobody points at: where it is, its flag, and what is read instead.
+            let mut unread = Vec::new();
             for m in mounts.iter().filter(|m| std::ptr::eq(m.container, c)) {
                 let host = normalize(&m.path.value);
-                let Some((_, flag, spellings, otherwise)) =
-                    HOST_FOLDERS.iter().find(|(h, _, _, _)| *h == host)
+                let Some((folder, flag, spellings)) =
+                    HOST_FOLDERS.iter().find(|(h, _, _)| *h == host)
                 else {
                     continue;
                 };
@@ -75,21 +87,47 @@ impl Rule for ExporterNotPointedAtHost {
                 }) {
                     continue;
                 }
-                cx.report(
-                    Diagnostic::new(
-                        &META,
-                        inside.span,
-                        format!(
-                            "{} mounts the host's `{host}` at `{}`, but no `{flag}` points \
-                             node-exporter there: it reads {otherwise}",
-                            c.describe(),
-                            inside.value
-                        ),
-                    )
-                    .label("mounted, never read")
-                    .help(format!("add `{flag}={}` to its args", inside.value)),
-                );
+                let Some(instead) = reads_instead(folder, host_network, host_pid) else {
+                    continue;
+                };
+                unread.push((*folder, inside, *flag, instead));
             }
+            let Some(((folder, inside, _, instead), rest)) = unread.split_first() else {
+                continue;
+            };
+            let mut what = vec![format!("`{folder}` at `{}`", inside.value)];
+            what.extend(
+                rest.iter()
+                    .map(|(f, i, _, _)| format!("`{f}` at `{}`", i.value)),
+            );
+            let mut reads = vec![*instead];
+            reads.extend(rest.iter().map(|(_, _, _, r)| *r));
+            let flags: Vec<String> = unread
+                .iter()
+                .map(|(_, i, f, _)| format!("`{f}={}`", i.value))
+                .collect();
+            let flag_names: Vec<String> =
+                unread.iter().map(|(_, _, f, _)| format!("`{f}`")).collect();
+            let mut d = Diagnostic::new(
+                &META,
+                inside.span,
+                format!(
+                    "{} mounts the host's {}, but no {} points node-exporter there: it reads {}",
+                    c.describe(),
+                    listed(&what.iter().map(String::as_str).collect::<Vec<_>>()),
+                    listed(&flag_names.iter().map(String::as_str).collect::<Vec<_>>()),
+                    listed(&reads)
+                ),
+            )
+            .label("mounted, never read")
+            .help(format!(
+                "add {} to its args",
+                listed(&flags.iter().map(String::as_str).collect::<Vec<_>>())
+            ));
+            for (_, i, _, _) in rest {
+                d = d.related(i.span, "never read either");
+            }
+            cx.report(d);
         }
     }
 }
@@ -106,7 +144,14 @@ mod tests {
 
     #[test]
     fn mounts_nobody_points_at() {
-        assert_eq!(positions(&exporter(""), "DS804"), ["15:35", "16:35"]);
+        // One finding per container, at its first unread mount.
+        assert_eq!(positions(&exporter(""), "DS804"), ["15:35"]);
+        // With the host's PIDs and network, the container's /proc is the node's already.
+        let shared = exporter("").replace(
+            "hostNetwork: true\n",
+            "hostNetwork: true\n      hostPID: true\n",
+        );
+        assert_eq!(positions(&shared, "DS804"), ["17:35"]);
         assert_eq!(
             positions(&exporter("--path.rootfs=/host/root"), "DS804"),
             ["15:35"]

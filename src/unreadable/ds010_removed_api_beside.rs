@@ -123,13 +123,15 @@ impl Removed {
 /// One finding for an input's objects in removed API versions, at the first, naming the
 /// others: they share one cause and one kind of fix, and reviewers read one finding per
 /// object as the same point repeated.
-pub fn diagnostic(objects: &[Removed]) -> Option<Diagnostic> {
+pub fn diagnostic(objects: &[Removed], daemonset_served: bool) -> Option<Diagnostic> {
     let (first, rest) = objects.split_first()?;
     let message = if rest.is_empty() {
-        let consequence = if first.instead.is_some() {
+        let consequence = if first.instead.is_none() {
+            " (the kind went with it, so the object does nothing on a current cluster)"
+        } else if daemonset_served {
             ", and the DaemonSet beside it runs without it"
         } else {
-            " (the kind went with it, so the object does nothing on a current cluster)"
+            " (the DaemonSet's own API version is gone too: DS007)"
         };
         format!(
             "{} uses `{}`, which Kubernetes stopped serving in {}: `kubectl apply` fails on \
@@ -148,12 +150,16 @@ pub fn diagnostic(objects: &[Removed]) -> Option<Diagnostic> {
         }
         format!(
             "{} and {} more object{} shipped with the DaemonSet use API versions Kubernetes no \
-             longer serves ({}): `kubectl apply` fails on them (\"no matches for kind\"), and \
-             the DaemonSet runs without them",
+             longer serves ({}): `kubectl apply` fails on them (\"no matches for kind\"){}",
             first.describe(),
             rest.len(),
             if rest.len() == 1 { "" } else { "s" },
-            versions.join(", ")
+            versions.join(", "),
+            if daemonset_served {
+                ", and the DaemonSet runs without them"
+            } else {
+                ", as on the DaemonSet's own API version (DS007)"
+            }
         )
     };
     let mut steps: Vec<String> = Vec::new();
@@ -178,7 +184,15 @@ pub fn diagnostic(objects: &[Removed]) -> Option<Diagnostic> {
     } else {
         ", checking the fields against the new version's schema"
     };
+    // An object whose kind is gone (PodSecurityPolicy) fails to apply, but the DaemonSet loses
+    // nothing by it (review 54 W8 and W21).
+    let severity = if objects.iter().all(|o| o.instead.is_none()) {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
     let mut d = Diagnostic::new(&META, first.at, message)
+        .severity(severity)
         .label(format!("not served since {}", first.release))
         .help(format!("{}{fields}", steps.join("; ")));
     for o in rest {
