@@ -34,6 +34,7 @@ impl Rule for WritableHostPath {
         let secrets_provider = mounts.iter().any(|m| {
             host_paths::normalize(&m.path.value).ends_with("/secrets-store-csi-providers")
         });
+        let unpropagated = host_paths::unpropagated_publish_mounts(pod, cx.profile);
         for m in &mounts {
             // A privileged container can remount anything writable; DS303 is the finding.
             if m.container.privileged() {
@@ -49,9 +50,7 @@ impl Rule for WritableHostPath {
             }
             // A CSI driver must mount onto its pod folders: the missing propagation (DS312)
             // is the finding, and readOnly would break the driver further.
-            if host_paths::unpropagated_publish_mount(pod, cx.profile, m.container)
-                .is_some_and(|u| std::ptr::eq(u.mount, m.mount))
-            {
+            if unpropagated.iter().any(|u| std::ptr::eq(u.mount, m.mount)) {
                 continue;
             }
             // A one-shot init container whose command names a path in this mount acts on it

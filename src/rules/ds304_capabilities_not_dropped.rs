@@ -22,6 +22,7 @@ impl Rule for CapabilitiesNotDropped {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
+        let unpropagated = host_paths::unpropagated_publish_mounts(pod, cx.profile);
         for c in hardening::judged(pod, cx.profile) {
             let caps = c.capabilities();
             if caps.is_some_and(|k| k.drops_all()) {
@@ -43,7 +44,7 @@ impl Rule for CapabilitiesNotDropped {
             // propagation, privileged mode (DS312): dropping capabilities works against it.
             // A Bidirectional mount is allowed only in a privileged container (DS004 says so
             // where the flag is missing): the container needs more, not fewer.
-            if host_paths::unpropagated_publish_mount(pod, cx.profile, c).is_some()
+            if unpropagated.iter().any(|u| std::ptr::eq(u.container, c))
                 || c.volume_mounts.iter().any(|m| m.bidirectional())
             {
                 continue;

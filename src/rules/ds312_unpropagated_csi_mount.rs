@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
-use crate::rules::host_paths::unpropagated_publish_mount;
+use crate::rules::host_paths::unpropagated_publish_mounts;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS312",
@@ -21,10 +21,8 @@ impl Rule for UnpropagatedCsiMount {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        for c in pod.all_containers() {
-            let Some(m) = unpropagated_publish_mount(pod, cx.profile, c) else {
-                continue;
-            };
+        for m in unpropagated_publish_mounts(pod, cx.profile) {
+            let c = m.container;
             let path = &m.path.value;
             let at = m.mount.mount_propagation.as_ref().map_or_else(
                 || m.mount.name.as_ref().map_or(m.mount.span, |n| n.whole()),

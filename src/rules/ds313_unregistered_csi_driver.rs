@@ -34,11 +34,9 @@ impl Rule for UnregisteredCsiDriver {
         let registers = mounts.iter().any(|m| {
             let p = normalize(&m.path.value);
             kubelet_dir(&p, "plugins_registry")
-                || p.rsplit('/')
-                    .next()
-                    .is_some_and(|last| last.ends_with("kubelet"))
+                || host_paths::kubelet_root(&p)
                 || p.strip_suffix("/plugins")
-                    .is_some_and(|root| root.ends_with("kubelet"))
+                    .is_some_and(host_paths::kubelet_root)
         });
         if registrar || registers {
             return;

@@ -92,38 +92,37 @@ impl Rule for ExporterNotPointedAtHost {
                 };
                 unread.push((*folder, inside, *flag, instead));
             }
-            let Some(((folder, inside, _, instead), rest)) = unread.split_first() else {
+            let Some(((_, inside, _, _), rest)) = unread.split_first() else {
                 continue;
             };
-            let mut what = vec![format!("`{folder}` at `{}`", inside.value)];
-            what.extend(
-                rest.iter()
-                    .map(|(f, i, _, _)| format!("`{f}` at `{}`", i.value)),
+            let list =
+                |items: Vec<String>| listed(&items.iter().map(String::as_str).collect::<Vec<_>>());
+            let what = list(
+                unread
+                    .iter()
+                    .map(|(f, i, _, _)| format!("`{f}` at `{}`", i.value))
+                    .collect(),
             );
-            let mut reads = vec![*instead];
-            reads.extend(rest.iter().map(|(_, _, _, r)| *r));
-            let flags: Vec<String> = unread
-                .iter()
-                .map(|(_, i, f, _)| format!("`{f}={}`", i.value))
-                .collect();
-            let flag_names: Vec<String> =
-                unread.iter().map(|(_, _, f, _)| format!("`{f}`")).collect();
+            let names = list(unread.iter().map(|(_, _, f, _)| format!("`{f}`")).collect());
+            let reads: Vec<&str> = unread.iter().map(|(_, _, _, r)| *r).collect();
+            let flags = list(
+                unread
+                    .iter()
+                    .map(|(_, i, f, _)| format!("`{f}={}`", i.value))
+                    .collect(),
+            );
             let mut d = Diagnostic::new(
                 &META,
                 inside.span,
                 format!(
-                    "{} mounts the host's {}, but no {} points node-exporter there: it reads {}",
+                    "{} mounts the host's {what}, but no {names} points node-exporter there: it \
+                     reads {}",
                     c.describe(),
-                    listed(&what.iter().map(String::as_str).collect::<Vec<_>>()),
-                    listed(&flag_names.iter().map(String::as_str).collect::<Vec<_>>()),
                     listed(&reads)
                 ),
             )
             .label("mounted, never read")
-            .help(format!(
-                "add {} to its args",
-                listed(&flags.iter().map(String::as_str).collect::<Vec<_>>())
-            ));
+            .help(format!("add {flags} to its args"));
             for (_, i, _, _) in rest {
                 d = d.related(i.span, "never read either");
             }

@@ -141,47 +141,52 @@ pub fn serves_mounts(pod: &PodSpec) -> bool {
         .any(|m| kubelet_dir(&m.path.value, "pods") && m.mount.bidirectional())
 }
 
+/// Whether a host path is a kubelet's root folder: one named `kubelet` (`/var/lib/kubelet`,
+/// k0s's `/var/lib/k0s/kubelet`).
+pub fn kubelet_root(path: &str) -> bool {
+    path.rsplit('/')
+        .next()
+        .is_some_and(|last| last.ends_with("kubelet"))
+}
+
 /// Whether a host path holds the kubelet's pod folders, where a CSI node plugin publishes the
 /// volumes: the kubelet's root (a folder named `kubelet`, or one the containers are told
 /// about) or its `pods` folder.
 pub fn holds_pod_volumes(path: &str, roots: &[String]) -> bool {
     let path = normalize(path);
     kubelet_dir(&path, "pods")
-        || path
-            .rsplit('/')
-            .next()
-            .is_some_and(|last| last.ends_with("kubelet"))
+        || kubelet_root(&path)
         || roots
             .iter()
             .any(|r| path == *r || path == format!("{r}/pods"))
 }
 
-/// The first mount through which a CSI node plugin's driver container publishes volumes
-/// without `Bidirectional` propagation, on a pod that may run on Linux: the mounts it makes
-/// there stay in its own mount namespace. Not for a Secrets Store CSI provider, which writes
-/// files into the folders rather than mounting onto them.
-pub fn unpropagated_publish_mount<'a>(
-    pod: &'a PodSpec,
-    profile: &Profile,
-    c: &Container,
-) -> Option<HostMount<'a>> {
-    if profile.kind != AgentKind::CsiNode
-        || profile.role(c) != Role::Agent
-        || pod.only_on_nodes(|r| r.excludes_linux())
-    {
-        return None;
+/// For each driver container of a CSI node plugin, on a pod that may run on Linux, the first
+/// mount through which it publishes volumes without `Bidirectional` propagation: the mounts
+/// it makes there stay in its own mount namespace. None for a Secrets Store CSI provider,
+/// which writes files into the folders rather than mounting onto them.
+pub fn unpropagated_publish_mounts<'a>(pod: &'a PodSpec, profile: &Profile) -> Vec<HostMount<'a>> {
+    if profile.kind != AgentKind::CsiNode || pod.only_on_nodes(|r| r.excludes_linux()) {
+        return Vec::new();
     }
     let all = mounts(pod);
     if all
         .iter()
         .any(|m| normalize(&m.path.value).ends_with("/secrets-store-csi-providers"))
     {
-        return None;
+        return Vec::new();
     }
     let roots = kubelet_roots(pod);
-    all.into_iter().find(|m| {
-        std::ptr::eq(m.container, c)
+    let mut found: Vec<HostMount<'a>> = Vec::new();
+    for m in all {
+        let first_of_its_container = !found.iter().any(|f| std::ptr::eq(f.container, m.container));
+        if first_of_its_container
+            && profile.role(m.container) == Role::Agent
             && !m.mount.bidirectional()
             && holds_pod_volumes(&m.path.value, &roots)
-    })
+        {
+            found.push(m);
+        }
+    }
+    found
 }
