@@ -15,6 +15,7 @@ pub mod fix;
 pub mod lint;
 pub mod loader;
 pub mod model;
+pub mod prose;
 pub mod read;
 pub mod remap;
 pub mod render;

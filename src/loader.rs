@@ -349,9 +349,13 @@ fn read_object(
     let mut seen = std::collections::HashSet::new();
     problems.retain(|p| seen.insert(p.span));
     let object = ds.object_ref();
-    let structure = problems
-        .into_iter()
-        .map(|p| ds002_invalid_structure::diagnostic(p.span, p.message));
+    let structure = problems.into_iter().map(|p| {
+        let d = ds002_invalid_structure::diagnostic(p.span, p.message);
+        match p.help {
+            Some(help) => d.help(help),
+            None => d,
+        }
+    });
     let dropped = within(duplicates, node.span)
         .iter()
         .map(|d| duplicate_key(d));

@@ -130,3 +130,32 @@ fn an_unknown_target_release_is_a_usage_error() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("1.25 to 1.37"), "{}", run.stderr);
 }
+
+#[test]
+fn fields_indented_one_level_too_deep_are_one_finding_that_says_where_they_belong() {
+    let file = root().join("fixtures/DS002/fires-misindented-fields.yaml");
+    let (_, report) = json(&[file.to_str().unwrap_or_default()]);
+    let found: Vec<_> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics array")
+        .iter()
+        .filter(|d| d["code"] == "DS002")
+        .map(|d| {
+            (
+                d["message"].as_str().unwrap_or_default(),
+                d["help"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (message, help) = found[0];
+    assert_eq!(
+        message,
+        "unknown fields `initialDelaySeconds` and `periodSeconds` in `httpGet`: they are fields \
+         of `readinessProbe`, indented one level too deep"
+    );
+    assert!(
+        help.starts_with("move them out one level, into `readinessProbe`; kubectl rejects"),
+        "{help}"
+    );
+}

@@ -468,7 +468,8 @@ pub(super) fn resource_list(node: &Node, key: &str, r: &mut Reader) -> ResourceL
                     return None;
                 }
             };
-            let parsed = Quantity::decode(&text);
+            // The API server defaults before it validates, so every rule judges the rounded value.
+            let parsed = Quantity::decode(&text).map(Quantity::defaulted);
             Some(Spanned::new(
                 ResourceQuantity {
                     resource: e.key.clone(),

@@ -14,6 +14,7 @@ use std::fmt;
 
 use super::Problem;
 use crate::did_you_mean::suggest;
+use crate::prose::listed;
 use crate::source::Span;
 use crate::yaml::{Entry, Node, Value};
 
@@ -98,34 +99,79 @@ pub fn check(root: &Node, target: KubernetesVersion, problems: &mut Vec<Problem>
     let at = root
         .entry("kind")
         .map_or(root.span, |e| e.key_span.to(e.value.span));
-    Walk { target, problems }.object(root, DAEMONSET, at);
+    Walk {
+        target,
+        problems,
+        enclosing: Vec::new(),
+    }
+    .object(root, DAEMONSET, at, "DaemonSet");
 }
 
-struct Walk<'p> {
+struct Walk<'p, 'n> {
     target: KubernetesVersion,
     problems: &'p mut Vec<Problem>,
+    /// The objects around the one being walked, innermost last, with the key that holds each.
+    enclosing: Vec<(usize, &'n str)>,
 }
 
-impl Walk<'_> {
+/// Server-side, an unknown field is dropped with a warning unless the client asks for strict
+/// validation, which kubectl does by default.
+const UNKNOWN_FIELD_HELP: &str = "kubectl rejects the object (strict field validation, its \
+     default since 1.27); a client that applies without it gets the API server's default, a \
+     warning, and the field is dropped";
+
+impl<'n> Walk<'_, 'n> {
     fn report(&mut self, span: Span, message: String) {
-        self.problems.push(Problem { span, message });
+        self.problems.push(Problem {
+            span,
+            message,
+            help: None,
+        });
     }
 
     /// `missing_at` is where a missing required field is reported: the key that holds the
     /// object, or the first line of a list item.
-    fn object(&mut self, node: &Node, id: usize, missing_at: Span) {
+    fn object(&mut self, node: &'n Node, id: usize, missing_at: Span, key: &'n str) {
         let Value::Map(entries) = &node.value else {
             return;
         };
         let object = &OBJECTS[id];
+        let mut misplaced = Vec::new();
+        self.enclosing.push((id, key));
         for e in entries {
             match object
                 .fields
                 .binary_search_by(|f| f.name.cmp(e.key.as_str()))
             {
                 Ok(i) => self.field(&object.fields[i], e),
+                Err(_) if self.belongs_outside(e) => misplaced.push(e),
                 Err(_) => self.unknown(object, e),
             }
+        }
+        self.enclosing.pop();
+        if let Some(first) = misplaced.first() {
+            let names = misplaced
+                .iter()
+                .map(|e| format!("`{}`", e.key))
+                .collect::<Vec<_>>();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let outer = self.enclosing.last().map_or("", |(_, k)| k);
+            let (fields, they) = match names.len() {
+                1 => ("field", "it is a field"),
+                _ => ("fields", "they are fields"),
+            };
+            self.problems.push(Problem {
+                span: first.key_span,
+                message: format!(
+                    "unknown {fields} {} in `{key}`: {they} of `{outer}`, indented one level too \
+                     deep",
+                    listed(&names),
+                ),
+                help: Some(format!(
+                    "move {} out one level, into `{outer}`; {UNKNOWN_FIELD_HELP}",
+                    if names.len() == 1 { "it" } else { "them" }
+                )),
+            });
         }
         for name in object.required {
             let given = entries.iter().any(|e| e.key == *name && !e.value.is_null());
@@ -148,7 +194,23 @@ impl Walk<'_> {
         let hint = suggest(&e.key, &known)
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
-        self.report(e.key_span, format!("unknown field `{}`{hint}", e.key));
+        self.problems.push(Problem {
+            span: e.key_span,
+            message: format!("unknown field `{}`{hint}", e.key),
+            help: Some(UNKNOWN_FIELD_HELP.to_owned()),
+        });
+    }
+
+    /// An unknown field that the enclosing object has: a mis-indented line (a probe's
+    /// `periodSeconds` under its `httpGet`, a container's `volumeMounts` under `resources`).
+    fn belongs_outside(&self, e: &Entry) -> bool {
+        let Some(&(outer, _)) = self.enclosing.iter().rev().nth(1) else {
+            return false;
+        };
+        OBJECTS[outer]
+            .fields
+            .binary_search_by(|f| f.name.cmp(e.key.as_str()))
+            .is_ok_and(|i| self.exists(&OBJECTS[outer].fields[i]))
     }
 
     fn exists(&self, f: &Field) -> bool {
@@ -156,7 +218,7 @@ impl Walk<'_> {
         f.since <= minor && (f.until == 0 || minor <= f.until)
     }
 
-    fn field(&mut self, f: &Field, e: &Entry) {
+    fn field(&mut self, f: &Field, e: &'n Entry) {
         if !self.exists(f) {
             let message = if f.since > self.target.0 {
                 format!(
@@ -186,12 +248,12 @@ impl Walk<'_> {
         }
     }
 
-    fn value(&mut self, node: &Node, ty: Type, key: &str, missing_at: Span) {
+    fn value(&mut self, node: &'n Node, ty: Type, key: &'n str, missing_at: Span) {
         if fits(ty, &node.value) {
             return;
         }
         match (ty, &node.value) {
-            (Type::Object(id), Value::Map(_)) => self.object(node, id, missing_at),
+            (Type::Object(id), Value::Map(_)) => self.object(node, id, missing_at, key),
             (Type::Array(item), Value::Seq(items)) => {
                 for i in items {
                     self.item(i, *item, key);
@@ -213,9 +275,9 @@ impl Walk<'_> {
         }
     }
 
-    fn item(&mut self, node: &Node, ty: Type, key: &str) {
+    fn item(&mut self, node: &'n Node, ty: Type, key: &'n str) {
         match (ty, &node.value) {
-            (Type::Object(id), Value::Map(_)) => self.object(node, id, first_line(node)),
+            (Type::Object(id), Value::Map(_)) => self.object(node, id, first_line(node), key),
             (Type::Array(_), Value::Seq(_)) | (Type::Map(_), Value::Map(_)) => {
                 self.value(node, ty, key, node.span);
             }

@@ -60,6 +60,8 @@ impl<T> Spanned<T> {
 pub struct Problem {
     pub span: Span,
     pub message: String,
+    /// What to do, where the general advice (the API server rejects the object) is wrong.
+    pub help: Option<String>,
 }
 
 /// A `key: value` pair of a string map (labels, nodeSelector).

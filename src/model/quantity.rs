@@ -107,6 +107,20 @@ impl Quantity {
         }
     }
 
+    /// The value `SetDefaults_ResourceList` leaves in a pod: rounded up (away from zero) to a
+    /// whole milli-unit, before validation sees it, so `0.1m` is admitted as `1m`.
+    pub fn defaulted(self) -> Quantity {
+        const MILLI: i128 = NANOS_PER_UNIT / 1000;
+        let rest = self.nanos % MILLI;
+        let nanos = if rest == 0 {
+            self.nanos
+        } else {
+            self.nanos - rest + rest.signum() * MILLI
+        };
+        // MAX_NANOS is a whole number of milli-units, so rounding never passes it.
+        Quantity { nanos }
+    }
+
     /// Whether the value is a whole number of units, as extended resources must be.
     pub fn is_whole(self) -> bool {
         self.nanos % NANOS_PER_UNIT == 0
@@ -312,6 +326,16 @@ mod tests {
         ] {
             assert!(q(zero).is_zero(), "{zero:?}");
         }
+    }
+
+    #[test]
+    fn defaulting_rounds_up_to_milli() {
+        assert_eq!(q("0.1m").defaulted(), q("1m"));
+        assert_eq!(q("1.5m").defaulted(), q("2m"));
+        assert_eq!(q("250m").defaulted(), q("250m"));
+        assert_eq!(q("1n").defaulted(), q("1m"));
+        assert_eq!(q("-0.1m").defaulted(), q("-1m"), "away from zero");
+        assert_eq!(q("1Ki").defaulted(), q("1024"));
     }
 
     #[test]

@@ -11,7 +11,11 @@ pub struct Reader<'p> {
 
 impl Reader<'_> {
     pub fn problem(&mut self, span: Span, message: String) {
-        self.problems.push(Problem { span, message });
+        self.problems.push(Problem {
+            span,
+            message,
+            help: None,
+        });
     }
 
     fn wrong_type(&mut self, entry: &Entry, expected: &str) {

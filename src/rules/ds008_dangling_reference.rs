@@ -3,8 +3,8 @@ use std::collections::HashMap;
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::{Container, DaemonSet, PodSpec, PortRef, Spanned};
+use crate::prose::listed;
 use crate::rules::k8s_names::port_name_problem;
-use crate::rules::listed;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS008",

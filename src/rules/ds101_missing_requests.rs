@@ -2,8 +2,8 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::profile::Role;
 use crate::model::{Container, DaemonSet, PodSpec};
+use crate::prose::listed;
 use crate::rules::ds102_missing_limits::wants_memory_limit;
-use crate::rules::listed;
 use crate::source::Span;
 
 pub static META: RuleMeta = RuleMeta {

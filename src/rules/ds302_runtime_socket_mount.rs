@@ -1,7 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::{Container, DaemonSet, Spanned};
-use crate::rules::{described, host_paths, listed};
+use crate::prose::listed;
+use crate::rules::{described, host_paths};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS302",

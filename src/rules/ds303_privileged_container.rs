@@ -3,9 +3,10 @@ use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
 use crate::model::profile::{AgentKind, Role, installs_kernel_driver, normalize, waits, words};
 use crate::model::{Container, PodSpec};
+use crate::prose::listed;
 use crate::rules::ds302_runtime_socket_mount::exposes_runtime;
+use crate::rules::hardening;
 use crate::rules::host_paths::{self, HostMount};
-use crate::rules::{hardening, listed};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS303",

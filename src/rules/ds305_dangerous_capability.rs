@@ -2,8 +2,9 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::profile::AgentKind;
 use crate::model::{Capabilities, Container, DaemonSet};
+use crate::prose::listed;
+use crate::rules::hardening;
 use crate::rules::host_paths::{self, HostMount};
-use crate::rules::{hardening, listed};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS305",

@@ -2,8 +2,8 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::profile::kubelet_dir;
 use crate::model::{DaemonSet, Spanned};
+use crate::prose::listed;
 use crate::rules::host_paths::{self, is_socket, runtime};
-use crate::rules::listed;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS309",

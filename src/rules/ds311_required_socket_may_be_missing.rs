@@ -1,8 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::{DaemonSet, PodSpec};
+use crate::prose::listed;
 use crate::rules::host_paths::{RuntimeSocket, node_has_socket, runtime_sockets};
-use crate::rules::listed;
 use crate::settings::{NodePool, Nodes};
 
 pub static META: RuleMeta = RuleMeta {

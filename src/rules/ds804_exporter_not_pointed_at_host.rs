@@ -2,7 +2,8 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
 use crate::model::profile::{normalize, words};
-use crate::rules::{host_paths, listed};
+use crate::prose::listed;
+use crate::rules::host_paths;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS804",

@@ -5,6 +5,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::did_you_mean::suggest;
 use crate::engine::Rule;
 use crate::model::Container;
+use crate::prose::listed;
 
 pub use crate::unreadable::{
     ds001_yaml_syntax, ds002_invalid_structure, ds009_unrendered_template, ds010_removed_api_beside,
@@ -201,14 +202,6 @@ pub fn described(containers: &[&Container]) -> String {
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
             format!("containers {}", listed(&names))
         }
-    }
-}
-
-pub fn listed(names: &[&str]) -> String {
-    match names.split_last() {
-        Some((last, [])) => (*last).to_owned(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-        None => String::new(),
     }
 }
 
