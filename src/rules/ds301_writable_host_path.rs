@@ -59,6 +59,11 @@ impl Rule for WritableHostPath {
                 continue;
             }
             let path = host_paths::normalize(&m.path.value);
+            // Writable through a mount of a folder that holds it: the outer mount is the
+            // finding, and `readOnly` here would change nothing.
+            if host_paths::writable_through(&mounts, m).is_some() {
+                continue;
+            }
             // A read-only bind mount does not stop connect(2) on a socket: the advice would
             // change nothing.
             if host_paths::is_socket(&path) || m.volume_kind == Some("Socket") {

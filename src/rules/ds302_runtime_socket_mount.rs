@@ -69,7 +69,8 @@ impl Rule for RuntimeSocketMount {
         // the decision to record is whether the pod gets the runtime's API.
         let mut runtime = Exposure::new("runtime");
         let mut nri = Exposure::new("NRI plugin");
-        for m in host_paths::mounts(pod) {
+        let mounts = host_paths::mounts(pod);
+        for m in &mounts {
             // A privileged container is root on the node already, and a one-shot init
             // container beside a privileged agent adds nothing to the pod: the socket gives
             // neither more power. DS303 is the decision to record, and it points at the
@@ -81,13 +82,20 @@ impl Rule for RuntimeSocketMount {
             {
                 continue;
             }
+            // With the host's whole `/` writable the container is root on the node, sockets
+            // or not: DS301 reports that mount.
+            if host_paths::writable_through(&mounts, m)
+                .is_some_and(|outer| host_paths::normalize(&outer.path.value) == "/")
+            {
+                continue;
+            }
             let path = host_paths::normalize(&m.path.value);
             if let Some((_, name)) = SOCKETS.iter().find(|(p, _)| *p == path) {
-                runtime.add(&m, Some(*name));
+                runtime.add(m, Some(*name));
             } else if NRI.contains(&path.as_str()) {
-                nri.add(&m, Some("runtime's"));
+                nri.add(m, Some("runtime's"));
             } else if PARENTS.contains(&path.as_str()) {
-                runtime.add(&m, None);
+                runtime.add(m, None);
             }
         }
         runtime.report(cx, START);

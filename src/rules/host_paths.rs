@@ -39,6 +39,33 @@ pub fn mounts(pod: &PodSpec) -> Vec<HostMount<'_>> {
 
 pub use crate::model::profile::normalize;
 
+impl HostMount<'_> {
+    pub fn writable(&self) -> bool {
+        !self.mount.read_only.as_ref().is_some_and(|r| r.value)
+    }
+}
+
+/// Another writable mount of the same container whose host path holds this one's: whatever
+/// this mount's own `readOnly`, the container can write its folder through the other (the
+/// kubelet binds host paths recursively). `/var/run` is a symlink to `/run` on the host, which
+/// a mount of `/var` does not follow there.
+pub fn writable_through<'m, 'a>(
+    mounts: &'m [HostMount<'a>],
+    inner: &HostMount<'a>,
+) -> Option<&'m HostMount<'a>> {
+    let path = normalize(&inner.path.value);
+    mounts.iter().find(|m| {
+        if !std::ptr::eq(m.container, inner.container) || !m.writable() {
+            return false;
+        }
+        let outer = normalize(&m.path.value);
+        let holds = outer == "/"
+            || (path.starts_with(&format!("{outer}/"))
+                && !(outer == "/var" && (path == "/var/run" || path.starts_with("/var/run/"))));
+        holds && outer != path
+    })
+}
+
 /// A path whose last segment names a Unix socket.
 pub fn is_socket(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
