@@ -982,6 +982,7 @@ fn privileged_on_a_windows_only_pod_is_a_dead_flag() {
 
 /// Docker Engine runs containerd underneath: a pod that mounts both sockets untyped is told
 /// that most nodes lack one, not that no node has both; with CRI-O's, no node has them all.
+/// (The agent is privileged: DS303 decides its power, so DS302 leaves the sockets to DS309.)
 #[test]
 fn untyped_docker_and_containerd_sockets_can_meet_on_one_node() {
     let yaml = |second: &str| {
@@ -997,6 +998,7 @@ spec:
       containers:
         - name: agent
           image: example/agent:1.2.3
+          securityContext: {{privileged: true}}
           volumeMounts:
             - {{name: docker, mountPath: /var/run/docker.sock}}
             - {{name: other, mountPath: /run/other.sock}}

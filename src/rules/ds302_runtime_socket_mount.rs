@@ -1,8 +1,10 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::{Container, DaemonSet, Spanned};
+use crate::model::profile::Profile;
+use crate::model::{Container, DaemonSet, PodSpec, Spanned};
 use crate::prose::listed;
 use crate::rules::{described, host_paths};
+use crate::source::Span;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS302",
@@ -60,44 +62,7 @@ impl Rule for RuntimeSocketMount {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        // GKE Autopilot admits a partner workload only while it matches the allowlist, mounts
-        // included: the user cannot change them, and the vendor chose the narrowest one.
-        if ds.autopilot_workload() {
-            return;
-        }
-        // One finding per pod and kind of power, however many containers and sockets give it:
-        // the decision to record is whether the pod gets the runtime's API.
-        let mut runtime = Exposure::new("runtime");
-        let mut nri = Exposure::new("NRI plugin");
-        let mounts = host_paths::mounts(pod);
-        for m in &mounts {
-            // A privileged container is root on the node already, and a one-shot init
-            // container beside a privileged agent adds nothing to the pod: the socket gives
-            // neither more power. DS303 is the decision to record, and it points at the
-            // socket too.
-            if m.container.privileged()
-                || cx
-                    .profile
-                    .one_shot_beside_privileged_agent(pod, m.container)
-            {
-                continue;
-            }
-            // With the host's whole `/` writable the container is root on the node, sockets
-            // or not: DS301 reports that mount.
-            if host_paths::writable_through(&mounts, m)
-                .is_some_and(|outer| host_paths::normalize(&outer.path.value) == "/")
-            {
-                continue;
-            }
-            let path = host_paths::normalize(&m.path.value);
-            if let Some((_, name)) = SOCKETS.iter().find(|(p, _)| *p == path) {
-                runtime.add(m, Some(*name));
-            } else if NRI.contains(&path.as_str()) {
-                nri.add(m, Some("runtime's"));
-            } else if PARENTS.contains(&path.as_str()) {
-                runtime.add(m, None);
-            }
-        }
+        let [runtime, nri] = exposures(ds, pod, cx.profile);
         runtime.report(cx, START);
         nri.report(
             cx,
@@ -105,6 +70,57 @@ impl Rule for RuntimeSocketMount {
              on the host)",
         );
     }
+}
+
+/// The host paths this rule reports: DS309 leaves its point about them (`type: Socket`) to
+/// this finding, so the decision about the socket is made once.
+pub fn reported_paths(ds: &DaemonSet, profile: &Profile) -> Vec<Span> {
+    let Some(pod) = ds.pod() else {
+        return Vec::new();
+    };
+    exposures(ds, pod, profile)
+        .iter()
+        .flat_map(|e| e.paths.iter().map(|p| p.span))
+        .collect()
+}
+
+/// The pod's mounts that give it the runtime's API, then those that give it the NRI socket.
+fn exposures<'a>(ds: &DaemonSet, pod: &'a PodSpec, profile: &Profile) -> [Exposure<'a>; 2] {
+    // One finding per pod and kind of power, however many containers and sockets give it:
+    // the decision to record is whether the pod gets the runtime's API.
+    let mut runtime = Exposure::new("runtime");
+    let mut nri = Exposure::new("NRI plugin");
+    // GKE Autopilot admits a partner workload only while it matches the allowlist, mounts
+    // included: the user cannot change them, and the vendor chose the narrowest one.
+    if ds.autopilot_workload() {
+        return [runtime, nri];
+    }
+    let mounts = host_paths::mounts(pod);
+    for m in &mounts {
+        // A privileged container is root on the node already, and a one-shot init
+        // container beside a privileged agent adds nothing to the pod: the socket gives
+        // neither more power. DS303 is the decision to record, and it points at the
+        // socket too.
+        if m.container.privileged() || profile.one_shot_beside_privileged_agent(pod, m.container) {
+            continue;
+        }
+        // With the host's whole `/` writable the container is root on the node, sockets
+        // or not: DS301 reports that mount.
+        if host_paths::writable_through(&mounts, m)
+            .is_some_and(|outer| host_paths::normalize(&outer.path.value) == "/")
+        {
+            continue;
+        }
+        let path = host_paths::normalize(&m.path.value);
+        if let Some((_, name)) = SOCKETS.iter().find(|(p, _)| *p == path) {
+            runtime.add(m, Some(*name));
+        } else if NRI.contains(&path.as_str()) {
+            nri.add(m, Some("runtime's"));
+        } else if PARENTS.contains(&path.as_str()) {
+            runtime.add(m, None);
+        }
+    }
+    [runtime, nri]
 }
 
 /// The mounts of one pod that give one kind of power over the runtime.
@@ -118,6 +134,8 @@ struct Exposure<'a> {
     runtimes: Vec<&'static str>,
     /// All of `/run` or `/var/run` is mounted.
     whole_run: bool,
+    /// Sockets mounted without `type: Socket`, with their runtime.
+    untyped: Vec<(&'a Spanned<String>, &'static str)>,
 }
 
 impl<'a> Exposure<'a> {
@@ -128,6 +146,7 @@ impl<'a> Exposure<'a> {
             paths: Vec::new(),
             runtimes: Vec::new(),
             whole_run: false,
+            untyped: Vec::new(),
         }
     }
 
@@ -141,12 +160,42 @@ impl<'a> Exposure<'a> {
         }
         if !self.paths.iter().any(|p| p.span == m.path.span) {
             self.paths.push(m.path);
+            if let Some(runtime) = runtime.filter(|_| {
+                m.volume_kind.is_none_or(str::is_empty)
+                    && host_paths::is_socket(&host_paths::normalize(&m.path.value))
+            }) {
+                self.untyped.push((m.path, runtime));
+            }
         }
         match runtime {
             Some(name) if !self.runtimes.contains(&name) => self.runtimes.push(name),
             Some(_) => {}
             None => self.whole_run = true,
         }
+    }
+
+    /// DS309's point, made here once for the socket: an untyped socket that some nodes lack
+    /// (Docker's or Podman's since dockershim's removal, or one of several runtimes') makes
+    /// the runtime create an empty directory in its place.
+    fn missing_somewhere(&self) -> String {
+        let several = self.runtimes.len() > 1;
+        let missing: Vec<String> = self
+            .untyped
+            .iter()
+            .filter(|(_, runtime)| several || matches!(*runtime, "Docker" | "Podman"))
+            .map(|(p, _)| format!("`{}`", p.value))
+            .collect();
+        if missing.is_empty() {
+            return String::new();
+        }
+        let missing: Vec<&str> = missing.iter().map(String::as_str).collect();
+        format!(
+            "; a socket that stays needs `type: Socket` ({} has none) and a nodeSelector for the \
+             nodes that run its runtime: where it is missing, the runtime creates an empty \
+             directory in its place, and a daemon that starts there later cannot create its \
+             socket",
+            listed(&missing)
+        )
     }
 
     fn report(&self, cx: &mut Context, power: &str) {
@@ -212,9 +261,14 @@ impl<'a> Exposure<'a> {
              `/run/containerd/containerd.sock`, with `type: Socket`), not the whole folder, \
              which hands it every other socket there too; if it needs no runtime API, read \
              container metadata from the kubelet or the log files instead"
+                .to_owned()
         } else {
-            "read container metadata from the kubelet or the log files instead; if the agent \
-             really needs the runtime API, suppress this with the reason so it is reviewed"
+            format!(
+                "read container metadata from the kubelet or the log files instead; if the \
+                 agent really needs the runtime API, suppress this with the reason so it is \
+                 reviewed{}",
+                self.missing_somewhere()
+            )
         });
         for other in &self.paths[1..] {
             diagnostic = diagnostic.related(other.span, "also exposes the runtime");

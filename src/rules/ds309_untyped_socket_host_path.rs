@@ -3,6 +3,7 @@ use crate::engine::{Context, Rule};
 use crate::model::profile::kubelet_dir;
 use crate::model::{DaemonSet, Spanned};
 use crate::prose::listed;
+use crate::rules::ds302_runtime_socket_mount;
 use crate::rules::host_paths::{self, is_socket, runtime};
 
 pub static META: RuleMeta = RuleMeta {
@@ -34,8 +35,14 @@ impl Rule for UntypedSocketHostPath {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
+        // DS302 reports the runtime sockets it judges, and says there what `type: Socket`
+        // would change: the socket's decision is made once.
+        let runtime_finding = ds302_runtime_socket_mount::reported_paths(ds, cx.profile);
         let mut sockets: Vec<(&Spanned<String>, String)> = Vec::new();
         for m in host_paths::mounts(pod) {
+            if runtime_finding.contains(&m.path.span) {
+                continue;
+            }
             let path = host_paths::normalize(&m.path.value);
             let untyped = m.volume_kind.is_none_or(str::is_empty);
             // The kubelet's own sockets exist wherever it runs the pod.
@@ -131,9 +138,10 @@ fn report(cx: &mut Context, path: &Spanned<String>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_support::positions;
+    use crate::rules::test_support::{helps, positions};
 
-    /// A DaemonSet that mounts each of `volumes` (named `a`, `b`, `c`), so no mount dangles.
+    /// A DaemonSet whose privileged container mounts each of `volumes` (named `a`, `b`, `c`),
+    /// so no mount dangles and DS302 leaves the runtime sockets to this rule.
     fn pod(volumes: &str) -> String {
         let mounts: Vec<String> = ["a", "b", "c"]
             .iter()
@@ -142,22 +150,34 @@ mod tests {
             .collect();
         let mounts = mounts.join(", ");
         format!(
-            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n      containers:\n      - name: c\n        image: i:1\n        volumeMounts: [{mounts}]\n      volumes:\n{volumes}"
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n      containers:\n      - name: c\n        image: i:1\n        securityContext: {{privileged: true}}\n        volumeMounts: [{mounts}]\n      volumes:\n{volumes}"
         )
     }
 
     #[test]
     fn docker_other_agents_and_several_runtimes() {
         let docker = "      - {name: a, hostPath: {path: /var/run/docker.sock}}\n      - {name: b, hostPath: {path: /var/run/docker.sock, type: Socket}}\n";
-        assert_eq!(positions(&pod(docker), "DS309"), ["14:36"]);
+        assert_eq!(positions(&pod(docker), "DS309"), ["15:36"]);
         let agent =
             "      - {name: a, hostPath: {path: /run/spire/sockets/agent.sock, type: ''}}\n";
-        assert_eq!(positions(&pod(agent), "DS309"), ["14:36"]);
+        assert_eq!(positions(&pod(agent), "DS309"), ["15:36"]);
         let several = "      - {name: a, hostPath: {path: /run/containerd/containerd.sock}}\n      - {name: b, hostPath: {path: /var/run/crio/crio.sock}}\n";
         assert_eq!(
             positions(&pod(several), "DS309"),
-            ["14:36"],
+            ["15:36"],
             "one finding for the pod"
+        );
+    }
+
+    #[test]
+    fn a_socket_ds302_reports_is_told_there() {
+        let docker = "      - {name: a, hostPath: {path: /var/run/docker.sock}}\n";
+        let unprivileged = pod(docker).replace("        securityContext: {privileged: true}\n", "");
+        assert!(positions(&unprivileged, "DS309").is_empty());
+        let ds302 = helps(&unprivileged, "DS302").join("");
+        assert!(
+            ds302.contains("needs `type: Socket` (`/var/run/docker.sock` has none)"),
+            "{ds302}"
         );
     }
 

@@ -271,6 +271,18 @@ pub mod test_support {
             .collect()
     }
 
+    /// The help of one rule's findings.
+    pub fn helps(yaml: &str, code: &str) -> Vec<String> {
+        let linter = Linter::new(Output::Data);
+        let report = linter.lint_source(SourceFile::new("test.yaml".into(), yaml.into()));
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == code)
+            .filter_map(|d| d.help.clone())
+            .collect()
+    }
+
     /// Findings of one rule under a configuration, as `line:column severity` strings.
     pub fn positions_with(yaml: &str, code: &str, config: Config) -> Vec<String> {
         let linter = Linter::with_config(Output::Data, config, false);
