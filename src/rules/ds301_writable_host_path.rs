@@ -4,6 +4,7 @@ use crate::fix::{Change, Fix, Target, Value};
 use crate::model::profile::{AgentKind, Role, kubelet_dir, words};
 use crate::model::{Container, VolumeMount};
 use crate::model::{DaemonSet, config_settings};
+use crate::rules::ds302_runtime_socket_mount;
 use crate::rules::host_paths::{self, HostMount};
 
 pub static META: RuleMeta = RuleMeta {
@@ -35,6 +36,9 @@ impl Rule for WritableHostPath {
             host_paths::normalize(&m.path.value).ends_with("/secrets-store-csi-providers")
         });
         let unpropagated = host_paths::unpropagated_publish_mounts(pod, cx.profile);
+        // DS302's finding on a runtime socket or `/run` says to narrow the mount, which makes
+        // it read-only or gone; `readOnly` alone would not stop connect(2) on its sockets.
+        let runtime_finding = ds302_runtime_socket_mount::reported_paths(ds, cx.profile);
         for m in &mounts {
             // A privileged container can remount anything writable; DS303 is the finding.
             if m.container.privileged() {
@@ -59,6 +63,9 @@ impl Rule for WritableHostPath {
                 continue;
             }
             let path = host_paths::normalize(&m.path.value);
+            if runtime_finding.contains(&m.path.span) {
+                continue;
+            }
             // Writable through a mount of a folder that holds it: the outer mount is the
             // finding, and `readOnly` here would change nothing.
             if host_paths::writable_through(&mounts, m).is_some() {
