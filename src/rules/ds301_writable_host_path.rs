@@ -73,7 +73,10 @@ impl Rule for WritableHostPath {
             }
             // A read-only bind mount does not stop connect(2) on a socket: the advice would
             // change nothing.
-            if host_paths::is_socket(&path) || m.volume_kind == Some("Socket") {
+            if host_paths::is_socket(&path)
+                || host_paths::system_bus(&path)
+                || m.volume_kind == Some("Socket")
+            {
                 continue;
             }
             // The provider creates its gRPC socket in its folder, where the driver looks.

@@ -17,7 +17,8 @@ use crate::settings::Settings;
 /// - containers that mount a container runtime's socket, or its NRI socket: whoever runs in
 ///   them can start a privileged container through it, so their own settings do not bound
 ///   what a compromise reaches (DS302 reports the mount); and containers that write a host
-///   folder whose programs the node runs as root (the CNI plugin folders), for the same reason;
+///   folder whose programs the node runs as root (the CNI plugin folders), or talk to the
+///   D-Bus system bus as root (systemd starts any command for them), for the same reason;
 /// - containers that only wait (`pause`, `sleep`): they run nothing and take no input;
 /// - one-shot init containers: they run a fixed command before the agent starts;
 /// - known sidecars (node-driver-registrar, livenessprobe, config reloaders, kube-rbac-proxy,
@@ -34,6 +35,7 @@ pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item 
             exposes_runtime(&path)
                 || (node_runs_as_root(&path)
                     && !m.mount.read_only.as_ref().is_some_and(|r| r.value))
+                || (host_paths::system_bus(&path) && !non_root(pod, m.container))
         })
         .map(|m| m.container)
         .collect();

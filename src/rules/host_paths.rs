@@ -66,6 +66,14 @@ pub fn writable_through<'m, 'a>(
     })
 }
 
+/// The D-Bus system bus, its socket or the folder that holds it: root on it asks systemd to
+/// start any command as a unit, and logind to reboot the node.
+pub fn system_bus(path: &str) -> bool {
+    ["/run/dbus", "/var/run/dbus"]
+        .iter()
+        .any(|dir| path == *dir || path == format!("{dir}/system_bus_socket"))
+}
+
 /// A path whose last segment names a Unix socket.
 pub fn is_socket(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
