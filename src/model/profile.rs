@@ -320,6 +320,17 @@ fn helper(c: &Container) -> Option<String> {
     if c.image_name() == Some("startup-script") {
         return Some("its image `startup-script` runs a script once, then sleeps".to_owned());
     }
+    // The SR-IOV and IPoIB CNI images' own entrypoint copies the plugin binary onto the node,
+    // then sleeps: the plugin on the host does the work, called by the runtime.
+    if let Some(name) = c
+        .image_name()
+        .filter(|n| matches!(*n, "sriov-cni" | "ib-sriov-cni" | "ipoib-cni"))
+        .filter(|_| c.command.is_empty() && c.args.is_empty() && c.ports.is_empty())
+    {
+        return Some(format!(
+            "its image `{name}` copies its CNI plugin onto the node, then sleeps"
+        ));
+    }
     // A CNI installer run as an app container (Calico's legacy `install-cni.sh`, Antrea's
     // `install_cni_chaining --monitor`) copies the plugin and its config, then only watches
     // them: the agent beside it does the pod's work. One that serves a port or a probe
