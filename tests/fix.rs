@@ -187,8 +187,9 @@ fn never_edits_templates_or_files_that_do_not_parse() {
 #[test]
 fn a_fix_that_would_add_a_finding_is_dropped_with_a_message() {
     let dir = temp_dir("fix-dropped");
-    // Renaming the beta label would duplicate the GA key already there.
-    let text = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: a\nspec:\n  selector:\n    matchLabels: {app: a}\n  template:\n    metadata:\n      labels: {app: a}\n    spec:\n      nodeSelector:\n        beta.kubernetes.io/os: linux\n        kubernetes.io/os: linux\n      containers:\n      - name: a\n        image: a:1\n";
+    // Renaming the beta label would duplicate the GA key already there (with another value,
+    // or DS703 would say to remove the beta one instead).
+    let text = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: a\nspec:\n  selector:\n    matchLabels: {app: a}\n  template:\n    metadata:\n      labels: {app: a}\n    spec:\n      nodeSelector:\n        beta.kubernetes.io/os: linux\n        kubernetes.io/os: windows\n      containers:\n      - name: a\n        image: a:1\n";
     std::fs::write(dir.join("d.yaml"), text).expect("write");
     let run = run_in(&dir, &["--select", "DS703", "--fix", "d.yaml"]);
     assert!(

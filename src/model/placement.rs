@@ -43,6 +43,17 @@ impl<'a> NodeRequirement<'a> {
         })
     }
 
+    /// Whether `other` tests its label the same way: the same operator and the same values,
+    /// in any order.
+    pub fn same_test(&self, other: &NodeRequirement) -> bool {
+        fn sorted<'v>(values: &[&'v str]) -> Vec<&'v str> {
+            let mut v = values.to_vec();
+            v.sort_unstable();
+            v
+        }
+        self.operator == other.operator && sorted(&self.values) == sorted(&other.values)
+    }
+
     /// Requirements a node meets only by carrying a label: In, Exists, Gt, Lt.
     pub fn is_positive(&self) -> bool {
         matches!(self.operator, "In" | "Exists" | "Gt" | "Lt")

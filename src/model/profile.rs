@@ -197,6 +197,11 @@ const SIDECARS: &[&str] = &[
     "falcoctl",
     "csi-node-driver-registrar",
     "node-driver-registrar",
+    // The CSI controller sidecars, which a node-local storage driver runs in its DaemonSet.
+    "csi-provisioner",
+    "csi-attacher",
+    "csi-resizer",
+    "csi-snapshotter",
     "driver-registrar",
     "livenessprobe",
     "csi-livenessprobe",

@@ -180,7 +180,8 @@ fn fix(master: &crate::model::Toleration) -> Fix {
 }
 
 /// Written for a managed Kubernetes service: GKE Autopilot's workload annotations
-/// (`autopilot.gke.io/...`) on the pod template, node selection (nodeSelector, required or
+/// (`autopilot.gke.io/...`) on the pod template, an image of the service's own registry, node
+/// selection (nodeSelector, required or
 /// preferred affinity) on labels only GKE, EKS or AKS nodes carry, the `amazon-cloudwatch`
 /// namespace of AWS's Container Insights agents, or host files of EKS's node images.
 fn managed_platform(ds: &DaemonSet, pod: &PodSpec) -> bool {
@@ -209,7 +210,25 @@ fn managed_platform(ds: &DaemonSet, pod: &PodSpec) -> bool {
                     .any(|root| p == *root || p.starts_with(&format!("{root}/")))
             })
     });
+    // Images only the managed service publishes for its own nodes: AKS's (`aksrepos.azurecr.io`,
+    // `mcr.microsoft.com/aks/`), GKE's (`gke.gcr.io`, `gcr.io/gke-release`) and EKS's
+    // (account 602401143452's ECR registries).
+    let managed_image = pod.all_containers().any(|c| {
+        c.image.as_ref().is_some_and(|i| {
+            let image = i.value.trim();
+            [
+                "aksrepos.azurecr.io/",
+                "mcr.microsoft.com/aks/",
+                "gke.gcr.io/",
+                "gcr.io/gke-release/",
+            ]
+            .iter()
+            .any(|r| image.starts_with(r))
+                || image.starts_with("602401143452.dkr.ecr.")
+        })
+    });
     ds.autopilot_workload()
+        || managed_image
         || container_insights
         || eks_node_files
         || pod
@@ -285,6 +304,8 @@ mod tests {
             "      initContainers: [{name: g, image: 'nvcr.io/nvidia/k8s/dcgm-exporter:3.3.5'}]\n",
             "      initContainers: [{name: g, image: x:1, resources: {limits: {sgx.intel.com/epc: 1Mi}}}]\n",
             "      volumes:\n      - name: eksctl\n        hostPath: {path: /etc/eksctl}\n",
+            "      initContainers: [{name: g, image: 'aksrepos.azurecr.io/staging/aks-periscope:0.3'}]\n",
+            "      initContainers: [{name: g, image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni-init:v1.18.1'}]\n",
         ] {
             assert!(positions(&ds(pod), "DS201").is_empty(), "{pod}");
         }

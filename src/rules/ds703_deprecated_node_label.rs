@@ -42,22 +42,35 @@ impl Rule for DeprecatedNodeLabel {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        for r in pod.node_requirements() {
+        let requirements = pod.node_requirements();
+        for r in &requirements {
             let Some((label, since, instead)) = DEPRECATED.iter().find(|d| d.0 == r.key) else {
                 continue;
             };
-            cx.report(
-                Diagnostic::new(
-                    &META,
-                    r.at,
-                    format!("node label `{label}` is deprecated since Kubernetes {since}"),
-                )
-                .label("deprecated label")
-                .help(format!(
-                    "use `{instead}`, which every node carries with the same value"
+            // Beside a requirement that asks the same of the GA label (a fallback term, or both
+            // keys in one selector), renaming would only repeat it: the deprecated one goes.
+            let twin = requirements
+                .iter()
+                .any(|other| other.key == *instead && other.same_test(r));
+            let diagnostic = Diagnostic::new(
+                &META,
+                r.at,
+                format!("node label `{label}` is deprecated since Kubernetes {since}"),
+            )
+            .label("deprecated label");
+            cx.report(if twin {
+                diagnostic.help(format!(
+                    "remove this requirement (or the term it is in): another asks the same of \
+                     `{instead}`, which every node carries with the same value, and the API \
+                     server warns about this one on every apply"
                 ))
-                .fix(Some(fix(r.at, instead))),
-            );
+            } else {
+                diagnostic
+                    .help(format!(
+                        "use `{instead}`, which every node carries with the same value"
+                    ))
+                    .fix(Some(fix(r.at, instead)))
+            });
         }
     }
 }
@@ -75,7 +88,7 @@ fn fix(at: Span, instead: &str) -> Fix {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_support::positions;
+    use crate::rules::test_support::{helps, positions};
 
     fn ds(pod: &str) -> String {
         format!(
@@ -89,6 +102,16 @@ mod tests {
             "      nodeSelector:\n        beta.kubernetes.io/os: linux\n      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: beta.kubernetes.io/arch, operator: In, values: [amd64]}\n          preferredDuringSchedulingIgnoredDuringExecution:\n          - weight: 1\n            preference:\n              matchExpressions:\n              - {key: failure-domain.beta.kubernetes.io/zone, operator: In, values: [a]}\n",
         );
         assert_eq!(positions(&y, "DS703"), ["13:9", "19:23", "24:23"]);
+    }
+
+    #[test]
+    fn a_fallback_beside_the_ga_label_is_removed_not_renamed() {
+        let y = ds(
+            "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: beta.kubernetes.io/instance-type, operator: In, values: [inf1.xlarge, trn1.2xlarge]}\n            - matchExpressions:\n              - {key: node.kubernetes.io/instance-type, operator: In, values: [trn1.2xlarge, inf1.xlarge]}\n",
+        );
+        assert_eq!(positions(&y, "DS703"), ["17:23"]);
+        let help = helps(&y, "DS703").join("");
+        assert!(help.starts_with("remove this requirement"), "{help}");
     }
 
     #[test]
