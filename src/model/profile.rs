@@ -731,6 +731,9 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "kube-hunter",
             "trivy",
             "kubearmor",
+            "inspektor-gadget",
+            "kubescape",
+            "host-scanner",
             "apparmor",
             "seccomp",
             "security-profiles",
@@ -782,6 +785,7 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "metrics",
             "monitor",
             "beyla",
+            "coroot",
             "pixie",
             "kepler",
         ],
@@ -1046,11 +1050,16 @@ fn names_kind(text: &str, kind: AgentKind, names: &[&str]) -> bool {
 }
 
 /// Whether `text` names `known`: a short name (`csi`, `cni`, `ovs`) must be a whole word, so
-/// `iscsi` is not a CSI driver; a longer one may be part of a word (`fluent-bit` in
-/// `fluent-bit-plugin`).
+/// `iscsi` is not a CSI driver; a longer one may begin a longer word (`fluent-bit` in
+/// `fluent-bit-plugin`, `datadog` in `datadoghq`) but not end one (`vector` in `neuvector`).
 fn mentions(text: &str, known: &str) -> bool {
     if known.len() > 3 {
-        return text.contains(known);
+        return text.match_indices(known).any(|(i, _)| {
+            text[..i]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_ascii_alphanumeric())
+        });
     }
     text.split(|c: char| !c.is_ascii_alphanumeric())
         .any(|word| word == known)
@@ -1146,6 +1155,19 @@ mod tests {
             },
         );
         Profile::of(&ds, setting)
+    }
+
+    #[test]
+    fn a_known_name_may_begin_a_word_but_not_end_one() {
+        assert!(mentions("datadoghq/agent", "datadog"));
+        assert!(mentions("fluent/fluent-bit-plugin", "fluent-bit"));
+        assert!(!mentions("neuvector/enforcer", "vector"));
+        assert!(!mentions("example/hotel", "otel"));
+        let enforcer = profile(
+            "      containers: [{name: e, image: 'neuvector/enforcer:5.4.6', securityContext: {privileged: true}}]\n",
+            None,
+        );
+        assert_eq!(enforcer.kind, AgentKind::Security);
     }
 
     fn profile(pod: &str, setting: Option<AgentKind>) -> Profile {
