@@ -124,6 +124,8 @@ pub struct SecurityContext {
     pub capabilities: Option<Capabilities>,
     pub run_as_user: Option<Spanned<i64>>,
     pub run_as_non_root: Option<Spanned<bool>>,
+    /// `seccompProfile.type`.
+    pub seccomp_profile: Option<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -237,6 +239,7 @@ impl Container {
                 }),
                 run_as_user: r.int(sc, "runAsUser"),
                 run_as_non_root: r.boolean(sc, "runAsNonRoot"),
+                seccomp_profile: sc.get("seccompProfile").and_then(|p| r.string(p, "type")),
             }
         });
         let volume_mounts = r

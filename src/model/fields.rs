@@ -68,6 +68,11 @@ pub struct KubernetesVersion(u8);
 impl KubernetesVersion {
     pub const NEWEST: KubernetesVersion = KubernetesVersion(NEWEST);
 
+    /// Whether the release is 1.`minor` or later.
+    pub fn at_least(self, minor: u8) -> bool {
+        self.0 >= minor
+    }
+
     /// Reads `1.31`, `v1.31` or `1.31.4`; only releases the tables know are accepted.
     pub fn parse(text: &str) -> Result<KubernetesVersion, String> {
         let bad = || {

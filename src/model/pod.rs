@@ -42,6 +42,8 @@ pub struct PodSpec {
     /// The pod securityContext's user settings, which containers inherit.
     pub run_as_user: Option<Spanned<i64>>,
     pub run_as_non_root: Option<Spanned<bool>>,
+    /// `securityContext.seccompProfile.type`.
+    pub seccomp_profile: Option<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -195,12 +197,15 @@ impl PodSpec {
                 items: projected_items(v),
             })
             .collect();
-        let (run_as_user, run_as_non_root) = match r.map(node, "securityContext") {
+        let (run_as_user, run_as_non_root, seccomp_profile) = match r.map(node, "securityContext") {
             Some(e) => (
                 r.int(&e.value, "runAsUser"),
                 r.boolean(&e.value, "runAsNonRoot"),
+                e.value
+                    .get("seccompProfile")
+                    .and_then(|p| r.string(p, "type")),
             ),
-            None => (None, None),
+            None => (None, None, None),
         };
         let (required_node_terms, required_node_fields, preferred_node_terms) =
             node_affinity_terms(node, r);
@@ -230,6 +235,7 @@ impl PodSpec {
             }),
             run_as_user,
             run_as_non_root,
+            seccomp_profile,
         }
     }
 

@@ -37,6 +37,7 @@ pub mod ds310_secret_in_env;
 pub mod ds311_required_socket_may_be_missing;
 pub mod ds312_unpropagated_csi_mount;
 pub mod ds313_unregistered_csi_driver;
+pub mod ds314_ignored_profile_annotation;
 pub mod ds401_on_delete_update;
 pub mod ds402_max_unavailable_too_high;
 pub mod ds403_surge_port_conflict;
@@ -110,6 +111,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds311_required_socket_may_be_missing::RequiredSocketMayBeMissing,
     &ds312_unpropagated_csi_mount::UnpropagatedCsiMount,
     &ds313_unregistered_csi_driver::UnregisteredCsiDriver,
+    &ds314_ignored_profile_annotation::IgnoredProfileAnnotation,
     &ds401_on_delete_update::OnDeleteUpdate,
     &ds402_max_unavailable_too_high::MaxUnavailableTooHigh,
     &ds403_surge_port_conflict::SurgePortConflict,
@@ -163,6 +165,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds311_required_socket_may_be_missing::META,
     &ds312_unpropagated_csi_mount::META,
     &ds313_unregistered_csi_driver::META,
+    &ds314_ignored_profile_annotation::META,
     &ds401_on_delete_update::META,
     &ds402_max_unavailable_too_high::META,
     &ds403_surge_port_conflict::META,
