@@ -239,6 +239,19 @@ impl PodSpec {
         }
     }
 
+    /// Whether a hostPath volume's path is one of `roots` or under one.
+    pub fn host_path_under(&self, roots: &[&str]) -> bool {
+        self.volumes
+            .iter()
+            .filter_map(|v| v.host_path.as_ref()?.path.as_ref())
+            .any(|p| {
+                let p = super::profile::normalize(&p.value);
+                roots
+                    .iter()
+                    .any(|root| p == *root || p.starts_with(&format!("{root}/")))
+            })
+    }
+
     /// Regular containers first, then init containers.
     pub fn all_containers(&self) -> impl Iterator<Item = &Container> {
         self.containers.iter().chain(&self.init_containers)

@@ -199,17 +199,7 @@ fn managed_platform(ds: &DaemonSet, pod: &PodSpec) -> bool {
         .is_some_and(|n| n.value == "amazon-cloudwatch");
     // The EKS node image keeps its bootstrap config in `/etc/eks`, and eksctl's nodes theirs
     // in `/etc/eksctl`: a pod that mounts them was written for EKS's nodes.
-    let eks_node_files = pod.volumes.iter().any(|v| {
-        v.host_path
-            .as_ref()
-            .and_then(|h| h.path.as_ref())
-            .is_some_and(|p| {
-                let p = crate::model::profile::normalize(&p.value);
-                ["/etc/eks", "/etc/eksctl"]
-                    .iter()
-                    .any(|root| p == *root || p.starts_with(&format!("{root}/")))
-            })
-    });
+    let eks_node_files = pod.host_path_under(&["/etc/eks", "/etc/eksctl"]);
     // Images only the managed service publishes for its own nodes: AKS's (`aksrepos.azurecr.io`,
     // `mcr.microsoft.com/aks/`), GKE's (`gke.gcr.io`, `gcr.io/gke-release`) and EKS's
     // (account 602401143452's ECR registries).

@@ -60,6 +60,16 @@ impl Rule for MissingOsSelector {
             {
                 return;
             }
+            // k3s has no Windows agents: a pod that mounts k3s's own host folders is written
+            // for clusters of Linux nodes only.
+            None if pod.host_path_under(&[
+                "/etc/rancher/k3s",
+                "/var/lib/rancher/k3s",
+                "/run/k3s",
+            ]) =>
+            {
+                return;
+            }
             // Unknown: mixed clusters keep Linux pods off Windows nodes with a taint, which
             // only a pod that tolerates it defeats.
             None => match windows_taint_tolerated(pod) {
