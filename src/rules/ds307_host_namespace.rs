@@ -53,10 +53,14 @@ impl Rule for HostNamespace {
         // A CSI node plugin runs mount helpers in the node's namespaces (`nsenter` into PID 1's
         // mount namespace), and SPIRE's agent attests workloads by their PIDs. An agent that
         // mounts the node's `/proc`, or its whole root, already reads every process through it.
+        // An agent that adds SYS_BOOT reboots the node, which reboot(2) does only from the
+        // node's PID namespace (elsewhere it kills that namespace's init); DS305 is the
+        // decision to record.
         let pid_by_design = matches!(kind, AgentKind::Security | AgentKind::CsiNode)
-            || pod
-                .all_containers()
-                .any(|c| c.capabilities().is_some_and(|k| k.adds("SYS_PTRACE")))
+            || pod.all_containers().any(|c| {
+                c.capabilities()
+                    .is_some_and(|k| k.adds("SYS_PTRACE") || k.adds("SYS_BOOT"))
+            })
             || reads_node(&["/", "/proc"]);
         // The notes are for agents that keep working in isolation from the node: not for a
         // DaemonSet that only prepares its nodes (it reaches the host with nsenter, then
