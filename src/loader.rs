@@ -441,6 +441,28 @@ fn is_image_placeholder(s: &str) -> bool {
             c.is_ascii_alphanumeric() || c == '_' || c == '-'
         })
         || word_tag(s)
+        || upper_case_repository(s)
+}
+
+/// A repository path with capitals (`VALUE_IMAGE_NAME`, `REGISTRY/agent`): image references
+/// allow only lower case there (the registry host aside), so no runtime can pull it; it is
+/// a name a build step or a reader replaces.
+fn upper_case_repository(image: &str) -> bool {
+    let name = image.split('@').next().unwrap_or(image);
+    let mut parts: Vec<&str> = name.split('/').collect();
+    if parts.len() > 1 && (parts[0].contains(['.', ':']) || parts[0] == "localhost") {
+        parts.remove(0);
+    }
+    let Some(last) = parts.last_mut() else {
+        return false;
+    };
+    // The tag may have capitals (`v1.0-RC1`).
+    if let Some((repository, _)) = last.split_once(':') {
+        *last = repository;
+    }
+    parts
+        .iter()
+        .any(|p| p.chars().any(|c| c.is_ascii_uppercase()))
 }
 
 /// A tag that is a capitalised word naming what to put there (`kube-proxy:VERSION`, which
