@@ -1,6 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::{DaemonSet, Pair, PodSpec};
+use crate::model::{Container, DaemonSet, Pair, PodSpec};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS314",
@@ -31,8 +31,11 @@ impl Rule for IgnoredProfileAnnotation {
         // the template's.
         for a in &ds.metadata.annotations {
             let key = a.value.0.as_str();
-            // An ignored `unconfined` seccomp annotation gives what it asked for.
-            let seccomp = is_seccomp(key) && profile_of(&a.value.1).is_some();
+            // An ignored `unconfined` seccomp annotation gives what it asked for, and so does
+            // one for privileged containers, which run unconfined whatever they ask.
+            let seccomp = is_seccomp(key)
+                && profile_of(&a.value.1).is_some()
+                && !ds.pod().is_some_and(|pod| all_privileged(pod, key));
             if !(seccomp || key.starts_with(APPARMOR_CONTAINER)) {
                 continue;
             }
@@ -70,7 +73,11 @@ impl Rule for IgnoredProfileAnnotation {
             .unwrap_or_default();
         for a in template {
             let key = a.value.0.as_str();
-            if !is_seccomp(key) || profile_of(&a.value.1).is_none() || has_field(pod, key) {
+            if !is_seccomp(key)
+                || profile_of(&a.value.1).is_none()
+                || has_field(pod, key)
+                || all_privileged(pod, key)
+            {
                 continue;
             }
             cx.report(
@@ -115,6 +122,19 @@ fn seccomp_help(a: &Pair) -> String {
         None => "the pod's `securityContext` (`spec.template.spec.securityContext`)".to_owned(),
     };
     format!("set `seccompProfile: {profile}` in {place} and remove the annotation")
+}
+
+/// Whether every container the seccomp annotation is for runs privileged: the runtime applies
+/// no seccomp profile to a privileged container, so the lost annotation changes nothing.
+fn all_privileged(pod: &PodSpec, key: &str) -> bool {
+    let covered: Vec<&Container> = pod
+        .all_containers()
+        .filter(|c| match key.strip_prefix(SECCOMP_CONTAINER) {
+            Some(name) => c.name.as_ref().is_some_and(|n| n.value == name),
+            None => true,
+        })
+        .collect();
+    !covered.is_empty() && covered.iter().all(|c| c.privileged())
 }
 
 /// Whether the field the annotation stood for is set: then the annotation is only a leftover
@@ -183,6 +203,17 @@ mod tests {
             "",
         );
         assert!(positions(&unconfined, "DS314").is_empty());
+        // A privileged container runs unconfined whatever it asks.
+        let privileged = ds(
+            "",
+            "seccomp.security.alpha.kubernetes.io/pod: runtime/default",
+            "",
+        )
+        .replace(
+            "        image: i:1\n",
+            "        image: i:1\n        securityContext: {privileged: true}\n",
+        );
+        assert!(positions(&privileged, "DS314").is_empty());
         // The field is set: the annotation is a leftover.
         let field = ds(
             "",
