@@ -90,6 +90,125 @@ fn placeholder_registry(image: &str) -> bool {
             .any(|label| label.len() >= 4 && label.chars().all(|c| c.eq_ignore_ascii_case(&'x')))
 }
 
+/// Docker Hub's official images: a bare name (`alpine`, `busybox:latest`) is pulled from
+/// `docker.io/library/`, where only these exist.
+const OFFICIAL_IMAGES: &[&str] = &[
+    "almalinux",
+    "alpine",
+    "amazoncorretto",
+    "amazonlinux",
+    "arangodb",
+    "archlinux",
+    "bash",
+    "bonita",
+    "buildpack-deps",
+    "busybox",
+    "caddy",
+    "cassandra",
+    "centos",
+    "chronograf",
+    "clearlinux",
+    "clojure",
+    "composer",
+    "consul",
+    "couchbase",
+    "couchdb",
+    "crate",
+    "dart",
+    "debian",
+    "docker",
+    "drupal",
+    "eclipse-mosquitto",
+    "eclipse-temurin",
+    "elasticsearch",
+    "elixir",
+    "emqx",
+    "erlang",
+    "fedora",
+    "flink",
+    "fluentd",
+    "gcc",
+    "ghost",
+    "golang",
+    "gradle",
+    "groovy",
+    "haproxy",
+    "haskell",
+    "hello-world",
+    "httpd",
+    "ibmjava",
+    "influxdb",
+    "jetty",
+    "jruby",
+    "julia",
+    "kapacitor",
+    "kibana",
+    "kong",
+    "liquibase",
+    "logstash",
+    "mageia",
+    "mariadb",
+    "maven",
+    "memcached",
+    "mongo",
+    "mono",
+    "mysql",
+    "nats",
+    "neo4j",
+    "neurodebian",
+    "nextcloud",
+    "nginx",
+    "node",
+    "notary",
+    "odoo",
+    "open-liberty",
+    "openjdk",
+    "oraclelinux",
+    "perl",
+    "percona",
+    "photon",
+    "php",
+    "postgres",
+    "pypy",
+    "python",
+    "rabbitmq",
+    "redis",
+    "registry",
+    "rethinkdb",
+    "rockylinux",
+    "ruby",
+    "rust",
+    "sapmachine",
+    "solr",
+    "sonarqube",
+    "spark",
+    "storm",
+    "swift",
+    "telegraf",
+    "tomcat",
+    "tomee",
+    "traefik",
+    "ubuntu",
+    "unit",
+    "varnish",
+    "vault",
+    "wordpress",
+    "zookeeper",
+];
+
+/// Whether the image is a bare name that no registry serves: no registry or organisation, and
+/// no official image of that name (`controller:latest`, kubebuilder's; `speaker:latest`). A
+/// build step replaces it (kustomize's `images:`, Tilt, Skaffold), so its tag is not the
+/// release that runs.
+fn build_placeholder(image: &str) -> bool {
+    let name = image.split('@').next().unwrap_or(image);
+    if name.contains('/') {
+        return false;
+    }
+    let repository = name.split_once(':').map_or(name, |(r, _)| r);
+    !OFFICIAL_IMAGES.contains(&repository)
+}
+
 impl Rule for MutableImageTag {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -107,6 +226,7 @@ impl Rule for MutableImageTag {
             if image.value.contains('@')
                 || local_registry(&image.value)
                 || placeholder_registry(&image.value)
+                || build_placeholder(&image.value)
             {
                 continue;
             }
@@ -173,6 +293,21 @@ mod tests {
     use crate::rules::test_support::positions;
 
     #[test]
+    fn bare_names_no_registry_serves() {
+        for placeholder in ["controller:latest", "speaker", "vizier-pem_image:latest"] {
+            assert!(super::build_placeholder(placeholder), "{placeholder}");
+        }
+        for real in [
+            "alpine",
+            "busybox:latest",
+            "library/nginx",
+            "fluent/fluent-bit:3",
+        ] {
+            assert!(!super::build_placeholder(real), "{real}");
+        }
+    }
+
+    #[test]
     fn local_registries() {
         for local in [
             "localhost:5000/agent:dev",
@@ -216,7 +351,7 @@ mod tests {
 
     #[test]
     fn branch_tags() {
-        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: a, image: 'x:main'}\n      - {name: b, image: 'x:v1-latest'}\n      - {name: c, image: 'x:devel-1.2'}\n      - {name: d, image: 'x:nightly'}\n      - {name: e, image: 'x:devel'}\n      - {name: f, image: 'x:master-head'}\n";
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n      - {name: a, image: 'example/x:main'}\n      - {name: b, image: 'example/x:v1-latest'}\n      - {name: c, image: 'example/x:devel-1.2'}\n      - {name: d, image: 'example/x:nightly'}\n      - {name: e, image: 'example/x:devel'}\n      - {name: f, image: 'example/x:master-head'}\n";
         assert_eq!(
             positions(y, "DS801"),
             ["10:26", "11:26", "13:26", "14:26", "15:26"]
@@ -227,11 +362,12 @@ mod tests {
     /// that runs it.
     #[test]
     fn one_finding_per_image() {
-        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      initContainers:\n      - {name: i, image: 'x:main'}\n      containers:\n      - {name: a, image: 'x:main'}\n      - {name: b, image: 'y:main'}\n      - {name: c, image: 'x:main'}\n";
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      initContainers:\n      - {name: i, image: 'example/x:main'}\n      containers:\n      - {name: a, image: 'example/x:main'}\n      - {name: b, image: 'example/y:main'}\n      - {name: c, image: 'example/x:main'}\n";
         assert_eq!(positions(y, "DS801"), ["12:26", "13:26"]);
         let messages = crate::rules::test_support::messages(y, "DS801");
         assert!(
-            messages[0].starts_with("the image `x:main` of containers `a`, `c` and `i` (init) is"),
+            messages[0]
+                .starts_with("the image `example/x:main` of containers `a`, `c` and `i` (init) is"),
             "{messages:?}"
         );
     }
