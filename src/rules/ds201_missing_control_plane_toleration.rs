@@ -121,10 +121,16 @@ fn stays_off_control_plane(ds: &DaemonSet, pod: &PodSpec, cx: &Context) -> bool 
         return true;
     }
     // eBPF auto-instrumentation (OpenTelemetry's `ebpf-instrument`, Grafana Beyla) traces
-    // the application processes of the node; the control-plane taint keeps applications away.
+    // the application processes of the node, and a workload identity agent (SPIRE's agent) or
+    // credential proxy (kube2iam, kiam's agent) serves their identity: the control-plane taint
+    // keeps applications away.
     if pod.containers.iter().any(|c| {
-        c.image_name()
-            .is_some_and(|n| matches!(n, "ebpf-instrument" | "beyla"))
+        c.image_name().is_some_and(|n| {
+            matches!(
+                n,
+                "ebpf-instrument" | "beyla" | "spire-agent" | "kube2iam" | "kiam"
+            )
+        })
     }) {
         return true;
     }
@@ -191,12 +197,13 @@ fn managed_platform(ds: &DaemonSet, pod: &PodSpec) -> bool {
         "kubernetes.azure.com/",
     ];
     // AWS's Container Insights quickstart installs its agents into `amazon-cloudwatch`, for
-    // EKS.
-    let container_insights = ds
-        .metadata
-        .namespace
-        .as_ref()
-        .is_some_and(|n| n.value == "amazon-cloudwatch");
+    // EKS; a namespace named for the service (`aws-otel-eks`) says the same.
+    let container_insights = ds.metadata.namespace.as_ref().is_some_and(|n| {
+        n.value == "amazon-cloudwatch"
+            || n.value
+                .split(['-', '.'])
+                .any(|w| matches!(w, "eks" | "gke" | "aks"))
+    });
     // The EKS node image keeps its bootstrap config in `/etc/eks`, and eksctl's nodes theirs
     // in `/etc/eksctl`: a pod that mounts them was written for EKS's nodes.
     let eks_node_files = pod.host_path_under(&["/etc/eks", "/etc/eksctl"]);
@@ -299,6 +306,16 @@ mod tests {
         ] {
             assert!(positions(&ds(pod), "DS201").is_empty(), "{pod}");
         }
+        let spire = ds("").replace("fluent/fluent-bit:3.0", "ghcr.io/spiffe/spire-agent:1.9.0");
+        assert!(
+            positions(&spire, "DS201").is_empty(),
+            "a workload identity agent serves the node's applications"
+        );
+        let eks = ds("").replacen("  name: a\n", "  name: a\n  namespace: aws-otel-eks\n", 1);
+        assert!(
+            positions(&eks, "DS201").is_empty(),
+            "a namespace named for EKS"
+        );
         // One term that still admits control-plane nodes is enough to need the toleration.
         let ored = ds(
             "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: pool, operator: In, values: [gpu]}\n            - matchExpressions:\n              - {key: kubernetes.io/os, operator: In, values: [linux]}\n",
