@@ -664,6 +664,8 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "auditbeat",
             "elastic-agent",
             "log-router",
+            "ilogtail",
+            "logtail",
             "logging-agent",
             "fluent",
         ],
@@ -732,6 +734,8 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "trivy",
             "kubearmor",
             "inspektor-gadget",
+            "kubeshark",
+            "spire-agent",
             "kubescape",
             "host-scanner",
             "apparmor",
@@ -756,6 +760,7 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "node-tuning",
             "prepull",
             "puller",
+            "termination-handler",
         ],
     ),
     (
@@ -786,6 +791,8 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "monitor",
             "beyla",
             "coroot",
+            "vizier-pem",
+            "parca-agent",
             "pixie",
             "kepler",
         ],
@@ -1044,6 +1051,10 @@ fn reaches_node(pod: &PodSpec) -> Option<String> {
 /// driver and serves no health endpoint.
 fn names_kind(text: &str, kind: AgentKind, names: &[&str]) -> bool {
     if kind == AgentKind::CsiNode && mentions(text, "csi-proxy") {
+        return false;
+    }
+    // AWS's node termination handler is no part of the VPC CNI's `aws-node`.
+    if kind == AgentKind::Network && mentions(text, "termination-handler") {
         return false;
     }
     names.iter().any(|n| mentions(text, n))

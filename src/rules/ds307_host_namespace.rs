@@ -1,6 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::profile::{AgentKind, Role};
+use crate::model::profile::{AgentKind, Role, words};
 use crate::model::{CONTROL_PLANE, MASTER};
 use crate::model::{DaemonSet, config_settings};
 use crate::rules::host_paths;
@@ -62,6 +62,14 @@ impl Rule for HostNamespace {
                     .is_some_and(|k| k.adds("SYS_PTRACE") || k.adds("SYS_BOOT"))
             })
             || reads_node(&["/", "/proc"]);
+        // NVIDIA's MPS control daemon shares the GPUs with its client processes through the
+        // node's IPC namespace (CUDA MPS needs the clients and the daemon in one).
+        let ipc_by_design = pod.all_containers().any(|c| {
+            c.image_name() == Some("mps")
+                || words(c)
+                    .iter()
+                    .any(|w| w.ends_with("nvidia-cuda-mps-control"))
+        });
         // The notes are for agents that keep working in isolation from the node: not for a
         // DaemonSet that only prepares its nodes (it reaches the host with nsenter, then
         // waits), nor for one whose working containers are all privileged (DS303).
@@ -113,7 +121,7 @@ impl Rule for HostNamespace {
                 "the node's shared memory and IPC",
                 "node agents almost never need it, and it exposes other workloads' shared memory",
                 Severity::Warning,
-                false,
+                ipc_by_design,
             ),
         ];
         for (field, name, shares, why, severity, by_design) in namespaces {
