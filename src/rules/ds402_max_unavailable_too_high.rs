@@ -41,6 +41,11 @@ impl Rule for MaxUnavailableTooHigh {
         if !ds.rolls_out() {
             return;
         }
+        // A DaemonSet that only prepares its nodes (its app containers wait) loses nothing
+        // while its pods are replaced: what it set up stays on the node.
+        if ds.pod().is_some_and(|pod| cx.profile.setup_only(pod)) {
+            return;
+        }
         // Absent, maxUnavailable defaults to 1, which is never too high.
         let Some(value) = ds.rolling_update().and_then(|r| r.max_unavailable.as_ref()) else {
             return;
