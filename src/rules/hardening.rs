@@ -129,7 +129,7 @@ pub fn non_root(pod: &PodSpec, c: &Container) -> bool {
 
 /// Whether the container runs an image that starts as a non-root user from an empty base, with
 /// no setuid or file-capability binaries, and the manifest does not make it root: the
-/// OpenTelemetry Collector's distributions (`USER 10001`, `FROM scratch`). Such a process never
+/// OpenTelemetry Collector's distributions (`USER 10001`, `FROM scratch`) and Splunk's. Such a process never
 /// holds a capability, and `no_new_privs` has nothing to stop, whatever the manifest says of
 /// either.
 pub fn bare_non_root_image(pod: &PodSpec, c: &Container) -> bool {
@@ -142,7 +142,9 @@ pub fn bare_non_root_image(pod: &PodSpec, c: &Container) -> bool {
         && (image.starts_with("otel/")
             || image.starts_with("docker.io/otel/")
             || image.contains("/open-telemetry/"));
-    collector && user(pod, c) != Some(0)
+    // Splunk's distribution of the collector is built the same way (`USER 999`, `FROM scratch`).
+    let splunk = image.starts_with("quay.io/signalfx/splunk-otel-collector");
+    (collector || splunk) && user(pod, c) != Some(0)
 }
 
 /// The user the container runs as when the manifest says: its own `runAsUser`, else the
