@@ -40,6 +40,20 @@ impl Rule for MissingGpuToleration {
         if pod.windows_only() {
             return;
         }
+        // The taint is GKE's (and NVIDIA's operator's) convention: EKS and AKS do not taint GPU
+        // nodes so, and a pod kept to their nodes by their labels (EKS's
+        // `k8s.amazonaws.com/accelerator`) tolerates what those pools carry, if anything.
+        if pod.only_on_nodes(|r| {
+            [
+                "eks.amazonaws.com/",
+                "k8s.amazonaws.com/",
+                "kubernetes.azure.com/",
+            ]
+            .iter()
+            .any(|l| r.key.starts_with(l))
+        }) {
+            return;
+        }
         // With `--nodes` the nodes' taints become `required-tolerations`, so DS203 reports the
         // GPU taint the nodes really carry, names them, and stays silent when none does; the
         // same holds when the configuration lists the taint itself. One finding is enough.
