@@ -36,7 +36,8 @@ impl Rule for LowFailureThreshold {
             for (probe, which) in probes {
                 let Some(probe) = probe else { continue };
                 let threshold = probes::failure_threshold(probe);
-                if threshold >= min {
+                if threshold >= min || (threshold >= 2 && tolerates_as_long(probe, threshold, min))
+                {
                     continue;
                 }
                 cx.report(
@@ -56,6 +57,14 @@ impl Rule for LowFailureThreshold {
             }
         }
     }
+}
+
+/// Whether the probe rides out a stall as long as `min` checks at the default 10 s period
+/// would: two checks a minute apart tolerate more than three ten seconds apart.
+fn tolerates_as_long(probe: &Probe, threshold: i64, min: i64) -> bool {
+    let timeout = probe.timeout_seconds.as_ref().map_or(1, |t| t.value);
+    let period = probe.period_seconds.as_ref().map_or(10, |p| p.value);
+    (threshold - 1) * period + timeout >= (min - 1) * 10 + 1
 }
 
 /// How short a stall restarts the container: the kubelet restarts it at the `threshold`-th
