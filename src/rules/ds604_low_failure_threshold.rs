@@ -64,7 +64,9 @@ impl Rule for LowFailureThreshold {
 fn tolerates_as_long(probe: &Probe, threshold: i64, min: i64) -> bool {
     let timeout = probe.timeout_seconds.as_ref().map_or(1, |t| t.value);
     let period = probe.period_seconds.as_ref().map_or(10, |p| p.value);
-    (threshold - 1) * period + timeout >= (min - 1) * 10 + 1
+    // The default probe: checks 10 s apart, each failing after its 1 s timeout.
+    let default_stall = (min - 1) * 10 + 1;
+    (threshold - 1) * period + timeout >= default_stall
 }
 
 /// How short a stall restarts the container: the kubelet restarts it at the `threshold`-th
