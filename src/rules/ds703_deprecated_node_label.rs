@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix};
-use crate::model::DaemonSet;
+use crate::model::{CONTROL_PLANE, DaemonSet, MASTER};
 use crate::source::Span;
 
 pub static META: RuleMeta = RuleMeta {
@@ -33,6 +33,9 @@ const DEPRECATED: &[(&str, &str, &str)] = &[
         "1.17",
         "node.kubernetes.io/instance-type",
     ),
+    // kubeadm labels control-plane nodes only `control-plane` since 1.24 (both since 1.20);
+    // k3s and RKE2 still set both.
+    (MASTER, "1.24", CONTROL_PLANE),
 ];
 
 impl Rule for DeprecatedNodeLabel {
@@ -52,10 +55,23 @@ impl Rule for DeprecatedNodeLabel {
             let twin = requirements
                 .iter()
                 .any(|other| other.key == *instead && other.same_test(r));
+            // kubeadm's nodes lost the old role label: requiring it leaves no node to run on,
+            // and keeping pods off it no longer keeps them off the control plane.
+            let consequence = match (*label == MASTER, r.is_positive()) {
+                (false, _) => "",
+                (true, true) => {
+                    ": kubeadm has not set it since 1.24, so on its clusters no node matches this \
+                     requirement"
+                }
+                (true, false) => {
+                    ": kubeadm has not set it since 1.24, so on its clusters this requirement no \
+                     longer keeps the pods off control-plane nodes"
+                }
+            };
             let diagnostic = Diagnostic::new(
                 &META,
                 r.at,
-                format!("node label `{label}` is deprecated since Kubernetes {since}"),
+                format!("node label `{label}` is deprecated since Kubernetes {since}{consequence}"),
             )
             .label("deprecated label");
             cx.report(if twin {
@@ -66,9 +82,14 @@ impl Rule for DeprecatedNodeLabel {
                 ))
             } else {
                 diagnostic
-                    .help(format!(
-                        "use `{instead}`, which every node carries with the same value"
-                    ))
+                    .help(if *label == MASTER {
+                        format!(
+                            "use `{instead}`, which control-plane nodes carry since Kubernetes \
+                             1.20 (kubeadm), k3s and RKE2 alike"
+                        )
+                    } else {
+                        format!("use `{instead}`, which every node carries with the same value")
+                    })
                     .fix(Some(fix(r.at, instead)))
             });
         }
@@ -112,6 +133,24 @@ mod tests {
         assert_eq!(positions(&y, "DS703"), ["17:23"]);
         let help = helps(&y, "DS703").join("");
         assert!(help.starts_with("remove this requirement"), "{help}");
+    }
+
+    #[test]
+    fn the_old_master_role_label_selects_nothing_on_kubeadm_clusters() {
+        let both = ds(
+            "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: node-role.kubernetes.io/master, operator: Exists}\n              - {key: node-role.kubernetes.io/control-plane, operator: Exists}\n",
+        );
+        assert_eq!(positions(&both, "DS703"), ["17:23"]);
+        let message = crate::rules::test_support::messages(&both, "DS703").join("");
+        assert!(message.contains("no node matches"), "{message}");
+        let off = ds(
+            "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: node-role.kubernetes.io/master, operator: DoesNotExist}\n",
+        );
+        let message = crate::rules::test_support::messages(&off, "DS703").join("");
+        assert!(
+            message.contains("no longer keeps the pods off"),
+            "{message}"
+        );
     }
 
     #[test]
