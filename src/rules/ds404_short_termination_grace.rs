@@ -2,8 +2,8 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value};
 use crate::model::DaemonSet;
-use crate::model::PodSpec;
 use crate::model::profile::{AgentKind, Profile, Role};
+use crate::model::{Container, PodSpec};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS404",
@@ -38,7 +38,7 @@ impl Rule for ShortTerminationGrace {
         // Fluent Bit waits its own `Grace` to flush on SIGTERM (5 seconds unless its
         // `[SERVICE]` says otherwise), then exits: the pod's period must exceed that, and
         // needs no more.
-        if cx.profile.kind == AgentKind::LogCollector && fluent_bit_only(pod, cx.profile) {
+        if cx.profile.kind == AgentKind::LogCollector && fluent_bit_only(ds, pod, cx.profile) {
             let (grace, whose) = match &ds.fluent_bit_grace {
                 Some(g) => (
                     g.seconds,
@@ -106,14 +106,24 @@ impl Rule for ShortTerminationGrace {
 }
 
 /// Whether every container doing the agent's work runs Fluent Bit (its own image, or AWS's).
-fn fluent_bit_only(pod: &PodSpec, profile: &Profile) -> bool {
-    let mut agents = pod
+fn fluent_bit_only(ds: &DaemonSet, pod: &PodSpec, profile: &Profile) -> bool {
+    let agents: Vec<&Container> = pod
         .containers
         .iter()
         .filter(|c| profile.role(c) == Role::Agent)
-        .peekable();
-    agents.peek().is_some()
-        && agents.all(|c| c.image_name().is_some_and(|n| n.contains("fluent-bit")))
+        .collect();
+    // A build of Fluent Bit under an image name of its own (`.../issue-3638`) shows itself by
+    // the Fluent Bit config the pod mounts, when it is the only agent.
+    let mounts_its_config = agents.len() == 1
+        && ds.mounted_config.iter().any(|f| {
+            matches!(f.key.as_str(), "fluent-bit.conf" | "fluent-bit.yaml")
+                && (f.text.contains("[SERVICE]") || f.text.contains("service:"))
+        });
+    !agents.is_empty()
+        && (mounts_its_config
+            || agents
+                .iter()
+                .all(|c| c.image_name().is_some_and(|n| n.contains("fluent-bit"))))
 }
 
 /// Pods take longer to stop, so this changes how the agent runs.
