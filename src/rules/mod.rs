@@ -56,6 +56,7 @@ pub mod ds801_mutable_image_tag;
 pub mod ds802_package_install_at_start;
 pub mod ds803_container_exits_at_once;
 pub mod ds804_exporter_not_pointed_at_host;
+pub mod ds805_pod_network_sysctl;
 pub mod ds901_unused_suppression;
 pub mod ds902_suppression_without_reason;
 
@@ -130,6 +131,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds802_package_install_at_start::PackageInstallAtStart,
     &ds803_container_exits_at_once::ContainerExitsAtOnce,
     &ds804_exporter_not_pointed_at_host::ExporterNotPointedAtHost,
+    &ds805_pod_network_sysctl::PodNetworkSysctl,
 ];
 
 /// Every rule's metadata, including those the loader reports, in code order.
@@ -184,6 +186,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds802_package_install_at_start::META,
     &ds803_container_exits_at_once::META,
     &ds804_exporter_not_pointed_at_host::META,
+    &ds805_pod_network_sysctl::META,
     &ds901_unused_suppression::META,
     &ds902_suppression_without_reason::META,
 ];
