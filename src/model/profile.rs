@@ -768,6 +768,7 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
         &[
             "csi",
             "local-volume-provisioner",
+            "hostpath-provisioner",
             "local-static-provisioner",
             "longhorn-manager",
             "openebs",

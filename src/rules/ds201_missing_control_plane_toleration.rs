@@ -134,6 +134,15 @@ fn stays_off_control_plane(ds: &DaemonSet, pod: &PodSpec, cx: &Context) -> bool 
     }) {
         return true;
     }
+    // A node labeller (feature discovery, devicetree or NIC labels) labels nodes so that
+    // workloads can select them; control-plane nodes take no workloads.
+    if pod.containers.iter().any(|c| {
+        c.image_name().is_some_and(|n| {
+            n.contains("labeller") || n.contains("labeler") || n.ends_with("feature-discovery")
+        })
+    }) {
+        return true;
+    }
     // kube-vip without `cp_enable` only announces Services' load-balancer addresses, from
     // whichever node wins its election (or those running the Service's pods); the API
     // server's address, the one job that needs the control plane, is `cp_enable`'s.
@@ -310,6 +319,14 @@ mod tests {
         assert!(
             positions(&spire, "DS201").is_empty(),
             "a workload identity agent serves the node's applications"
+        );
+        let labeller = ds("").replace(
+            "fluent/fluent-bit:3.0",
+            "adaptant/k8s-dt-node-labeller:0.3.0",
+        );
+        assert!(
+            positions(&labeller, "DS201").is_empty(),
+            "a node labeller labels nodes for workloads"
         );
         let eks = ds("").replacen("  name: a\n", "  name: a\n  namespace: aws-otel-eks\n", 1);
         assert!(

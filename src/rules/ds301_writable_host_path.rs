@@ -311,6 +311,29 @@ const GENERIC: &[&str] = &[
     "volumes",
 ];
 
+/// Words of image references that name registries, not vendors.
+const REGISTRY_WORDS: &[&str] = &[
+    "registry",
+    "com",
+    "docker",
+    "gcr",
+    "quay",
+    "ghcr",
+    "ecr",
+    "amazonaws",
+    "azurecr",
+    "mcr",
+    "microsoft",
+    "public",
+    "library",
+    "pkg",
+    "dev",
+    "k8s",
+    "cloud",
+    "google",
+    "containers",
+];
+
 /// A folder the agent owns for its own state (a position or checkpoint database, its own log
 /// or database folder): below a general folder such as `/var/lib` or `/var/log`, not a
 /// system one, and named for the agent, or created by it (`DirectoryOrCreate`), or named in
@@ -347,7 +370,22 @@ fn named_for_agent(ds: &DaemonSet, m: &HostMount, path: &str) -> bool {
         m.container.name.as_ref().map(|n| n.value.as_str()),
         m.container.image_name(),
     ];
-    let agent: Vec<String> = names.iter().flatten().flat_map(|n| tokens(n)).collect();
+    // The vendor in the image's registry or organisation names the agent too
+    // (`registry.aquasec.com/enforcer` owns `/var/lib/aquasec`).
+    let vendor = m
+        .container
+        .image
+        .as_ref()
+        .map(|i| i.value.split(['@', ':']).next().unwrap_or_default())
+        .into_iter()
+        .flat_map(tokens)
+        .filter(|t| !REGISTRY_WORDS.contains(&t.as_str()));
+    let agent: Vec<String> = names
+        .iter()
+        .flatten()
+        .flat_map(|n| tokens(n))
+        .chain(vendor)
+        .collect();
     // Only the part below the general folder counts: `fluent-bit` in `/var/lib/fluent-bit`.
     let own = GENERAL
         .iter()

@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::profile::{Profile, Role, words};
-use crate::model::{Container, DaemonSet, Spanned};
+use crate::model::{Container, DaemonSet, PodSpec, Spanned};
 use crate::rules::described;
 
 pub static META: RuleMeta = RuleMeta {
@@ -88,6 +88,24 @@ fn placeholder_registry(image: &str) -> bool {
         && host
             .split('.')
             .any(|label| label.len() >= 4 && label.chars().all(|c| c.eq_ignore_ascii_case(&'x')))
+}
+
+/// A DaemonSet that only pulls images: its app containers only wait, and it is named for
+/// pulling (`image-prepuller`, `python-tracer-prepuller`) or its init containers are
+/// (`pull-operator`).
+fn pre_puller(ds: &DaemonSet, pod: &PodSpec, profile: &Profile) -> bool {
+    let pulls = |name: &str| {
+        let name = name.to_ascii_lowercase();
+        name.contains("prepull") || name.contains("pre-pull") || name.contains("puller")
+    };
+    let named = ds.metadata.name.as_ref().is_some_and(|n| pulls(&n.value))
+        || (!pod.init_containers.is_empty()
+            && pod.init_containers.iter().all(|c| {
+                c.name
+                    .as_ref()
+                    .is_some_and(|n| pulls(&n.value) || n.value.starts_with("pull"))
+            }));
+    named && profile.setup_only(pod)
 }
 
 /// Docker Hub's official images: a bare name (`alpine`, `busybox:latest`) is pulled from
@@ -216,6 +234,11 @@ impl Rule for MutableImageTag {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
+        // An image pre-puller warms the node's cache with the tags its consumer deploys:
+        // pinning its tags would warm images nobody runs.
+        if pre_puller(ds, pod, cx.profile) {
+            return;
+        }
         // One finding per image of the pod: containers that run the same reference (Calico's
         // init containers and calico-node) share one pin, and one edit fixes them all.
         let mut found: Vec<(&Spanned<String>, String, Vec<&Container>)> = Vec::new();
