@@ -267,25 +267,26 @@ pub mod test_support {
 
     /// The messages of one rule's findings.
     pub fn messages(yaml: &str, code: &str) -> Vec<String> {
-        let linter = Linter::new(Output::Data);
-        let report = linter.lint_source(SourceFile::new("test.yaml".into(), yaml.into()));
-        report
-            .diagnostics
-            .iter()
-            .filter(|d| d.code == code)
-            .map(|d| d.message.clone())
-            .collect()
+        texts(yaml, code, |d| Some(d.message.clone()))
     }
 
     /// The help of one rule's findings.
     pub fn helps(yaml: &str, code: &str) -> Vec<String> {
+        texts(yaml, code, |d| d.help.clone())
+    }
+
+    fn texts(
+        yaml: &str,
+        code: &str,
+        text: impl Fn(&crate::finding::Finding) -> Option<String>,
+    ) -> Vec<String> {
         let linter = Linter::new(Output::Data);
         let report = linter.lint_source(SourceFile::new("test.yaml".into(), yaml.into()));
         report
             .diagnostics
             .iter()
             .filter(|d| d.code == code)
-            .filter_map(|d| d.help.clone())
+            .filter_map(text)
             .collect()
     }
 
