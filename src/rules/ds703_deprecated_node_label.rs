@@ -14,6 +14,9 @@ pub static META: RuleMeta = RuleMeta {
 
 pub struct DeprecatedNodeLabel;
 
+/// The label kube-up's GCE node scripts set for the fluentd-elasticsearch addon.
+const FLUENTD_READY: &str = "beta.kubernetes.io/fluentd-ds-ready";
+
 /// The node labels the API server warns about in pod specs: (label, since, replacement).
 const DEPRECATED: &[(&str, &str, &str)] = &[
     ("beta.kubernetes.io/os", "1.14", "kubernetes.io/os"),
@@ -46,6 +49,28 @@ impl Rule for DeprecatedNodeLabel {
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
         let requirements = pod.node_requirements();
+        // The legacy kube-up scripts for GCE labelled nodes so for the fluentd addon; no other
+        // installer sets it, so a pod that requires it runs on no node of other clusters.
+        if pod.only_on_nodes(|r| r.key == FLUENTD_READY && r.is_positive())
+            && let Some(r) = requirements.iter().find(|r| r.key == FLUENTD_READY)
+        {
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    r.at,
+                    format!(
+                        "node label `{FLUENTD_READY}` is set only by the legacy kube-up scripts \
+                         for GCE: on other clusters no node carries it, so the DaemonSet runs on \
+                         no node"
+                    ),
+                )
+                .label("no node carries this")
+                .help(format!(
+                    "remove it, or keep it and label the nodes that should run the agent \
+                     (`kubectl label node NODE {FLUENTD_READY}=true`)"
+                )),
+            );
+        }
         for r in &requirements {
             let Some((label, since, instead)) = DEPRECATED.iter().find(|d| d.0 == r.key) else {
                 continue;
@@ -151,6 +176,12 @@ mod tests {
             message.contains("no longer keeps the pods off"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn the_kube_up_fluentd_label_selects_no_node_elsewhere() {
+        let y = ds("      nodeSelector:\n        beta.kubernetes.io/fluentd-ds-ready: \"true\"\n");
+        assert_eq!(positions(&y, "DS703"), ["13:9"]);
     }
 
     #[test]
