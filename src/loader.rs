@@ -3,7 +3,9 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::fields::{self, KubernetesVersion};
-use crate::model::{DaemonSet, FluentBitGrace, MountedFile, Problem, Reader, Service, Spanned};
+use crate::model::{
+    DaemonSet, FluentBitGrace, MountedFile, Problem, Reader, Service, Spanned, image_path,
+};
 use crate::source::{SourceFile, Span};
 use crate::unreadable::{
     ds001_yaml_syntax, ds002_invalid_structure, ds009_unrendered_template, ds010_removed_api_beside,
@@ -448,21 +450,8 @@ fn is_image_placeholder(s: &str) -> bool {
 /// allow only lower case there (the registry host aside), so no runtime can pull it; it is
 /// a name a build step or a reader replaces.
 fn upper_case_repository(image: &str) -> bool {
-    let name = image.split('@').next().unwrap_or(image);
-    let mut parts: Vec<&str> = name.split('/').collect();
-    if parts.len() > 1 && (parts[0].contains(['.', ':']) || parts[0] == "localhost") {
-        parts.remove(0);
-    }
-    let Some(last) = parts.last_mut() else {
-        return false;
-    };
-    // The tag may have capitals (`v1.0-RC1`).
-    if let Some((repository, _)) = last.split_once(':') {
-        *last = repository;
-    }
-    parts
-        .iter()
-        .any(|p| p.chars().any(|c| c.is_ascii_uppercase()))
+    // The tag may have capitals (`v1.0-RC1`), and so may the host.
+    image_path(image).chars().any(|c| c.is_ascii_uppercase())
 }
 
 /// A tag that is a capitalised word naming what to put there (`kube-proxy:VERSION`, which

@@ -511,6 +511,26 @@ fn probe(node: &Node, key: &str, r: &mut Reader) -> Option<Probe> {
     })
 }
 
+/// An image reference without its tag or digest (a registry port is no tag):
+/// `localhost:5000/agent:7` is `localhost:5000/agent`.
+pub fn untagged(image: &str) -> &str {
+    let name = image.split('@').next().unwrap_or(image);
+    match name.rfind(':') {
+        Some(i) if !name[i..].contains('/') => &name[..i],
+        _ => name,
+    }
+}
+
+/// An image reference without its registry host, tag or digest: `gcr.io/datadoghq/agent:7` is
+/// `datadoghq/agent`.
+pub fn image_path(image: &str) -> &str {
+    let name = untagged(image);
+    match name.split_once('/') {
+        Some((host, path)) if host.contains(['.', ':']) || host == "localhost" => path,
+        _ => name,
+    }
+}
+
 /// The repository name of an image reference, without registry, path, tag or digest.
 pub fn image_name(image: &str) -> &str {
     let name = image.split('@').next().unwrap_or(image);
@@ -520,7 +540,7 @@ pub fn image_name(image: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::image_name;
+    use super::{image_name, image_path, untagged};
 
     #[test]
     fn image_names() {
@@ -531,5 +551,20 @@ mod tests {
             "dcgm-exporter"
         );
         assert_eq!(image_name("dcgm-exporter"), "dcgm-exporter");
+    }
+
+    #[test]
+    fn image_paths() {
+        assert_eq!(image_path("gcr.io/datadoghq/agent:7"), "datadoghq/agent");
+        assert_eq!(image_path("localhost:5000/agent:dev"), "agent");
+        assert_eq!(
+            image_path("fluent/fluent-bit@sha256:ab"),
+            "fluent/fluent-bit"
+        );
+        assert_eq!(
+            untagged("registry.example.com:5000/a/b:1.2"),
+            "registry.example.com:5000/a/b"
+        );
+        assert_eq!(untagged("alpine"), "alpine");
     }
 }

@@ -175,13 +175,19 @@ impl DaemonSet {
     /// The DaemonSet's annotations, then its pod template's: where daemonlint's own
     /// annotations (suppressions, the profile) may be written.
     pub fn all_annotations(&self) -> impl Iterator<Item = &super::Pair> {
-        let template = self
-            .spec
+        self.metadata
+            .annotations
+            .iter()
+            .chain(self.template_annotations())
+    }
+
+    /// The pod template's annotations: the ones the pods get.
+    pub fn template_annotations(&self) -> &[super::Pair] {
+        self.spec
             .as_ref()
             .and_then(|s| s.template.as_ref())
             .map(|t| t.metadata.annotations.as_slice())
-            .unwrap_or_default();
-        self.metadata.annotations.iter().chain(template)
+            .unwrap_or_default()
     }
 
     /// The `updateStrategy.type` entry when it is `OnDelete`: pods change only when someone
@@ -198,15 +204,9 @@ impl DaemonSet {
     /// (`autopilot.gke.io/...`): a partner workload that Autopilot admits only while it matches
     /// the published allowlist, so its host access is the vendor's to change, not the user's.
     pub fn autopilot_workload(&self) -> bool {
-        self.spec
-            .as_ref()
-            .and_then(|s| s.template.as_ref())
-            .is_some_and(|t| {
-                t.metadata
-                    .annotations
-                    .iter()
-                    .any(|a| a.value.0.starts_with("autopilot.gke.io/"))
-            })
+        self.template_annotations()
+            .iter()
+            .any(|a| a.value.0.starts_with("autopilot.gke.io/"))
     }
 }
 

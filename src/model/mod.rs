@@ -16,7 +16,7 @@ pub mod toleration;
 
 pub use container::{
     Arg, Capabilities, Container, ContainerPort, PortRef, Probe, ResourceList, ResourceQuantity,
-    Resources, VolumeMount,
+    Resources, VolumeMount, image_name, image_path, untagged,
 };
 pub use daemonset::{
     DaemonSet, FluentBitGrace, LabelSelector, MountedFile, ObjectMeta, Requirement, RollingUpdate,

@@ -1085,16 +1085,7 @@ const OTHER_AGENTS: &[&str] = &["node-feature-discovery", "nfd"];
 /// An image reference without its registry host, tag or digest, in lower case:
 /// `gcr.io/datadoghq/agent:7` is `datadoghq/agent`.
 fn repository(image: &str) -> String {
-    let name = image.split('@').next().unwrap_or(image);
-    let mut parts: Vec<&str> = name.split('/').collect();
-    if parts.len() > 1 && (parts[0].contains(['.', ':']) || parts[0] == "localhost") {
-        parts.remove(0);
-    }
-    let path = parts.join("/");
-    let last_colon = path.rfind(':').filter(|i| !path[*i..].contains('/'));
-    last_colon
-        .map_or(path.as_str(), |i| &path[..i])
-        .to_ascii_lowercase()
+    super::image_path(image).to_ascii_lowercase()
 }
 
 /// GPU resources or a GPU vendor's images.

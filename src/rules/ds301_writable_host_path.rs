@@ -2,7 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value};
 use crate::model::profile::{AgentKind, Role, kubelet_dir, words};
-use crate::model::{Container, VolumeMount};
+use crate::model::{Container, VolumeMount, untagged};
 use crate::model::{DaemonSet, config_settings};
 use crate::rules::ds302_runtime_socket_mount;
 use crate::rules::host_paths::{self, HostMount};
@@ -331,7 +331,6 @@ const REGISTRY_WORDS: &[&str] = &[
     "k8s",
     "cloud",
     "google",
-    "containers",
 ];
 
 /// A folder the agent owns for its own state (a position or checkpoint database, its own log
@@ -376,7 +375,7 @@ fn named_for_agent(ds: &DaemonSet, m: &HostMount, path: &str) -> bool {
         .container
         .image
         .as_ref()
-        .map(|i| i.value.split(['@', ':']).next().unwrap_or_default())
+        .map(|i| untagged(&i.value))
         .into_iter()
         .flat_map(tokens)
         .filter(|t| !REGISTRY_WORDS.contains(&t.as_str()));

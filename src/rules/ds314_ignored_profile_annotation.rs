@@ -65,13 +65,7 @@ impl Rule for IgnoredProfileAnnotation {
         if !cx.settings.kubernetes_version.at_least(SECCOMP_REMOVED) {
             return;
         }
-        let template = ds
-            .spec
-            .as_ref()
-            .and_then(|s| s.template.as_ref())
-            .map(|t| t.metadata.annotations.as_slice())
-            .unwrap_or_default();
-        for a in template {
+        for a in ds.template_annotations() {
             let key = a.value.0.as_str();
             if !is_seccomp(key)
                 || profile_of(&a.value.1).is_none()

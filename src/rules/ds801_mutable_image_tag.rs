@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::profile::{Profile, Role, words};
-use crate::model::{Container, DaemonSet, PodSpec, Spanned};
+use crate::model::{Container, DaemonSet, PodSpec, Spanned, image_name, untagged};
 use crate::rules::described;
 
 pub static META: RuleMeta = RuleMeta {
@@ -219,12 +219,7 @@ const OFFICIAL_IMAGES: &[&str] = &[
 /// build step replaces it (kustomize's `images:`, Tilt, Skaffold), so its tag is not the
 /// release that runs.
 fn build_placeholder(image: &str) -> bool {
-    let name = image.split('@').next().unwrap_or(image);
-    if name.contains('/') {
-        return false;
-    }
-    let repository = name.split_once(':').map_or(name, |(r, _)| r);
-    !OFFICIAL_IMAGES.contains(&repository)
+    !untagged(image).contains('/') && !OFFICIAL_IMAGES.contains(&image_name(image))
 }
 
 impl Rule for MutableImageTag {
