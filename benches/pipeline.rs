@@ -44,7 +44,9 @@ fn stages(c: &mut Criterion) {
             loaded
                 .daemonsets
                 .iter()
-                .map(|ds| daemonlint::engine::run(ds, rules::CHECKS, &settings, &[]).len())
+                .map(|ds| {
+                    daemonlint::engine::run(ds, rules::CHECKS, &settings, &Default::default()).len()
+                })
                 .sum::<usize>()
         })
     });

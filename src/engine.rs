@@ -2,7 +2,7 @@
 
 use crate::diagnostic::{Diagnostic, RuleMeta};
 use crate::model::profile::Profile;
-use crate::model::{DaemonSet, Service};
+use crate::model::{Beside, DaemonSet};
 use crate::settings::Settings;
 
 pub trait Rule: Sync {
@@ -15,8 +15,8 @@ pub trait Rule: Sync {
 pub struct Context<'a> {
     pub settings: &'a Settings,
     pub profile: &'a Profile,
-    /// The Services in the same input, which may send traffic to the DaemonSet's pods.
-    pub services: &'a [Service],
+    /// The objects in the same input that some rules read (Services, RBAC).
+    pub beside: &'a Beside,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -30,13 +30,13 @@ pub fn run(
     ds: &DaemonSet,
     rules: &[&dyn Rule],
     settings: &Settings,
-    services: &[Service],
+    beside: &Beside,
 ) -> Vec<Diagnostic> {
     let profile = Profile::of(ds, settings.profile);
     let mut cx = Context {
         settings,
         profile: &profile,
-        services,
+        beside,
         diagnostics: Vec::new(),
     };
     for rule in rules {

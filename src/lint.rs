@@ -558,7 +558,7 @@ impl Linter {
             let effective = config.effective(relative, Some(&key));
             let annotations = suppress::annotations(ds);
             let mut found = Sorted::default();
-            for d in engine::run(ds, self.rules, &effective.settings, &loaded.services) {
+            for d in engine::run(ds, self.rules, &effective.settings, &loaded.beside) {
                 found.place(d, &effective, source, &comments, &annotations);
             }
             hold_back_if_refused(&mut found);

@@ -4,7 +4,7 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::fields::{self, KubernetesVersion};
 use crate::model::{
-    DaemonSet, FluentBitGrace, MountedFile, Problem, Reader, Service, Spanned, image_path,
+    Beside, DaemonSet, FluentBitGrace, MountedFile, Problem, Reader, Service, Spanned, image_path,
 };
 use crate::source::{SourceFile, Span};
 use crate::unreadable::{
@@ -18,8 +18,8 @@ pub struct Loaded {
     /// DaemonSet fragments (kustomize patches) that were recognised and not linted.
     pub partial: usize,
     pub daemonsets: Vec<DaemonSet>,
-    /// The Services beside them, which decide whether a pod's readiness routes traffic.
-    pub services: Vec<Service>,
+    /// The objects beside them that rules read.
+    pub beside: Beside,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -291,11 +291,15 @@ fn read_object(
     let Some(entry) = node.entry("kind") else {
         return;
     };
-    if entry.value.as_str() == Some("Service") {
-        loaded.services.push(Service::read(node));
+    let kind = entry.value.as_str().unwrap_or_default();
+    if kind == "Service" {
+        loaded.beside.services.push(Service::read(node));
         return;
     }
-    if entry.value.as_str() != Some("DaemonSet") {
+    if loaded.beside.rbac.read(kind, node) {
+        return;
+    }
+    if kind != "DaemonSet" {
         return;
     }
     if is_patch_fragment(node) {

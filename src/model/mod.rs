@@ -9,6 +9,7 @@ mod placement;
 mod pod;
 pub mod profile;
 mod quantity;
+pub mod rbac;
 mod reader;
 mod service;
 pub mod taint;
@@ -28,6 +29,15 @@ pub use pod::{CLUSTER_CRITICAL, NODE_CRITICAL, PodSpec, PodTemplate, Toleration}
 pub use quantity::{Quantity, QuantityError};
 pub use reader::{Reader, whole_number};
 pub use service::Service;
+
+/// The objects in the same input as the DaemonSets that some rules read: Services, which
+/// decide whether a pod's readiness routes traffic, and RBAC, which decides what the pods'
+/// token can do.
+#[derive(Debug, Default)]
+pub struct Beside {
+    pub services: Vec<Service>,
+    pub rbac: rbac::Rbac,
+}
 
 use crate::source::Span;
 use crate::yaml::Entry;

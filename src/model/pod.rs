@@ -28,6 +28,10 @@ pub struct PodSpec {
     /// `matchExpressions` of each preferred node affinity term's `preference`.
     pub preferred_node_terms: Vec<Vec<Requirement>>,
     pub priority_class_name: Option<Spanned<String>>,
+    /// `serviceAccountName`, or its deprecated alias `serviceAccount` when only that is set.
+    pub service_account: Option<Spanned<String>>,
+    /// `automountServiceAccountToken`: `false` keeps the API token out of the containers.
+    pub automount_token: Option<Spanned<bool>>,
     pub runtime_class_name: Option<Spanned<String>>,
     pub host_network: Option<Spanned<bool>>,
     pub host_pid: Option<Spanned<bool>>,
@@ -221,6 +225,10 @@ impl PodSpec {
             required_node_fields,
             preferred_node_terms,
             priority_class_name: r.string(node, "priorityClassName"),
+            service_account: r
+                .string(node, "serviceAccountName")
+                .or_else(|| r.string(node, "serviceAccount")),
+            automount_token: r.boolean(node, "automountServiceAccountToken"),
             runtime_class_name: r.string(node, "runtimeClassName"),
             host_network: r.boolean(node, "hostNetwork"),
             host_pid: r.boolean(node, "hostPID"),

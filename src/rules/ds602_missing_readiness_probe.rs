@@ -43,6 +43,7 @@ impl Rule for MissingReadinessProbe {
         // Readiness decides traffic only where kube-proxy balances it: not for a headless
         // Service (names for discovery and scraping) or one that publishes unready pods.
         let routing: Vec<&Service> = cx
+            .beside
             .services
             .iter()
             .filter(|s| !s.headless && !s.publish_not_ready)

@@ -38,6 +38,7 @@ pub mod ds311_required_socket_may_be_missing;
 pub mod ds312_unpropagated_csi_mount;
 pub mod ds313_unregistered_csi_driver;
 pub mod ds314_ignored_profile_annotation;
+pub mod ds315_cluster_admin_token;
 pub mod ds401_on_delete_update;
 pub mod ds402_max_unavailable_too_high;
 pub mod ds403_surge_port_conflict;
@@ -113,6 +114,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds312_unpropagated_csi_mount::UnpropagatedCsiMount,
     &ds313_unregistered_csi_driver::UnregisteredCsiDriver,
     &ds314_ignored_profile_annotation::IgnoredProfileAnnotation,
+    &ds315_cluster_admin_token::ClusterAdminToken,
     &ds401_on_delete_update::OnDeleteUpdate,
     &ds402_max_unavailable_too_high::MaxUnavailableTooHigh,
     &ds403_surge_port_conflict::SurgePortConflict,
@@ -168,6 +170,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds312_unpropagated_csi_mount::META,
     &ds313_unregistered_csi_driver::META,
     &ds314_ignored_profile_annotation::META,
+    &ds315_cluster_admin_token::META,
     &ds401_on_delete_update::META,
     &ds402_max_unavailable_too_high::META,
     &ds403_surge_port_conflict::META,

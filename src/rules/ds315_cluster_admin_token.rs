@@ -1,0 +1,97 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::rbac::CLUSTER_ADMIN;
+use crate::model::{CONTROL_PLANE, DaemonSet, MASTER};
+use crate::source::Span;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS315",
+    name: "cluster-admin-token",
+    severity: Severity::Warning,
+    summary: "The pods' service account is bound cluster-wide to `cluster-admin` or a role as \
+              strong: every node holds a token that can take over the cluster",
+    doc: include_str!("../../rules/DS315.md"),
+};
+
+pub struct ClusterAdminToken;
+
+impl Rule for ClusterAdminToken {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        let rbac = &cx.beside.rbac;
+        let account = pod.service_account.as_ref();
+        let name = account.map_or("default", |a| a.value.as_str());
+        let namespace = ds.metadata.namespace.as_ref().map(|n| n.value.as_str());
+        let mounted = match &pod.automount_token {
+            Some(automount) => automount.value,
+            None => rbac
+                .service_account(name, namespace)
+                .and_then(|sa| sa.automount_token)
+                .unwrap_or(true),
+        };
+        // Control-plane nodes already hold admin credentials (kubeadm's admin.conf, the
+        // controller-manager's), so a token there adds nothing an attacker lacks.
+        let control_plane_only = pod.only_on_nodes(|r| {
+            matches!(r.key, CONTROL_PLANE | MASTER) && matches!(r.operator, "In" | "Exists")
+        });
+        if !mounted || control_plane_only {
+            return;
+        }
+        let Some((at, grant)) = rbac.bindings_of(name, namespace).find_map(|binding| {
+            let role = binding.role.as_ref()?;
+            let binding_name = binding
+                .metadata
+                .name
+                .as_ref()
+                .map_or("<unnamed>", |n| n.value.as_str());
+            if role.value == CLUSTER_ADMIN {
+                return Some((
+                    role.span,
+                    format!("is bound to `{CLUSTER_ADMIN}` by ClusterRoleBinding `{binding_name}`"),
+                ));
+            }
+            let (rule, power) = rbac
+                .cluster_role(&role.value)?
+                .rules
+                .iter()
+                .find_map(|rule| Some((rule, rule.power()?)))?;
+            Some((
+                rule.at,
+                format!(
+                    "is bound by ClusterRoleBinding `{binding_name}` to ClusterRole `{}`, which {}",
+                    role.value,
+                    power.describe(rule)
+                ),
+            ))
+        }) else {
+            return;
+        };
+        cx.report(finding(name, &grant, at, account.map(|a| a.span)));
+    }
+}
+
+fn finding(account: &str, grant: &str, at: Span, named: Option<Span>) -> Diagnostic {
+    let mut d = Diagnostic::new(
+        &META,
+        at,
+        format!(
+            "the pods' service account `{account}` {grant}: every node the DaemonSet runs on \
+             holds its token, so whoever takes over one of them, or the agent, controls the whole \
+             cluster"
+        ),
+    )
+    .label("cluster-wide admin power")
+    .help(
+        "bind a ClusterRole of the agent's own that lists the verbs and resources it uses (a \
+         metrics agent reads `nodes/stats`, `nodes/metrics` and `pods`); if it never calls the \
+         API, set `automountServiceAccountToken: false` in the pod template",
+    );
+    if let Some(span) = named {
+        d = d.related(span, "the pods run as this service account");
+    }
+    d
+}
