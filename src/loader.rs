@@ -450,12 +450,15 @@ fn is_image_placeholder(s: &str) -> bool {
         || upper_case_repository(s)
 }
 
-/// A repository path with capitals (`VALUE_IMAGE_NAME`, `REGISTRY/agent`): image references
-/// allow only lower case there (the registry host aside), so no runtime can pull it; it is
-/// a name a build step or a reader replaces.
+/// A repository path component written in capitals (`VALUE_IMAGE_NAME`, `REGISTRY/agent`):
+/// a name a build step or a reader replaces. Mixed case (`Azure/aks-auditd`) is a real name
+/// written wrongly, which DS011 reports.
 fn upper_case_repository(image: &str) -> bool {
     // The tag may have capitals (`v1.0-RC1`), and so may the host.
-    image_path(image).chars().any(|c| c.is_ascii_uppercase())
+    image_path(image).split('/').any(|component| {
+        component.chars().any(|c| c.is_ascii_uppercase())
+            && !component.chars().any(|c| c.is_ascii_lowercase())
+    })
 }
 
 /// A tag that is a capitalised word naming what to put there (`kube-proxy:VERSION`, which

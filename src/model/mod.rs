@@ -4,6 +4,7 @@
 mod container;
 mod daemonset;
 pub mod fields;
+pub mod image_reference;
 mod int_or_percent;
 mod placement;
 mod pod;

@@ -240,8 +240,10 @@ impl Rule for MutableImageTag {
         for c in pod.all_containers() {
             let Some(image) = &c.image else { continue };
             // A digest pins the image, whatever the tag says. (An image with spaces, which an
-            // operator fills in, leaves its DaemonSet unlinted: DS009.)
+            // operator fills in, leaves its DaemonSet unlinted: DS009; one the kubelet cannot
+            // parse is DS011's, and has no tag to judge.)
             if image.value.contains('@')
+                || crate::model::image_reference::problem(&image.value).is_some()
                 || local_registry(&image.value)
                 || placeholder_registry(&image.value)
                 || build_placeholder(&image.value)

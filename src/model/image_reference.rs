@@ -1,0 +1,206 @@
+//! Whether the kubelet can parse an image reference. It reads `spec.containers[].image` with
+//! `reference.ParseNormalizedNamed` (github.com/distribution/reference) before it pulls; the
+//! API server checks only that the field is set, so a reference it cannot parse is accepted
+//! and the container waits in `InvalidImageName` for ever.
+
+/// Why the kubelet cannot use `image`, or `None` when it can.
+pub fn problem(image: &str) -> Option<String> {
+    let image = image.trim();
+    if image.is_empty() {
+        return None;
+    }
+    let (named, digest) = match image.split_once('@') {
+        Some((named, digest)) => (named, Some(digest)),
+        None => (image, None),
+    };
+    let (name, tag) = match named.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => (name, Some(tag)),
+        _ => (named, None),
+    };
+    if let Some(host) = capitalised_host(name) {
+        return Some(format!(
+            "its first path component `{host}` has capitals, so the kubelet reads it as a \
+             registry host and pulls from a server named `{host}`, which does not exist"
+        ));
+    }
+    let (host, path) = split_host(name);
+    if path.chars().any(|c| c.is_ascii_uppercase()) {
+        return Some(format!(
+            "the repository path `{path}` has capitals, and image references allow only lower \
+             case there"
+        ));
+    }
+    // The grammar also reads a first component that is no host as part of the path.
+    if let Some(host) = host.filter(|h| !valid_host(h) && !valid_path_component(h)) {
+        return Some(format!("`{host}` is not a valid registry host"));
+    }
+    if let Some(bad) = path.split('/').find(|c| !valid_path_component(c)) {
+        return Some(if bad.is_empty() {
+            format!("the repository path `{path}` has an empty component")
+        } else {
+            format!(
+                "the repository path component `{bad}` is not valid: components are lower-case \
+                 letters and digits, joined by one `.`, one or two `_`, or dashes"
+            )
+        });
+    }
+    if name.len() > 255 {
+        return Some("the repository name is longer than 255 characters".to_owned());
+    }
+    if let Some(tag) = tag.filter(|t| !valid_tag(t)) {
+        return Some(if tag.is_empty() {
+            "the tag after `:` is empty".to_owned()
+        } else {
+            format!(
+                "the tag `{tag}` is not valid: a tag is up to 128 letters, digits, `_`, `.` and \
+                 `-`, and does not start with `.` or `-`"
+            )
+        });
+    }
+    digest.and_then(digest_problem)
+}
+
+/// With no `.`, `:` or `localhost` in it, the first of several components is a registry host
+/// only if it has capitals (`splitDockerDomain`): `Azure/agent` pulls from a host `Azure`.
+fn capitalised_host(name: &str) -> Option<&str> {
+    let (first, _) = name.split_once('/')?;
+    let is_host = first.contains(['.', ':']) || first == "localhost";
+    (!is_host && first.chars().any(|c| c.is_ascii_uppercase())).then_some(first)
+}
+
+fn split_host(name: &str) -> (Option<&str>, &str) {
+    match name.split_once('/') {
+        Some((host, path)) if host.contains(['.', ':']) || host == "localhost" => {
+            (Some(host), path)
+        }
+        _ => (None, name),
+    }
+}
+
+/// `domain-name [":" port]` or `"[" ipv6 "]" [":" port]`.
+fn valid_host(host: &str) -> bool {
+    let (address, port) = match host.rsplit_once(':') {
+        Some((address, port)) if !address.is_empty() && !port.contains(']') => {
+            (address, Some(port))
+        }
+        _ => (host, None),
+    };
+    if port.is_some_and(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+        return false;
+    }
+    if let Some(inner) = address.strip_prefix('[').and_then(|a| a.strip_suffix(']')) {
+        return !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':');
+    }
+    address.split('.').all(|label| {
+        let bytes = label.as_bytes();
+        !bytes.is_empty()
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+            && bytes[0] != b'-'
+            && bytes[bytes.len() - 1] != b'-'
+    })
+}
+
+/// `[a-z0-9]+ ((\.|_|__|-+) [a-z0-9]+)*`.
+fn valid_path_component(component: &str) -> bool {
+    let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    let mut runs = Vec::new();
+    let mut rest = component;
+    while !rest.is_empty() {
+        let end = rest.find(|c: char| !alnum(c)).unwrap_or(rest.len());
+        if end == 0 {
+            return false;
+        }
+        runs.push(&rest[..end]);
+        rest = &rest[end..];
+        if rest.is_empty() {
+            break;
+        }
+        let sep = rest.find(alnum).unwrap_or(rest.len());
+        let separator = &rest[..sep];
+        let allowed = matches!(separator, "." | "_" | "__") || separator.bytes().all(|b| b == b'-');
+        if !allowed || sep == rest.len() {
+            return false;
+        }
+        rest = &rest[sep..];
+    }
+    !runs.is_empty()
+}
+
+/// `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
+fn valid_tag(tag: &str) -> bool {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let bytes = tag.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 128
+        && word(bytes[0])
+        && bytes.iter().all(|&b| word(b) || b == b'.' || b == b'-')
+}
+
+/// A digest must name an algorithm the runtime knows, with its full lower-case hex
+/// (go-digest's `Validate`).
+fn digest_problem(digest: &str) -> Option<String> {
+    let Some((algorithm, hex)) = digest.split_once(':') else {
+        return Some(format!("the digest `{digest}` has no `algorithm:` prefix"));
+    };
+    let length = match algorithm {
+        "sha256" => 64,
+        "sha384" => 96,
+        "sha512" => 128,
+        _ => {
+            return Some(format!(
+                "the digest algorithm `{algorithm}` is not supported"
+            ));
+        }
+    };
+    let lower_hex = hex
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    (hex.len() != length || !lower_hex)
+        .then(|| format!("the {algorithm} digest must be {length} lower-case hex digits"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::problem;
+
+    #[test]
+    fn references_the_kubelet_parses() {
+        for image in [
+            "nginx",
+            "nginx:1.27",
+            "library/nginx:latest",
+            "ghcr.io/azure/aks-auditd:main",
+            "localhost:5000/agent:v1.0-RC1",
+            "[::1]:5000/agent",
+            "registry.example.com/team/sub_dir/agent__x--y.z:1",
+            "Registry.Example.com/agent",
+            "quay.io/cilium/cilium:v1.16.3@sha256:62d2a09bbef840a46099ac4c69421c90f84f28d018d479749049011329aa7f28",
+        ] {
+            assert_eq!(problem(image), None, "{image}");
+        }
+    }
+
+    #[test]
+    fn references_the_kubelet_rejects() {
+        for (image, reason) in [
+            ("ghcr.io/Azure/aks-auditd:main", "capitals"),
+            ("Azure/aks-auditd:main", "registry host"),
+            ("nginx:", "tag after"),
+            ("nginx:-x", "tag `-x`"),
+            ("example.com//agent", "empty component"),
+            ("example.com/agent-/x", "component `agent-`"),
+            ("example.com/a..b", "component `a..b`"),
+            ("localhost:50x0/agent", "registry host"),
+            ("nginx@sha256:abc", "64 lower-case"),
+            (
+                "nginx@md5:0123456789abcdef0123456789abcdef",
+                "not supported",
+            ),
+        ] {
+            let found = problem(image).unwrap_or_default();
+            assert!(found.contains(reason), "{image}: {found}");
+        }
+    }
+}
