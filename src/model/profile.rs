@@ -742,6 +742,7 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "seccomp",
             "security-profiles",
             "suricata",
+            "forensics",
         ],
     ),
     (
@@ -774,6 +775,10 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "openebs",
             "zfs-driver",
             "lvm-driver",
+            // Local disk managers (OpenEBS NDM, HwameiStor) discover and claim the node's
+            // block devices for the storage system's node plugin.
+            "disk-manager",
+            "hwameistor",
         ],
     ),
     (

@@ -195,7 +195,8 @@ fn fix(master: &crate::model::Toleration) -> Fix {
 }
 
 /// Written for a managed Kubernetes service: GKE Autopilot's workload annotations
-/// (`autopilot.gke.io/...`) on the pod template, an image of the service's own registry, node
+/// (`autopilot.gke.io/...`) on the pod template, an image of the service's own registry or
+/// named for the service, node
 /// selection (nodeSelector, required or
 /// preferred affinity) on labels only GKE, EKS or AKS nodes carry, the `amazon-cloudwatch`
 /// namespace of AWS's Container Insights agents, or host files of EKS's node images.
@@ -231,6 +232,12 @@ fn managed_platform(ds: &DaemonSet, pod: &PodSpec) -> bool {
             .iter()
             .any(|r| image.starts_with(r))
                 || image.starts_with("602401143452.dkr.ecr.")
+                // An image named for the service (`aks-auditd`, `gke-metrics-agent`) is built
+                // for its nodes.
+                || crate::model::image_name(image)
+                    .to_ascii_lowercase()
+                    .split(['-', '.', '_'])
+                    .any(|w| matches!(w, "eks" | "gke" | "aks"))
         })
     });
     ds.autopilot_workload()

@@ -26,14 +26,18 @@ impl Rule for UnconstrainedDeviceRequest {
         if pod.only_on_nodes(|r| r.selects_pool()) {
             return;
         }
+        // One finding per device resource: the pod waits for the node's largest request of
+        // it, and one node selection fixes every container that asks.
+        let mut reported: Vec<&str> = Vec::new();
         for c in pod.all_containers() {
             // GPUs are DS702's.
-            let Some(e) = c
-                .device_requests()
-                .find(|e| !is_gpu_resource(&e.value.resource))
-            else {
+            let Some(e) = c.device_requests().find(|e| {
+                !is_gpu_resource(&e.value.resource)
+                    && !reported.contains(&e.value.resource.as_str())
+            }) else {
                 continue;
             };
+            reported.push(&e.value.resource);
             cx.report(
                 Diagnostic::new(
                     &META,
@@ -79,6 +83,11 @@ mod tests {
         assert!(positions(&gpu, "DS704").is_empty());
         let zero = epc.replace("1Mi", "0");
         assert!(positions(&zero, "DS704").is_empty());
+        let twice = epc.replace(
+            "      containers:",
+            "      initContainers:\n      - name: i\n        image: a:1\n        resources:\n          limits: {sgx.intel.com/epc: 1Mi}\n      containers:",
+        );
+        assert_eq!(positions(&twice, "DS704"), ["18:20"]);
         let hugepages = epc.replace("sgx.intel.com/epc: 1Mi", "hugepages-2Mi: 2Mi, memory: 2Mi");
         assert!(positions(&hugepages, "DS704").is_empty());
     }
