@@ -54,6 +54,7 @@ pub mod ds701_missing_os_selector;
 pub mod ds702_unconstrained_gpu_agent;
 pub mod ds703_deprecated_node_label;
 pub mod ds704_unconstrained_device_request;
+pub mod ds705_required_host_path_may_be_missing;
 pub mod ds801_mutable_image_tag;
 pub mod ds802_package_install_at_start;
 pub mod ds803_container_exits_at_once;
@@ -131,6 +132,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds702_unconstrained_gpu_agent::UnconstrainedGpuAgent,
     &ds703_deprecated_node_label::DeprecatedNodeLabel,
     &ds704_unconstrained_device_request::UnconstrainedDeviceRequest,
+    &ds705_required_host_path_may_be_missing::RequiredHostPathMayBeMissing,
     &ds801_mutable_image_tag::MutableImageTag,
     &ds802_package_install_at_start::PackageInstallAtStart,
     &ds803_container_exits_at_once::ContainerExitsAtOnce,
@@ -188,6 +190,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds702_unconstrained_gpu_agent::META,
     &ds703_deprecated_node_label::META,
     &ds704_unconstrained_device_request::META,
+    &ds705_required_host_path_may_be_missing::META,
     &ds801_mutable_image_tag::META,
     &ds802_package_install_at_start::META,
     &ds803_container_exits_at_once::META,

@@ -1,0 +1,141 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::profile::normalize;
+use crate::model::{DaemonSet, PodSpec};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS705",
+    name: "required-host-path-may-be-missing",
+    severity: Severity::Warning,
+    summary: "A hostPath typed `Directory` or `File` that many nodes lack (vendor software, one \
+              architecture's libraries, the agent's own log folder): there the pod never starts",
+    doc: include_str!("../../rules/DS705.md"),
+};
+
+pub struct RequiredHostPathMayBeMissing;
+
+impl Rule for RequiredHostPathMayBeMissing {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        if pod.windows_only() {
+            return;
+        }
+        // Nodes of a selected pool are provisioned for the agent: its software is expected
+        // there.
+        let pool = pod.only_on_nodes(|r| r.selects_pool());
+        for volume in &pod.volumes {
+            let Some(host_path) = &volume.host_path else {
+                continue;
+            };
+            let (Some(path), Some(kind)) = (&host_path.path, &host_path.kind) else {
+                continue;
+            };
+            if !matches!(kind.value.as_str(), "Directory" | "File") {
+                continue;
+            }
+            let normalized = normalize(&path.value);
+            let written = volume
+                .name
+                .as_ref()
+                .is_some_and(|name| mounted_writable(pod, &name.value));
+            let why = if kind.value == "Directory" && written && own_log_folder(&normalized) {
+                Why::OwnLogs
+            } else if let Some(why) = installed_separately(&normalized) {
+                if pool {
+                    continue;
+                }
+                why
+            } else {
+                continue;
+            };
+            let (reason, help) = match why {
+                Why::OwnLogs => (
+                    "a folder for the agent's own logs, which nothing creates on a new node",
+                    format!(
+                        "use `type: DirectoryOrCreate`, so the kubelet creates `{}` where it is \
+                         missing",
+                        path.value
+                    ),
+                ),
+                Why::Vendor => (
+                    "where separately installed software lives (`/opt`, `/usr/local`), which not \
+                     every node has",
+                    missing_help(),
+                ),
+                Why::Architecture => (
+                    "a Debian-style library folder of one CPU architecture, which nodes of other \
+                     architectures and other distributions lack",
+                    missing_help(),
+                ),
+            };
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    kind.span,
+                    format!(
+                        "hostPath `{}` has `type: {}`, and it is {reason}: on a node without it \
+                         the kubelet does not start the pod (it waits in ContainerCreating with \
+                         FailedMount), so the agent does not run there and every rollout counts \
+                         it unavailable",
+                        path.value, kind.value
+                    ),
+                )
+                .label("must already exist on the node")
+                .help(help),
+            );
+        }
+    }
+}
+
+enum Why {
+    OwnLogs,
+    Vendor,
+    Architecture,
+}
+
+fn missing_help() -> String {
+    "keep the DaemonSet to the nodes that have it (a nodeSelector on the label your node \
+     provisioning or node feature discovery sets), or drop the `type` if the agent can run \
+     without it"
+        .to_owned()
+}
+
+fn mounted_writable(pod: &PodSpec, volume: &str) -> bool {
+    pod.all_containers()
+        .flat_map(|c| &c.volume_mounts)
+        .filter(|m| m.name.as_ref().is_some_and(|n| n.value == volume))
+        .any(|m| !m.read_only.as_ref().is_some_and(|r| r.value))
+}
+
+/// A folder under `/var/log` other than the ones the kubelet, the runtime, journald and
+/// auditd keep: an agent's own (`/var/log/mindx-dl/devicePlugin`).
+fn own_log_folder(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix("/var/log/") else {
+        return false;
+    };
+    let first = rest.split('/').next().unwrap_or(rest);
+    !matches!(
+        first,
+        "pods" | "containers" | "journal" | "audit" | "kubernetes" | "calico" | "cilium"
+    )
+}
+
+/// Why a path exists only on nodes where something beyond the OS put it.
+fn installed_separately(path: &str) -> Option<Why> {
+    let under = |root: &str| path.starts_with(&format!("{root}/"));
+    if (under("/opt") && !(path == "/opt/cni" || under("/opt/cni"))) || under("/usr/local") {
+        return Some(Why::Vendor);
+    }
+    if (under("/usr/lib") || under("/lib"))
+        && path
+            .split('/')
+            .any(|c| c.ends_with("-linux-gnu") || c.ends_with("-linux-gnueabihf"))
+    {
+        return Some(Why::Architecture);
+    }
+    None
+}
