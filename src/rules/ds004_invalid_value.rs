@@ -127,7 +127,13 @@ fn pod_values(cx: &mut Context, pod: &PodSpec) {
                 ),
             )
             .label("rejected by the API server")
-            .help("remove `restartPolicy` (it defaults to Always)"),
+            .help(
+                "remove `restartPolicy` (it defaults to Always); work meant to run once per \
+                 node belongs in an init container, with a pause container to keep the pod",
+            )
+            // A pod that should not restart is a one-shot job, not an agent: the checklist
+            // (priority, resources, probes) does not apply until it is one.
+            .refuses_object(),
         );
     }
     for t in &pod.tolerations {
