@@ -55,6 +55,7 @@ pub mod ds702_unconstrained_gpu_agent;
 pub mod ds703_deprecated_node_label;
 pub mod ds704_unconstrained_device_request;
 pub mod ds705_required_host_path_may_be_missing;
+pub mod ds706_single_architecture_image;
 pub mod ds801_mutable_image_tag;
 pub mod ds802_package_install_at_start;
 pub mod ds803_container_exits_at_once;
@@ -133,6 +134,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds703_deprecated_node_label::DeprecatedNodeLabel,
     &ds704_unconstrained_device_request::UnconstrainedDeviceRequest,
     &ds705_required_host_path_may_be_missing::RequiredHostPathMayBeMissing,
+    &ds706_single_architecture_image::SingleArchitectureImage,
     &ds801_mutable_image_tag::MutableImageTag,
     &ds802_package_install_at_start::PackageInstallAtStart,
     &ds803_container_exits_at_once::ContainerExitsAtOnce,
@@ -191,6 +193,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds703_deprecated_node_label::META,
     &ds704_unconstrained_device_request::META,
     &ds705_required_host_path_may_be_missing::META,
+    &ds706_single_architecture_image::META,
     &ds801_mutable_image_tag::META,
     &ds802_package_install_at_start::META,
     &ds803_container_exits_at_once::META,
