@@ -354,6 +354,10 @@ fn read_object(
     // model reports first and more specifically, so the schema's report on that span goes.
     let mut seen = std::collections::HashSet::new();
     problems.retain(|p| seen.insert(p.span));
+    // A misspelt selector is DS003's: the missing selector is what the API server refuses.
+    if let Some(typo) = ds.spec.as_ref().and_then(|s| s.selector_typo.as_ref()) {
+        problems.retain(|p| p.span != typo.key);
+    }
     let object = ds.object_ref();
     let structure = problems.into_iter().map(|p| {
         let d = ds002_invalid_structure::diagnostic(p.span, p.message);

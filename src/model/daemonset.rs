@@ -63,6 +63,8 @@ pub struct ObjectMeta {
 pub struct DaemonSetSpec {
     pub key: Span,
     pub selector: Option<LabelSelector>,
+    /// Without a `selector`, a key that is a misspelling of it (`selectors`).
+    pub selector_typo: Option<Spanned<String>>,
     pub update_strategy: Option<UpdateStrategy>,
     pub template: Option<PodTemplate>,
 }
@@ -246,9 +248,27 @@ impl DaemonSetSpec {
         };
         // Read only to check its type: no rule needs it.
         r.int(node, "minReadySeconds");
+        let selector_typo = match (&selector, &node.value) {
+            (None, Value::Map(entries)) => entries
+                .iter()
+                .filter(|e| {
+                    !matches!(
+                        e.key.as_str(),
+                        "minReadySeconds" | "revisionHistoryLimit" | "template" | "updateStrategy"
+                    )
+                })
+                .find(|e| crate::did_you_mean::suggest(&e.key, &["selector"]).is_some())
+                .map(|e| Spanned {
+                    value: e.key.clone(),
+                    span: e.key_span,
+                    key: e.key_span,
+                }),
+            _ => None,
+        };
         DaemonSetSpec {
             key,
             selector,
+            selector_typo,
             update_strategy,
             template,
         }

@@ -31,7 +31,30 @@ impl Rule for SelectorMismatch {
                 .api_version
                 .as_ref()
                 .is_some_and(|v| matches!(v.value.as_str(), "extensions/v1beta1" | "apps/v1beta1"));
-            if !defaulted {
+            if let Some(typo) = spec.selector_typo.as_ref().filter(|_| !defaulted) {
+                cx.report(
+                    Diagnostic::new(
+                        &META,
+                        typo.key,
+                        format!(
+                            "`{}` is no field of the DaemonSet spec (did you mean `selector`?), so \
+                             the DaemonSet has no `spec.selector`, which the API server requires \
+                             (ValidateDaemonSetSpec)",
+                            typo.value
+                        ),
+                    )
+                    .label("misspelt `selector`")
+                    .help(format!("rename `{}` to `selector`", typo.value))
+                    .fix(Some(crate::fix::Fix::unsafe_(
+                        "rename the key to `selector`",
+                        vec![crate::fix::Change::Replace {
+                            span: typo.key,
+                            content: "selector".to_owned(),
+                        }],
+                    )))
+                    .refuses_object(),
+                );
+            } else if !defaulted {
                 cx.report(
                     Diagnostic::new(&META, spec.key, "the API server rejects a DaemonSet without `spec.selector`: it is required (ValidateDaemonSetSpec)")
                         .label("selector missing under this spec")
