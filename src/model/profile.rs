@@ -185,6 +185,16 @@ impl Profile {
     }
 }
 
+/// Whether the DaemonSet labels its nodes (feature discovery, devicetree or NIC labellers):
+/// its output, node labels or a `features.d` file, outlives the pod.
+pub fn labels_nodes(pod: &PodSpec) -> bool {
+    pod.containers.iter().any(|c| {
+        c.image_name().is_some_and(|n| {
+            n.contains("labeller") || n.contains("labeler") || n.ends_with("feature-discovery")
+        })
+    })
+}
+
 fn annotated(ds: &DaemonSet) -> Option<AgentKind> {
     ds.all_annotations()
         .find(|a| a.value.0 == ANNOTATION)

@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Value, quote};
-use crate::model::profile::AgentKind;
+use crate::model::profile::{AgentKind, labels_nodes};
 use crate::model::toleration::{DaemonPodTolerations, taint};
 use crate::model::{CONTROL_PLANE, MASTER};
 use crate::model::{DaemonSet, PodSpec};
@@ -134,13 +134,9 @@ fn stays_off_control_plane(ds: &DaemonSet, pod: &PodSpec, cx: &Context) -> bool 
     }) {
         return true;
     }
-    // A node labeller (feature discovery, devicetree or NIC labels) labels nodes so that
-    // workloads can select them; control-plane nodes take no workloads.
-    if pod.containers.iter().any(|c| {
-        c.image_name().is_some_and(|n| {
-            n.contains("labeller") || n.contains("labeler") || n.ends_with("feature-discovery")
-        })
-    }) {
+    // A node labeller labels nodes so that workloads can select them; control-plane nodes
+    // take no workloads.
+    if labels_nodes(pod) {
         return true;
     }
     // kube-vip without `cp_enable` only announces Services' load-balancer addresses, from

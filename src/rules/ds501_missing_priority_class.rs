@@ -2,7 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value, quote};
 use crate::model::DaemonSet;
-use crate::model::profile::{AgentKind, Profile, csi_registration, normalize};
+use crate::model::profile::{AgentKind, Profile, csi_registration, labels_nodes, normalize};
 use crate::model::{NODE_CRITICAL, PodSpec};
 
 pub static META: RuleMeta = RuleMeta {
@@ -67,6 +67,8 @@ impl Rule for MissingPriorityClass {
             // Only `pause` or `sleep` keeps running once the node is prepared: evicting it
             // costs nothing.
             None if cx.profile.setup_only(pod) => {}
+            // Its labels stay on the node when it is evicted or waits for room: nothing is lost.
+            None if labels_nodes(pod) && !node_needs_it => {}
             // A pod whose working containers reserve nothing always fits, so priority buys it
             // no place on a full node, and it is always among the pods over their requests,
             // whom the kubelet evicts first (priority only orders them): the requests come
