@@ -263,6 +263,12 @@ impl Rule for MutableImageTag {
                     "is tagged `{t}`, a major-version tag that moves to each new release of that \
                      major version"
                 ),
+                // Releases carry numbers; a tag without any (`test`, `alpine`, `bottlerocket`,
+                // `aws-ssm-agent`) names a flavour or a purpose, and moves with every push.
+                Some(t) if !t.contains(|c: char| c.is_ascii_digit()) => format!(
+                    "is tagged `{t}`, a name with no version in it, which moves with whatever is \
+                     pushed under it next"
+                ),
                 Some(_) => continue,
             };
             match found.iter_mut().find(|(i, _, _)| i.value == image.value) {
