@@ -37,8 +37,20 @@ impl Rule for HostNamespace {
             .map(|m| host_paths::normalize(&m.path.value))
             .collect();
         let reads_node = |paths: &[&str]| host_paths.iter().any(|p| paths.contains(&p.as_str()));
-        let node_metrics =
-            kind == AgentKind::MetricsExporter && reads_node(&["/", "/proc", "/sys"]);
+        // So does a collector that gathers host metrics beside logs: OpenTelemetry's and
+        // Splunk's `hostmetrics` receiver, in its mounted config or by its convention of
+        // mounting the node's folders under `/hostfs` (its `root_path`).
+        let host_metrics_receiver = ds
+            .mounted_config
+            .iter()
+            .any(|file| file.text.contains("hostmetrics"))
+            || pod
+                .all_containers()
+                .flat_map(|c| &c.volume_mounts)
+                .filter_map(|m| m.mount_path.as_ref())
+                .any(|p| p.value == "/hostfs" || p.value.starts_with("/hostfs/"));
+        let node_metrics = (kind == AgentKind::MetricsExporter || host_metrics_receiver)
+            && reads_node(&["/", "/proc", "/sys"]);
         let network_by_design = matches!(kind, AgentKind::Network | AgentKind::CsiNode)
             || node_metrics
             || pod.host_process
@@ -47,6 +59,7 @@ impl Rule for HostNamespace {
                 .any(|c| c.capabilities().is_some_and(|k| k.adds("NET_ADMIN")))
             || before_pod_network(ds)
             || config_needs_host_network(ds)
+            || kubelet_on_localhost(ds)
             || unseen_beats_config(ds);
         // A container that adds SYS_PTRACE inspects other processes, which it only sees in
         // the node's PID namespace (Datadog's system-probe and process checks).
@@ -56,12 +69,14 @@ impl Rule for HostNamespace {
         // An agent that adds SYS_BOOT reboots the node, which reboot(2) does only from the
         // node's PID namespace (elsewhere it kills that namespace's init); DS305 is the
         // decision to record.
-        let pid_by_design = matches!(kind, AgentKind::Security | AgentKind::CsiNode)
-            || pod.all_containers().any(|c| {
-                c.capabilities()
-                    .is_some_and(|k| k.adds("SYS_PTRACE") || k.adds("SYS_BOOT"))
-            })
-            || reads_node(&["/", "/proc"]);
+        // A GPU agent maps the host PIDs NVML reports to pods, which it sees only there.
+        let pid_by_design = matches!(
+            kind,
+            AgentKind::Security | AgentKind::CsiNode | AgentKind::GpuAgent
+        ) || pod.all_containers().any(|c| {
+            c.capabilities()
+                .is_some_and(|k| k.adds("SYS_PTRACE") || k.adds("SYS_BOOT"))
+        }) || reads_node(&["/", "/proc"]);
         // NVIDIA's MPS control daemon shares the GPUs with its client processes through the
         // node's IPC namespace (CUDA MPS needs the clients and the daemon in one).
         let ipc_by_design = pod.all_containers().any(|c| {
@@ -162,6 +177,30 @@ fn config_needs_host_network(ds: &DaemonSet) -> bool {
             && setting("kubelet_host").is_none_or(|h| h == "127.0.0.1" || h == "localhost");
         config.contains("add_host_metadata") || kubelet_on_localhost
     })
+}
+
+/// Whether the agent asks the kubelet on the pod's loopback, which is the node's only under
+/// `hostNetwork`: `127.0.0.1:10250` (or `localhost`, or the read-only `10255`) in its
+/// command, args, env or mounted config, or SPIRE's `k8s` workload attestor, which asks the
+/// kubelet at 127.0.0.1.
+fn kubelet_on_localhost(ds: &DaemonSet) -> bool {
+    let names_it = |text: &str| {
+        ["127.0.0.1:1025", "localhost:1025"].iter().any(|address| {
+            text.match_indices(address)
+                .any(|(at, a)| matches!(text[at + a.len()..].chars().next(), Some('0' | '5')))
+        })
+    };
+    let in_pod = ds.pod().is_some_and(|pod| {
+        pod.all_containers().any(|c| {
+            c.command.iter().chain(&c.args).any(|a| names_it(&a.text))
+                || c.env.iter().any(|e| names_it(&e.value.value))
+        })
+    });
+    in_pod
+        || ds
+            .mounted_config
+            .iter()
+            .any(|file| names_it(&file.text) || file.text.contains("WorkloadAttestor \"k8s\""))
 }
 
 /// Whether an Elastic Beat runs with a config the input does not hold: the Beats' default
