@@ -2,7 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value};
 use crate::model::DaemonSet;
-use crate::model::profile::{AgentKind, Profile, Role};
+use crate::model::profile::{AgentKind, Profile, Role, labels_nodes};
 use crate::model::{Container, PodSpec};
 
 pub static META: RuleMeta = RuleMeta {
@@ -67,8 +67,9 @@ impl Rule for ShortTerminationGrace {
             );
             return;
         }
-        // Only waiting is left to stop in a DaemonSet that prepared its node and sleeps.
-        if value >= min || cx.profile.setup_only(pod) {
+        // Only waiting is left to stop in a DaemonSet that prepared its node and sleeps, and
+        // a node labeller's labels are written as soon as it has them.
+        if value >= min || cx.profile.setup_only(pod) || labels_nodes(pod) {
             return;
         }
         // The flush argument is about agents that buffer data. Network agents and BGP speakers
