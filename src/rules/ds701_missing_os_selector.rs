@@ -70,6 +70,20 @@ impl Rule for MissingOsSelector {
             {
                 return;
             }
+            // Clouds whose Kubernetes has Linux nodes only (DigitalOcean's DOKS, Linode's LKE,
+            // Hetzner Cloud, which offers no Windows images): their own agents run there.
+            None if pod.all_containers().any(|c| {
+                c.image.as_ref().is_some_and(|i| {
+                    let path = crate::model::image_path(&i.value);
+                    ["digitalocean/", "hetznercloud/", "linode/"]
+                        .iter()
+                        .any(|owner| path.starts_with(owner))
+                        || i.value.starts_with("registry.digitalocean.com/")
+                })
+            }) =>
+            {
+                return;
+            }
             // Unknown: mixed clusters keep Linux pods off Windows nodes with a taint, which
             // only a pod that tolerates it defeats.
             None => match windows_taint_tolerated(pod) {
