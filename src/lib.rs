@@ -21,6 +21,7 @@ pub mod remap;
 pub mod render;
 pub mod rules;
 pub mod settings;
+pub mod siblings;
 pub mod source;
 pub mod suppress;
 pub mod unreadable;

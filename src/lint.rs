@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, mpsc};
+use std::sync::{Arc, Mutex, RwLock, mpsc};
 
 use crate::config::{Config, DEFAULT_MAX_FILE_SIZE, Effective, Level};
 use crate::diagnostic::{Diagnostic, ObjectRef, Severity};
@@ -13,6 +13,7 @@ use crate::finding::Finding;
 use crate::fix::{self, Applicability, Edit, FileFix, FixMode};
 use crate::loader;
 use crate::model::DaemonSet;
+use crate::model::rbac::Elsewhere;
 use crate::rules::{self, ds001_yaml_syntax};
 use crate::source::{SourceFile, Span};
 use crate::suppress::{self, Applied, Suppression};
@@ -85,6 +86,8 @@ pub struct Linter {
     shown: Option<Severity>,
     rules: &'static [&'static dyn Rule],
     fix: Option<FixMode>,
+    /// For each input file of a linted folder, the RBAC of the other files there.
+    siblings: RwLock<HashMap<String, Vec<Arc<Elsewhere>>>>,
 }
 
 impl Linter {
@@ -103,6 +106,7 @@ impl Linter {
             shown: None,
             rules: rules::CHECKS,
             fix: None,
+            siblings: RwLock::default(),
         }
     }
 
@@ -136,6 +140,7 @@ impl Linter {
             shown: None,
             rules: rules::CHECKS,
             fix: None,
+            siblings: RwLock::default(),
         }
     }
 
@@ -174,6 +179,11 @@ impl Linter {
         inputs: &[Input],
         fix: Option<FixMode>,
     ) -> Vec<Result<FileReport, String>> {
+        if inputs.len() > 1
+            && let Ok(mut siblings) = self.siblings.write()
+        {
+            *siblings = crate::siblings::gather(inputs, |i| self.size_limit(i));
+        }
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(inputs.len().max(1));
@@ -537,7 +547,12 @@ impl Linter {
         parsed: ParseOutcome,
     ) -> Checked {
         let file = config.effective(relative, None);
-        let loaded = loader::load_parsed(source, &parsed, file.settings.kubernetes_version);
+        let mut loaded = loader::load_parsed(source, &parsed, file.settings.kubernetes_version);
+        if let Ok(siblings) = self.siblings.read()
+            && let Some(elsewhere) = siblings.get(&source.name)
+        {
+            loaded.beside.elsewhere = elsewhere.clone();
+        }
         let comments = suppress::comments(source);
         let mut sorted = Sorted::default();
         let structure = loaded

@@ -513,3 +513,53 @@ fn nodes_feed_the_required_tolerations() {
     let none = run_in(&root(), &["--nodes", "README.md", "fixtures/hardened/"]);
     assert_eq!(none.code, 2, "{}", none.stderr);
 }
+
+/// A ClusterRoleBinding in `rbac.yaml` beside `daemonset.yaml` is applied with it: linting the
+/// folder (or both files) reports DS315 at the DaemonSet's service account, naming the file
+/// and line of the binding; linting the DaemonSet's file alone cannot see it.
+#[test]
+fn cluster_admin_binding_in_a_sibling_file_is_reported() {
+    let dir = temp_dir("sibling-rbac");
+    let fixture = String::from_utf8(fixture_text(
+        "fixtures/DS315/fires-bound-to-cluster-admin.yaml",
+    ))
+    .expect("utf-8");
+    let docs: Vec<&str> = fixture.split("---\n").collect();
+    write_temp(
+        &dir,
+        "rbac.yaml",
+        format!("{}---\n{}", docs[0], docs[1]).as_bytes(),
+    );
+    write_temp(&dir, "daemonset.yaml", docs[2].as_bytes());
+    let ds315 = |args: &[&str]| -> Vec<(String, String)> {
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(args);
+        let run = run_in(&dir, &all);
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON report");
+        report["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter(|d| d["code"] == "DS315")
+            .map(|d| {
+                (
+                    format!(
+                        "{}:{}:{}",
+                        d["file"].as_str().unwrap_or_default(),
+                        d["line"],
+                        d["column"]
+                    ),
+                    d["message"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    for args in [&["."][..], &["rbac.yaml", "daemonset.yaml"][..]] {
+        let found = ds315(args);
+        assert_eq!(found.len(), 1, "{args:?}: {found:?}");
+        assert!(found[0].0.ends_with("daemonset.yaml:15:27"), "{found:?}");
+        assert!(found[0].1.contains("rbac.yaml:13)"), "{found:?}");
+    }
+    assert!(ds315(&["daemonset.yaml"]).is_empty());
+}

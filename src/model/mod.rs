@@ -38,6 +38,8 @@ pub use service::Service;
 pub struct Beside {
     pub services: Vec<Service>,
     pub rbac: rbac::Rbac,
+    /// RBAC objects in the other files of the same folder, when a folder is linted.
+    pub elsewhere: Vec<std::sync::Arc<rbac::Elsewhere>>,
 }
 
 use crate::source::Span;

@@ -3,7 +3,7 @@
 //! whether a service account's token is mounted. They are not validated.
 
 use super::{ObjectMeta, Reader, Spanned};
-use crate::source::Span;
+use crate::source::{SourceFile, Span};
 use crate::yaml::{Node, Value};
 
 /// The built-in role that allows every verb on every resource (`rbac/bootstrappolicy`).
@@ -54,6 +54,33 @@ pub struct PolicyRule {
 pub struct ServiceAccount {
     pub metadata: ObjectMeta,
     pub automount_token: Option<bool>,
+}
+
+/// The RBAC objects of another file of the same folder, which is applied with the DaemonSet
+/// (`kubectl apply -f FOLDER`). Findings cannot point into it, so they name it by line.
+pub struct Elsewhere {
+    pub source: SourceFile,
+    pub rbac: Rbac,
+}
+
+impl Elsewhere {
+    /// `file:line` of a span in this file, for messages.
+    pub fn at(&self, span: Span) -> String {
+        format!(
+            "{}:{}",
+            self.source.name,
+            self.source.position(span.start).line
+        )
+    }
+}
+
+impl std::fmt::Debug for Elsewhere {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Elsewhere")
+            .field("file", &self.source.name)
+            .field("rbac", &self.rbac)
+            .finish()
+    }
 }
 
 /// What a cluster-wide grant lets its holder do beyond its own job.

@@ -1,6 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::rbac::CLUSTER_ADMIN;
+use crate::model::rbac::{CLUSTER_ADMIN, Elsewhere, Rbac};
 use crate::model::{CONTROL_PLANE, DaemonSet, MASTER};
 use crate::source::Span;
 
@@ -26,10 +26,15 @@ impl Rule for ClusterAdminToken {
         let account = pod.service_account.as_ref();
         let name = account.map_or("default", |a| a.value.as_str());
         let namespace = ds.metadata.namespace.as_ref().map(|n| n.value.as_str());
+        // This file's objects first, then those of the other files in its folder.
+        let files: Vec<(&Rbac, Option<&Elsewhere>)> = std::iter::once((rbac, None))
+            .chain(cx.beside.elsewhere.iter().map(|e| (&e.rbac, Some(&**e))))
+            .collect();
         let mounted = match &pod.automount_token {
             Some(automount) => automount.value,
-            None => rbac
-                .service_account(name, namespace)
+            None => files
+                .iter()
+                .find_map(|(rbac, _)| rbac.service_account(name, namespace))
                 .and_then(|sa| sa.automount_token)
                 .unwrap_or(true),
         };
@@ -41,7 +46,10 @@ impl Rule for ClusterAdminToken {
         if !mounted || control_plane_only {
             return;
         }
-        let Some((at, grant)) = rbac.bindings_of(name, namespace).find_map(|binding| {
+        let bindings = files
+            .iter()
+            .flat_map(|(rbac, file)| rbac.bindings_of(name, namespace).map(move |b| (b, *file)));
+        let Some((at, grant)) = bindings.into_iter().find_map(|(binding, binding_file)| {
             let role = binding.role.as_ref()?;
             let binding_name = binding
                 .metadata
@@ -49,32 +57,57 @@ impl Rule for ClusterAdminToken {
                 .as_ref()
                 .map_or("<unnamed>", |n| n.value.as_str());
             if role.value == CLUSTER_ADMIN {
+                let whose = format!(
+                    "ClusterRoleBinding `{binding_name}`{}",
+                    located(binding_file, role.span)
+                );
                 return Some((
-                    role.span,
-                    format!("is bound to `{CLUSTER_ADMIN}` by ClusterRoleBinding `{binding_name}`"),
+                    binding_file.is_none().then_some(role.span),
+                    format!("is bound to `{CLUSTER_ADMIN}` by {whose}"),
                 ));
             }
-            let (rule, power) = rbac
-                .cluster_role(&role.value)?
-                .rules
-                .iter()
-                .find_map(|rule| Some((rule, rule.power()?)))?;
+            let (role_file, rule, power) = files.iter().find_map(|(rbac, file)| {
+                let (rule, power) = rbac
+                    .cluster_role(&role.value)?
+                    .rules
+                    .iter()
+                    .find_map(|rule| Some((rule, rule.power()?)))?;
+                Some((*file, rule, power))
+            })?;
             Some((
-                rule.at,
+                role_file.is_none().then_some(rule.at),
                 format!(
-                    "is bound by ClusterRoleBinding `{binding_name}` to ClusterRole `{}`, which {}",
+                    "is bound by ClusterRoleBinding `{binding_name}`{} to ClusterRole `{}`{}, \
+                     which {}",
+                    located(binding_file, role.span),
                     role.value,
+                    located(role_file, rule.at),
                     power.describe(rule)
                 ),
             ))
         }) else {
             return;
         };
-        cx.report(finding(name, &grant, at, account.map(|a| a.span)));
+        // A grant in another file is reported at the pods' service account, in this one.
+        let elsewhere = at.is_none();
+        let at = at.unwrap_or_else(|| account.map_or(pod.key, |a| a.span));
+        let named = account.map(|a| a.span).filter(|s| *s != at);
+        cx.report(finding(name, &grant, at, named, elsewhere));
     }
 }
 
-fn finding(account: &str, grant: &str, at: Span, named: Option<Span>) -> Diagnostic {
+/// ` (in FILE:LINE)` for an object of another file, nothing for one of this file.
+fn located(file: Option<&Elsewhere>, span: Span) -> String {
+    file.map_or(String::new(), |f| format!(" (in {})", f.at(span)))
+}
+
+fn finding(
+    account: &str,
+    grant: &str,
+    at: Span,
+    named: Option<Span>,
+    elsewhere: bool,
+) -> Diagnostic {
     let mut d = Diagnostic::new(
         &META,
         at,
@@ -84,7 +117,11 @@ fn finding(account: &str, grant: &str, at: Span, named: Option<Span>) -> Diagnos
              cluster"
         ),
     )
-    .label("cluster-wide admin power")
+    .label(if elsewhere {
+        "its token has cluster-wide admin power"
+    } else {
+        "cluster-wide admin power"
+    })
     .help(
         "bind a ClusterRole of the agent's own that lists the verbs and resources it uses (a \
          metrics agent reads `nodes/stats`, `nodes/metrics` and `pods`); if it never calls the \
