@@ -643,8 +643,13 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "infrastructure-k8s",
             "infrastructure-bundle",
             "nri-kubernetes",
+            // eBPF observability agents (netobserv's flow agent, Nodeloom's) attach programs
+            // with NET_ADMIN, which would otherwise make them network agents.
+            "ebpf-agent",
         ],
     ),
+    // Before the network agents: fail2ban bans through the CNI's policy (`fail2ban-calico`).
+    (AgentKind::Security, &["fail2ban"]),
     (
         AgentKind::LogCollector,
         &[
@@ -859,6 +864,20 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
     // Device plugins may also register through `plugins_registry`; CSI drivers never mount
     // `device-plugins`.
     if let Some(p) = mounts(&|p| kubelet_dir(p, "device-plugins")) {
+        // A CNI daemon may advertise its IPs or interfaces as devices too (UCloud's ipamd);
+        // installing CNI plugins and entering pods' network namespaces make it a network
+        // agent first.
+        if let Some(cni) = mounts(&|p| {
+            matches!(
+                p,
+                "/opt/cni" | "/opt/cni/bin" | "/var/run/netns" | "/run/netns"
+            )
+        }) {
+            return (
+                AgentKind::Network,
+                format!("it mounts `{cni}` (and registers devices through `{p}`)"),
+            );
+        }
         return (AgentKind::DevicePlugin, format!("it mounts `{p}`"));
     }
     // A DRA driver registers through `plugins_registry` as a CSI driver does, but hands

@@ -52,7 +52,16 @@ impl Rule for LowMemoryLimit {
             let Some(limit) = c.resources.as_ref().and_then(|r| r.limits.get("memory")) else {
                 continue;
             };
-            let Ok(value) = limit.value.parsed else {
+            // A limit of zero sets none: the kubelet passes a memory limit to the runtime only
+            // when it is above zero (an image pre-puller's `memory: "0"` reserves nothing).
+            let Some(value) = limit
+                .value
+                .parsed
+                .as_ref()
+                .ok()
+                .copied()
+                .filter(|v| !v.is_zero())
+            else {
                 continue;
             };
             let image = c.image_name().unwrap_or_default();

@@ -92,6 +92,12 @@ impl Rule for WritableHostPath {
             if kubelet_plugin_dir(&path, &roots) || owned_state(ds, m, &path) {
                 continue;
             }
+            // A network agent installs the node's CNI plugins and config: writing there is
+            // its job (an installer image that needs no command to say so, UCloud's
+            // `cni-vpc-init`).
+            if cx.profile.kind == AgentKind::Network && cni_folder(&path) {
+                continue;
+            }
             let at = m.mount.name.as_ref().map_or(m.mount.span, |n| n.whole());
             // A log collector keeps its position files (fluentd's `pos_file`, Fluent Bit's
             // `DB`) under `/var/log` unless told otherwise: `readOnly` alone breaks it, so the
@@ -117,7 +123,24 @@ impl Rule for WritableHostPath {
             } else {
                 META.severity
             };
+            // The kubelet mounts the pod's token at
+            // `/var/run/secrets/kubernetes.io/serviceaccount`: a host folder laid over
+            // `/var/run/secrets` hides nothing useful, and read-only it would keep the runtime
+            // from making the token's mount point in it.
+            let over_token = m.mount.mount_path.as_ref().is_some_and(|p| {
+                matches!(
+                    p.value.trim_end_matches('/'),
+                    "/var/run/secrets" | "/run/secrets" | "/var/run/secrets/kubernetes.io"
+                )
+            });
             let help = match (&position_line, positions_here) {
+                _ if over_token => format!(
+                    "remove this mount: it lays the host's `{}` over the folder where the \
+                     kubelet mounts the pod's service account token \
+                     (`/var/run/secrets/kubernetes.io/serviceaccount`), where `readOnly: true` \
+                     would keep the runtime from creating the token's mount point",
+                    m.path.value
+                ),
                 (Some(line), _) => format!(
                     "its config writes position files under `/var/log` (`{line}`): move them to \
                      a host folder of their own, e.g. `/var/lib/fluentd`, then mount `/var/log` \
@@ -428,6 +451,13 @@ fn fix(mount: &VolumeMount) -> Fix {
         },
     };
     Fix::unsafe_("mount it with `readOnly: true`", vec![change])
+}
+
+/// The folders the container runtime reads CNI plugins and their config from.
+fn cni_folder(path: &str) -> bool {
+    ["/opt/cni", "/etc/cni"]
+        .iter()
+        .any(|root| path == *root || path.starts_with(&format!("{root}/")))
 }
 
 #[cfg(test)]

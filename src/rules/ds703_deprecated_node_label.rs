@@ -38,7 +38,7 @@ const DEPRECATED: &[(&str, &str, &str)] = &[
     ),
     // kubeadm labels control-plane nodes only `control-plane` since 1.24 (both since 1.20);
     // k3s and RKE2 still set both.
-    (MASTER, "1.24", CONTROL_PLANE),
+    (MASTER, "1.20", CONTROL_PLANE),
 ];
 
 impl Rule for DeprecatedNodeLabel {
@@ -93,13 +93,25 @@ impl Rule for DeprecatedNodeLabel {
                      longer keeps the pods off control-plane nodes"
                 }
             };
+            // The API server warns about the beta labels; the role label was kubeadm's to
+            // deprecate, and it warns about nothing.
+            let by = if *label == MASTER {
+                "kubeadm"
+            } else {
+                "Kubernetes"
+            };
             let diagnostic = Diagnostic::new(
                 &META,
                 r.at,
-                format!("node label `{label}` is deprecated since Kubernetes {since}{consequence}"),
+                format!("node label `{label}` is deprecated since {by} {since}{consequence}"),
             )
             .label("deprecated label");
-            cx.report(if twin {
+            cx.report(if twin && *label == MASTER {
+                diagnostic.help(format!(
+                    "remove this requirement (or the term it is in): another asks the same of \
+                     `{instead}`, which control-plane nodes carry in its place"
+                ))
+            } else if twin {
                 diagnostic.help(format!(
                     "remove this requirement (or the term it is in): another asks the same of \
                      `{instead}`, which every node carries with the same value, and the API \
