@@ -83,8 +83,8 @@ impl std::fmt::Debug for Elsewhere {
     }
 }
 
-/// What a cluster-wide grant lets its holder do beyond its own job.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a cluster-wide grant lets its holder do beyond its own job, strongest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum AdminPower {
     /// Every verb on every core resource: it reads every Secret and starts pods as any
     /// service account.
@@ -93,6 +93,8 @@ pub enum AdminPower {
     GrantsItself,
     /// `impersonate` on users, groups or service accounts: it can act as anyone.
     Impersonates,
+    /// `get` or `list` on every Secret: it reads the credentials of every workload.
+    ReadsSecrets,
 }
 
 impl AdminPower {
@@ -118,6 +120,10 @@ impl AdminPower {
             AdminPower::Impersonates => {
                 format!("{allowed}, so it can act as any user or service account")
             }
+            AdminPower::ReadsSecrets => format!(
+                "{allowed} in every namespace, so it reads every workload's credentials and \
+                 service account tokens"
+            ),
         }
     }
 }
@@ -170,6 +176,9 @@ impl PolicyRule {
             && resources(&["users", "groups", "serviceaccounts"])
         {
             return Some(AdminPower::Impersonates);
+        }
+        if groups(&[""]) && verbs(&["get", "list"]) && resources(&["secrets"]) {
+            return Some(AdminPower::ReadsSecrets);
         }
         None
     }

@@ -1,6 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::rbac::{CLUSTER_ADMIN, Elsewhere, Rbac};
+use crate::model::rbac::{AdminPower, CLUSTER_ADMIN, Elsewhere, Rbac};
 use crate::model::{CONTROL_PLANE, DaemonSet, MASTER};
 use crate::source::Span;
 
@@ -49,7 +49,7 @@ impl Rule for ClusterAdminToken {
         let bindings = files
             .iter()
             .flat_map(|(rbac, file)| rbac.bindings_of(name, namespace).map(move |b| (b, *file)));
-        let Some((at, grant)) = bindings.into_iter().find_map(|(binding, binding_file)| {
+        let Some((at, grant, power)) = bindings.into_iter().find_map(|(binding, binding_file)| {
             let role = binding.role.as_ref()?;
             let binding_name = binding
                 .metadata
@@ -64,6 +64,7 @@ impl Rule for ClusterAdminToken {
                 return Some((
                     binding_file.is_none().then_some(role.span),
                     format!("is bound to `{CLUSTER_ADMIN}` by {whose}"),
+                    None,
                 ));
             }
             let (role_file, rule, power) = files.iter().find_map(|(rbac, file)| {
@@ -71,7 +72,8 @@ impl Rule for ClusterAdminToken {
                     .cluster_role(&role.value)?
                     .rules
                     .iter()
-                    .find_map(|rule| Some((rule, rule.power()?)))?;
+                    .filter_map(|rule| Some((rule, rule.power()?)))
+                    .min_by_key(|(_, power)| *power)?;
                 Some((*file, rule, power))
             })?;
             Some((
@@ -84,6 +86,7 @@ impl Rule for ClusterAdminToken {
                     located(role_file, rule.at),
                     power.describe(rule)
                 ),
+                Some(power),
             ))
         }) else {
             return;
@@ -92,7 +95,7 @@ impl Rule for ClusterAdminToken {
         let elsewhere = at.is_none();
         let at = at.unwrap_or_else(|| account.map_or(pod.key, |a| a.span));
         let named = account.map(|a| a.span).filter(|s| *s != at);
-        cx.report(finding(name, &grant, at, named, elsewhere));
+        cx.report(finding(name, &grant, at, named, elsewhere, power));
     }
 }
 
@@ -107,20 +110,28 @@ fn finding(
     at: Span,
     named: Option<Span>,
     elsewhere: bool,
+    power: Option<AdminPower>,
 ) -> Diagnostic {
+    let (gains, label) = if power == Some(AdminPower::ReadsSecrets) {
+        (
+            "holds every credential the cluster keeps in Secrets",
+            "reads every Secret",
+        )
+    } else {
+        ("controls the whole cluster", "cluster-wide admin power")
+    };
     let mut d = Diagnostic::new(
         &META,
         at,
         format!(
             "the pods' service account `{account}` {grant}: every node the DaemonSet runs on \
-             holds its token, so whoever takes over one of them, or the agent, controls the whole \
-             cluster"
+             holds its token, so whoever takes over one of them, or the agent, {gains}"
         ),
     )
     .label(if elsewhere {
-        "its token has cluster-wide admin power"
+        format!("its token: {label}")
     } else {
-        "cluster-wide admin power"
+        label.to_owned()
     })
     .help(
         "bind a ClusterRole of the agent's own that lists the verbs and resources it uses (a \
