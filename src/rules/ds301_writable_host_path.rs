@@ -94,8 +94,13 @@ impl Rule for WritableHostPath {
             }
             // A network agent installs the node's CNI plugins and config: writing there is
             // its job (an installer image that needs no command to say so, UCloud's
-            // `cni-vpc-init`).
-            if cx.profile.kind == AgentKind::Network && cni_folder(&path) {
+            // `cni-vpc-init`); so is setting the node's network sysctls through
+            // `/proc/sys/net`, the narrow alternative to running privileged.
+            if cx.profile.kind == AgentKind::Network
+                && (cni_folder(&path)
+                    || path == "/proc/sys/net"
+                    || path.starts_with("/proc/sys/net/"))
+            {
                 continue;
             }
             let at = m.mount.name.as_ref().map_or(m.mount.span, |n| n.whole());
