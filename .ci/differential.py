@@ -8,7 +8,8 @@ mutations of each (drop a required field, misspell a field, change a scalar's ty
 field into an object that does not have it, put an enum value out of range), writes every
 mutant as its own YAML file, runs daemonlint once over the folder, validates each mutant with
 the strict schema of the target release, and compares the verdicts: a DS002 error on the file
-against the validator rejecting it. A disagreement fails the run unless a pattern in
+(or DS003's on a misspelt `selector`, which it reports instead) against the validator
+rejecting it. A disagreement fails the run unless a pattern in
 .ci/differential-allow.txt (`<mutation> <field path>  # reason`, fnmatch globs) covers it.
 
 Sampling is seeded, so a run is repeatable; it stays well under two minutes on two cores.
@@ -224,7 +225,7 @@ def daemonlint_errors(binary, folder, version):
             "--format",
             "json",
             "--select",
-            "DS002",
+            "DS002,DS003",
             "--fail-on",
             "never",
             "--setting",
@@ -238,10 +239,15 @@ def daemonlint_errors(binary, folder, version):
     if run.returncode != 0:
         sys.exit(f"daemonlint failed ({run.returncode}): {run.stderr}")
     report = json.loads(run.stdout)
+    # A misspelt `selector` is DS003's finding (the DaemonSet has none), not DS002's.
     return {
         Path(d["file"]).name
         for d in report["diagnostics"]
-        if d["code"] == "DS002" and d["severity"] == "error"
+        if d["severity"] == "error"
+        and (
+            d["code"] == "DS002"
+            or (d["code"] == "DS003" and "is no field of the DaemonSet spec" in d["message"])
+        )
     }
 
 
