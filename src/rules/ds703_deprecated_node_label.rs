@@ -114,8 +114,8 @@ impl Rule for DeprecatedNodeLabel {
             } else if twin {
                 diagnostic.help(format!(
                     "remove this requirement (or the term it is in): another asks the same of \
-                     `{instead}`, which every node carries with the same value, and the API \
-                     server warns about this one on every apply"
+                     `{instead}`, which every node has carried with the same value since \
+                     Kubernetes {since}, and the API server warns about this one on every apply"
                 ))
             } else {
                 diagnostic
@@ -125,7 +125,10 @@ impl Rule for DeprecatedNodeLabel {
                              1.20 (kubeadm), k3s and RKE2 alike"
                         )
                     } else {
-                        format!("use `{instead}`, which every node carries with the same value")
+                        format!(
+                            "use `{instead}`, which every node has carried with the same value \
+                             since Kubernetes {since} (older clusters have only the beta label)"
+                        )
                     })
                     .fix(Some(fix(r.at, instead)))
             });
