@@ -35,6 +35,7 @@ impl Rule for UntypedSocketHostPath {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
+        wrongly_typed_sockets(pod, cx);
         // DS302 reports the runtime sockets it judges, and says there what `type: Socket`
         // would change: the socket's decision is made once.
         let runtime_finding = ds302_runtime_socket_mount::reported_paths(ds, cx.profile);
@@ -134,6 +135,42 @@ fn report(cx: &mut Context, path: &Spanned<String>) {
                 .to_owned(),
         }),
     );
+}
+
+/// A socket path whose `type` asks for something else (`File`, `Directory`, a device): the
+/// kubelet checks the type before it starts the pod, a socket passes only `Socket`, so the
+/// pod never starts on any node.
+fn wrongly_typed_sockets(pod: &crate::model::PodSpec, cx: &mut Context) {
+    for volume in &pod.volumes {
+        let Some(host_path) = &volume.host_path else {
+            continue;
+        };
+        let (Some(path), Some(kind)) = (&host_path.path, &host_path.kind) else {
+            continue;
+        };
+        if !matches!(
+            kind.value.as_str(),
+            "File" | "Directory" | "CharDevice" | "BlockDevice"
+        ) || !is_socket(&host_paths::normalize(&path.value))
+        {
+            continue;
+        }
+        cx.report(
+            Diagnostic::new(
+                &META,
+                kind.span,
+                format!(
+                    "hostPath `{}` is a socket, but its `type: {}` asks for something else: the \
+                     kubelet's type check fails on every node (FailedMount), so the pod never \
+                     starts",
+                    path.value, kind.value
+                ),
+            )
+            .severity(Severity::Error)
+            .label("a socket is not this type")
+            .help("use `type: Socket`"),
+        );
+    }
 }
 
 #[cfg(test)]
