@@ -23,6 +23,8 @@ pub struct Container {
     pub args: Vec<Arg>,
     /// `env` entries whose `value` is a string, with spans.
     pub env: Vec<EnvValue>,
+    /// The name of every `env` entry, whatever sets its value (`valueFrom` included).
+    pub env_names: Vec<String>,
     /// The downward-API env var that tells the container its node, if any: evidence that a
     /// DaemonSet is a node agent rather than an application spread over the nodes.
     pub node_link: Option<String>,
@@ -271,6 +273,7 @@ impl Container {
             command: strings(node, "command"),
             args: strings(node, "args"),
             env: env(node),
+            env_names: env_names(node),
             node_link: node_link(node),
             host_ip_link: host_ip_link(node),
         }
@@ -378,6 +381,17 @@ fn strings(node: &Node, key: &str) -> Vec<Arg> {
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// The names of the `env` entries, silently (see `strings`).
+fn env_names(node: &Node) -> Vec<String> {
+    let Some(Value::Seq(items)) = node.get("env").map(|n| &n.value) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|i| i.get("name")?.as_str().map(str::to_owned))
+        .collect()
 }
 
 /// `env` entries with a literal string value, silently (see `strings`).

@@ -61,6 +61,7 @@ pub mod ds802_package_install_at_start;
 pub mod ds803_container_exits_at_once;
 pub mod ds804_exporter_not_pointed_at_host;
 pub mod ds805_pod_network_sysctl;
+pub mod ds806_unexpanded_variable;
 pub mod ds901_unused_suppression;
 pub mod ds902_suppression_without_reason;
 
@@ -140,6 +141,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds803_container_exits_at_once::ContainerExitsAtOnce,
     &ds804_exporter_not_pointed_at_host::ExporterNotPointedAtHost,
     &ds805_pod_network_sysctl::PodNetworkSysctl,
+    &ds806_unexpanded_variable::UnexpandedVariable,
 ];
 
 /// Every rule's metadata, including those the loader reports, in code order.
@@ -199,6 +201,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds803_container_exits_at_once::META,
     &ds804_exporter_not_pointed_at_host::META,
     &ds805_pod_network_sysctl::META,
+    &ds806_unexpanded_variable::META,
     &ds901_unused_suppression::META,
     &ds902_suppression_without_reason::META,
 ];
