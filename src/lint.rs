@@ -179,9 +179,9 @@ impl Linter {
         inputs: &[Input],
         fix: Option<FixMode>,
     ) -> Vec<Result<FileReport, String>> {
-        if inputs.len() > 1
-            && let Ok(mut siblings) = self.siblings.write()
-        {
+        // A single input has no siblings; gathering then finds none and clears what an
+        // earlier run of this linter left.
+        if let Ok(mut siblings) = self.siblings.write() {
             *siblings = crate::siblings::gather(inputs, |i| self.size_limit(i));
         }
         let threads = std::thread::available_parallelism()

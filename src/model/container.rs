@@ -538,10 +538,18 @@ pub fn untagged(image: &str) -> &str {
 /// An image reference without its registry host, tag or digest: `gcr.io/datadoghq/agent:7` is
 /// `datadoghq/agent`.
 pub fn image_path(image: &str) -> &str {
-    let name = untagged(image);
-    match name.split_once('/') {
-        Some((host, path)) if host.contains(['.', ':']) || host == "localhost" => path,
-        _ => name,
+    split_registry(untagged(image)).1
+}
+
+/// A reference's registry host, if it names one, and the rest: the first component is a host
+/// when it holds `.` or `:` or is `localhost` (`splitDockerDomain`; a capitalised first
+/// component is one too, which `image_reference` reports).
+pub fn split_registry(reference: &str) -> (Option<&str>, &str) {
+    match reference.split_once('/') {
+        Some((host, rest)) if host.contains(['.', ':']) || host == "localhost" => {
+            (Some(host), rest)
+        }
+        _ => (None, reference),
     }
 }
 

@@ -116,10 +116,7 @@ impl DaemonSet {
         let old_group = api_version
             .as_ref()
             .is_some_and(|v| v.value == "extensions/v1beta1");
-        let metadata = match r.map(root, "metadata") {
-            Some(entry) => ObjectMeta::read(&entry.value, r),
-            None => ObjectMeta::default(),
-        };
+        let metadata = ObjectMeta::read(root, r);
         let spec = match r.map(root, "spec") {
             Some(entry) => {
                 let mut spec = DaemonSetSpec::read(&entry.value, entry.key_span, r);
@@ -213,7 +210,12 @@ impl DaemonSet {
 }
 
 impl ObjectMeta {
-    pub fn read(node: &Node, r: &mut Reader) -> ObjectMeta {
+    /// The `metadata` of an object or pod template; empty when there is none.
+    pub fn read(parent: &Node, r: &mut Reader) -> ObjectMeta {
+        let Some(entry) = r.map(parent, "metadata") else {
+            return ObjectMeta::default();
+        };
+        let node = &entry.value;
         ObjectMeta {
             name: r.string(node, "name"),
             namespace: r.string(node, "namespace"),

@@ -23,7 +23,7 @@ pub fn problem(image: &str) -> Option<String> {
              registry host and pulls from a server named `{host}`, which does not exist"
         ));
     }
-    let (host, path) = split_host(name);
+    let (host, path) = super::split_registry(name);
     if path.chars().any(|c| c.is_ascii_uppercase()) {
         return Some(format!(
             "the repository path `{path}` has capitals, and image references allow only lower \
@@ -66,15 +66,6 @@ fn capitalised_host(name: &str) -> Option<&str> {
     let (first, _) = name.split_once('/')?;
     let is_host = first.contains(['.', ':']) || first == "localhost";
     (!is_host && first.chars().any(|c| c.is_ascii_uppercase())).then_some(first)
-}
-
-fn split_host(name: &str) -> (Option<&str>, &str) {
-    match name.split_once('/') {
-        Some((host, path)) if host.contains(['.', ':']) || host == "localhost" => {
-            (Some(host), path)
-        }
-        _ => (None, name),
-    }
 }
 
 /// `domain-name [":" port]` or `"[" ipv6 "]" [":" port]`.

@@ -78,9 +78,9 @@ impl<'a> NodeRequirement<'a> {
             && !self.values.is_empty()
             && self.values.iter().all(|v| !v.starts_with("windows"));
         gke_linux_image
+            || self.selects_control_plane()
             || self.is_positive()
-                && (matches!(self.key, CONTROL_PLANE | MASTER)
-                    || self.key.starts_with("feature.node.kubernetes.io/")
+                && (self.key.starts_with("feature.node.kubernetes.io/")
                     || self.key.starts_with("nvidia.com/")
                     || self.key.starts_with("cloud.google.com/gke-gpu")
                     || self.key.starts_with("cloud.google.com/gke-accelerator")
@@ -104,6 +104,12 @@ impl<'a> NodeRequirement<'a> {
         self.is_positive()
             && !PLATFORM_LABELS.contains(&self.key)
             && !matches!(self.key, CONTROL_PLANE | MASTER)
+    }
+
+    /// A positive requirement on the control-plane role label (or its old `master` twin):
+    /// the pod is kept to control-plane nodes.
+    pub fn selects_control_plane(&self) -> bool {
+        self.is_positive() && matches!(self.key, CONTROL_PLANE | MASTER)
     }
 
     /// `node-role.kubernetes.io/control-plane` DoesNotExist, or NotIn `""` (the value kubeadm

@@ -88,10 +88,7 @@ pub struct HostPathVolume {
 
 impl PodTemplate {
     pub fn read(node: &Node, key: Span, r: &mut Reader) -> PodTemplate {
-        let metadata = match r.map(node, "metadata") {
-            Some(e) => ObjectMeta::read(&e.value, r),
-            None => ObjectMeta::default(),
-        };
+        let metadata = ObjectMeta::read(node, r);
         let spec = match r.map(node, "spec") {
             Some(e) => Some(PodSpec::read(&e.value, e.key_span, r)),
             None => {

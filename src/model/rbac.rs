@@ -211,10 +211,7 @@ impl Rbac {
         let r = &mut Reader {
             problems: &mut problems,
         };
-        let metadata = match r.map(root, "metadata") {
-            Some(entry) => ObjectMeta::read(&entry.value, r),
-            None => ObjectMeta::default(),
-        };
+        let metadata = ObjectMeta::read(root, r);
         match kind {
             "ClusterRoleBinding" => {
                 let role = r

@@ -24,10 +24,7 @@ impl Service {
         let r = &mut Reader {
             problems: &mut problems,
         };
-        let metadata = match r.map(root, "metadata") {
-            Some(entry) => ObjectMeta::read(&entry.value, r),
-            None => ObjectMeta::default(),
-        };
+        let metadata = ObjectMeta::read(root, r);
         let spec = root.get("spec");
         let selector = spec
             .map(|s| r.string_map(s, "selector"))

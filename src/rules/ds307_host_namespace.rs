@@ -1,7 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::profile::{AgentKind, Role, words};
-use crate::model::{CONTROL_PLANE, MASTER};
 use crate::model::{DaemonSet, config_settings};
 use crate::rules::host_paths;
 
@@ -242,8 +241,7 @@ fn before_pod_network(ds: &DaemonSet) -> bool {
     let checkpointed = ds
         .all_annotations()
         .any(|a| a.value.0 == "node.kubernetes.io/bootstrap-checkpoint" && a.value.1 == "true");
-    let control_plane =
-        pod.only_on_nodes(|r| r.is_positive() && (r.key == CONTROL_PLANE || r.key == MASTER));
+    let control_plane = pod.only_on_nodes(|r| r.selects_control_plane());
     early_taint || checkpointed || control_plane
 }
 

@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::profile::kubelet_dir;
-use crate::model::{DaemonSet, Spanned};
+use crate::model::{DaemonSet, PodSpec, Spanned};
 use crate::prose::listed;
 use crate::rules::ds302_runtime_socket_mount;
 use crate::rules::host_paths::{self, is_socket, runtime};
@@ -140,7 +140,7 @@ fn report(cx: &mut Context, path: &Spanned<String>) {
 /// A socket path whose `type` asks for something else (`File`, `Directory`, a device): the
 /// kubelet checks the type before it starts the pod, a socket passes only `Socket`, so the
 /// pod never starts on any node.
-fn wrongly_typed_sockets(pod: &crate::model::PodSpec, cx: &mut Context) {
+fn wrongly_typed_sockets(pod: &PodSpec, cx: &mut Context) {
     for volume in &pod.volumes {
         let Some(host_path) = &volume.host_path else {
             continue;

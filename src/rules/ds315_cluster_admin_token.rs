@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::model::DaemonSet;
 use crate::model::rbac::{AdminPower, CLUSTER_ADMIN, Elsewhere, Rbac};
-use crate::model::{CONTROL_PLANE, DaemonSet, MASTER};
 use crate::source::Span;
 
 pub static META: RuleMeta = RuleMeta {
@@ -40,16 +40,14 @@ impl Rule for ClusterAdminToken {
         };
         // Control-plane nodes already hold admin credentials (kubeadm's admin.conf, the
         // controller-manager's), so a token there adds nothing an attacker lacks.
-        let control_plane_only = pod.only_on_nodes(|r| {
-            matches!(r.key, CONTROL_PLANE | MASTER) && matches!(r.operator, "In" | "Exists")
-        });
+        let control_plane_only = pod.only_on_nodes(|r| r.selects_control_plane());
         if !mounted || control_plane_only {
             return;
         }
-        let bindings = files
+        let mut bindings = files
             .iter()
             .flat_map(|(rbac, file)| rbac.bindings_of(name, namespace).map(move |b| (b, *file)));
-        let Some((at, grant, power)) = bindings.into_iter().find_map(|(binding, binding_file)| {
+        let Some((at, grant, power)) = bindings.find_map(|(binding, binding_file)| {
             let role = binding.role.as_ref()?;
             let binding_name = binding
                 .metadata

@@ -80,9 +80,10 @@ impl Rule for DeprecatedNodeLabel {
             let twin = requirements
                 .iter()
                 .any(|other| other.key == *instead && other.same_test(r));
+            let master = *label == MASTER;
             // kubeadm's nodes lost the old role label: requiring it leaves no node to run on,
             // and keeping pods off it no longer keeps them off the control plane.
-            let consequence = match (*label == MASTER, r.is_positive()) {
+            let consequence = match (master, r.is_positive()) {
                 (false, _) => "",
                 (true, true) => {
                     ": kubeadm has not set it since 1.24, so on its clusters no node matches this \
@@ -95,42 +96,38 @@ impl Rule for DeprecatedNodeLabel {
             };
             // The API server warns about the beta labels; the role label was kubeadm's to
             // deprecate, and it warns about nothing.
-            let by = if *label == MASTER {
-                "kubeadm"
-            } else {
-                "Kubernetes"
+            let by = if master { "kubeadm" } else { "Kubernetes" };
+            let remove = "remove this requirement (or the term it is in): another asks the same \
+                          of";
+            let help = match (twin, master) {
+                (true, true) => {
+                    format!("{remove} `{instead}`, which control-plane nodes carry in its place")
+                }
+                (true, false) => format!(
+                    "{remove} `{instead}`, which every node has carried with the same value since \
+                     Kubernetes {since}, and the API server warns about this one on every apply"
+                ),
+                (false, true) => format!(
+                    "use `{instead}`, which control-plane nodes carry since Kubernetes 1.20 \
+                     (kubeadm), k3s and RKE2 alike"
+                ),
+                (false, false) => format!(
+                    "use `{instead}`, which every node has carried with the same value since \
+                     Kubernetes {since} (older clusters have only the beta label)"
+                ),
             };
             let diagnostic = Diagnostic::new(
                 &META,
                 r.at,
                 format!("node label `{label}` is deprecated since {by} {since}{consequence}"),
             )
-            .label("deprecated label");
-            cx.report(if twin && *label == MASTER {
-                diagnostic.help(format!(
-                    "remove this requirement (or the term it is in): another asks the same of \
-                     `{instead}`, which control-plane nodes carry in its place"
-                ))
-            } else if twin {
-                diagnostic.help(format!(
-                    "remove this requirement (or the term it is in): another asks the same of \
-                     `{instead}`, which every node has carried with the same value since \
-                     Kubernetes {since}, and the API server warns about this one on every apply"
-                ))
-            } else {
+            .label("deprecated label")
+            .help(help);
+            // Beside its twin there is nothing to rename.
+            cx.report(if twin {
                 diagnostic
-                    .help(if *label == MASTER {
-                        format!(
-                            "use `{instead}`, which control-plane nodes carry since Kubernetes \
-                             1.20 (kubeadm), k3s and RKE2 alike"
-                        )
-                    } else {
-                        format!(
-                            "use `{instead}`, which every node has carried with the same value \
-                             since Kubernetes {since} (older clusters have only the beta label)"
-                        )
-                    })
-                    .fix(Some(fix(r.at, instead)))
+            } else {
+                diagnostic.fix(Some(fix(r.at, instead)))
             });
         }
     }

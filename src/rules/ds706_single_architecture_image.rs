@@ -1,6 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::DaemonSet;
+use crate::model::{DaemonSet, split_registry};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS706",
@@ -90,10 +90,7 @@ fn architecture(image: &str) -> Option<(&'static str, &'static str)> {
     let image = image.trim().to_ascii_lowercase();
     let name = image.split('@').next().unwrap_or(&image);
     // Not the registry host: `arm64.example.com` names a server.
-    let name = match name.split_once('/') {
-        Some((host, rest)) if host.contains(['.', ':']) || host == "localhost" => rest,
-        _ => name,
-    };
+    let (_, name) = split_registry(name);
     let boundary = |c: Option<char>| c.is_none_or(|c| matches!(c, '-' | '_' | '.' | ':' | '/'));
     ARCHITECTURES.iter().copied().find(|(word, _)| {
         name.match_indices(word).any(|(at, _)| {
