@@ -195,6 +195,30 @@ pub fn labels_nodes(pod: &PodSpec) -> bool {
     })
 }
 
+/// Whether every container doing the agent's work runs a Prometheus exporter for one
+/// purpose (`dns-resolve-exporter`, `nfs-stale-exporter`, `intel-gpu-exporter`), not the
+/// node's own metrics (`node-exporter`, `windows-exporter`, which node alerts depend on).
+pub fn single_purpose_exporter(profile: &Profile, pod: &PodSpec) -> bool {
+    const NODE_EXPORTERS: [&str; 4] = [
+        "node-exporter",
+        "node_exporter",
+        "windows-exporter",
+        "windows_exporter",
+    ];
+    matches!(
+        profile.kind,
+        AgentKind::MetricsExporter | AgentKind::GpuAgent
+    ) && pod
+        .all_containers()
+        .filter(|c| profile.role(c) == Role::Agent)
+        .all(|c| {
+            c.image_name().is_some_and(|n| {
+                (n.ends_with("-exporter") || n.ends_with("_exporter"))
+                    && !NODE_EXPORTERS.contains(&n)
+            })
+        })
+}
+
 fn annotated(ds: &DaemonSet) -> Option<AgentKind> {
     ds.all_annotations()
         .find(|a| a.value.0 == ANNOTATION)
@@ -726,6 +750,8 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "netd",
             "ztunnel",
             "network-polic",
+            // `multi-networkpolicy-iptables`, Multus's policy agent for secondary networks.
+            "networkpolic",
         ],
     ),
     (

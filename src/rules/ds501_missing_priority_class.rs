@@ -2,7 +2,9 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value, quote};
 use crate::model::DaemonSet;
-use crate::model::profile::{AgentKind, Profile, Role, csi_registration, labels_nodes, normalize};
+use crate::model::profile::{
+    AgentKind, Profile, csi_registration, labels_nodes, normalize, single_purpose_exporter,
+};
 use crate::model::{NODE_CRITICAL, PodSpec};
 
 pub static META: RuleMeta = RuleMeta {
@@ -69,8 +71,9 @@ impl Rule for MissingPriorityClass {
             None if cx.profile.setup_only(pod) => {}
             // Its labels stay on the node when it is evicted or waits for room: nothing is lost.
             None if labels_nodes(pod) && !node_needs_it => {}
-            // A single-purpose exporter (stale NFS mounts, DNS probes, port scans) is an
-            // add-on: while it waits for room, one node misses one family of series.
+            // A single-purpose exporter (stale NFS mounts, DNS probes, port scans, one GPU
+            // vendor's counters) is an add-on: while it waits for room, one node misses one
+            // family of series.
             None if single_purpose_exporter(cx.profile, pod) => {}
             // A pod whose working containers reserve nothing always fits, so priority buys it
             // no place on a full node, and it is always among the pods over their requests,
@@ -192,28 +195,6 @@ fn fix(pod: &PodSpec, allowed: &[String]) -> Fix {
         },
     };
     Fix::unsafe_(format!("set `priorityClassName: {class}`"), vec![change])
-}
-
-/// Whether every container doing the agent's work runs a Prometheus exporter for one
-/// purpose (`dns-resolve-exporter`, `nfs-stale-exporter`), not the node's own metrics
-/// (`node-exporter`, `windows-exporter`, which node alerts depend on).
-fn single_purpose_exporter(profile: &Profile, pod: &PodSpec) -> bool {
-    const NODE_EXPORTERS: [&str; 4] = [
-        "node-exporter",
-        "node_exporter",
-        "windows-exporter",
-        "windows_exporter",
-    ];
-    profile.kind == AgentKind::MetricsExporter
-        && pod
-            .all_containers()
-            .filter(|c| profile.role(c) == Role::Agent)
-            .all(|c| {
-                c.image_name().is_some_and(|n| {
-                    (n.ends_with("-exporter") || n.ends_with("_exporter"))
-                        && !NODE_EXPORTERS.contains(&n)
-                })
-            })
 }
 
 #[cfg(test)]
