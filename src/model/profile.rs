@@ -670,6 +670,9 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             // eBPF observability agents (netobserv's flow agent, Nodeloom's) attach programs
             // with NET_ADMIN, which would otherwise make them network agents.
             "ebpf-agent",
+            // Observability platforms' node agents (host, process and network metrics, traces).
+            "stackstate",
+            "deepflow",
         ],
     ),
     // Before the network agents: fail2ban bans through the CNI's policy (`fail2ban-calico`).
@@ -707,6 +710,9 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "logtail",
             "logging-agent",
             "fluent",
+            // Alibaba's log-pilot (fluentd or filebeat inside), Sematext's logagent.
+            "log-pilot",
+            "logagent",
         ],
     ),
     (
@@ -820,6 +826,9 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             // block devices for the storage system's node plugin.
             "disk-manager",
             "hwameistor",
+            // TopoLVM's LVM daemon, which its CSI node plugin calls to carve volumes.
+            "lvmd",
+            "topolvm",
         ],
     ),
     (

@@ -22,6 +22,12 @@ impl Rule for InvalidImageReference {
         let Some(pod) = ds.pod() else { return };
         for c in pod.all_containers() {
             let Some(image) = &c.image else { continue };
+            // `ko://<import path>` is ko's build placeholder: `ko apply` and `ko resolve` build
+            // the Go program and write the pushed reference in its place (Knative's and
+            // Tekton's manifests), so the kubelet never sees it.
+            if image.value.trim().starts_with("ko://") {
+                continue;
+            }
             let Some(problem) = image_reference::problem(&image.value) else {
                 continue;
             };

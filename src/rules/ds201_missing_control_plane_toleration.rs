@@ -38,7 +38,9 @@ impl Rule for MissingControlPlaneToleration {
         let legacy = tolerations
             .first_match(&taint(MASTER, "NoSchedule"))
             .and_then(|t| t.declared);
-        if legacy.is_none() && stays_off_control_plane(ds, pod, cx) {
+        if legacy.is_none()
+            && (stays_off_control_plane(ds, pod, cx) || load_balancer_speaker(ds, pod))
+        {
             return;
         }
         // With `--nodes`, the real control-plane nodes decide: managed clusters (EKS, GKE, AKS)
@@ -134,6 +136,25 @@ fn stays_off_control_plane(ds: &DaemonSet, pod: &PodSpec, cx: &Context) -> bool 
     }) {
         return true;
     }
+    // Continuous profilers and API-traffic tracers of applications (Pyroscope, SkyWalking
+    // Rover, Kindling, Postman Insights, FireTail's sensor) attach to the application
+    // processes of their node: there are none on the control plane.
+    if pod.containers.iter().any(|c| {
+        c.image.as_ref().is_some_and(|i| {
+            let image = i.value.to_ascii_lowercase();
+            APPLICATION_TRACERS.iter().any(|t| image.contains(t))
+        })
+    }) {
+        return true;
+    }
+    // An image warmer pulls the images the workloads will run, which control-plane nodes
+    // never start.
+    if pod.containers.iter().any(|c| {
+        c.image_name()
+            .is_some_and(|n| n.contains("imagewarm") || n.contains("image-warm") || n == "warmer")
+    }) {
+        return true;
+    }
     // A node labeller labels nodes so that workloads can select them; control-plane nodes
     // take no workloads.
     if labels_nodes(pod) {
@@ -165,6 +186,28 @@ fn stays_off_control_plane(ds: &DaemonSet, pod: &PodSpec, cx: &Context) -> bool 
         return true;
     }
     false
+}
+
+/// Image names (or parts of them) of agents that profile or trace application processes.
+const APPLICATION_TRACERS: &[&str] = &[
+    "pyroscope",
+    "skywalking-rover",
+    "kindling",
+    "postman-insights-agent",
+    "firetail/kubernetes-sensor",
+];
+
+/// A load-balancer speaker (MetalLB's, PureLB's, a controller's `speaker`) that does not
+/// tolerate the legacy taint either: kubeadm labels control-plane nodes
+/// `node.kubernetes.io/exclude-from-external-load-balancers`, and speakers leave such nodes out
+/// of their announcements, so staying off them loses nothing. One that tolerates the legacy
+/// taint meant to run there, and is still told.
+fn load_balancer_speaker(ds: &DaemonSet, pod: &PodSpec) -> bool {
+    let speaks = |n: &str| n.contains("speaker");
+    ds.metadata.name.as_ref().is_some_and(|n| speaks(&n.value))
+        || pod.containers.iter().any(|c| {
+            c.name.as_ref().is_some_and(|n| speaks(&n.value)) || c.image_name().is_some_and(speaks)
+        })
 }
 
 /// The control-plane toleration beside the legacy one, with the same operator, value and
