@@ -219,6 +219,35 @@ pub fn single_purpose_exporter(profile: &Profile, pod: &PodSpec) -> bool {
         })
 }
 
+/// Whether the DaemonSet is an on-demand tool (a scan, a diagnostics collection, a debug
+/// toolbox or traffic capture, deployed for a session and removed) or housekeeping of what
+/// workloads leave behind (a `/tmp` or image cleaner, an image warmer), by the DaemonSet's or
+/// an image's name. Nothing of the node depends on it while it runs: waiting for room or being
+/// evicted costs a delay, not a node's function.
+pub fn on_demand_or_housekeeping(ds: &DaemonSet, pod: &PodSpec) -> bool {
+    const WORDS: [&str; 10] = [
+        "host-scanner",
+        "kubeshark",
+        "periscope",
+        "debug",
+        "tmpwatch",
+        "cleanup",
+        "imagewarm",
+        "image-warm",
+        "prepull",
+        "pre-pull",
+    ];
+    let named = |n: &str| {
+        let n = n.to_ascii_lowercase();
+        WORDS.iter().any(|w| n.contains(w))
+    };
+    ds.metadata.name.as_ref().is_some_and(|n| named(&n.value))
+        || pod
+            .containers
+            .iter()
+            .any(|c| c.image_name().is_some_and(named))
+}
+
 fn annotated(ds: &DaemonSet) -> Option<AgentKind> {
     ds.all_annotations()
         .find(|a| a.value.0 == ANNOTATION)

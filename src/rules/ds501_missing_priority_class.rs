@@ -3,7 +3,8 @@ use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value, quote};
 use crate::model::DaemonSet;
 use crate::model::profile::{
-    AgentKind, Profile, csi_registration, labels_nodes, normalize, single_purpose_exporter,
+    AgentKind, Profile, csi_registration, labels_nodes, normalize, on_demand_or_housekeeping,
+    single_purpose_exporter,
 };
 use crate::model::{NODE_CRITICAL, PodSpec};
 
@@ -75,6 +76,9 @@ impl Rule for MissingPriorityClass {
             // vendor's counters) is an add-on: while it waits for room, one node misses one
             // family of series.
             None if single_purpose_exporter(cx.profile, pod) => {}
+            // An on-demand scan, diagnostics run or debug session, or housekeeping of what
+            // workloads leave behind: while it waits for room, nothing the node runs misses it.
+            None if on_demand_or_housekeeping(ds, pod) && !node_needs_it => {}
             // A pod whose working containers reserve nothing always fits, so priority buys it
             // no place on a full node, and it is always among the pods over their requests,
             // whom the kubelet evicts first (priority only orders them): the requests come
