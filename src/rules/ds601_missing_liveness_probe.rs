@@ -1,7 +1,9 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
-use crate::model::profile::{AgentKind, csi_registration, kubelet_dir, words};
+use crate::model::profile::{
+    AgentKind, csi_registration, kubelet_dir, single_purpose_exporter, words,
+};
 use crate::model::{Container, ContainerPort};
 use crate::rules::host_paths::{self, HostMount};
 use crate::rules::probes;
@@ -78,10 +80,12 @@ impl Rule for MissingLivenessProbe {
             // instrumentation serving its metrics). A log shipper is still asked, for what it
             // loses when it stalls.
             // A metrics exporter's ports serve its scraper whatever their names, and the
-            // scraper sees a hung exporter first (its target goes down).
+            // scraper sees a hung exporter first (its target goes down); so do a GPU agent's
+            // when it is only an exporter (`k8s-gpu-exporter`).
             let metrics_only = !c.ports.is_empty()
                 && (c.ports.iter().all(ContainerPort::metrics)
-                    || kind == AgentKind::MetricsExporter);
+                    || kind == AgentKind::MetricsExporter
+                    || single_purpose_exporter(cx.profile, pod));
             if metrics_only
                 && !matches!(kind, AgentKind::LogCollector | AgentKind::CsiNode)
                 && !probes::names_health_endpoint(c)
