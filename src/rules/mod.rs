@@ -62,6 +62,7 @@ pub mod ds803_container_exits_at_once;
 pub mod ds804_exporter_not_pointed_at_host;
 pub mod ds805_pod_network_sysctl;
 pub mod ds806_unexpanded_variable;
+pub mod ds807_image_never_pulled;
 pub mod ds901_unused_suppression;
 pub mod ds902_suppression_without_reason;
 
@@ -142,6 +143,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds804_exporter_not_pointed_at_host::ExporterNotPointedAtHost,
     &ds805_pod_network_sysctl::PodNetworkSysctl,
     &ds806_unexpanded_variable::UnexpandedVariable,
+    &ds807_image_never_pulled::ImageNeverPulled,
 ];
 
 /// Every rule's metadata, including those the loader reports, in code order.
@@ -202,6 +204,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds804_exporter_not_pointed_at_host::META,
     &ds805_pod_network_sysctl::META,
     &ds806_unexpanded_variable::META,
+    &ds807_image_never_pulled::META,
     &ds901_unused_suppression::META,
     &ds902_suppression_without_reason::META,
 ];
