@@ -21,6 +21,9 @@ pub struct Container {
     /// `command`, `args` and `env` as far as they are strings: evidence for the agent profile.
     pub command: Vec<Arg>,
     pub args: Vec<Arg>,
+    /// The `lifecycle.postStart` exec command: work the container does beside its program
+    /// (copying libraries onto the node).
+    pub post_start: Vec<Arg>,
     /// `env` entries whose `value` is a string, with spans.
     pub env: Vec<EnvValue>,
     /// The name of every `env` entry, whatever sets its value (`valueFrom` included).
@@ -272,6 +275,11 @@ impl Container {
             volume_mounts,
             command: strings(node, "command"),
             args: strings(node, "args"),
+            post_start: node
+                .get("lifecycle")
+                .and_then(|l| l.get("postStart"))
+                .and_then(|p| p.get("exec"))
+                .map_or_else(Vec::new, |e| strings(e, "command")),
             env: env(node),
             env_names: env_names(node),
             node_link: node_link(node),

@@ -643,9 +643,22 @@ fn parks(statement: &str) -> bool {
 fn only_sleeps(script: &str) -> bool {
     let statements = statements(script);
     statements.last().is_some_and(|last| parks(last))
-        && statements
-            .iter()
-            .all(|s| parks(s) || matches!(first_word(s), "echo" | "printf" | "true" | ":"))
+        && statements.iter().all(|s| {
+            parks(s)
+                || (matches!(first_word(s), "echo" | "printf" | "true" | ":") && !writes_file(s))
+        })
+}
+
+/// Whether a statement redirects its output into a file (`echo 0 > /host/proc/sys/vm/...`
+/// writes a host kernel setting): printing to the log or to `/dev/null` writes nothing.
+fn writes_file(statement: &str) -> bool {
+    statement.match_indices('>').any(|(i, _)| {
+        let target = statement[i + 1..].trim_start_matches('>').trim_start();
+        !target.starts_with('&')
+            && !["/dev/null", "/dev/stdout", "/dev/stderr"]
+                .iter()
+                .any(|d| target.starts_with(d))
+    })
 }
 
 /// A script that does its work once and then parks for good (`...; sleep infinity`), like
@@ -1256,6 +1269,20 @@ mod tests {
             },
         );
         Profile::of(&ds, setting)
+    }
+
+    #[test]
+    fn echo_into_a_file_is_no_print() {
+        assert!(super::only_sleeps("echo ready && sleep infinity"));
+        assert!(super::only_sleeps(
+            "echo ready >&2; echo x > /dev/null; sleep 3600"
+        ));
+        assert!(!super::only_sleeps(
+            "echo never > /host/sys/kernel/mm/transparent_hugepage/enabled && exec sleep infinity"
+        ));
+        assert!(!super::only_sleeps(
+            "printf 1 >>/host/proc/sys/vm/x; sleep infinity"
+        ));
     }
 
     #[test]

