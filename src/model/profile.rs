@@ -649,6 +649,22 @@ fn only_sleeps(script: &str) -> bool {
         })
 }
 
+/// Whether the container's shell script changes files: it removes, truncates, moves or
+/// copies them, rotates logs, or redirects output into one (`cat /dev/null > "$logfile"`).
+pub fn script_writes(c: &Container) -> bool {
+    shell_script(c).is_some_and(|script| {
+        statements(script).iter().any(|s| {
+            let mut words = s.split_whitespace();
+            let verb = first_word(s).rsplit('/').next().unwrap_or_default();
+            matches!(
+                verb,
+                "rm" | "truncate" | "mv" | "cp" | "tee" | "logrotate" | "shred"
+            ) || (verb == "find" && words.any(|w| w == "-delete"))
+                || writes_file(s)
+        })
+    })
+}
+
 /// Whether a statement redirects its output into a file (`echo 0 > /host/proc/sys/vm/...`
 /// writes a host kernel setting): printing to the log or to `/dev/null` writes nothing.
 fn writes_file(statement: &str) -> bool {

