@@ -2,7 +2,6 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value, set_security_field};
 use crate::model::DaemonSet;
-use crate::model::profile::Role;
 use crate::model::{Container, PodSpec, Spanned};
 use crate::rules::{hardening, host_paths};
 
@@ -72,26 +71,11 @@ impl Rule for CapabilitiesNotDropped {
             // With the host's `/` mounted writable, a root container owns the node whatever
             // its capabilities (cron, SSH keys, binaries): DS301's finding on that mount is the
             // one to act on (held-out review 68 W16).
-            let own_mounts: Vec<_> = host_paths::mounts(pod)
-                .into_iter()
-                .filter(|m| std::ptr::eq(m.container, c))
-                .collect();
-            if own_mounts.iter().any(|m| {
-                host_paths::normalize(&m.path.value) == "/"
+            if host_paths::mounts(pod).iter().any(|m| {
+                std::ptr::eq(m.container, c)
+                    && host_paths::normalize(&m.path.value) == "/"
                     && !m.mount.read_only.as_ref().is_some_and(|r| r.value)
             }) {
-                continue;
-            }
-            // A helper beside a privileged agent (a log tailer, a config reloader) that mounts
-            // nothing of the node shares only the pod's host namespaces, which the privileged
-            // agent holds anyway: its capabilities bound nothing more (review 68 W5).
-            if own_mounts.is_empty()
-                && matches!(cx.profile.role(c), Role::Sidecar | Role::Helper)
-                && pod
-                    .containers
-                    .iter()
-                    .any(|a| a.privileged() && cx.profile.role(a) == Role::Agent)
-            {
                 continue;
             }
             cx.report(
