@@ -1,6 +1,7 @@
 //! The RBAC objects of the other files in a linted folder. A DaemonSet's ClusterRoleBinding
-//! often sits in `rbac.yaml` beside `daemonset.yaml`, and both are applied together, so a rule
-//! that judges what the pods' token may do (DS315) reads them too.
+//! and ServiceAccount often sit in `rbac.yaml` beside `daemonset.yaml`, and both are applied
+//! together, so the rules that judge the pods' account (DS012) and what its token may do
+//! (DS315) read them too.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -12,7 +13,7 @@ use crate::model::rbac::Elsewhere;
 use crate::source::SourceFile;
 
 /// Kinds worth parsing a sibling for; a file without any of these words is skipped unparsed.
-const KINDS: [&str; 2] = ["ClusterRoleBinding", "ClusterRole"];
+const KINDS: [&str; 3] = ["ClusterRoleBinding", "ClusterRole", "ServiceAccount"];
 
 /// For each input file (by display name), the RBAC of the other input files in its folder.
 /// Only folders with more than one input and at least one RBAC file appear.

@@ -563,3 +563,43 @@ fn cluster_admin_binding_in_a_sibling_file_is_reported() {
     }
     assert!(ds315(&["daemonset.yaml"]).is_empty());
 }
+
+/// A ServiceAccount in `serviceaccount.yaml` beside `daemonset.yaml` is applied with it: a
+/// DaemonSet naming the chart's release-prefixed account is told, in the folder, that the
+/// account created there is another; an unrelated account of another agent in the same folder
+/// proves nothing.
+#[test]
+fn service_account_in_a_sibling_file_is_compared() {
+    let dir = temp_dir("sibling-account");
+    let fixture = String::from_utf8(fixture_text(
+        "fixtures/DS012/fires-release-name-left-in.yaml",
+    ))
+    .expect("utf-8");
+    let docs: Vec<&str> = fixture.split("---\n").collect();
+    let account = docs[0]
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    write_temp(&dir, "daemonset.yaml", docs[1].as_bytes());
+    let ds012 = || -> Vec<String> {
+        let run = run_in(&dir, &["--format", "json", "."]);
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON report");
+        report["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter(|d| d["code"] == "DS012")
+            .map(|d| format!("{}:{}", d["line"], d["column"]))
+            .collect()
+    };
+    write_temp(
+        &dir,
+        "serviceaccount.yaml",
+        account.replace("jaeger-agent", "node-exporter").as_bytes(),
+    );
+    assert!(ds012().is_empty(), "another agent's account");
+    write_temp(&dir, "serviceaccount.yaml", account.as_bytes());
+    assert_eq!(ds012(), ["15:27"]);
+}

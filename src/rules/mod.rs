@@ -17,6 +17,7 @@ pub mod ds006_requests_exceed_limits;
 pub mod ds007_removed_api_version;
 pub mod ds008_dangling_reference;
 pub mod ds011_invalid_image_reference;
+pub mod ds012_unknown_service_account;
 pub mod ds101_missing_requests;
 pub mod ds102_missing_limits;
 pub mod ds103_not_guaranteed_qos;
@@ -98,6 +99,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds007_removed_api_version::RemovedApiVersion,
     &ds008_dangling_reference::DanglingReference,
     &ds011_invalid_image_reference::InvalidImageReference,
+    &ds012_unknown_service_account::UnknownServiceAccount,
     &ds101_missing_requests::MissingRequests,
     &ds102_missing_limits::MissingLimits,
     &ds103_not_guaranteed_qos::NotGuaranteedQos,
@@ -159,6 +161,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds009_unrendered_template::META,
     &ds010_removed_api_beside::META,
     &ds011_invalid_image_reference::META,
+    &ds012_unknown_service_account::META,
     &ds101_missing_requests::META,
     &ds102_missing_limits::META,
     &ds103_not_guaranteed_qos::META,
