@@ -300,6 +300,11 @@ fn role(c: &Container) -> ContainerRole {
     } else if c.args.iter().any(|a| a.text == "--type=liveness") {
         // ceph-csi runs its own image as the driver's liveness prober.
         (Role::Sidecar, "it runs with `--type=liveness`".to_owned())
+    } else if log_tailer(c) {
+        (
+            Role::Sidecar,
+            "it streams a log file to its output (`tail -f`)".to_owned(),
+        )
     } else if let Some(why) = helper(c) {
         (Role::Helper, why)
     } else {
@@ -310,6 +315,27 @@ fn role(c: &Container) -> ContainerRole {
         role,
         evidence,
     }
+}
+
+/// Whether the container only follows a file with `tail -f` (or `-F`), directly or as its
+/// shell script's one statement: a sidecar that puts an agent's log file on the pod's output
+/// (the Falcon sensor's `log` container). Following `/dev/null` is waiting, not this.
+fn log_tailer(c: &Container) -> bool {
+    let script = shell_script(c).map_or_else(|| words(c).join(" "), str::to_owned);
+    let statements = statements(&script);
+    let [only] = statements[..] else {
+        return false;
+    };
+    let words: Vec<&str> = only.split_whitespace().collect();
+    words
+        .first()
+        .is_some_and(|w| w.rsplit('/').next() == Some("tail"))
+        && words
+            .iter()
+            .any(|w| matches!(*w, "-f" | "-F" | "--follow") || w.starts_with("--follow="))
+        && words
+            .last()
+            .is_some_and(|file| file.starts_with('/') && *file != "/dev/null")
 }
 
 /// A helper role for an app container that runs the image of a one-shot init container of its

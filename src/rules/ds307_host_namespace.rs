@@ -86,12 +86,13 @@ impl Rule for HostNamespace {
         });
         // The notes are for agents that keep working in isolation from the node: not for a
         // DaemonSet that only prepares its nodes (it reaches the host with nsenter, then
-        // waits), nor for one whose working containers are all privileged (DS303).
+        // waits), nor for one whose working containers are all privileged (DS303): sidecars
+        // beside them (a log tailer, a registrar) work in the pod's namespaces, not the node's.
         let quiet = cx.profile.setup_only(pod)
             || pod
                 .containers
                 .iter()
-                .filter(|c| cx.profile.role(c) != Role::Helper)
+                .filter(|c| cx.profile.role(c) == Role::Agent)
                 .all(|c| c.privileged());
         let fluent_bit = pod
             .all_containers()
