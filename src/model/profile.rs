@@ -691,6 +691,56 @@ pub fn script_writes(c: &Container) -> bool {
     })
 }
 
+/// The statement of an init container's command line that parks it for good (`sleep
+/// infinity`, a sleep of an hour or more, `tail -f /dev/null`), with the `command` or `args`
+/// item that holds it. An init container must exit for the pod's app containers to start.
+/// A script kept in an env var the command line runs (`bash -c "${STARTUP_SCRIPT}"`) counts.
+pub fn init_parks(c: &Container) -> Option<(Span, String)> {
+    if !c.init {
+        return None;
+    }
+    let line: Vec<&str> = c
+        .command
+        .iter()
+        .chain(&c.args)
+        .map(|a| a.text.as_str())
+        .collect();
+    let line = line.join(" ");
+    let scripts = c
+        .command
+        .iter()
+        .chain(&c.args)
+        .map(|a| (a.span, a.text.as_str()))
+        .chain(c.env.iter().filter_map(|e| {
+            let name = &e.name.value;
+            [
+                format!("${name}"),
+                format!("${{{name}}}"),
+                format!("$({name})"),
+            ]
+            .iter()
+            .any(|r| line.contains(r.as_str()))
+            .then_some((e.value.span, e.value.value.as_str()))
+        }));
+    for (at, script) in scripts {
+        if let Some(s) = statements(script).into_iter().find(|s| parks_for_good(s)) {
+            return Some((at, s.to_owned()));
+        }
+    }
+    None
+}
+
+fn parks_for_good(statement: &str) -> bool {
+    let statement = statement.strip_prefix("exec ").unwrap_or(statement);
+    match statement.split_whitespace().collect::<Vec<_>>()[..] {
+        // BusyBox's sleep takes any word starting `inf` as forever (`sleep infinite`).
+        ["sleep", n] => {
+            n.to_ascii_lowercase().starts_with("inf") || seconds(n).is_some_and(|n| n >= 3600)
+        }
+        _ => statement == "tail -f /dev/null",
+    }
+}
+
 /// Whether a statement redirects its output into a file (`echo 0 > /host/proc/sys/vm/...`
 /// writes a host kernel setting): printing to the log or to `/dev/null` writes nothing.
 fn writes_file(statement: &str) -> bool {

@@ -64,6 +64,7 @@ pub mod ds804_exporter_not_pointed_at_host;
 pub mod ds805_pod_network_sysctl;
 pub mod ds806_unexpanded_variable;
 pub mod ds807_image_never_pulled;
+pub mod ds808_init_container_parks;
 pub mod ds901_unused_suppression;
 pub mod ds902_suppression_without_reason;
 
@@ -146,6 +147,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds805_pod_network_sysctl::PodNetworkSysctl,
     &ds806_unexpanded_variable::UnexpandedVariable,
     &ds807_image_never_pulled::ImageNeverPulled,
+    &ds808_init_container_parks::InitContainerParks,
 ];
 
 /// Every rule's metadata, including those the loader reports, in code order.
@@ -208,6 +210,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds805_pod_network_sysctl::META,
     &ds806_unexpanded_variable::META,
     &ds807_image_never_pulled::META,
+    &ds808_init_container_parks::META,
     &ds901_unused_suppression::META,
     &ds902_suppression_without_reason::META,
 ];
