@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::profile::{Profile, Role, words};
-use crate::model::{Container, DaemonSet, PodSpec, Spanned, image_name, untagged};
+use crate::model::{Container, DaemonSet, PodSpec, Spanned, image_reference};
 use crate::rules::described;
 
 pub static META: RuleMeta = RuleMeta {
@@ -108,120 +108,6 @@ fn pre_puller(ds: &DaemonSet, pod: &PodSpec, profile: &Profile) -> bool {
     named && profile.setup_only(pod)
 }
 
-/// Docker Hub's official images: a bare name (`alpine`, `busybox:latest`) is pulled from
-/// `docker.io/library/`, where only these exist.
-const OFFICIAL_IMAGES: &[&str] = &[
-    "almalinux",
-    "alpine",
-    "amazoncorretto",
-    "amazonlinux",
-    "arangodb",
-    "archlinux",
-    "bash",
-    "bonita",
-    "buildpack-deps",
-    "busybox",
-    "caddy",
-    "cassandra",
-    "centos",
-    "chronograf",
-    "clearlinux",
-    "clojure",
-    "composer",
-    "consul",
-    "couchbase",
-    "couchdb",
-    "crate",
-    "dart",
-    "debian",
-    "docker",
-    "drupal",
-    "eclipse-mosquitto",
-    "eclipse-temurin",
-    "elasticsearch",
-    "elixir",
-    "emqx",
-    "erlang",
-    "fedora",
-    "flink",
-    "fluentd",
-    "gcc",
-    "ghost",
-    "golang",
-    "gradle",
-    "groovy",
-    "haproxy",
-    "haskell",
-    "hello-world",
-    "httpd",
-    "ibmjava",
-    "influxdb",
-    "jetty",
-    "jruby",
-    "julia",
-    "kapacitor",
-    "kibana",
-    "kong",
-    "liquibase",
-    "logstash",
-    "mageia",
-    "mariadb",
-    "maven",
-    "memcached",
-    "mongo",
-    "mono",
-    "mysql",
-    "nats",
-    "neo4j",
-    "neurodebian",
-    "nextcloud",
-    "nginx",
-    "node",
-    "notary",
-    "odoo",
-    "open-liberty",
-    "openjdk",
-    "oraclelinux",
-    "perl",
-    "percona",
-    "photon",
-    "php",
-    "postgres",
-    "pypy",
-    "python",
-    "rabbitmq",
-    "redis",
-    "registry",
-    "rethinkdb",
-    "rockylinux",
-    "ruby",
-    "rust",
-    "sapmachine",
-    "solr",
-    "sonarqube",
-    "spark",
-    "storm",
-    "swift",
-    "telegraf",
-    "tomcat",
-    "tomee",
-    "traefik",
-    "ubuntu",
-    "unit",
-    "varnish",
-    "vault",
-    "wordpress",
-    "zookeeper",
-];
-
-/// Whether the image is a bare name that no registry serves: no registry or organisation, and
-/// no official image of that name (`controller:latest`, kubebuilder's; `speaker:latest`). A
-/// build step replaces it (kustomize's `images:`, Tilt, Skaffold), so its tag is not the
-/// release that runs.
-fn build_placeholder(image: &str) -> bool {
-    !untagged(image).contains('/') && !OFFICIAL_IMAGES.contains(&image_name(image))
-}
-
 impl Rule for MutableImageTag {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -243,10 +129,10 @@ impl Rule for MutableImageTag {
             // operator fills in, leaves its DaemonSet unlinted: DS009; one the kubelet cannot
             // parse is DS011's, and has no tag to judge.)
             if image.value.contains('@')
-                || crate::model::image_reference::problem(&image.value).is_some()
+                || image_reference::problem(&image.value).is_some()
                 || local_registry(&image.value)
                 || placeholder_registry(&image.value)
-                || build_placeholder(&image.value)
+                || image_reference::bare_unofficial(&image.value)
             {
                 continue;
             }
@@ -321,7 +207,10 @@ mod tests {
     #[test]
     fn bare_names_no_registry_serves() {
         for placeholder in ["controller:latest", "speaker", "vizier-pem_image:latest"] {
-            assert!(super::build_placeholder(placeholder), "{placeholder}");
+            assert!(
+                super::image_reference::bare_unofficial(placeholder),
+                "{placeholder}"
+            );
         }
         for real in [
             "alpine",
@@ -329,7 +218,7 @@ mod tests {
             "library/nginx",
             "fluent/fluent-bit:3",
         ] {
-            assert!(!super::build_placeholder(real), "{real}");
+            assert!(!super::image_reference::bare_unofficial(real), "{real}");
         }
     }
 

@@ -65,6 +65,7 @@ pub mod ds805_pod_network_sysctl;
 pub mod ds806_unexpanded_variable;
 pub mod ds807_image_never_pulled;
 pub mod ds808_init_container_parks;
+pub mod ds809_unpublished_bare_image;
 pub mod ds901_unused_suppression;
 pub mod ds902_suppression_without_reason;
 
@@ -148,6 +149,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds806_unexpanded_variable::UnexpandedVariable,
     &ds807_image_never_pulled::ImageNeverPulled,
     &ds808_init_container_parks::InitContainerParks,
+    &ds809_unpublished_bare_image::UnpublishedBareImage,
 ];
 
 /// Every rule's metadata, including those the loader reports, in code order.
@@ -211,6 +213,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds806_unexpanded_variable::META,
     &ds807_image_never_pulled::META,
     &ds808_init_container_parks::META,
+    &ds809_unpublished_bare_image::META,
     &ds901_unused_suppression::META,
     &ds902_suppression_without_reason::META,
 ];

@@ -1,0 +1,101 @@
+use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
+use crate::engine::{Context, Rule};
+use crate::model::{DaemonSet, image_reference};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DS809",
+    name: "unpublished-bare-image",
+    severity: Severity::Warning,
+    summary: "A versioned image named without registry or organisation that is no Docker Hub \
+              official image: the pull fails wherever it was not loaded by hand",
+    doc: include_str!("../../rules/DS809.md"),
+};
+
+pub struct UnpublishedBareImage;
+
+impl Rule for UnpublishedBareImage {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ds: &DaemonSet, cx: &mut Context) {
+        let Some(pod) = ds.pod() else { return };
+        let mut told: Vec<&str> = Vec::new();
+        for c in pod.all_containers() {
+            let Some(image) = &c.image else { continue };
+            let reference = image.value.trim();
+            // `Never` is DS807's finding; an unparsable reference DS011's.
+            if c.image_pull_policy
+                .as_ref()
+                .is_some_and(|p| p.value == "Never")
+                || image_reference::problem(reference).is_some()
+                || !image_reference::bare_unofficial(reference)
+                || told.contains(&reference)
+            {
+                continue;
+            }
+            // A release tag (`v1.1.0`, `4.2.0`) says a release was built under this name; a
+            // bare name tagged `latest`, `dev` or nothing is a build step's placeholder
+            // (kubebuilder's `controller:latest`), which kustomize or Skaffold replaces.
+            let Some(tag) = release_tag(reference) else {
+                continue;
+            };
+            told.push(reference);
+            let name = reference.split(':').next().unwrap_or(reference);
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    image.span,
+                    format!(
+                        "{} runs `{reference}`, a bare name: the kubelet pulls \
+                         `docker.io/library/{name}:{tag}`, and Docker Hub's library holds only \
+                         its official images, so the pull fails on every node the image was \
+                         not loaded onto by hand",
+                        c.describe()
+                    ),
+                )
+                .label("no registry, no organisation")
+                .help(format!(
+                    "name the registry and repository the image is published to \
+                     (`registry.example.com/team/{name}:{tag}`)"
+                )),
+            );
+        }
+    }
+}
+
+/// The tag, when it names a release: it holds a digit.
+fn release_tag(reference: &str) -> Option<&str> {
+    let untagged = crate::model::untagged(reference);
+    let tag = reference.strip_prefix(untagged)?.strip_prefix(':')?;
+    let tag = tag.split('@').next().unwrap_or(tag);
+    tag.chars().any(|c| c.is_ascii_digit()).then_some(tag)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::{pod_spec, positions};
+
+    fn ds(image: &str) -> String {
+        pod_spec(&format!(
+            "      containers:\n      - name: a\n        image: {image}\n"
+        ))
+    }
+
+    #[test]
+    fn bare_release() {
+        assert_eq!(
+            positions(&ds("qaic-k8s-device-plugin:v1.1.0"), "DS809"),
+            ["11:16"]
+        );
+        for fine in [
+            "controller:latest",
+            "speaker",
+            "busybox:1.36.1",
+            "example.com/qaic-k8s-device-plugin:v1.1.0",
+            "team/agent:1.0",
+        ] {
+            assert!(positions(&ds(fine), "DS809").is_empty(), "{fine}");
+        }
+    }
+}
