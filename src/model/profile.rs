@@ -189,10 +189,13 @@ impl Profile {
 /// Whether the DaemonSet labels its nodes (feature discovery, devicetree or NIC labellers):
 /// its output, node labels or a `features.d` file, outlives the pod.
 pub fn labels_nodes(pod: &PodSpec) -> bool {
+    let labeller = |n: &str| {
+        n.contains("labeller") || n.contains("labeler") || n.ends_with("feature-discovery")
+    };
+    // The container's name counts too: a placeholder image (`hfd-image`, which a Makefile
+    // fills in) hides what Habana's feature discovery is (held-out review 69 W1).
     pod.containers.iter().any(|c| {
-        c.image_name().is_some_and(|n| {
-            n.contains("labeller") || n.contains("labeler") || n.ends_with("feature-discovery")
-        })
+        c.image_name().is_some_and(labeller) || c.name.as_ref().is_some_and(|n| labeller(&n.value))
     })
 }
 
