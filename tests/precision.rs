@@ -883,7 +883,7 @@ fn a_low_memory_limit_is_explained_by_what_the_agent_does() {
         "docker.io/calico/node:v3.28.0",
     );
     assert!(
-        help(&network, "precision-ds104-network").contains("no pod on the node can be wired up"),
+        help(&network, "precision-ds104-network").contains("what it serves stops on its node"),
         "{network}"
     );
     let shipper = limited.replace(

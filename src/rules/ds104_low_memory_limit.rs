@@ -114,9 +114,9 @@ impl Rule for LowMemoryLimit {
                     }
                     AgentKind::Network => {
                         "raise the memory limit (or drop it, and set `system-node-critical` \
-                         with a request): until an OOM-killed network agent restarts, no pod on \
-                         the node can be wired up or torn down, and a dataplane's pods lose \
-                         their traffic too"
+                         with a request): until an OOM-killed network agent restarts, what it \
+                         serves stops on its node (pod wiring, when its CNI plugin calls it; \
+                         policy, routes or a dataplane's traffic)"
                     }
                     _ => {
                         "raise the memory limit: an agent's memory grows with what its node runs, \
