@@ -66,6 +66,7 @@ pub mod ds806_unexpanded_variable;
 pub mod ds807_image_never_pulled;
 pub mod ds808_init_container_parks;
 pub mod ds809_unpublished_bare_image;
+pub mod ds810_removed_image;
 pub mod ds901_unused_suppression;
 pub mod ds902_suppression_without_reason;
 
@@ -150,6 +151,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds807_image_never_pulled::ImageNeverPulled,
     &ds808_init_container_parks::InitContainerParks,
     &ds809_unpublished_bare_image::UnpublishedBareImage,
+    &ds810_removed_image::RemovedImage,
 ];
 
 /// Every rule's metadata, including those the loader reports, in code order.
@@ -214,6 +216,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds807_image_never_pulled::META,
     &ds808_init_container_parks::META,
     &ds809_unpublished_bare_image::META,
+    &ds810_removed_image::META,
     &ds901_unused_suppression::META,
     &ds902_suppression_without_reason::META,
 ];
