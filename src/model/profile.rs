@@ -936,6 +936,8 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "network-polic",
             // `multi-networkpolicy-iptables`, Multus's policy agent for secondary networks.
             "networkpolic",
+            // BGP speakers (`sartd-bgp`) peer from the node's address.
+            "bgp",
         ],
     ),
     (
@@ -1405,6 +1407,15 @@ mod tests {
             },
         );
         Profile::of(&ds, setting)
+    }
+
+    #[test]
+    fn a_bgp_speaker_is_known_by_its_name() {
+        let speaker = read(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: sartd-bgp\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      hostNetwork: true\n      containers: [{name: sartd, image: 'sart:dev'}]\n",
+            None,
+        );
+        assert_eq!(speaker.kind, AgentKind::Network);
     }
 
     #[test]
