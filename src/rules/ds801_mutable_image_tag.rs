@@ -145,9 +145,12 @@ impl Rule for MutableImageTag {
                 // A one-shot init that runs a base utility (`rm -f` of a udev rule) from a
                 // base OS image behaves the same on every build of that major version.
                 Some(t) if major_only(t) && utility_init(c, cx.profile) => continue,
+                // A single number is a major version for most projects and a reused build number
+                // for some (held-out review 72 W28): either way it moves.
                 Some(t) if major_only(t) => format!(
-                    "is tagged `{t}`, a major-version tag that moves to each new release of that \
-                     major version"
+                    "is tagged `{t}`, a single version number (a major version, or a build \
+                     number reused for later builds) that moves to whatever is pushed under it \
+                     next"
                 ),
                 // Releases carry numbers; a tag without any (`test`, `alpine`, `bottlerocket`,
                 // `aws-ssm-agent`) names a flavour or a purpose, and moves with every push.
