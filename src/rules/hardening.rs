@@ -84,7 +84,9 @@ fn node_runs_as_root(path: &str) -> bool {
         })
 }
 
-fn root_on_node(c: &Container) -> bool {
+/// Whether the container is root on its node whatever else it sets: privileged, or given
+/// SYS_ADMIN (mount, namespaces, most of what privileged allows).
+pub fn root_on_node(c: &Container) -> bool {
     c.privileged() || c.capabilities().is_some_and(|k| k.adds("SYS_ADMIN"))
 }
 
