@@ -561,6 +561,13 @@ pub fn split_registry(reference: &str) -> (Option<&str>, &str) {
     }
 }
 
+/// The tag of an image reference, if it has one (a registry port is not a tag).
+pub fn tag(image: &str) -> Option<&str> {
+    let name = image.split('@').next().unwrap_or(image);
+    let last = name.rsplit('/').next().unwrap_or(name);
+    last.split_once(':').map(|(_, t)| t)
+}
+
 /// The repository name of an image reference, without registry, path, tag or digest.
 pub fn image_name(image: &str) -> &str {
     let name = image.split('@').next().unwrap_or(image);

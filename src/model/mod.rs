@@ -18,7 +18,7 @@ pub mod toleration;
 
 pub use container::{
     Arg, Capabilities, Container, ContainerPort, PortRef, Probe, ResourceList, ResourceQuantity,
-    Resources, VolumeMount, image_name, image_path, split_registry, untagged,
+    Resources, VolumeMount, image_name, image_path, split_registry, tag, untagged,
 };
 pub use daemonset::{
     DaemonSet, FluentBitGrace, LabelSelector, MountedFile, ObjectMeta, Requirement, RollingUpdate,

@@ -1,6 +1,6 @@
 use super::container::{Resources, resource_list};
 use super::daemonset::Requirement;
-use super::{Container, ObjectMeta, Pair, Reader, Spanned};
+use super::{Container, ObjectMeta, Pair, Reader, Spanned, VolumeMount};
 use crate::source::Span;
 use crate::yaml::{Node, Value};
 
@@ -255,6 +255,14 @@ impl PodSpec {
                     .iter()
                     .any(|root| p == *root || p.starts_with(&format!("{root}/")))
             })
+    }
+
+    /// The volume a mount names (the first of that name; duplicates are DS008's).
+    pub fn volume_of(&self, mount: &VolumeMount) -> Option<&Volume> {
+        let name = &mount.name.as_ref()?.value;
+        self.volumes
+            .iter()
+            .find(|v| v.name.as_ref().is_some_and(|n| &n.value == name))
     }
 
     /// Regular containers first, then init containers.

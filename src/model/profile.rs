@@ -392,11 +392,7 @@ fn copies_cni_binaries(pod: &PodSpec, c: &Container) -> Option<ContainerRole> {
         .volume_mounts
         .iter()
         .filter_map(|m| {
-            let name = &m.name.as_ref()?.value;
-            let volume = pod
-                .volumes
-                .iter()
-                .find(|v| v.name.as_ref().is_some_and(|n| &n.value == name))?;
+            let volume = pod.volume_of(m)?;
             Some(normalize(&volume.host_path.as_ref()?.path.as_ref()?.value))
         })
         .collect();
@@ -520,11 +516,21 @@ pub fn exits_at_once(c: &Container) -> Option<String> {
 /// `sleep N` for less than ten minutes: the container exits soon after, and the kubelet's
 /// restart backoff grows (it resets only after ten minutes of running).
 fn short_sleep(statement: &str) -> bool {
+    matches!(sleep_of(statement), Some(Sleep::For(n)) if n < 600)
+}
+
+/// How long a statement that is a `sleep` waits.
+enum Sleep {
+    Forever,
+    For(u64),
+}
+
+fn sleep_of(statement: &str) -> Option<Sleep> {
     match statement.split_whitespace().collect::<Vec<_>>()[..] {
-        ["sleep", n] => {
-            !n.to_ascii_lowercase().starts_with("inf") && seconds(n).is_some_and(|n| n < 600)
-        }
-        _ => false,
+        // BusyBox's sleep takes any word starting `inf` as forever (`sleep infinite`).
+        ["sleep", n] if n.to_ascii_lowercase().starts_with("inf") => Some(Sleep::Forever),
+        ["sleep", n] => seconds(n).map(Sleep::For),
+        _ => None,
     }
 }
 
@@ -774,14 +780,13 @@ pub fn init_parks(c: &Container) -> Option<(Span, String)> {
     None
 }
 
+/// `sleep infinity`, a sleep of an hour or more, or `tail -f /dev/null`, `exec`'d or not.
 fn parks_for_good(statement: &str) -> bool {
     let statement = statement.strip_prefix("exec ").unwrap_or(statement);
-    match statement.split_whitespace().collect::<Vec<_>>()[..] {
-        // BusyBox's sleep takes any word starting `inf` as forever (`sleep infinite`).
-        ["sleep", n] => {
-            n.to_ascii_lowercase().starts_with("inf") || seconds(n).is_some_and(|n| n >= 3600)
-        }
-        _ => statement == "tail -f /dev/null",
+    match sleep_of(statement) {
+        Some(Sleep::Forever) => true,
+        Some(Sleep::For(n)) => n >= 3600,
+        None => statement == "tail -f /dev/null",
     }
 }
 
@@ -801,15 +806,9 @@ fn writes_file(statement: &str) -> bool {
 /// `startup-script`. A short final sleep (`./agent; sleep 5`) is a pause before the container
 /// exits and restarts, after the real work.
 fn runs_once_then_sleeps(script: &str) -> bool {
-    statements(script).last().is_some_and(|last| {
-        let last = last.strip_prefix("exec ").unwrap_or(last);
-        match last.split_whitespace().collect::<Vec<_>>()[..] {
-            // BusyBox's sleep takes any word starting `inf` as forever (`sleep infinite`).
-            ["sleep", n] if n.to_ascii_lowercase().starts_with("inf") => true,
-            ["sleep", n] => seconds(n).is_some_and(|n| n >= 3600),
-            _ => last == "tail -f /dev/null",
-        }
-    })
+    statements(script)
+        .last()
+        .is_some_and(|last| parks_for_good(last))
 }
 
 /// The seconds a `sleep` argument stands for: a number with an optional `s`, `m`, `h` or `d`.

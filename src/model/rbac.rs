@@ -265,11 +265,19 @@ impl Rbac {
     }
 
     pub fn service_account(&self, name: &str, namespace: Option<&str>) -> Option<&ServiceAccount> {
-        self.service_accounts.iter().find(|sa| {
-            sa.metadata.name.as_ref().is_some_and(|n| n.value == name)
-                && (namespace.is_none()
-                    || sa.metadata.namespace.as_ref().map(|n| n.value.as_str()) == namespace
-                    || sa.metadata.namespace.is_none())
+        self.service_accounts_in(namespace)
+            .find(|sa| sa.metadata.name.as_ref().is_some_and(|n| n.value == name))
+    }
+
+    /// The service accounts that land in `namespace` when applied with it: those of that
+    /// namespace and those without one (either side unset matches).
+    pub fn service_accounts_in<'a, 'n>(
+        &'a self,
+        namespace: Option<&'n str>,
+    ) -> impl Iterator<Item = &'a ServiceAccount> + use<'a, 'n> {
+        self.service_accounts.iter().filter(move |sa| {
+            let theirs = sa.metadata.namespace.as_ref().map(|n| n.value.as_str());
+            namespace.is_none() || theirs.is_none() || theirs == namespace
         })
     }
 

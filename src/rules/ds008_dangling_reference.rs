@@ -112,11 +112,7 @@ fn unprojected_files(cx: &mut Context, pod: &PodSpec, c: &Container) {
                     return None;
                 }
                 let name = m.name.as_ref()?;
-                let volume = pod
-                    .volumes
-                    .iter()
-                    .find(|v| v.name.as_ref().is_some_and(|n| n.value == name.value))?;
-                let items = volume.items.as_ref()?;
+                let items = pod.volume_of(m)?.items.as_ref()?;
                 let at = m.mount_path.as_ref()?.value.trim_end_matches('/');
                 let file = word.strip_prefix(at)?.strip_prefix('/')?;
                 let projected = items.paths.iter().any(|p| {

@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
-use crate::model::rbac::{Rbac, ServiceAccount};
+use crate::model::rbac::ServiceAccount;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS012",
@@ -25,12 +25,12 @@ impl Rule for UnknownServiceAccount {
         // The accounts the input creates in the DaemonSet's namespace (an account without a
         // namespace lands wherever the DaemonSet does when both are applied together): in this
         // file, and in the other files of its folder.
-        let here = in_namespace(&cx.beside.rbac, namespace);
+        let here: Vec<&ServiceAccount> = cx.beside.rbac.service_accounts_in(namespace).collect();
         let beside: Vec<&ServiceAccount> = cx
             .beside
             .elsewhere
             .iter()
-            .flat_map(|e| in_namespace(&e.rbac, namespace))
+            .flat_map(|e| e.rbac.service_accounts_in(namespace))
             .collect();
         let created: Vec<&ServiceAccount> = here.iter().chain(&beside).copied().collect();
         match &pod.service_account {
@@ -112,16 +112,6 @@ impl Rule for UnknownServiceAccount {
             }
         }
     }
-}
-
-fn in_namespace<'a>(rbac: &'a Rbac, namespace: Option<&str>) -> Vec<&'a ServiceAccount> {
-    rbac.service_accounts
-        .iter()
-        .filter(|sa| {
-            let theirs = sa.metadata.namespace.as_ref().map(|n| n.value.as_str());
-            namespace.is_none() || theirs.is_none() || theirs == namespace
-        })
-        .collect()
 }
 
 fn name_of(sa: &ServiceAccount) -> Option<&str> {

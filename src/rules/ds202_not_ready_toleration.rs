@@ -30,7 +30,7 @@ impl Rule for NotReadyToleration {
                 continue;
             };
             if tolerations.replaced.iter().any(|r| std::ptr::eq(*r, t)) {
-                if tolerates_node_state(t) {
+                if !node_state_taints(t).is_empty() {
                     dropped.push(seconds);
                 }
                 continue;
@@ -43,10 +43,12 @@ impl Rule for NotReadyToleration {
     }
 }
 
-fn tolerates_node_state(t: &Toleration) -> bool {
+/// The node-state taints (`not-ready`, `unreachable`) the toleration tolerates.
+fn node_state_taints(t: &Toleration) -> Vec<&'static str> {
     [NOT_READY, UNREACHABLE]
-        .iter()
-        .any(|key| t.terms().tolerates(&taint(key, "NoExecute")))
+        .into_iter()
+        .filter(|key| t.terms().tolerates(&taint(key, "NoExecute")))
+        .collect()
 }
 
 fn report_dropped(cx: &mut Context, first: &Spanned<i64>, others: &[&Spanned<i64>]) {
@@ -77,10 +79,7 @@ fn timed(
     t: &Toleration,
     seconds: &Spanned<i64>,
 ) {
-    let taints: Vec<&str> = [NOT_READY, UNREACHABLE]
-        .into_iter()
-        .filter(|key| t.terms().tolerates(&taint(key, "NoExecute")))
-        .collect();
+    let taints = node_state_taints(t);
     if taints.is_empty() {
         return;
     }

@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::profile::{Profile, Role, words};
-use crate::model::{Container, DaemonSet, PodSpec, Spanned, image_reference};
+use crate::model::{Container, DaemonSet, PodSpec, Spanned, image_reference, tag};
 use crate::rules::described;
 
 pub static META: RuleMeta = RuleMeta {
@@ -13,13 +13,6 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 pub struct MutableImageTag;
-
-/// The tag of an image reference, if it has one (a registry port is not a tag).
-fn tag(image: &str) -> Option<&str> {
-    let name = image.split('@').next().unwrap_or(image);
-    let last = name.rsplit('/').next().unwrap_or(name);
-    last.split_once(':').map(|(_, t)| t)
-}
 
 /// Whether the image comes from a registry on a single-label host (`localhost:5000/agent`,
 /// `registry:5000/agent`, `kind-registry:5000/agent`): a registry a local development loop

@@ -80,13 +80,7 @@ fn script_install<'a>(
     c.command.iter().chain(&c.args).find_map(|arg| {
         arg.text.split_whitespace().find_map(|word| {
             c.volume_mounts.iter().find_map(|m| {
-                let name = m.name.as_ref()?;
-                let config_map = pod
-                    .volumes
-                    .iter()
-                    .find(|v| v.name.as_ref().is_some_and(|n| n.value == name.value))?
-                    .config_map
-                    .as_deref()?;
+                let config_map = pod.volume_of(m)?.config_map.as_deref()?;
                 let at = m.mount_path.as_ref()?.value.trim_end_matches('/');
                 let key = match &m.sub_path {
                     Some(sub) => (word == at).then_some(sub.value.as_str())?,

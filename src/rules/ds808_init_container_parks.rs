@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
-use crate::model::profile::init_parks;
+use crate::model::profile::{Role, init_parks};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS808",
@@ -22,10 +22,7 @@ impl Rule for InitContainerParks {
         let Some(pod) = ds.pod() else { return };
         for c in &pod.init_containers {
             // A native sidecar (`restartPolicy: Always`) runs all along by design.
-            if c.restart_policy
-                .as_ref()
-                .is_some_and(|p| p.value == "Always")
-            {
+            if cx.profile.role(c) != Role::Init {
                 continue;
             }
             let Some((at, statement)) = init_parks(c) else {

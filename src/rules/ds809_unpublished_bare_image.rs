@@ -66,10 +66,7 @@ impl Rule for UnpublishedBareImage {
 
 /// The tag, when it names a release: it holds a digit.
 fn release_tag(reference: &str) -> Option<&str> {
-    let untagged = crate::model::untagged(reference);
-    let tag = reference.strip_prefix(untagged)?.strip_prefix(':')?;
-    let tag = tag.split('@').next().unwrap_or(tag);
-    tag.chars().any(|c| c.is_ascii_digit()).then_some(tag)
+    crate::model::tag(reference).filter(|t| t.chars().any(|c| c.is_ascii_digit()))
 }
 
 #[cfg(test)]
