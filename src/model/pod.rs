@@ -273,6 +273,19 @@ impl PodSpec {
     pub fn host_network(&self) -> bool {
         self.host_network.as_ref().is_some_and(|h| h.value)
     }
+
+    /// Whether the pod reaches nothing of its node: no host path, no host namespace, nothing
+    /// privileged, and no container told its node's IP (through which it would reach the
+    /// kubelet or other node endpoints). Such a pod can only serve what is sent to it.
+    pub fn reaches_nothing_of_node(&self) -> bool {
+        self.volumes.iter().all(|v| v.host_path.is_none())
+            && !self.host_network()
+            && !self.host_pid.as_ref().is_some_and(|h| h.value)
+            && !self.host_ipc.as_ref().is_some_and(|h| h.value)
+            && self
+                .all_containers()
+                .all(|c| !c.privileged() && !c.host_ip_link)
+    }
 }
 
 /// The `matchExpressions` of required node affinity's `nodeSelectorTerms`, and of each

@@ -536,12 +536,17 @@ fn sleep_of(statement: &str) -> Option<Sleep> {
 
 /// Whether the container installs a kernel driver: it runs NVIDIA's `nvidia-installer` or a
 /// self-extracting driver package (`NVIDIA-Linux-x86_64-550.127.05-grid-azure.run`), which
-/// builds and loads kernel modules.
+/// builds and loads kernel modules, or its image is a GPU driver installer whose command is
+/// baked in (`cos-gpu-installer`, `nvidia-driver-installer`).
 pub fn installs_kernel_driver(c: &Container) -> bool {
-    words(c).iter().any(|w| {
-        let name = file_name(w.trim_start_matches("./"));
-        name == "nvidia-installer" || self_extracting(name)
-    })
+    let installer_image = c
+        .image_name()
+        .is_some_and(|i| i.ends_with("driver-installer") || i.ends_with("gpu-installer"));
+    installer_image
+        || words(c).iter().any(|w| {
+            let name = file_name(w.trim_start_matches("./"));
+            name == "nvidia-installer" || self_extracting(name)
+        })
 }
 
 /// Whether a program is a self-extracting installer (`./NVIDIA-Linux-x86_64-550.run`), which
@@ -1353,9 +1358,20 @@ fn gpu(pod: &PodSpec) -> Option<String> {
         }
         let image = c.image.as_ref().map(|i| i.value.as_str()).unwrap_or("");
         let lower = image.to_ascii_lowercase();
-        if ["nvidia", "dcgm", "gpu", "rocm", "neuron"]
-            .iter()
-            .any(|n| lower.contains(n))
+        // Intel's Xe GPUs and XPU Manager, and Habana's Gaudi accelerators, by name.
+        if [
+            "nvidia",
+            "dcgm",
+            "gpu",
+            "rocm",
+            "neuron",
+            "intel_xe",
+            "intel-xe",
+            "xpumanager",
+            "habana",
+        ]
+        .iter()
+        .any(|n| lower.contains(n))
         {
             return Some(format!("its image is `{image}`"));
         }

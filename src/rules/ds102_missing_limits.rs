@@ -102,10 +102,13 @@ fn missing_limit(c: &Container, resource: &str) -> bool {
 ///   sleep) reserves and uses next to nothing: there is nothing to size.
 /// - A known sidecar (registrar, livenessprobe, config reloader) has a small fixed footprint
 ///   whose memory does not follow any input.
+/// - A kernel driver installer compiles modules once per node: a limit that an unusual kernel
+///   build exceeds OOM-kills it halfway, leaving a half-installed driver. Its request is the fix.
 fn judged(c: &Container, cx: &Context) -> bool {
     cx.profile.long_running(c)
         && !matches!(cx.profile.role(c), Role::Helper | Role::Sidecar)
         && crate::model::profile::waits(c).is_none()
+        && !crate::model::profile::installs_kernel_driver(c)
 }
 
 /// The limits DS102 reports missing on this container, cpu first; DS103 does not repeat them

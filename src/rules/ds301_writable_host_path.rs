@@ -103,7 +103,10 @@ impl Rule for WritableHostPath {
             {
                 continue;
             }
-            if cx.settings.writable_host_paths.matches(&path) || read_only_proc_file(&path) {
+            if cx.settings.writable_host_paths.matches(&path)
+                || read_only_proc_file(&path)
+                || sysfs_class_listing(&path)
+            {
                 continue;
             }
             // Node feature discovery's drop-in folder is where feature sources write their
@@ -296,6 +299,34 @@ fn read_only_proc_file(path: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// A sysfs class folder whose entries are only symlinks into `/sys/devices` (`/sys/class/drm`,
+/// `/sys/class/infiniband`): they resolve in the container's own `/sys`, read-only unless the
+/// container is privileged, and sysfs lets nobody create or remove entries, so `readOnly` on
+/// the mount changes nothing (held-out review 71 W20). Classes that keep writable files of
+/// their own (`gpio`'s `export`, `net`'s `bonding_masters`) are not listed.
+fn sysfs_class_listing(path: &str) -> bool {
+    const CLASSES: [&str; 16] = [
+        "accel",
+        "block",
+        "dmi",
+        "drm",
+        "hwmon",
+        "infiniband",
+        "infiniband_verbs",
+        "input",
+        "iommu",
+        "misc",
+        "nvme",
+        "power_supply",
+        "scsi_host",
+        "sound",
+        "thermal",
+        "video4linux",
+    ];
+    path.strip_prefix("/sys/class/")
+        .is_some_and(|class| CLASSES.contains(&class))
 }
 
 /// Whether one of the words is the mount's path or a path in it.

