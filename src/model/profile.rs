@@ -1002,7 +1002,10 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "local-volume-provisioner",
             "hostpath-provisioner",
             "local-static-provisioner",
+            "local-pv-provisioner",
             "longhorn-manager",
+            // OpenEBS's NVMe-oF storage engine (SPDK), which serves the node's replicas.
+            "mayastor",
             "openebs",
             "zfs-driver",
             "lvm-driver",
@@ -1114,6 +1117,15 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
         return (AgentKind::DevicePlugin, why);
     }
     if let Some(why) = csi_registration(pod) {
+        // A DRA network driver registers the same way and moves network devices into pods'
+        // network namespaces, which it reaches through the node's `netns` folder (dranet): a
+        // network agent, as a device plugin that does so is.
+        if let Some(netns) = mounts(&|p| matches!(p, "/var/run/netns" | "/run/netns")) {
+            return (
+                AgentKind::Network,
+                format!("it enters pods' network namespaces through `{netns}` ({why})"),
+            );
+        }
         // A device plugin may register through `plugins_registry` as well (the kubelet's
         // plugin-watcher mode); its image or container name says which it is.
         if let Some(c) = pod.all_containers().find(|c| names_device_plugin(c)) {

@@ -56,6 +56,12 @@ impl Rule for MissingRequests {
             if cx.profile.role(c) == Role::Helper || crate::model::profile::waits(c).is_some() {
                 continue;
             }
+            // An app container that runs a one-shot command and exits crash-loops (DS803):
+            // moved to an init container, as DS803 says, it is not judged at all, and sizing it
+            // where it is fixes nothing (held-out review 74 W22).
+            if !c.init && crate::model::profile::exits_at_once(c).is_some() {
+                continue;
+            }
             let missing: Vec<&str> = ["cpu", "memory"]
                 .into_iter()
                 .filter(|r| !requested(c, r))

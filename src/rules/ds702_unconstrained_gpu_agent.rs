@@ -1,5 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::model::PodSpec;
 use crate::model::profile::{installs_kernel_driver, words};
 use crate::model::{Container, DaemonSet};
 use crate::settings::{Cluster, NodePool, Nodes};
@@ -73,7 +74,7 @@ impl Rule for UnconstrainedGpuAgent {
                 Nodes::of(&pools)
             )
         });
-        let help = cluster.map_or_else(|| GENERIC_HELP.to_owned(), gpu_nodes_help);
+        let help = cluster.map_or_else(|| generic_help(pod), gpu_nodes_help);
         for c in pod.all_containers() {
             if let Some((at, what, outcome)) = gpu_use(c) {
                 cx.report(
@@ -95,8 +96,24 @@ impl Rule for UnconstrainedGpuAgent {
     }
 }
 
-const GENERIC_HELP: &str = "select the GPU nodes, e.g. `nodeSelector: {nvidia.com/gpu.present: \
-                            \"true\"}` (set by GPU feature discovery) or your GPU pool's label";
+/// The label to suggest without the cluster's nodes: the one the GPU vendor's own discovery
+/// sets (NVIDIA's GPU feature discovery; Intel's node feature discovery rules).
+fn generic_help(pod: &PodSpec) -> String {
+    let intel = pod
+        .all_containers()
+        .flat_map(|c| c.device_requests())
+        .any(|e| e.value.resource.starts_with("gpu.intel.com/"));
+    if intel {
+        "select the GPU nodes, e.g. `nodeSelector: {intel.feature.node.kubernetes.io/gpu: \
+         \"true\"}` (set by the node feature discovery rules of Intel's device plugins) or your \
+         GPU pool's label"
+            .to_owned()
+    } else {
+        "select the GPU nodes, e.g. `nodeSelector: {nvidia.com/gpu.present: \"true\"}` (set by \
+         GPU feature discovery) or your GPU pool's label"
+            .to_owned()
+    }
+}
 
 /// Names the GPU nodes and a label that selects exactly them, if there is one.
 fn gpu_nodes_help(cluster: &Cluster) -> String {

@@ -168,6 +168,31 @@ pub fn kubelet_roots(pod: &PodSpec) -> Vec<String> {
     roots
 }
 
+/// The node folders where the pod's CSI registrar tells the kubelet the driver's socket is
+/// (`--kubelet-registration-path=/var/lib/kubelet/csi-plugins/x/csi.sock`, or `$(VAR)` naming
+/// an env var of the container that holds it): the driver creates its socket there.
+pub fn registration_socket_dirs(pod: &PodSpec) -> Vec<String> {
+    let mut dirs = Vec::new();
+    for c in pod.all_containers() {
+        for a in c.command.iter().chain(&c.args) {
+            let Some(value) = a.text.strip_prefix("--kubelet-registration-path=") else {
+                continue;
+            };
+            let value = value
+                .strip_prefix("$(")
+                .and_then(|v| v.strip_suffix(')'))
+                .and_then(|var| c.env.iter().find(|e| e.name.value == var))
+                .map_or(value, |e| e.value.value.as_str());
+            if let Some((dir, _)) = normalize(value).rsplit_once('/')
+                && !dir.is_empty()
+            {
+                dirs.push(dir.to_owned());
+            }
+        }
+    }
+    dirs
+}
+
 /// Whether a container mounts the kubelet's pod folders with `Bidirectional` propagation: the
 /// mounts it makes there are the volumes of the node's pods.
 pub fn serves_mounts(pod: &PodSpec) -> bool {
