@@ -95,6 +95,10 @@ pub enum AdminPower {
     Impersonates,
     /// `get` or `list` on every Secret: it reads the credentials of every workload.
     ReadsSecrets,
+    /// `create` on pods, or `create`, `update` or `patch` on a controller of pods, in every
+    /// namespace: it runs a pod as any service account of any namespace, with any Secret
+    /// mounted (Kubernetes' RBAC good practices, "Workload creation").
+    RunsWorkloads,
 }
 
 impl AdminPower {
@@ -123,6 +127,10 @@ impl AdminPower {
             AdminPower::ReadsSecrets => format!(
                 "{allowed} in every namespace, so it reads every workload's credentials and \
                  service account tokens"
+            ),
+            AdminPower::RunsWorkloads => format!(
+                "{allowed} in every namespace, so it can run a pod as any service account of \
+                 any namespace (`kube-system`'s included), with any Secret mounted"
             ),
         }
     }
@@ -179,6 +187,14 @@ impl PolicyRule {
         }
         if groups(&[""]) && verbs(&["get", "list"]) && resources(&["secrets"]) {
             return Some(AdminPower::ReadsSecrets);
+        }
+        let pods = groups(&[""]) && verbs(&["create"]) && resources(&["pods"]);
+        let controllers = (groups(&["apps"])
+            && resources(&["deployments", "daemonsets", "statefulsets", "replicasets"]))
+            || (groups(&["batch"]) && resources(&["jobs", "cronjobs"]))
+            || (groups(&[""]) && resources(&["replicationcontrollers"]));
+        if pods || (controllers && verbs(&["create", "update", "patch"])) {
+            return Some(AdminPower::RunsWorkloads);
         }
         None
     }

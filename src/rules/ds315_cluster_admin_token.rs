@@ -131,11 +131,16 @@ fn finding(
     } else {
         label.to_owned()
     })
-    .help(
+    .help(if power == Some(AdminPower::RunsWorkloads) {
+        "limit the rule to the objects the agent manages, with `resourceNames` (an agent that \
+         restarts itself patches only its own DaemonSet), or grant it in the agent's namespace \
+         with a Role and RoleBinding; if it never calls the API, set \
+         `automountServiceAccountToken: false` in the pod template"
+    } else {
         "bind a ClusterRole of the agent's own that lists the verbs and resources it uses (a \
          metrics agent reads `nodes/stats`, `nodes/metrics` and `pods`); if it never calls the \
-         API, set `automountServiceAccountToken: false` in the pod template",
-    );
+         API, set `automountServiceAccountToken: false` in the pod template"
+    });
     if let Some(span) = named {
         d = d.related(span, "the pods run as this service account");
     }
