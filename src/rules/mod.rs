@@ -57,6 +57,7 @@ pub mod ds703_deprecated_node_label;
 pub mod ds704_unconstrained_device_request;
 pub mod ds705_required_host_path_may_be_missing;
 pub mod ds706_single_architecture_image;
+pub mod ds707_created_host_path_not_writable;
 pub mod ds801_mutable_image_tag;
 pub mod ds802_package_install_at_start;
 pub mod ds803_container_exits_at_once;
@@ -142,6 +143,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds704_unconstrained_device_request::UnconstrainedDeviceRequest,
     &ds705_required_host_path_may_be_missing::RequiredHostPathMayBeMissing,
     &ds706_single_architecture_image::SingleArchitectureImage,
+    &ds707_created_host_path_not_writable::CreatedHostPathNotWritable,
     &ds801_mutable_image_tag::MutableImageTag,
     &ds802_package_install_at_start::PackageInstallAtStart,
     &ds803_container_exits_at_once::ContainerExitsAtOnce,
@@ -207,6 +209,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds704_unconstrained_device_request::META,
     &ds705_required_host_path_may_be_missing::META,
     &ds706_single_architecture_image::META,
+    &ds707_created_host_path_not_writable::META,
     &ds801_mutable_image_tag::META,
     &ds802_package_install_at_start::META,
     &ds803_container_exits_at_once::META,
