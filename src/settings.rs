@@ -221,7 +221,7 @@ pub const DEFAULT_WRITABLE_HOST_PATHS: &[&str] = &[
 ];
 
 /// Tags that name a branch or a rolling release rather than a build.
-pub const DEFAULT_MUTABLE_TAGS: [&str; 20] = [
+pub const DEFAULT_MUTABLE_TAGS: [&str; 21] = [
     "latest",
     "main",
     "master",
@@ -242,6 +242,7 @@ pub const DEFAULT_MUTABLE_TAGS: [&str; 20] = [
     "*-head",
     "release",
     "*-develop",
+    "pr-*",
 ];
 
 /// Glob patterns over host paths, compiled once.
@@ -482,7 +483,7 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
         key: "mutable-tags",
         kind: Kind::Strings,
-        default: "[latest, main, master, develop, devel, edge, nightly, dev, ci, snapshot, canary, stable, \"*-latest\", \"latest-*\", \"*-stable\", \"snapshot-*\", \"canary-*\", \"*-head\", release, \"*-develop\"]",
+        default: "[latest, main, master, develop, devel, edge, nightly, dev, ci, snapshot, canary, stable, \"*-latest\", \"latest-*\", \"*-stable\", \"snapshot-*\", \"canary-*\", \"*-head\", release, \"*-develop\", \"pr-*\"]",
         rules: "DS801",
         help: "image tags that move (a glob may start or end with *); an untagged image always counts",
     },
