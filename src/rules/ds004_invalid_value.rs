@@ -257,7 +257,7 @@ fn container(cx: &mut Context, c: &Container) {
             cx.report(
                 Diagnostic::new(&META, prop.whole(), format!("`mountPropagation: Bidirectional` requires a privileged container, and {} is not privileged", c.describe()))
                     .label("rejected by the API server")
-                    .help("use `HostToContainer` if the container only needs to see host mounts"),
+                    .help("if the container makes mounts the node must see (a CSI node plugin publishing volumes into pods), set `privileged: true`, which Bidirectional needs; if it only needs to see the node's mounts, use `HostToContainer`"),
             );
         }
     }
