@@ -69,6 +69,8 @@ pub struct Volume {
     /// The `items` of a `configMap` or `secret` volume: with them, the volume holds only the
     /// listed paths.
     pub items: Option<ProjectedItems>,
+    /// `emptyDir.medium` (`Memory`, `HugePages`, `HugePages-2Mi`).
+    pub empty_dir_medium: Option<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -196,6 +198,9 @@ impl PodSpec {
                     .and_then(Node::as_str)
                     .map(str::to_owned),
                 items: projected_items(v),
+                empty_dir_medium: r
+                    .map(v, "emptyDir")
+                    .and_then(|e| r.string(&e.value, "medium")),
             })
             .collect();
         let (run_as_user, run_as_non_root, seccomp_profile) = match r.map(node, "securityContext") {

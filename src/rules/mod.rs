@@ -18,6 +18,7 @@ pub mod ds007_removed_api_version;
 pub mod ds008_dangling_reference;
 pub mod ds011_invalid_image_reference;
 pub mod ds012_unknown_service_account;
+pub mod ds013_hugepages_volume_without_request;
 pub mod ds101_missing_requests;
 pub mod ds102_missing_limits;
 pub mod ds103_not_guaranteed_qos;
@@ -104,6 +105,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds008_dangling_reference::DanglingReference,
     &ds011_invalid_image_reference::InvalidImageReference,
     &ds012_unknown_service_account::UnknownServiceAccount,
+    &ds013_hugepages_volume_without_request::HugepagesVolumeWithoutRequest,
     &ds101_missing_requests::MissingRequests,
     &ds102_missing_limits::MissingLimits,
     &ds103_not_guaranteed_qos::NotGuaranteedQos,
@@ -170,6 +172,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds010_removed_api_beside::META,
     &ds011_invalid_image_reference::META,
     &ds012_unknown_service_account::META,
+    &ds013_hugepages_volume_without_request::META,
     &ds101_missing_requests::META,
     &ds102_missing_limits::META,
     &ds103_not_guaranteed_qos::META,
