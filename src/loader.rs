@@ -472,14 +472,7 @@ fn word_tag(image: &str) -> bool {
     let Some((_, tag)) = name.rsplit_once(':').filter(|(repo, _)| !repo.is_empty()) else {
         return false;
     };
-    !tag.contains('/')
-        && tag.starts_with(|c: char| c.is_ascii_uppercase())
-        && tag
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-        && ["VERSION", "TAG", "RELEASE"]
-            .iter()
-            .any(|w| tag.contains(w))
+    !tag.contains('/') && crate::model::image_reference::placeholder_word(tag)
 }
 
 fn is_placeholder(s: &str) -> bool {

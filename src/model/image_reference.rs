@@ -258,6 +258,19 @@ pub const OFFICIAL_IMAGES: &[&str] = &[
     "zookeeper",
 ];
 
+/// Whether a tag word is a capitalised name of what goes there (`VERSION`, `FLANNEL_VERSION`,
+/// `IMAGE_TAG`), which a project's docs or build replace with `sed`: no registry publishes
+/// such a tag.
+pub fn placeholder_word(word: &str) -> bool {
+    word.starts_with(|c: char| c.is_ascii_uppercase())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && ["VERSION", "TAG", "RELEASE"]
+            .iter()
+            .any(|w| word.contains(w))
+}
+
 /// Whether the image is a bare name (no registry or organisation) that is none of Docker Hub's
 /// official images: the kubelet pulls it from `docker.io/library/`, where no such repository
 /// exists. A build step may replace it (kubebuilder's `controller:latest`, kustomize's

@@ -76,14 +76,7 @@ fn utility_init(c: &Container, profile: &Profile) -> bool {
 /// version is the reader's to fill in, not a tag that moves (held-out review 75 W31). A tag
 /// that is only such a word (`VERSION`) leaves the DaemonSet unlinted (DS009).
 fn placeholder_tag(tag: &str) -> bool {
-    let word = tag.split(['-', '.']).next().unwrap_or(tag);
-    word.starts_with(|c: char| c.is_ascii_uppercase())
-        && word
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-        && ["VERSION", "TAG", "RELEASE"]
-            .iter()
-            .any(|w| word.contains(w))
+    image_reference::placeholder_word(tag.split(['-', '.']).next().unwrap_or(tag))
 }
 
 /// Whether the image's registry is a placeholder for the user's own (`xxxxxxxxxxxx.dkr.ecr.
