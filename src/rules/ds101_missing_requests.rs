@@ -136,17 +136,43 @@ impl Rule for MissingRequests {
             );
             cx.report(also_here(diagnostic, rest, "no memory request here either"));
         }
+        // Containers that lack the same requests share one finding, at the first, naming the
+        // others: the pod is already Burstable, and one finding per container read as the same
+        // point repeated for each small helper (held-out review 69 W52, W55, W57).
+        let mut groups: Vec<(Vec<&str>, bool, Vec<&Container>)> = Vec::new();
         for (c, missing) in others {
             // A container with no resources at all is told of the memory limit here too: DS102
             // leaves it to this one finding.
             let asks_limit = c.declares_no_cpu_or_memory() && wants_memory_limit(pod, c, cx);
+            match groups
+                .iter_mut()
+                .find(|(m, a, _)| *m == missing && *a == asks_limit)
+            {
+                Some((_, _, members)) => members.push(c),
+                None => groups.push((missing, asks_limit, vec![c])),
+            }
+        }
+        for (missing, asks_limit, members) in groups {
+            let Some((first, rest)) = members.split_first() else {
+                continue;
+            };
             let message = if asks_limit {
                 format!(
-                    "{} declares no cpu or memory: no request, and no memory limit",
-                    c.describe()
+                    "{} {} no cpu or memory: no request, and no memory limit",
+                    listing(&members),
+                    if rest.is_empty() {
+                        "declares"
+                    } else {
+                        "declare"
+                    }
                 )
             } else {
-                format!("{} has no {} request", c.describe(), missing.join(" or "))
+                format!(
+                    "{} {} no {} request",
+                    listing(&members),
+                    if rest.is_empty() { "has" } else { "have" },
+                    missing.join(" or ")
+                )
             };
             let help = if asks_limit {
                 "set `resources.requests` for cpu and memory to what the agent uses on a busy \
@@ -156,11 +182,10 @@ impl Rule for MissingRequests {
                 "set `resources.requests` for cpu and memory to what the agent uses on a busy \
                  node, e.g. `requests: {cpu: 100m, memory: 128Mi}`"
             };
-            cx.report(
-                Diagnostic::new(&META, at(c), message)
-                    .label("nothing reserved on the node")
-                    .help(with_priority_hint(help.to_owned(), pod, cx)),
-            );
+            let diagnostic = Diagnostic::new(&META, at(first), message)
+                .label("nothing reserved on the node")
+                .help(with_priority_hint(help.to_owned(), pod, cx));
+            cx.report(also_here(diagnostic, rest, "nothing reserved here either"));
         }
     }
 }
@@ -296,9 +321,15 @@ mod tests {
         );
         let config = crate::config::Config::default();
         assert_eq!(positions_with(&critical, "DS101", config), ["11:31 note"]);
-        // A missing cpu request is each container's own.
+        // So are missing cpu requests in a Burstable pod: one finding names both containers.
         let cpu = critical.replace("{cpu: 10m}", "{memory: 10Mi}");
-        assert_eq!(positions(&cpu, "DS101"), ["11:31", "12:31"]);
+        assert_eq!(positions(&cpu, "DS101"), ["11:31"]);
+        // Containers missing different requests are told apart.
+        let mixed = critical.replacen("{cpu: 10m}", "{memory: 10Mi}", 1);
+        assert_eq!(
+            positions_with(&mixed, "DS101", crate::config::Config::default()),
+            ["11:31 warning", "12:31 note"]
+        );
     }
 
     #[test]
