@@ -87,6 +87,23 @@ pub struct Resources {
     pub limits: ResourceList,
 }
 
+impl Resources {
+    /// The huge page sizes asked for (`hugepages-2Mi` gives `2mi`), in requests or limits,
+    /// which requests default to.
+    pub fn huge_page_sizes(&self) -> impl Iterator<Item = String> + '_ {
+        self.requests
+            .entries
+            .iter()
+            .chain(&self.limits.entries)
+            .filter_map(|e| {
+                e.value
+                    .resource
+                    .strip_prefix("hugepages-")
+                    .map(str::to_ascii_lowercase)
+            })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum PortRef {
     Number(i64),

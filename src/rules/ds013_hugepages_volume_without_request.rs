@@ -24,7 +24,7 @@ impl Rule for HugepagesVolumeWithoutRequest {
             .all_containers()
             .filter_map(|c| c.resources.as_ref())
             .chain(pod.resources.as_ref())
-            .flat_map(huge_page_sizes)
+            .flat_map(Resources::huge_page_sizes)
             .collect();
         for v in &pod.volumes {
             let Some(medium) = &v.empty_dir_medium else {
@@ -72,20 +72,4 @@ impl Rule for HugepagesVolumeWithoutRequest {
             );
         }
     }
-}
-
-/// The huge page sizes a resources block asks for (`hugepages-2Mi` gives `2mi`), from its
-/// requests or its limits, which requests default to.
-fn huge_page_sizes(r: &Resources) -> Vec<String> {
-    r.requests
-        .entries
-        .iter()
-        .chain(&r.limits.entries)
-        .filter_map(|e| {
-            e.value
-                .resource
-                .strip_prefix("hugepages-")
-                .map(str::to_ascii_lowercase)
-        })
-        .collect()
 }

@@ -233,13 +233,9 @@ fn bundled_fluentd_metrics(c: &Container) -> bool {
 /// folder (where its socket lives) or mounts with Bidirectional propagation (to publish
 /// volumes).
 fn uses_huge_pages(c: &Container) -> bool {
-    c.resources.as_ref().is_some_and(|r| {
-        r.requests
-            .entries
-            .iter()
-            .chain(&r.limits.entries)
-            .any(|e| e.value.resource.starts_with("hugepages-"))
-    })
+    c.resources
+        .as_ref()
+        .is_some_and(|r| r.huge_page_sizes().next().is_some())
 }
 
 /// Whether the driver runs its FUSE mounts as its own children: it opens the host's

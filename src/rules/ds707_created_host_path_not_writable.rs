@@ -1,8 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::model::DaemonSet;
 use crate::model::profile::words;
-use crate::model::{Container, DaemonSet, PodSpec, Spanned};
-use crate::rules::host_paths;
+use crate::rules::{hardening, host_paths};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS707",
@@ -43,7 +43,7 @@ impl Rule for CreatedHostPathNotWritable {
             if m.mount.read_only.as_ref().is_some_and(|r| r.value) || m.container.privileged() {
                 continue;
             }
-            let Some(uid) = user(pod, m.container).filter(|u| u.value > 0) else {
+            let Some(uid) = hardening::run_as_user(pod, m.container).filter(|u| u.value > 0) else {
                 continue;
             };
             let (what, mode) = if kind == "FileOrCreate" {
@@ -82,13 +82,4 @@ impl Rule for CreatedHostPathNotWritable {
             );
         }
     }
-}
-
-/// The user the container runs as, where the manifest says: its own `runAsUser`, else the
-/// pod's.
-fn user<'a>(pod: &'a PodSpec, c: &'a Container) -> Option<&'a Spanned<i64>> {
-    c.security_context
-        .as_ref()
-        .and_then(|s| s.run_as_user.as_ref())
-        .or(pod.run_as_user.as_ref())
 }

@@ -1,7 +1,7 @@
 //! Shared by the hardening rules (DS304, DS306, DS308): which containers are judged.
 
 use crate::model::profile::{AgentKind, Profile, Role, waits};
-use crate::model::{Capabilities, Container, PodSpec};
+use crate::model::{Capabilities, Container, PodSpec, Spanned};
 use crate::rules::ds302_runtime_socket_mount::exposes_runtime;
 use crate::rules::host_paths::{self, normalize};
 use crate::settings::Settings;
@@ -152,9 +152,13 @@ pub fn bare_non_root_image(pod: &PodSpec, c: &Container) -> bool {
 /// The user the container runs as when the manifest says: its own `runAsUser`, else the
 /// pod's.
 pub fn user(pod: &PodSpec, c: &Container) -> Option<i64> {
+    run_as_user(pod, c).map(|u| u.value)
+}
+
+/// The `runAsUser` that sets the container's user, with where it is written.
+pub fn run_as_user<'a>(pod: &'a PodSpec, c: &'a Container) -> Option<&'a Spanned<i64>> {
     c.security_context
         .as_ref()
         .and_then(|s| s.run_as_user.as_ref())
         .or(pod.run_as_user.as_ref())
-        .map(|u| u.value)
 }
