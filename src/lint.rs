@@ -553,6 +553,7 @@ impl Linter {
         {
             loaded.beside.elsewhere = elsewhere.clone();
         }
+        loaded.beside.in_base = crate::model::in_base(relative);
         let comments = suppress::comments(source);
         let mut sorted = Sorted::default();
         let structure = loaded

@@ -603,3 +603,29 @@ fn service_account_in_a_sibling_file_is_compared() {
     write_temp(&dir, "serviceaccount.yaml", account.as_bytes());
     assert_eq!(ds012(), ["15:27"]);
 }
+
+#[test]
+fn bare_latest_image_in_a_kustomize_base_folder_is_a_placeholder() {
+    let dir = temp_dir("bare-image-in-base");
+    let text = fixture_text("fixtures/DS809/fires-bare-latest.yaml");
+    write_temp(&dir, "config/manager/ds.yaml", &text);
+    write_temp(&dir, "deploy/ds.yaml", &text);
+    let run = run_in(
+        &dir,
+        &[
+            "--format",
+            "json",
+            "config/manager/ds.yaml",
+            "deploy/ds.yaml",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let files: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == "DS809")
+        .filter_map(|d| d["file"].as_str())
+        .collect();
+    assert_eq!(files, ["deploy/ds.yaml"], "{}", run.stdout);
+}

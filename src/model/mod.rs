@@ -40,6 +40,15 @@ pub struct Beside {
     pub rbac: rbac::Rbac,
     /// RBAC objects in the other files of the same folder, when a folder is linted.
     pub elsewhere: Vec<std::sync::Arc<rbac::Elsewhere>>,
+    /// Whether the input lies in a folder that kustomize layouts keep bases in (`base`, or
+    /// kubebuilder's `config`): its images are names the overlays' `images:` replace.
+    pub in_base: bool,
+}
+
+/// Whether a file's path (relative, `/`-separated) runs through a kustomize base folder.
+pub fn in_base(relative: &str) -> bool {
+    let mut folders = relative.split(['/', '\\']).rev().skip(1);
+    folders.any(|f| f == "base" || f == "bases" || f == "config")
 }
 
 use crate::source::Span;
@@ -79,3 +88,20 @@ pub struct Problem {
 
 /// A `key: value` pair of a string map (labels, nodeSelector).
 pub type Pair = Spanned<(String, String)>;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base_folders() {
+        for path in [
+            "config/manager/manager.yaml",
+            "deploy/base/ds.yaml",
+            "bases\\ds.yaml",
+        ] {
+            assert!(super::in_base(path), "{path}");
+        }
+        for path in ["deploy/ds.yaml", "base.yaml", "configs/ds.yaml", "-"] {
+            assert!(!super::in_base(path), "{path}");
+        }
+    }
+}
