@@ -110,6 +110,16 @@ impl DaemonSet {
         }
     }
 
+    /// Whether the DaemonSet is an OpenShift cluster component (namespace `openshift` or
+    /// `openshift-*`). OpenShift's conventions (openshift/enhancements, CONVENTIONS.md,
+    /// "Resources and Limits") ask cluster components for requests and forbid limits.
+    pub fn openshift_component(&self) -> bool {
+        self.metadata
+            .namespace
+            .as_ref()
+            .is_some_and(|n| n.value == "openshift" || n.value.starts_with("openshift-"))
+    }
+
     /// Reads a DaemonSet object; `kind` is its already-checked `kind` entry.
     pub fn read(root: &Node, kind: Spanned<String>, r: &mut Reader) -> DaemonSet {
         let api_version = r.string(root, "apiVersion");

