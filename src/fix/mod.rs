@@ -45,6 +45,7 @@ const FIXABLE: &[(&str, Applicability)] = &[
     ("DS501", Applicability::Unsafe),
     ("DS701", Applicability::Unsafe),
     ("DS703", Applicability::Safe),
+    ("DS811", Applicability::Unsafe),
 ];
 
 /// How a rule's findings can be fixed, if at all.

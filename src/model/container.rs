@@ -197,7 +197,8 @@ impl ContainerPort {
 }
 
 impl Capabilities {
-    /// A capability name as runtimes read it: case-insensitive, with or without `CAP_`.
+    /// A capability name as its author meant it: case-insensitive, with or without `CAP_`
+    /// (CRI-O reads both; containerd prefixes every name, which DS811 reports).
     pub fn normalize(name: &str) -> String {
         let upper = name.trim().to_ascii_uppercase();
         upper

@@ -69,6 +69,7 @@ pub mod ds807_image_never_pulled;
 pub mod ds808_init_container_parks;
 pub mod ds809_unpublished_bare_image;
 pub mod ds810_removed_image;
+pub mod ds811_prefixed_capability;
 pub mod ds901_unused_suppression;
 pub mod ds902_suppression_without_reason;
 
@@ -156,6 +157,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds808_init_container_parks::InitContainerParks,
     &ds809_unpublished_bare_image::UnpublishedBareImage,
     &ds810_removed_image::RemovedImage,
+    &ds811_prefixed_capability::PrefixedCapability,
 ];
 
 /// Every rule's metadata, including those the loader reports, in code order.
@@ -223,6 +225,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds808_init_container_parks::META,
     &ds809_unpublished_bare_image::META,
     &ds810_removed_image::META,
+    &ds811_prefixed_capability::META,
     &ds901_unused_suppression::META,
     &ds902_suppression_without_reason::META,
 ];
