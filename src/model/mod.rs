@@ -26,7 +26,7 @@ pub use daemonset::{
 };
 pub use int_or_percent::IntOrPercent;
 pub use placement::{CONTROL_PLANE, MASTER, NodeRequirement, OS};
-pub use pod::{CLUSTER_CRITICAL, NODE_CRITICAL, PodSpec, PodTemplate, Toleration};
+pub use pod::{CLUSTER_CRITICAL, HostPathVolume, NODE_CRITICAL, PodSpec, PodTemplate, Toleration};
 pub use quantity::{Quantity, QuantityError};
 pub use reader::{Reader, whole_number};
 pub use service::Service;

@@ -83,6 +83,8 @@ pub struct ProjectedItems {
 
 #[derive(Debug)]
 pub struct HostPathVolume {
+    /// The `hostPath` key.
+    pub key: Span,
     pub path: Option<Spanned<String>>,
     /// `type`: `DirectoryOrCreate` says the agent makes the directory for itself.
     pub kind: Option<Spanned<String>>,
@@ -189,6 +191,7 @@ impl PodSpec {
             .map(|v| Volume {
                 name: r.string(v, "name"),
                 host_path: r.map(v, "hostPath").map(|h| HostPathVolume {
+                    key: h.key_span,
                     path: r.string(&h.value, "path"),
                     kind: r.string(&h.value, "type"),
                 }),

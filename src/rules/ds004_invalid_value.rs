@@ -2,8 +2,8 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::did_you_mean::suggest;
 use crate::engine::{Context, Rule};
 use crate::model::{
-    Container, DaemonSet, IntOrPercent, LabelSelector, PodSpec, RollingUpdate, Spanned, Toleration,
-    UpdateStrategy,
+    Container, DaemonSet, HostPathVolume, IntOrPercent, LabelSelector, PodSpec, RollingUpdate,
+    Spanned, Toleration, UpdateStrategy,
 };
 use crate::rules::k8s_names::{label_value_problem, qualified_name_problem};
 use crate::rules::{ds004_metadata, ds004_ports, ds004_resources};
@@ -24,6 +24,15 @@ const STRATEGIES: &[&str] = &["RollingUpdate", "OnDelete"];
 const PULL_POLICIES: &[&str] = &["Always", "IfNotPresent", "Never"];
 const PROPAGATIONS: &[&str] = &["None", "HostToContainer", "Bidirectional"];
 const SELECTOR_OPERATORS: &[&str] = &["In", "NotIn", "Exists", "DoesNotExist"];
+const HOST_PATH_TYPES: &[&str] = &[
+    "DirectoryOrCreate",
+    "Directory",
+    "FileOrCreate",
+    "File",
+    "Socket",
+    "CharDevice",
+    "BlockDevice",
+];
 
 impl Rule for InvalidValue {
     fn meta(&self) -> &'static RuleMeta {
@@ -141,6 +150,50 @@ fn pod_values(cx: &mut Context, pod: &PodSpec) {
     }
     for c in pod.all_containers() {
         container(cx, c);
+    }
+    for h in pod.volumes.iter().filter_map(|v| v.host_path.as_ref()) {
+        host_path(cx, h);
+    }
+}
+
+/// `validateHostPathVolumeSource`: a path is required and may not step back, and the type is
+/// one the kubelet knows (empty means no check).
+fn host_path(cx: &mut Context, h: &HostPathVolume) {
+    if let Some(kind) = h.kind.as_ref().filter(|k| !k.value.is_empty()) {
+        one_of(
+            cx,
+            kind,
+            "hostPath type (validateHostPathType)",
+            HOST_PATH_TYPES,
+        );
+    }
+    let Some(path) = h.path.as_ref().filter(|p| !p.value.is_empty()) else {
+        cx.report(
+            Diagnostic::new(
+                &META,
+                h.path.as_ref().map_or(h.key, |p| p.span),
+                "the API server rejects a hostPath volume without a `path`: it is required \
+                 (validateHostPathVolumeSource)",
+            )
+            .label("no path")
+            .help("set `path` to the absolute path on the node the agent needs"),
+        );
+        return;
+    };
+    if path.value.split('/').any(|part| part == "..") {
+        cx.report(
+            Diagnostic::new(
+                &META,
+                path.span,
+                format!(
+                    "the API server rejects hostPath `{}`: a path must not contain `..` \
+                     (validatePathNoBacksteps)",
+                    path.value
+                ),
+            )
+            .label("steps back")
+            .help("write the path it resolves to, without `..`"),
+        );
     }
 }
 

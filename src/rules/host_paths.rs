@@ -22,8 +22,9 @@ pub fn mounts(pod: &PodSpec) -> Vec<HostMount<'_>> {
                 .iter()
                 .filter(|v| v.name.as_ref().is_some_and(|n| n.value == name.value))
                 .find_map(|v| v.host_path.as_ref());
+            // An empty path is DS004's: the API server rejects the volume.
             if let Some(volume) = host
-                && let Some(path) = &volume.path
+                && let Some(path) = volume.path.as_ref().filter(|p| !p.value.is_empty())
             {
                 out.push(HostMount {
                     container,
