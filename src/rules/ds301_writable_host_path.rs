@@ -4,8 +4,8 @@ use crate::fix::{Change, Fix, Target, Value};
 use crate::model::profile::{AgentKind, Role, kubelet_dir, script_writes, words};
 use crate::model::{Container, VolumeMount, untagged};
 use crate::model::{DaemonSet, config_settings};
-use crate::rules::ds302_runtime_socket_mount;
 use crate::rules::host_paths::{self, HostMount};
+use crate::rules::{ds302_runtime_socket_mount, ds812_mount_inside_proc};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS301",
@@ -46,6 +46,11 @@ impl Rule for WritableHostPath {
                 continue;
             }
             if m.mount.read_only.as_ref().is_some_and(|r| r.value) {
+                continue;
+            }
+            // A mount runc refuses keeps the container from starting: DS812's finding, and
+            // readOnly would not help (held-out review 81 W37).
+            if ds812_mount_inside_proc::refused(pod, m.mount) {
                 continue;
             }
             // Bidirectional propagation exists so the container can mount onto the host

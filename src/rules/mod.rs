@@ -70,6 +70,7 @@ pub mod ds808_init_container_parks;
 pub mod ds809_unpublished_bare_image;
 pub mod ds810_removed_image;
 pub mod ds811_prefixed_capability;
+pub mod ds812_mount_inside_proc;
 pub mod ds901_unused_suppression;
 pub mod ds902_suppression_without_reason;
 
@@ -158,6 +159,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds809_unpublished_bare_image::UnpublishedBareImage,
     &ds810_removed_image::RemovedImage,
     &ds811_prefixed_capability::PrefixedCapability,
+    &ds812_mount_inside_proc::MountInsideProc,
 ];
 
 /// Every rule's metadata, including those the loader reports, in code order.
@@ -226,6 +228,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds809_unpublished_bare_image::META,
     &ds810_removed_image::META,
     &ds811_prefixed_capability::META,
+    &ds812_mount_inside_proc::META,
     &ds901_unused_suppression::META,
     &ds902_suppression_without_reason::META,
 ];
