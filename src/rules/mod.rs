@@ -59,6 +59,7 @@ pub mod ds704_unconstrained_device_request;
 pub mod ds705_required_host_path_may_be_missing;
 pub mod ds706_single_architecture_image;
 pub mod ds707_created_host_path_not_writable;
+pub mod ds708_pinned_to_named_nodes;
 pub mod ds801_mutable_image_tag;
 pub mod ds802_package_install_at_start;
 pub mod ds803_container_exits_at_once;
@@ -148,6 +149,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds705_required_host_path_may_be_missing::RequiredHostPathMayBeMissing,
     &ds706_single_architecture_image::SingleArchitectureImage,
     &ds707_created_host_path_not_writable::CreatedHostPathNotWritable,
+    &ds708_pinned_to_named_nodes::PinnedToNamedNodes,
     &ds801_mutable_image_tag::MutableImageTag,
     &ds802_package_install_at_start::PackageInstallAtStart,
     &ds803_container_exits_at_once::ContainerExitsAtOnce,
@@ -217,6 +219,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds705_required_host_path_may_be_missing::META,
     &ds706_single_architecture_image::META,
     &ds707_created_host_path_not_writable::META,
+    &ds708_pinned_to_named_nodes::META,
     &ds801_mutable_image_tag::META,
     &ds802_package_install_at_start::META,
     &ds803_container_exits_at_once::META,
