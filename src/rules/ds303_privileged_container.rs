@@ -142,41 +142,44 @@ impl Rule for PrivilegedContainer {
                 )));
                 continue;
             }
-            // A container that only waits uses none of it, whatever it mounts.
-            cx.report(if let Some(why) = waits(c) {
-                d.help(format!(
+            // A container that only waits uses none of it, whatever it mounts, unless a
+            // postStart hook works in it with the privilege (nvshare's bind-mounts its library
+            // through a Bidirectional mount; held-out review 79 W37).
+            cx.report(
+                if let Some(why) = waits(c).filter(|_| c.post_start.is_empty()) {
+                    d.help(format!(
                     "{why}, so its own process uses none of the privilege: if nothing is run in \
                      it, remove `privileged: true` (and any `mountPropagation: Bidirectional`); \
                      if it is a toolbox for `kubectl exec`, it is a standing root shell on every \
                      node, so keep it out of clusters that do not need it and record why"
                 ))
-            } else if let Some(m) = bidirectional {
-                let path = m.mount_path.as_ref().map_or("", |p| p.value.as_str());
-                d.help(format!(
-                    "its `mountPropagation: Bidirectional` mount of `{path}` needs it (the API \
+                } else if let Some(m) = bidirectional {
+                    let path = m.mount_path.as_ref().map_or("", |p| p.value.as_str());
+                    d.help(format!(
+                        "its `mountPropagation: Bidirectional` mount of `{path}` needs it (the API \
                      allows Bidirectional only in privileged containers): if the agent mounts \
                      nothing the host must see, drop both; if it does, keep them and record why \
                      with `# daemonlint: ignore DS303 -- Bidirectional mount of {path}`",
-                ))
-            } else if let Some(var) = mig_devices(c) {
-                d.help(format!(
+                    ))
+                } else if let Some(var) = mig_devices(c) {
+                    d.help(format!(
                     "its `{var}` needs `CAP_SYS_ADMIN`, not privileged mode: the NVIDIA container \
                      toolkit hands MIG's config and monitor capabilities to a container that has \
                      `SYS_ADMIN`, so `capabilities: {{add: [SYS_ADMIN]}}` in place of \
                      `privileged: true` keeps the rest of the node's devices, seccomp and \
                      AppArmor out of it"
                 ))
-            } else if tunes_kernel(c) {
-                d.help(
+                } else if tunes_kernel(c) {
+                    d.help(
                     "it sets kernel parameters (`sysctl`, `/proc/sys`), which takes privilege only \
                      while it writes them: move that step to a one-shot init container (which may \
                      be privileged and exits before the agent starts) and run the agent without \
                      `privileged: true`",
                 )
-            } else if let Some(added) = added_capabilities(c) {
-                // A privileged container has every capability: the ones it also lists show
-                // where the agent's needs lie, though not always all of them.
-                d.help(format!(
+                } else if let Some(added) = added_capabilities(c) {
+                    // A privileged container has every capability: the ones it also lists show
+                    // where the agent's needs lie, though not always all of them.
+                    d.help(format!(
                     "it also adds {added}, which privileged mode grants anyway: start from that \
                      list and what else the agent uses (entering other pods' network \
                      namespaces takes `SYS_ADMIN`), and try `capabilities: {{drop: [ALL], add: \
@@ -184,8 +187,8 @@ impl Rule for PrivilegedContainer {
                      true`; where nothing less works, keep it and record why with `# \
                      daemonlint: ignore DS303 -- <reason>`"
                 ))
-            } else {
-                d.help(
+                } else {
+                    d.help(
                     "remove `privileged: true` and grant only what the agent uses: capabilities \
                      (`capabilities: {drop: [ALL], add: [...]}`), the host paths it reads \
                      (read-only) and the devices it needs; where nothing less works (a driver \
@@ -193,7 +196,8 @@ impl Rule for PrivilegedContainer {
                      interface's sysctls), keep it and record why with \
                      `# daemonlint: ignore DS303 -- <reason>`",
                 )
-            });
+                },
+            );
         }
     }
 }
@@ -365,11 +369,23 @@ fn target_flag(word: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_support::positions;
+    use crate::rules::test_support::{helps, pod_spec, positions};
 
     #[test]
     fn privileged_only() {
         let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      initContainers: [{name: i, image: i:1, securityContext: {privileged: true}}]\n      containers: [{name: c, image: i:1, securityContext: {privileged: false}}]\n";
         assert_eq!(positions(y, "DS303"), ["9:64"]);
+    }
+
+    #[test]
+    fn a_sleeping_container_whose_hook_mounts_keeps_its_reason() {
+        let y = pod_spec(
+            "      containers:\n      - name: lib\n        image: i:1\n        command: [sleep, infinity]\n        lifecycle: {postStart: {exec: {command: [sh, -c, 'mount --bind /lib.so /host/lib.so']}}}\n        securityContext: {privileged: true}\n        volumeMounts: [{name: h, mountPath: /host, mountPropagation: Bidirectional}]\n      volumes: [{name: h, hostPath: {path: /var/run/lib}}]\n",
+        );
+        let help = helps(&y, "DS303");
+        assert!(
+            help[0].contains("Bidirectional` mount of `/host` needs it"),
+            "{help:?}"
+        );
     }
 }
