@@ -1730,6 +1730,11 @@ mod tests {
             AgentKind::CsiNode,
             "a FlexVolume installer"
         );
+        let speaker = profile(
+            "      hostNetwork: true\n      containers: [{name: c, image: 'example.com/route-agent:1', ports: [{containerPort: 179, name: bgp}]}]\n",
+            None,
+        );
+        assert_eq!(speaker.kind, AgentKind::Network, "a BGP speaker");
         let csi_proxy = profile(
             "      hostNetwork: true\n      containers: [{name: c, image: 'ghcr.io/kubernetes-sigs/sig-windows/csi-proxy:v1.1.2'}]\n",
             None,
