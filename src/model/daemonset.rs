@@ -57,6 +57,8 @@ pub struct ObjectMeta {
     pub namespace: Option<Spanned<String>>,
     pub labels: Vec<Pair>,
     pub annotations: Vec<Pair>,
+    /// Without `labels`, a key that is a misspelling of it (`lables`), which DS002 reports.
+    pub labels_typo: bool,
 }
 
 #[derive(Debug)]
@@ -226,11 +228,17 @@ impl ObjectMeta {
             return ObjectMeta::default();
         };
         let node = &entry.value;
+        let labels_typo = node.get("labels").is_none()
+            && matches!(&node.value, Value::Map(entries) if entries.iter().any(|e| {
+                e.key != "annotations"
+                    && crate::did_you_mean::suggest(&e.key, &["labels"]).is_some()
+            }));
         ObjectMeta {
             name: r.string(node, "name"),
             namespace: r.string(node, "namespace"),
             labels: r.string_map(node, "labels"),
             annotations: r.string_map(node, "annotations"),
+            labels_typo,
         }
     }
 }

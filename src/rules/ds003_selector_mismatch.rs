@@ -73,6 +73,11 @@ impl Rule for SelectorMismatch {
             );
             return;
         }
+        // A template whose `labels` key is misspelt (`lables`) has DS002's finding, and its
+        // rename fixes the selector too (held-out review 81 W43).
+        if template.metadata.labels_typo {
+            return;
+        }
         // One finding for all the selector's labels the template misses: one edit of the
         // template's labels fixes them together (held-out review 77 W41).
         let missed: Vec<_> = selector
@@ -227,6 +232,15 @@ mod tests {
 
     const HEAD: &str = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: a\nspec:\n";
     const POD: &str = "    spec:\n      containers:\n      - name: c\n        image: i:1\n";
+
+    #[test]
+    fn a_misspelt_labels_key_is_ds002s() {
+        let y = format!(
+            "{HEAD}  selector:\n    matchLabels: {{app: a}}\n  template:\n    metadata:\n      lables: {{app: a}}\n{POD}"
+        );
+        assert!(positions(&y, "DS003").is_empty());
+        assert_eq!(positions(&y, "DS002"), ["10:7"]);
+    }
 
     #[test]
     fn matching_selector_passes() {
