@@ -20,6 +20,14 @@ impl Rule for UnpublishedBareImage {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
+        // A kustomize base: its folder says so, or its namespace is kubebuilder's `system`,
+        // which the overlay's `namespace:` replaces along with the images.
+        let base = cx.beside.in_base
+            || ds
+                .metadata
+                .namespace
+                .as_ref()
+                .is_some_and(|n| n.value == "system");
         let mut told: Vec<&str> = Vec::new();
         for c in pod.all_containers() {
             let Some(image) = &c.image else { continue };
@@ -35,8 +43,7 @@ impl Rule for UnpublishedBareImage {
                 continue;
             }
             let name = reference.split(':').next().unwrap_or(reference);
-            if scaffold_placeholder(name) || (cx.beside.in_base && release_tag(reference).is_none())
-            {
+            if scaffold_placeholder(name) || (base && release_tag(reference).is_none()) {
                 continue;
             }
             told.push(reference);
@@ -114,6 +121,11 @@ mod tests {
         );
         assert_eq!(positions(&ds("lmon:latest"), "DS809"), ["11:16"]);
         assert_eq!(positions(&ds("netwatcher"), "DS809"), ["11:16"]);
+        let scaffold = ds("coil:dev").replace("{name: a}", "{name: a, namespace: system}");
+        assert!(
+            positions(&scaffold, "DS809").is_empty(),
+            "a kubebuilder base"
+        );
         for fine in [
             "controller:latest",
             "vizier-pem_image:latest",
