@@ -1048,6 +1048,10 @@ const KNOWN: &[(AgentKind, &[&str])] = &[
             // TopoLVM's LVM daemon, which its CSI node plugin calls to carve volumes.
             "lvmd",
             "topolvm",
+            // LINSTOR's satellite (Piraeus) drives DRBD and LVM for the node's volumes.
+            "linstor",
+            "piraeus",
+            "drbd",
         ],
     ),
     (

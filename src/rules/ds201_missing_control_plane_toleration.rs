@@ -43,6 +43,11 @@ impl Rule for MissingControlPlaneToleration {
         {
             return;
         }
+        // On k3s and MicroK8s the legacy toleration changes nothing either way: their servers
+        // carry no taint (held-out review 83 W26, kube-vip on k3os).
+        if schedulable_control_plane(pod) {
+            return;
+        }
         // With `--nodes`, the real control-plane nodes decide: managed clusters (EKS, GKE, AKS)
         // show none, and then there is nothing to miss.
         let carriers = match &cx.settings.cluster {
@@ -147,11 +152,7 @@ fn stays_off_control_plane(ds: &DaemonSet, pod: &PodSpec, cx: &Context) -> bool 
     // k3s and MicroK8s leave their control-plane nodes schedulable (no taint unless the
     // operator adds one): a manifest written for their layout reaches them already (held-out
     // review 72 W11, a MicroK8s certificate exporter).
-    if pod.host_path_under(&[
-        "/var/snap/microk8s",
-        "/var/lib/rancher/k3s",
-        "/etc/rancher/k3s",
-    ]) {
+    if schedulable_control_plane(pod) {
         return true;
     }
     // An agent of the node's hypervisor (it talks to libvirt) serves the virtual machines of
@@ -307,6 +308,16 @@ fn fix(master: &crate::model::Toleration) -> Fix {
             item: Value::map(entries),
         }],
     )
+}
+
+/// A manifest written for k3s's or MicroK8s's layout: their control-plane nodes carry no
+/// taint unless the operator adds one.
+fn schedulable_control_plane(pod: &PodSpec) -> bool {
+    pod.host_path_under(&[
+        "/var/snap/microk8s",
+        "/var/lib/rancher/k3s",
+        "/etc/rancher/k3s",
+    ])
 }
 
 /// `operator: Exists` with no key and no effect: the toleration matches every taint.

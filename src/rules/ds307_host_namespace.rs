@@ -99,6 +99,7 @@ impl Rule for HostNamespace {
         // the node's only under hostIPC (held-out review 68 W44).
         let ipc_by_design = pod.all_containers().any(|c| {
             matches!(c.image_name(), Some("mps" | "netdata"))
+                || c.name.as_ref().is_some_and(|n| n.value == "mps")
                 || words(c)
                     .iter()
                     .any(|w| w.ends_with("nvidia-cuda-mps-control"))

