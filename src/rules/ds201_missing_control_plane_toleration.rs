@@ -488,6 +488,13 @@ mod tests {
             positions(&labeller, "DS201").is_empty(),
             "a node labeller labels nodes for workloads"
         );
+        let k3s_legacy = ds(
+            "      tolerations:\n      - {key: node-role.kubernetes.io/master, operator: Exists, effect: NoSchedule}\n      volumes:\n      - {name: k, hostPath: {path: /etc/rancher/k3s}}\n",
+        );
+        assert!(
+            positions(&k3s_legacy, "DS201").is_empty(),
+            "k3s servers carry no taint to tolerate"
+        );
         let external_ip = ds("").replacen("  name: a\n", "  name: external-ip-agent\n", 1);
         assert!(
             positions(&external_ip, "DS201").is_empty(),

@@ -292,6 +292,10 @@ mod tests {
             assert!(!super::tag_to_replace(tag), "{tag}");
         }
         assert!(super::placeholder_registry("example.invalid/agent:main"));
+        let sleeper = crate::rules::test_support::pod_spec(
+            "      containers:\n      - {name: a, image: 'debian:bookworm-slim', command: [sleep, infinity]}\n",
+        );
+        assert!(crate::rules::test_support::positions(&sleeper, "DS801").is_empty());
         assert!(!super::placeholder_registry(
             "registry.example.com/agent:main"
         ));
