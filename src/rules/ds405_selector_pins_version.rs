@@ -30,37 +30,56 @@ impl Rule for SelectorPinsVersion {
             return;
         };
         let name = ds.metadata.name.as_ref().map_or("", |n| n.value.as_str());
-        for pair in &selector.match_labels {
-            let (key, value) = &pair.value;
-            if !VERSION_KEYS.contains(&key.as_str()) || !names_a_release(value) {
-                continue;
-            }
-            // A DaemonSet named for the version (`fluentd-es-v2.2.0`, the old addon's way) is
-            // replaced by a new one at each release, not updated: the versioned selector keeps
-            // the two from adopting each other's pods.
-            if name.contains(value.as_str()) {
-                continue;
-            }
-            cx.report(
-                Diagnostic::new(
-                    &META,
-                    pair.whole(),
-                    format!(
-                        "the selector matches `{key}: {value}`, a release's version: apps/v1 \
-                         makes `spec.selector` immutable, so the next release's manifest, with \
-                         its new version here, is rejected, and upgrading means deleting the \
-                         DaemonSet (every node loses the agent until it is recreated)"
-                    ),
-                )
-                .label("changes with every release")
-                .help(format!(
-                    "select on labels that never change (`app.kubernetes.io/name`, \
-                     `app.kubernetes.io/instance`) and keep `{key}` on the pod template's labels \
-                     only; changing the selector of a running DaemonSet takes one delete with \
-                     `--cascade=orphan` and a re-apply"
-                )),
-            );
+        // A DaemonSet named for the version (`fluentd-es-v2.2.0`, the old addon's way) is
+        // replaced by a new one at each release, not updated: the versioned selector keeps the
+        // two from adopting each other's pods.
+        let pinned: Vec<_> = selector
+            .match_labels
+            .iter()
+            .filter(|pair| {
+                let (key, value) = &pair.value;
+                VERSION_KEYS.contains(&key.as_str())
+                    && names_a_release(value)
+                    && !name.contains(value.as_str())
+            })
+            .collect();
+        // One finding for them all: one edit of the selector fixes every one (held-out review
+        // 84 W31, W32: a chart's version and the app's in one selector).
+        let Some((first, rest)) = pinned.split_first() else {
+            return;
+        };
+        let listed: Vec<String> = pinned
+            .iter()
+            .map(|p| format!("`{}: {}`", p.value.0, p.value.1))
+            .collect();
+        let keys: Vec<String> = pinned.iter().map(|p| format!("`{}`", p.value.0)).collect();
+        let what = if rest.is_empty() {
+            "a release's version"
+        } else {
+            "each a release's version"
+        };
+        let mut d = Diagnostic::new(
+            &META,
+            first.whole(),
+            format!(
+                "the selector matches {}, {what}: apps/v1 makes `spec.selector` immutable, so the \
+                 next release's manifest, with its new version here, is rejected, and upgrading \
+                 means deleting the DaemonSet (every node loses the agent until it is recreated)",
+                crate::prose::listed(&listed.iter().map(String::as_str).collect::<Vec<_>>())
+            ),
+        )
+        .label("changes with every release")
+        .help(format!(
+            "select on labels that never change (`app.kubernetes.io/name`, \
+             `app.kubernetes.io/instance`) and keep {} on the pod template's labels only; \
+             changing the selector of a running DaemonSet takes one delete with \
+             `--cascade=orphan` and a re-apply",
+            crate::prose::listed(&keys.iter().map(String::as_str).collect::<Vec<_>>())
+        ));
+        for pair in rest {
+            d = d.related(pair.whole(), "changes with every release too");
         }
+        cx.report(d);
     }
 }
 
@@ -85,6 +104,14 @@ mod tests {
 
     #[test]
     fn release_versions_only() {
+        assert_eq!(
+            positions(
+                &ds("app: a, helm.sh/chart: a-0.1.0, app.kubernetes.io/version: 1.0.2"),
+                "DS405"
+            ),
+            ["6:27"],
+            "one finding for the selector"
+        );
         assert_eq!(
             positions(&ds("app: a, app.kubernetes.io/version: 2.4.1"), "DS405"),
             ["6:27"]
