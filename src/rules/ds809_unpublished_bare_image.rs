@@ -20,14 +20,7 @@ impl Rule for UnpublishedBareImage {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        // A kustomize base: its folder says so, or its namespace is kubebuilder's `system`,
-        // which the overlay's `namespace:` replaces along with the images.
-        let base = cx.beside.in_base
-            || ds
-                .metadata
-                .namespace
-                .as_ref()
-                .is_some_and(|n| n.value == "system");
+        let base = crate::rules::kustomize_base(ds, cx);
         let mut told: Vec<&str> = Vec::new();
         for c in pod.all_containers() {
             let Some(image) = &c.image else { continue };

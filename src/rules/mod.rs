@@ -3,8 +3,8 @@
 
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::did_you_mean::suggest;
-use crate::engine::Rule;
-use crate::model::Container;
+use crate::engine::{Context, Rule};
+use crate::model::{Container, DaemonSet};
 use crate::prose::listed;
 
 pub use crate::unreadable::{
@@ -236,8 +236,18 @@ pub static ALL: &[&RuleMeta] = &[
     &ds902_suppression_without_reason::META,
 ];
 
-/// Finds a rule by code (`DS003`, any case) or name (`selector-mismatch`).
-/// Names in a sentence: `a`, `a and b`, `a, b and c`.
+/// Whether the DaemonSet is a kustomize base, whose images an overlay's `images:` sets: its
+/// file lies in a `base` or `config` folder, or its namespace is kubebuilder's placeholder
+/// `system`, which the overlay's `namespace:` replaces along with the images.
+pub fn kustomize_base(ds: &DaemonSet, cx: &Context) -> bool {
+    cx.beside.in_base
+        || ds
+            .metadata
+            .namespace
+            .as_ref()
+            .is_some_and(|n| n.value == "system")
+}
+
 /// "container `a`", or "containers `a`, `b` and `c` (init)" for several, in their order.
 pub fn described(containers: &[&Container]) -> String {
     match containers {
@@ -256,6 +266,7 @@ pub fn described(containers: &[&Container]) -> String {
     }
 }
 
+/// Finds a rule by code (`DS003`, any case) or name (`selector-mismatch`).
 pub fn find(code_or_name: &str) -> Option<&'static RuleMeta> {
     ALL.iter()
         .copied()
