@@ -28,6 +28,8 @@ pub struct Container {
     pub env: Vec<EnvValue>,
     /// The name of every `env` entry, whatever sets its value (`valueFrom` included).
     pub env_names: Vec<String>,
+    /// Whether `envFrom` brings in variables whose names the manifest does not show.
+    pub env_from: bool,
     /// The downward-API env var that tells the container its node, if any: evidence that a
     /// DaemonSet is a node agent rather than an application spread over the nodes.
     pub node_link: Option<String>,
@@ -300,6 +302,7 @@ impl Container {
                 .map_or_else(Vec::new, |e| strings(e, "command")),
             env: env(node),
             env_names: env_names(node),
+            env_from: matches!(node.get("envFrom").map(|n| &n.value), Some(Value::Seq(s)) if !s.is_empty()),
             node_link: node_link(node),
             host_ip_link: host_ip_link(node),
         }
