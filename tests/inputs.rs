@@ -604,54 +604,42 @@ fn service_account_in_a_sibling_file_is_compared() {
     assert_eq!(ds012(), ["15:27"]);
 }
 
-#[test]
-fn bare_latest_image_in_a_kustomize_base_folder_is_a_placeholder() {
-    let dir = temp_dir("bare-image-in-base");
-    let text = fixture_text("fixtures/DS809/fires-bare-latest.yaml");
-    write_temp(&dir, "config/manager/ds.yaml", &text);
+/// Lints one fixture copied into a kustomize base folder (`base`) and into a plain folder,
+/// and returns the files where `code` fired.
+fn files_reporting(test: &str, fixture: &str, base: &str, code: &str) -> Vec<String> {
+    let dir = temp_dir(test);
+    let text = fixture_text(fixture);
+    write_temp(&dir, base, &text);
     write_temp(&dir, "deploy/ds.yaml", &text);
-    let run = run_in(
-        &dir,
-        &[
-            "--format",
-            "json",
-            "config/manager/ds.yaml",
-            "deploy/ds.yaml",
-        ],
-    );
+    let run = run_in(&dir, &["--format", "json", base, "deploy/ds.yaml"]);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
-    let files: Vec<&str> = report["diagnostics"]
+    report["diagnostics"]
         .as_array()
         .expect("diagnostics")
         .iter()
-        .filter(|d| d["code"] == "DS809")
-        .filter_map(|d| d["file"].as_str())
-        .collect();
-    assert_eq!(files, ["deploy/ds.yaml"], "{}", run.stdout);
+        .filter(|d| d["code"] == code)
+        .filter_map(|d| d["file"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn bare_latest_image_in_a_kustomize_base_folder_is_a_placeholder() {
+    let files = files_reporting(
+        "bare-image-in-base",
+        "fixtures/DS809/fires-bare-latest.yaml",
+        "config/manager/ds.yaml",
+        "DS809",
+    );
+    assert_eq!(files, ["deploy/ds.yaml"]);
 }
 
 #[test]
 fn latest_image_in_a_kustomize_base_folder_is_left_to_the_overlay() {
-    let dir = temp_dir("latest-image-in-base");
-    let text = fixture_text("fixtures/DS801/fires-latest-if-not-present.yaml");
-    write_temp(&dir, "deploy/base/node/ds.yaml", &text);
-    write_temp(&dir, "deploy/ds.yaml", &text);
-    let run = run_in(
-        &dir,
-        &[
-            "--format",
-            "json",
-            "deploy/base/node/ds.yaml",
-            "deploy/ds.yaml",
-        ],
+    let files = files_reporting(
+        "latest-image-in-base",
+        "fixtures/DS801/fires-latest-if-not-present.yaml",
+        "deploy/base/node/ds.yaml",
+        "DS801",
     );
-    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
-    let files: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
-        .filter(|d| d["code"] == "DS801")
-        .filter_map(|d| d["file"].as_str())
-        .collect();
-    assert_eq!(files, ["deploy/ds.yaml"], "{}", run.stdout);
+    assert_eq!(files, ["deploy/ds.yaml"]);
 }

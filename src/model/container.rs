@@ -347,6 +347,14 @@ impl Container {
         self.image.as_ref().map(|i| image_name(&i.value))
     }
 
+    /// Whether a port serves BGP: 179, or a port named `bgp`.
+    pub fn serves_bgp(&self) -> bool {
+        self.ports.iter().any(|p| {
+            p.container_port.as_ref().is_some_and(|n| n.value == 179)
+                || p.name.as_ref().is_some_and(|n| n.value == "bgp")
+        })
+    }
+
     pub fn capabilities(&self) -> Option<&Capabilities> {
         self.security_context.as_ref()?.capabilities.as_ref()
     }

@@ -1255,12 +1255,7 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
     }
     // A BGP speaker peers from the node's address on port 179 (held-out review 79 N6, W60).
     if pod.host_network.as_ref().is_some_and(|h| h.value)
-        && let Some(c) = agents.iter().find(|c| {
-            c.ports.iter().any(|p| {
-                p.container_port.as_ref().is_some_and(|n| n.value == 179)
-                    || p.name.as_ref().is_some_and(|n| n.value == "bgp")
-            })
-        })
+        && let Some(c) = agents.iter().find(|c| c.serves_bgp())
     {
         return (
             AgentKind::Network,

@@ -34,6 +34,11 @@ impl Terms<'_> {
         }
     }
 
+    /// `operator: Exists` with no key and no effect: it tolerates every taint there is.
+    pub fn tolerates_every_taint(&self) -> bool {
+        self.key.is_empty() && self.operator == "Exists" && self.effect.is_empty()
+    }
+
     /// `Toleration.MatchToleration`: the fields "add or update" compares. The operator is
     /// compared as written, so an absent operator differs from `Equal` here.
     fn same_slot(&self, other: &Terms) -> bool {

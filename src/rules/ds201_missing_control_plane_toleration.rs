@@ -4,7 +4,7 @@ use crate::fix::{Change, Fix, Value, quote};
 use crate::model::profile::{AgentKind, labels_nodes, loads_security_profiles, waits};
 use crate::model::toleration::{DaemonPodTolerations, taint};
 use crate::model::{CONTROL_PLANE, MASTER};
-use crate::model::{DaemonSet, PodSpec, Toleration};
+use crate::model::{DaemonSet, PodSpec};
 use crate::settings::Nodes;
 
 pub static META: RuleMeta = RuleMeta {
@@ -84,7 +84,7 @@ impl Rule for MissingControlPlaneToleration {
             None if (cx.profile.kind == AgentKind::CsiNode
                 || (cx.profile.kind == AgentKind::Network
                     && pod.host_path_under(&["/etc/cni", "/opt/cni"])))
-                && !pod.tolerations.iter().any(tolerates_every_taint) =>
+                && !pod.tolerations.iter().any(|t| t.terms().tolerates_every_taint()) =>
             {
                 let serves = if cx.profile.kind == AgentKind::Network {
                     "network"
@@ -272,18 +272,12 @@ fn load_balancer_speaker(ds: &DaemonSet, pod: &PodSpec) -> bool {
             || n.split(|c: char| !c.is_ascii_alphanumeric())
                 .any(|w| w == "lb")
     };
-    // A BGP speaker announcing Service addresses (port 179) is one too.
-    let bgp = |c: &crate::model::Container| {
-        c.ports.iter().any(|p| {
-            p.container_port.as_ref().is_some_and(|n| n.value == 179)
-                || p.name.as_ref().is_some_and(|n| n.value == "bgp")
-        })
-    };
+    // A BGP speaker announcing Service addresses is one too.
     ds.metadata.name.as_ref().is_some_and(|n| speaks(&n.value))
         || pod.containers.iter().any(|c| {
             c.name.as_ref().is_some_and(|n| speaks(&n.value))
                 || c.image_name().is_some_and(speaks)
-                || bgp(c)
+                || c.serves_bgp()
         })
 }
 
@@ -318,13 +312,6 @@ fn schedulable_control_plane(pod: &PodSpec) -> bool {
         "/var/lib/rancher/k3s",
         "/etc/rancher/k3s",
     ])
-}
-
-/// `operator: Exists` with no key and no effect: the toleration matches every taint.
-fn tolerates_every_taint(t: &Toleration) -> bool {
-    t.key.as_ref().is_none_or(|k| k.value.is_empty())
-        && t.operator.as_ref().is_some_and(|o| o.value == "Exists")
-        && t.effect.as_ref().is_none_or(|e| e.value.is_empty())
 }
 
 /// Written for a managed Kubernetes service: GKE Autopilot's workload annotations

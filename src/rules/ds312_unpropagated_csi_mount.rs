@@ -1,6 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::profile::{AgentKind, Profile, Role};
+use crate::model::profile::{AgentKind, Profile, Role, kubelet_dir};
 use crate::model::{Container, DaemonSet, PodSpec};
 use crate::rules::host_paths::{self, unpropagated_publish_mounts};
 
@@ -115,7 +115,7 @@ fn unreachable_pod_folders<'a>(
     let mut plugin_folders: Vec<String> = mounts
         .iter()
         .map(|m| host_paths::normalize(&m.path.value))
-        .filter(|p| p.contains("/plugins/") && !p.ends_with("/plugins_registry"))
+        .filter(|p| kubelet_dir(p, "plugins") && !p.ends_with("/plugins"))
         .collect();
     plugin_folders.sort();
     plugin_folders.dedup();
