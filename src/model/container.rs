@@ -150,7 +150,26 @@ pub struct SecurityContext {
     pub run_as_non_root: Option<Spanned<bool>>,
     /// `seccompProfile.type`.
     pub seccomp_profile: Option<Spanned<String>>,
+    /// A key that DS002 reads as a misspelt `allowPrivilegeEscalation`
+    /// (`enablePrivilegeEscalation`), with no real one beside it: renaming it is the fix.
+    pub allow_privilege_escalation_typo: bool,
 }
+
+/// The fields of a container's `securityContext` (core/v1 `SecurityContext`).
+const SECURITY_CONTEXT_FIELDS: &[&str] = &[
+    "allowPrivilegeEscalation",
+    "appArmorProfile",
+    "capabilities",
+    "privileged",
+    "procMount",
+    "readOnlyRootFilesystem",
+    "runAsGroup",
+    "runAsNonRoot",
+    "runAsUser",
+    "seLinuxOptions",
+    "seccompProfile",
+    "windowsOptions",
+];
 
 #[derive(Debug)]
 pub struct Capabilities {
@@ -198,7 +217,59 @@ impl ContainerPort {
     }
 }
 
+/// The capabilities of Linux 5.9 and later (`include/uapi/linux/capability.h`), without
+/// `CAP_`: the names runc and CRI-O know.
+pub const LINUX_CAPABILITIES: &[&str] = &[
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "LINUX_IMMUTABLE",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_ADMIN",
+    "NET_RAW",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_CHROOT",
+    "SYS_PTRACE",
+    "SYS_PACCT",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_NICE",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "MKNOD",
+    "LEASE",
+    "AUDIT_WRITE",
+    "AUDIT_CONTROL",
+    "SETFCAP",
+    "MAC_OVERRIDE",
+    "MAC_ADMIN",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_READ",
+    "PERFMON",
+    "BPF",
+    "CHECKPOINT_RESTORE",
+];
+
 impl Capabilities {
+    /// Whether a name, read as its author meant it, is a Linux capability or `ALL`.
+    pub fn known(name: &str) -> bool {
+        let name = Capabilities::normalize(name);
+        name == "ALL" || LINUX_CAPABILITIES.contains(&name.as_str())
+    }
+
     /// A capability name as its author meant it: case-insensitive, with or without `CAP_`
     /// (CRI-O reads both; containerd prefixes every name, which DS811 reports).
     pub fn normalize(name: &str) -> String {
@@ -265,6 +336,12 @@ impl Container {
                 run_as_user: r.int(sc, "runAsUser"),
                 run_as_non_root: r.boolean(sc, "runAsNonRoot"),
                 seccomp_profile: sc.get("seccompProfile").and_then(|p| r.string(p, "type")),
+                allow_privilege_escalation_typo: sc.get("allowPrivilegeEscalation").is_none()
+                    && matches!(&sc.value, Value::Map(entries) if entries.iter().any(|e| {
+                        !SECURITY_CONTEXT_FIELDS.contains(&e.key.as_str())
+                            && crate::did_you_mean::suggest(&e.key, SECURITY_CONTEXT_FIELDS)
+                                == Some("allowPrivilegeEscalation")
+                    })),
             }
         });
         let volume_mounts = r

@@ -17,8 +17,9 @@ pub mod taint;
 pub mod toleration;
 
 pub use container::{
-    Arg, Capabilities, Container, ContainerPort, PortRef, Probe, ResourceList, ResourceQuantity,
-    Resources, VolumeMount, image_name, image_path, split_registry, tag, untagged,
+    Arg, Capabilities, Container, ContainerPort, LINUX_CAPABILITIES, PortRef, Probe, ResourceList,
+    ResourceQuantity, Resources, VolumeMount, image_name, image_path, split_registry, tag,
+    untagged,
 };
 pub use daemonset::{
     DaemonSet, FluentBitGrace, LabelSelector, MountedFile, ObjectMeta, Requirement, RollingUpdate,

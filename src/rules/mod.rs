@@ -23,6 +23,7 @@ pub mod ds101_missing_requests;
 pub mod ds102_missing_limits;
 pub mod ds103_not_guaranteed_qos;
 pub mod ds104_low_memory_limit;
+pub mod ds105_implausible_quantity;
 pub mod ds201_missing_control_plane_toleration;
 pub mod ds202_not_ready_toleration;
 pub mod ds203_missing_required_toleration;
@@ -72,6 +73,7 @@ pub mod ds809_unpublished_bare_image;
 pub mod ds810_removed_image;
 pub mod ds811_prefixed_capability;
 pub mod ds812_mount_inside_proc;
+pub mod ds813_unknown_capability;
 pub mod ds901_unused_suppression;
 pub mod ds902_suppression_without_reason;
 
@@ -113,6 +115,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds102_missing_limits::MissingLimits,
     &ds103_not_guaranteed_qos::NotGuaranteedQos,
     &ds104_low_memory_limit::LowMemoryLimit,
+    &ds105_implausible_quantity::ImplausibleQuantity,
     &ds201_missing_control_plane_toleration::MissingControlPlaneToleration,
     &ds202_not_ready_toleration::NotReadyToleration,
     &ds203_missing_required_toleration::MissingRequiredToleration,
@@ -162,6 +165,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds810_removed_image::RemovedImage,
     &ds811_prefixed_capability::PrefixedCapability,
     &ds812_mount_inside_proc::MountInsideProc,
+    &ds813_unknown_capability::UnknownCapability,
 ];
 
 /// Every rule's metadata, including those the loader reports, in code order.
@@ -183,6 +187,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds102_missing_limits::META,
     &ds103_not_guaranteed_qos::META,
     &ds104_low_memory_limit::META,
+    &ds105_implausible_quantity::META,
     &ds201_missing_control_plane_toleration::META,
     &ds202_not_ready_toleration::META,
     &ds203_missing_required_toleration::META,
@@ -232,6 +237,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds810_removed_image::META,
     &ds811_prefixed_capability::META,
     &ds812_mount_inside_proc::META,
+    &ds813_unknown_capability::META,
     &ds901_unused_suppression::META,
     &ds902_suppression_without_reason::META,
 ];
