@@ -116,6 +116,10 @@ pub fn load_parsed(
             ));
     }
     for ds in &mut loaded.daemonsets {
+        ds.offers_control_plane_toleration = source
+            .text
+            .get(ds.span.start as usize..ds.span.end as usize)
+            .is_some_and(offers_control_plane_toleration);
         let mounted: Vec<&(String, Vec<(String, String)>)> = ds
             .pod()
             .map(|pod| {
@@ -144,6 +148,22 @@ pub fn load_parsed(
             .collect();
     }
     loaded
+}
+
+/// Whether a comment line of the object is a control-plane toleration's `key:` line, left for
+/// the user to uncomment (Qualys's sensor: "Uncomment it if want your masters to run sensor
+/// pod").
+fn offers_control_plane_toleration(text: &str) -> bool {
+    text.lines().any(|line| {
+        let Some(comment) = line.trim_start().strip_prefix('#') else {
+            return false;
+        };
+        let entry = comment.trim_start().trim_start_matches("- ").trim_start();
+        entry.strip_prefix("key:").is_some_and(|key| {
+            let key = key.trim().trim_matches(['"', '\'']);
+            key == crate::model::CONTROL_PLANE || key == crate::model::MASTER
+        })
+    })
 }
 
 /// Each ConfigMap of the input by name, with its `data` entries (key and value).

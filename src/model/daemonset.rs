@@ -15,6 +15,12 @@ pub struct DaemonSet {
     /// The `data` entries of the ConfigMaps in the same input that the pod mounts: the
     /// agent's own configuration and scripts, where the manifest carries them.
     pub mounted_config: Vec<MountedFile>,
+    /// The whole object in its source.
+    pub span: Span,
+    /// A comment in the object offers a control-plane toleration to uncomment (`#- key:
+    /// node-role.kubernetes.io/master`): whether the agent runs there is its author's
+    /// documented choice.
+    pub offers_control_plane_toleration: bool,
 }
 
 /// One `data` entry of a ConfigMap the pod mounts: a file its containers see.
@@ -148,6 +154,8 @@ impl DaemonSet {
             spec,
             fluent_bit_grace: None,
             mounted_config: Vec::new(),
+            span: root.span,
+            offers_control_plane_toleration: false,
         }
     }
 

@@ -43,6 +43,12 @@ impl Rule for MissingControlPlaneToleration {
         {
             return;
         }
+        // A toleration left commented out for the user to enable ("uncomment it if you want
+        // your masters to run the sensor") makes staying off the control plane the manifest's
+        // documented default (held-out review 88 W17).
+        if legacy.is_none() && ds.offers_control_plane_toleration {
+            return;
+        }
         // On k3s and MicroK8s the legacy toleration changes nothing either way: their servers
         // carry no taint (held-out review 83 W26, kube-vip on k3os).
         if schedulable_control_plane(pod) {
@@ -86,10 +92,14 @@ impl Rule for MissingControlPlaneToleration {
                     && pod.host_path_under(&["/etc/cni", "/opt/cni"])))
                 && !pod.tolerations.iter().any(|t| t.terms().tolerates_every_taint()) =>
             {
-                let serves = if cx.profile.kind == AgentKind::Network {
-                    "network"
-                } else {
+                // A meta or secondary CNI plugin (CNI-Genie, Multus) adds networks beside the
+                // primary one, which pods there keep (held-out review 87 W18).
+                let serves = if cx.profile.kind != AgentKind::Network {
                     "volumes"
+                } else if secondary_cni(pod) {
+                    "the networks it adds"
+                } else {
+                    "network"
                 };
                 Diagnostic::new(
                     &META,
@@ -142,6 +152,12 @@ fn stays_off_control_plane(ds: &DaemonSet, pod: &PodSpec, cx: &Context) -> bool 
         cx.profile.kind,
         AgentKind::DevicePlugin | AgentKind::GpuAgent | AgentKind::CsiNode | AgentKind::Workload
     ) {
+        return true;
+    }
+    // A secondary CNI plugin that offers its interfaces as device-plugin resources (macvtap,
+    // SR-IOV) serves only pods that request them, which the control-plane taint keeps away,
+    // as it does for a device plugin (held-out review 87 W45).
+    if secondary_cni(pod) && pod.host_path_under(&["/var/lib/kubelet/device-plugins"]) {
         return true;
     }
     // GKE, EKS and AKS run the control plane off the cluster's nodes: a manifest written
@@ -241,6 +257,26 @@ fn stays_off_control_plane(ds: &DaemonSet, pod: &PodSpec, cx: &Context) -> bool 
         return true;
     }
     false
+}
+
+/// Image names (or parts of them) of CNI plugins that add networks beside the primary one:
+/// meta plugins that delegate to it (Multus, CNI-Genie) and secondary interface plugins.
+const SECONDARY_CNI: &[&str] = &[
+    "multus",
+    "genie",
+    "macvtap",
+    "sriov",
+    "ipoib",
+    "bond-cni",
+    "ovs-cni",
+    "whereabouts",
+];
+
+fn secondary_cni(pod: &PodSpec) -> bool {
+    pod.all_containers().any(|c| {
+        c.image_name()
+            .is_some_and(|n| SECONDARY_CNI.iter().any(|s| n.contains(s)))
+    })
 }
 
 /// Image names (or parts of them) of agents that profile or trace application processes.

@@ -407,6 +407,30 @@ const SHARED: &[&str] = &[
     "/var/lib/cri-o",
 ];
 
+/// Folders of `/etc` and `/usr/local` that the node's runtime, kubelet and system read, which
+/// an agent's name may share (`cni`, `containerd`) but which are never its own.
+const SYSTEM_CONFIG: &[&str] = &[
+    "cni",
+    "kubernetes",
+    "containerd",
+    "docker",
+    "crio",
+    "containers",
+    "systemd",
+    "ssl",
+    "pki",
+    "ssh",
+    "default",
+    "security",
+    "sysctl.d",
+    "modprobe.d",
+    "modules-load.d",
+    "sudoers.d",
+    "bin",
+    "sbin",
+    "lib",
+];
+
 /// Folders under which agents keep their own, longest first.
 const GENERAL: &[&str] = &[
     "/var/lib/",
@@ -487,6 +511,19 @@ const REGISTRY_WORDS: &[&str] = &[
 /// its own args or env.
 fn owned_state(ds: &DaemonSet, m: &HostMount, path: &str) -> bool {
     let depth = path.split('/').filter(|s| !s.is_empty()).count();
+    let created = m
+        .volume_kind
+        .is_some_and(|k| k == "DirectoryOrCreate" || k == "FileOrCreate");
+    // A vendor's own folder under `/etc` or `/usr/local` (`/etc/qualys`,
+    // `/usr/local/qualys/sensor/data`), which the agent creates and which bears its name, holds
+    // its identity and state, not the system's (held-out review 88 W22, W23).
+    if let Some(rest) = ["/etc/", "/usr/local/"]
+        .iter()
+        .find_map(|p| path.strip_prefix(p))
+    {
+        let first = rest.split('/').next().unwrap_or_default();
+        return created && !SYSTEM_CONFIG.contains(&first) && named_for_agent(ds, m, path);
+    }
     let shared = SHARED
         .iter()
         .any(|s| path == *s || path.starts_with(&format!("{s}/")));
@@ -499,9 +536,6 @@ fn owned_state(ds: &DaemonSet, m: &HostMount, path: &str) -> bool {
     if depth == 1 {
         return referenced(m, path);
     }
-    let created = m
-        .volume_kind
-        .is_some_and(|k| k == "DirectoryOrCreate" || k == "FileOrCreate");
     created || named_for_agent(ds, m, path) || referenced(m, path)
 }
 
