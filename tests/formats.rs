@@ -223,7 +223,7 @@ fn statistics_count_rules() {
     let first = run.stdout.lines().next().expect("a row");
     assert_eq!(
         first.split_whitespace().collect::<Vec<_>>(),
-        ["28", "DS004", "invalid-value", "error"]
+        ["30", "DS004", "invalid-value", "error"]
     );
     assert!(!run.stdout.contains("╭"));
 }

@@ -150,6 +150,8 @@ pub struct SecurityContext {
     pub run_as_non_root: Option<Spanned<bool>>,
     /// `seccompProfile.type`.
     pub seccomp_profile: Option<Spanned<String>>,
+    /// `procMount`: `Default`, or `Unmasked` (no masked or read-only paths in `/proc`).
+    pub proc_mount: Option<Spanned<String>>,
     /// A key that DS002 reads as a misspelt `allowPrivilegeEscalation`
     /// (`enablePrivilegeEscalation`), with no real one beside it: renaming it is the fix.
     pub allow_privilege_escalation_typo: bool,
@@ -336,6 +338,7 @@ impl Container {
                 run_as_user: r.int(sc, "runAsUser"),
                 run_as_non_root: r.boolean(sc, "runAsNonRoot"),
                 seccomp_profile: sc.get("seccompProfile").and_then(|p| r.string(p, "type")),
+                proc_mount: r.string(sc, "procMount"),
                 allow_privilege_escalation_typo: sc.get("allowPrivilegeEscalation").is_none()
                     && matches!(&sc.value, Value::Map(entries) if entries.iter().any(|e| {
                         !SECURITY_CONTEXT_FIELDS.contains(&e.key.as_str())

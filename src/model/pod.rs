@@ -34,6 +34,8 @@ pub struct PodSpec {
     pub automount_token: Option<Spanned<bool>>,
     pub runtime_class_name: Option<Spanned<String>>,
     pub host_network: Option<Spanned<bool>>,
+    /// `hostUsers`: `false` runs the pod in a user namespace of its own.
+    pub host_users: Option<Spanned<bool>>,
     pub host_pid: Option<Spanned<bool>>,
     pub host_ipc: Option<Spanned<bool>>,
     /// A Windows HostProcess pod (set on the pod or on a container): it runs on the host, and
@@ -236,6 +238,7 @@ impl PodSpec {
             automount_token: r.boolean(node, "automountServiceAccountToken"),
             runtime_class_name: r.string(node, "runtimeClassName"),
             host_network: r.boolean(node, "hostNetwork"),
+            host_users: r.boolean(node, "hostUsers"),
             host_pid: r.boolean(node, "hostPID"),
             host_ipc: r.boolean(node, "hostIPC"),
             host_process: host_process(node),

@@ -23,6 +23,7 @@ const OPERATORS: &[&str] = &["Exists", "Equal"];
 const STRATEGIES: &[&str] = &["RollingUpdate", "OnDelete"];
 const PULL_POLICIES: &[&str] = &["Always", "IfNotPresent", "Never"];
 const PROPAGATIONS: &[&str] = &["None", "HostToContainer", "Bidirectional"];
+const PROC_MOUNTS: &[&str] = &["Default", "Unmasked"];
 const SELECTOR_OPERATORS: &[&str] = &["In", "NotIn", "Exists", "DoesNotExist"];
 const HOST_PATH_TYPES: &[&str] = &[
     "DirectoryOrCreate",
@@ -150,10 +151,55 @@ fn pod_values(cx: &mut Context, pod: &PodSpec) {
     }
     for c in pod.all_containers() {
         container(cx, c);
+        proc_mount(cx, pod, c);
     }
     for h in pod.volumes.iter().filter_map(|v| v.host_path.as_ref()) {
         host_path(cx, h);
     }
+}
+
+/// `ValidateProcMountType` and the user-namespace rule beside it: `procMount` is `Default` or
+/// `Unmasked`, and an unmasked `/proc` only in a pod with `hostUsers: false`, whose root is no
+/// root of the node.
+fn proc_mount(cx: &mut Context, pod: &PodSpec, c: &Container) {
+    let Some(mount) = c
+        .security_context
+        .as_ref()
+        .and_then(|sc| sc.proc_mount.as_ref())
+    else {
+        return;
+    };
+    if !one_of(
+        cx,
+        mount,
+        "securityContext.procMount (ValidateProcMountType)",
+        PROC_MOUNTS,
+    ) || mount.value != "Unmasked"
+        || pod.host_users.as_ref().is_some_and(|h| !h.value)
+    {
+        return;
+    }
+    cx.report(
+        Diagnostic::new(
+            &META,
+            mount.span,
+            format!(
+                "{} asks for `procMount: Unmasked` in a pod that shares the node's user \
+                 namespace: API servers with the ProcMountType feature (beta, on by default in \
+                 current releases) refuse the DaemonSet (\"`hostUsers` must be false to use \
+                 `Unmasked`\"); older ones drop the field, and the \
+                 container gets the default masked `/proc` anyway",
+                c.describe()
+            ),
+        )
+        .label("refused without `hostUsers: false`")
+        .help(
+            "remove `procMount: Unmasked` (runtimes mask nothing in a privileged container's \
+             `/proc`, and a host mount of `/proc` shows the node's), or run the pod in a user \
+             namespace of its own with `hostUsers: false`, which the API server allows only \
+             without host namespaces",
+        ),
+    );
 }
 
 /// `validateHostPathVolumeSource`: a path is required and may not step back, and the type is
