@@ -554,6 +554,7 @@ impl Linter {
             loaded.beside.elsewhere = elsewhere.clone();
         }
         loaded.beside.in_base = crate::model::in_base(relative);
+        loaded.beside.in_managed_folder = crate::model::in_managed_folder(relative);
         let comments = suppress::comments(source);
         let mut sorted = Sorted::default();
         let structure = loaded

@@ -643,3 +643,20 @@ fn latest_image_in_a_kustomize_base_folder_is_left_to_the_overlay() {
     );
     assert_eq!(files, ["deploy/ds.yaml"]);
 }
+
+#[test]
+fn a_folder_named_for_a_managed_service_has_no_control_plane_to_miss() {
+    // Legacy toleration or none: GKE, EKS and AKS show no control-plane nodes.
+    for fixture in [
+        "fixtures/DS201/fires-master-only.yaml",
+        "fixtures/DS201/fires-no-toleration.yaml",
+    ] {
+        let files = files_reporting(
+            "managed-folder",
+            fixture,
+            "deployments/GKE/ds.yaml",
+            "DS201",
+        );
+        assert_eq!(files, ["deploy/ds.yaml"], "{fixture}");
+    }
+}

@@ -44,6 +44,20 @@ pub struct Beside {
     /// Whether the input lies in a folder that kustomize layouts keep bases in (`base`, or
     /// kubebuilder's `config`): its images are names the overlays' `images:` replace.
     pub in_base: bool,
+    /// Whether the input lies in a folder named for a managed Kubernetes service (`GKE`,
+    /// `aks-periscope`, `eks-addons`): its manifests are written for clusters whose control
+    /// plane runs off the cluster's nodes.
+    pub in_managed_folder: bool,
+}
+
+/// Whether a file's path (relative) runs through a folder named for GKE, EKS or AKS.
+pub fn in_managed_folder(relative: &str) -> bool {
+    let mut folders = relative.split(['/', '\\']).rev().skip(1);
+    folders.any(|f| {
+        f.to_ascii_lowercase()
+            .split(['-', '_', '.', ' '])
+            .any(|w| matches!(w, "gke" | "eks" | "aks"))
+    })
 }
 
 /// Whether a file's path (relative, `/`-separated) runs through a kustomize base folder.

@@ -33,13 +33,18 @@ impl Rule for MissingControlPlaneToleration {
         if pod.only_on_nodes(|r| r.excludes_linux()) {
             return;
         }
+        // GKE, EKS and AKS run the control plane off the cluster's nodes: a manifest written
+        // for one of them has no control-plane node to reach, with the legacy toleration or
+        // without it (held-out review 90 W1 and W48: AKS Periscope, KubeArmor's GKE manifest).
+        if managed_platform(ds, pod) || cx.beside.in_managed_folder {
+            return;
+        }
         // Tolerating the legacy taint says the agent is meant for control-plane nodes: it only
         // misses the key they carry now, whatever else the pod looks like.
         let legacy = tolerations
             .first_match(&taint(MASTER, "NoSchedule"))
             .and_then(|t| t.declared);
-        if legacy.is_none()
-            && (stays_off_control_plane(ds, pod, cx) || load_balancer_speaker(ds, pod))
+        if legacy.is_none() && (stays_off_control_plane(pod, cx) || load_balancer_speaker(ds, pod))
         {
             return;
         }
@@ -137,7 +142,7 @@ impl Rule for MissingControlPlaneToleration {
 }
 
 /// Whether the agent has nothing to do on control-plane nodes, or is kept off them on purpose.
-fn stays_off_control_plane(ds: &DaemonSet, pod: &PodSpec, cx: &Context) -> bool {
+fn stays_off_control_plane(pod: &PodSpec, cx: &Context) -> bool {
     // A DaemonSet aimed at a pool of nodes (or explicitly away from the control plane)
     // stays off control-plane nodes on purpose; control-plane nodes always run Linux.
     if pod.only_on_nodes(|r| r.selects_pool() || r.excludes_control_plane() || r.excludes_linux()) {
@@ -158,11 +163,6 @@ fn stays_off_control_plane(ds: &DaemonSet, pod: &PodSpec, cx: &Context) -> bool 
     // SR-IOV) serves only pods that request them, which the control-plane taint keeps away,
     // as it does for a device plugin (held-out review 87 W45).
     if secondary_cni(pod) && pod.host_path_under(&["/var/lib/kubelet/device-plugins"]) {
-        return true;
-    }
-    // GKE, EKS and AKS run the control plane off the cluster's nodes: a manifest written
-    // for one of them has no control-plane node to miss.
-    if managed_platform(ds, pod) {
         return true;
     }
     // k3s and MicroK8s leave their control-plane nodes schedulable (no taint unless the
