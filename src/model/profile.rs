@@ -1123,7 +1123,7 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
         .map(|p| normalize(&p.value))
         .collect();
     let mounts = |test: &dyn Fn(&str) -> bool| paths.iter().find(|p| test(p)).cloned();
-    // Device plugins may also register through `plugins_registry`; CSI drivers never mount
+    // Device plugins may also register through `plugins_registry`; CSI drivers rarely mount
     // `device-plugins`.
     if let Some(p) = mounts(&|p| kubelet_dir(p, "device-plugins")) {
         // A CNI daemon may advertise its IPs or interfaces as devices too (UCloud's ipamd);
@@ -1138,6 +1138,18 @@ fn infer(pod: &PodSpec, ds_name: &str) -> (AgentKind, String) {
             return (
                 AgentKind::Network,
                 format!("it mounts `{cni}` (and registers devices through `{p}`)"),
+            );
+        }
+        // A local-storage CSI driver may advertise its disks' capacity as devices too
+        // (Carina): its registrar sidecar makes it a CSI node plugin first (held-out review 89
+        // M3, which DS601 missed while it was judged a device plugin).
+        if let Some(registrar) = pod.all_containers().find_map(|c| {
+            c.image_name()
+                .filter(|n| matches!(*n, "csi-node-driver-registrar" | "node-driver-registrar"))
+        }) {
+            return (
+                AgentKind::CsiNode,
+                format!("it runs `{registrar}` (and registers devices through `{p}`)"),
             );
         }
         return (AgentKind::DevicePlugin, format!("it mounts `{p}`"));
