@@ -74,6 +74,7 @@ pub mod ds810_removed_image;
 pub mod ds811_prefixed_capability;
 pub mod ds812_mount_inside_proc;
 pub mod ds813_unknown_capability;
+pub mod ds814_capability_never_held;
 pub mod ds901_unused_suppression;
 pub mod ds902_suppression_without_reason;
 
@@ -166,6 +167,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds811_prefixed_capability::PrefixedCapability,
     &ds812_mount_inside_proc::MountInsideProc,
     &ds813_unknown_capability::UnknownCapability,
+    &ds814_capability_never_held::CapabilityNeverHeld,
 ];
 
 /// Every rule's metadata, including those the loader reports, in code order.
@@ -238,6 +240,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds811_prefixed_capability::META,
     &ds812_mount_inside_proc::META,
     &ds813_unknown_capability::META,
+    &ds814_capability_never_held::META,
     &ds901_unused_suppression::META,
     &ds902_suppression_without_reason::META,
 ];
