@@ -28,6 +28,7 @@ pub mod ds201_missing_control_plane_toleration;
 pub mod ds202_not_ready_toleration;
 pub mod ds203_missing_required_toleration;
 pub mod ds204_missing_gpu_toleration;
+pub mod ds205_cni_not_ready_toleration;
 pub mod ds301_writable_host_path;
 pub mod ds302_runtime_socket_mount;
 pub mod ds303_privileged_container;
@@ -121,6 +122,7 @@ pub static CHECKS: &[&dyn Rule] = &[
     &ds202_not_ready_toleration::NotReadyToleration,
     &ds203_missing_required_toleration::MissingRequiredToleration,
     &ds204_missing_gpu_toleration::MissingGpuToleration,
+    &ds205_cni_not_ready_toleration::CniNotReadyToleration,
     &ds301_writable_host_path::WritableHostPath,
     &ds302_runtime_socket_mount::RuntimeSocketMount,
     &ds303_privileged_container::PrivilegedContainer,
@@ -194,6 +196,7 @@ pub static ALL: &[&RuleMeta] = &[
     &ds202_not_ready_toleration::META,
     &ds203_missing_required_toleration::META,
     &ds204_missing_gpu_toleration::META,
+    &ds205_cni_not_ready_toleration::META,
     &ds301_writable_host_path::META,
     &ds302_runtime_socket_mount::META,
     &ds303_privileged_container::META,
