@@ -7,7 +7,8 @@ pub static META: RuleMeta = RuleMeta {
     name: "unpublished-bare-image",
     severity: Severity::Warning,
     summary: "A versioned image named without registry or organisation that is no Docker Hub \
-              official image: the pull fails wherever it was not loaded by hand",
+              official image, or one from a `localhost` registry: the pull fails wherever it was \
+              not loaded by hand",
     doc: include_str!("../../rules/DS809.md"),
 };
 
@@ -30,9 +31,40 @@ impl Rule for UnpublishedBareImage {
                 .as_ref()
                 .is_some_and(|p| p.value == "Never")
                 || image_reference::problem(reference).is_some()
-                || !image_reference::bare_unofficial(reference)
                 || told.contains(&reference)
             {
+                continue;
+            }
+            // A registry on `localhost` is each node's own: only nodes that run one (a kind
+            // cluster's mirror of the developer's registry) can pull (held-out review 92 M1).
+            if let (Some(host), _) = crate::model::split_registry(reference)
+                && matches!(
+                    host.split(':').next(),
+                    Some("localhost" | "127.0.0.1" | "[::1]")
+                )
+            {
+                told.push(reference);
+                cx.report(
+                    Diagnostic::new(
+                        &META,
+                        image.span,
+                        format!(
+                            "{} runs `{reference}` from `{host}`, a registry on the node itself: \
+                             the kubelet pulls from each node's own loopback, so the pull fails \
+                             on every node that does not run that registry (a developer's kind \
+                             cluster does; a production node does not)",
+                            c.describe()
+                        ),
+                    )
+                    .label("each node's own registry")
+                    .help(
+                        "push the image to a registry the nodes reach, and name it with a release \
+                         tag (`registry.example.com/team/agent:1.0.0`)",
+                    ),
+                );
+                continue;
+            }
+            if !image_reference::bare_unofficial(reference) {
                 continue;
             }
             let name = reference.split(':').next().unwrap_or(reference);
