@@ -59,6 +59,10 @@ impl Rule for RequiredHostPathMayBeMissing {
                 Why::OwnLogs
             } else if device {
                 Why::Device
+            } else if kind.value == "Directory"
+                && (normalized == "/var/lib/docker" || normalized.starts_with("/var/lib/docker/"))
+            {
+                Why::Docker
             } else if let Some(why) = installed_separately(&normalized) {
                 if pool || (k3s && normalized == "/usr/local/bin/k3s") {
                     continue;
@@ -95,6 +99,15 @@ impl Rule for RequiredHostPathMayBeMissing {
                      architectures and other distributions lack",
                     missing_help(),
                 ),
+                // Held-out review 92 M2: a log agent reading Docker's container logs.
+                Why::Docker => (
+                    "Docker's data folder, which nodes that run containerd or CRI-O without \
+                     Docker Engine do not have (Kubernetes removed dockershim in 1.24; only \
+                     nodes with Docker Engine and cri-dockerd keep it)",
+                    "drop the `type` (an untyped hostPath is mounted whether or not it exists), \
+                     or drop the volume if the agent reads container logs from `/var/log/pods`"
+                        .to_owned(),
+                ),
             };
             cx.report(
                 Diagnostic::new(
@@ -116,6 +129,7 @@ impl Rule for RequiredHostPathMayBeMissing {
 }
 
 enum Why {
+    Docker,
     OwnLogs,
     Device,
     Vendor,
