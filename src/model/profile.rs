@@ -457,6 +457,25 @@ fn mounted_script_runs_once(ds: &DaemonSet, c: &Container) -> Option<ContainerRo
     })
 }
 
+/// Image names (or parts of them) of CNI plugins that add interfaces or addresses beside the
+/// primary network (macvtap, SR-IOV, IPoIB, bonds, Open vSwitch ports, Whereabouts' IPAM).
+pub const SECONDARY_CNI: &[&str] = &[
+    "macvtap",
+    "sriov",
+    "ipoib",
+    "bond-cni",
+    "ovs-cni",
+    "whereabouts",
+];
+
+/// Whether a container of the pod runs an image whose name contains one of `names`.
+pub fn runs_image_named(pod: &PodSpec, names: &[&str]) -> bool {
+    pod.all_containers().any(|c| {
+        c.image_name()
+            .is_some_and(|n| names.iter().any(|s| n.contains(s)))
+    })
+}
+
 /// The file name of the program the container's command runs, if it names one.
 fn program(c: &Container) -> Option<&str> {
     let first = c.command.first()?.text.split_whitespace().next()?;

@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix, Value, quote};
-use crate::model::profile::{AgentKind, labels_nodes, loads_security_profiles, waits};
+use crate::model::profile::{self, AgentKind, labels_nodes, loads_security_profiles, waits};
 use crate::model::toleration::{DaemonPodTolerations, taint};
 use crate::model::{CONTROL_PLANE, MASTER};
 use crate::model::{DaemonSet, PodSpec};
@@ -259,24 +259,11 @@ fn stays_off_control_plane(pod: &PodSpec, cx: &Context) -> bool {
     false
 }
 
-/// Image names (or parts of them) of CNI plugins that add networks beside the primary one:
-/// meta plugins that delegate to it (Multus, CNI-Genie) and secondary interface plugins.
-const SECONDARY_CNI: &[&str] = &[
-    "multus",
-    "genie",
-    "macvtap",
-    "sriov",
-    "ipoib",
-    "bond-cni",
-    "ovs-cni",
-    "whereabouts",
-];
-
+/// A CNI plugin that adds networks beside the primary one: a meta plugin that delegates to it
+/// (Multus, CNI-Genie) or a secondary interface plugin.
 fn secondary_cni(pod: &PodSpec) -> bool {
-    pod.all_containers().any(|c| {
-        c.image_name()
-            .is_some_and(|n| SECONDARY_CNI.iter().any(|s| n.contains(s)))
-    })
+    profile::runs_image_named(pod, profile::SECONDARY_CNI)
+        || profile::runs_image_named(pod, &["multus", "genie"])
 }
 
 /// Image names (or parts of them) of agents that profile or trace application processes.

@@ -1,6 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::profile::AgentKind;
+use crate::model::profile::{self, AgentKind};
 use crate::model::toleration::{DaemonPodTolerations, taint};
 use crate::model::{DaemonSet, PodSpec};
 use crate::rules::host_paths::{self, normalize};
@@ -19,20 +19,9 @@ pub struct CniNotReadyToleration;
 
 const NOT_READY: &str = "node.kubernetes.io/not-ready";
 
-/// Image names of CNI plugins that add to a primary network or chain after it, and of service
-/// meshes' CNI installers: the node becomes Ready without them, so they may wait for it.
-const NOT_PRIMARY: &[&str] = &[
-    "macvtap",
-    "sriov",
-    "ipoib",
-    "bond-cni",
-    "ovs-cni",
-    "whereabouts",
-    "istio",
-    "linkerd",
-    "kuma",
-    "cni-repair",
-];
+/// Image names of service meshes' CNI installers, which chain after the primary network: the
+/// node becomes Ready without them, so they may wait for it, as secondary plugins may.
+const MESH_CNI: &[&str] = &["istio", "linkerd", "kuma", "cni-repair"];
 
 impl Rule for CniNotReadyToleration {
     fn meta(&self) -> &'static RuleMeta {
@@ -45,10 +34,8 @@ impl Rule for CniNotReadyToleration {
             || !pod.host_network()
             || pod.windows_only()
             || !writes_cni_config(pod)
-            || pod.all_containers().any(|c| {
-                c.image_name()
-                    .is_some_and(|n| NOT_PRIMARY.iter().any(|s| n.contains(s)))
-            })
+            || profile::runs_image_named(pod, profile::SECONDARY_CNI)
+            || profile::runs_image_named(pod, MESH_CNI)
         {
             return;
         }

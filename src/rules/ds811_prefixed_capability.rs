@@ -2,6 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
 use crate::fix::{Change, Fix};
 use crate::model::{Capabilities, DaemonSet, Spanned};
+use crate::rules::hardening;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS811",
@@ -21,14 +22,7 @@ impl Rule for PrefixedCapability {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        for c in pod.all_containers() {
-            // A privileged container gets every capability: the runtime reads no list then.
-            if c.privileged() {
-                continue;
-            }
-            let Some(caps) = c.capabilities() else {
-                continue;
-            };
+        for (c, caps) in hardening::read_capability_lists(pod) {
             let prefixed = |list: &'_ [Spanned<String>]| -> Vec<(String, String)> {
                 list.iter()
                     .filter_map(|v| bare(&v.value).map(|b| (v.value.trim().to_owned(), b)))

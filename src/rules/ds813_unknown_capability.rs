@@ -2,6 +2,7 @@ use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::did_you_mean::suggest;
 use crate::engine::{Context, Rule};
 use crate::model::{Capabilities, DaemonSet, LINUX_CAPABILITIES, Spanned};
+use crate::rules::hardening;
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS813",
@@ -21,15 +22,8 @@ impl Rule for UnknownCapability {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        for c in pod.all_containers() {
-            // A privileged container gets every capability: the runtime reads no list then,
-            // and DS303's help names the unknown ones.
-            if c.privileged() {
-                continue;
-            }
-            let Some(caps) = c.capabilities() else {
-                continue;
-            };
+        // A privileged container's lists are not read; DS303's help names its unknown ones.
+        for (c, caps) in hardening::read_capability_lists(pod) {
             let added = unknown(&caps.add);
             let dropped = unknown(&caps.drop);
             let Some(first) = added.iter().chain(&dropped).min_by_key(|v| v.span.start) else {

@@ -52,6 +52,14 @@ pub fn judged<'a>(pod: &'a PodSpec, profile: &'a Profile) -> impl Iterator<Item 
     })
 }
 
+/// The capability lists the runtime reads, with their containers: a privileged container gets
+/// every capability, and its lists are not read.
+pub fn read_capability_lists(pod: &PodSpec) -> impl Iterator<Item = (&Container, &Capabilities)> {
+    pod.all_containers()
+        .filter(|c| !c.privileged())
+        .filter_map(|c| Some((c, c.capabilities()?)))
+}
+
 /// Whether the container installs onto the node through a folder of programs the node runs
 /// as root: a network agent's container (a CNI installer) or a one-shot init container that
 /// writes it. It runs code as root on the node that way, whatever its privilege or
