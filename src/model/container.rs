@@ -157,22 +157,6 @@ pub struct SecurityContext {
     pub allow_privilege_escalation_typo: bool,
 }
 
-/// The fields of a container's `securityContext` (core/v1 `SecurityContext`).
-const SECURITY_CONTEXT_FIELDS: &[&str] = &[
-    "allowPrivilegeEscalation",
-    "appArmorProfile",
-    "capabilities",
-    "privileged",
-    "procMount",
-    "readOnlyRootFilesystem",
-    "runAsGroup",
-    "runAsNonRoot",
-    "runAsUser",
-    "seLinuxOptions",
-    "seccompProfile",
-    "windowsOptions",
-];
-
 #[derive(Debug)]
 pub struct Capabilities {
     pub key: Span,
@@ -266,6 +250,13 @@ pub const LINUX_CAPABILITIES: &[&str] = &[
 ];
 
 impl Capabilities {
+    /// Whether a name carries the `CAP_` prefix (any case), which containerd adds again: DS811.
+    pub fn prefixed(name: &str) -> bool {
+        name.trim()
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("CAP_"))
+    }
+
     /// Whether a name, read as its author meant it, is a Linux capability or `ALL`.
     pub fn known(name: &str) -> bool {
         let name = Capabilities::normalize(name);
@@ -341,9 +332,7 @@ impl Container {
                 proc_mount: r.string(sc, "procMount"),
                 allow_privilege_escalation_typo: sc.get("allowPrivilegeEscalation").is_none()
                     && matches!(&sc.value, Value::Map(entries) if entries.iter().any(|e| {
-                        !SECURITY_CONTEXT_FIELDS.contains(&e.key.as_str())
-                            && crate::did_you_mean::suggest(&e.key, SECURITY_CONTEXT_FIELDS)
-                                == Some("allowPrivilegeEscalation")
+                        super::fields::misspells(&e.key, "allowPrivilegeEscalation")
                     })),
             }
         });

@@ -99,6 +99,18 @@ impl fmt::Display for KubernetesVersion {
 }
 
 /// Reports every field of an `apps/v1` DaemonSet that the target release would reject.
+/// Whether `key`, in the schema object that has `field`, is no field of it and is what DS002
+/// would read as a misspelling of `field` (`enablePrivilegeEscalation` beside the other
+/// securityContext fields): the model leaves such a key to DS002.
+pub fn misspells(key: &str, field: &str) -> bool {
+    let has = |o: &&Object| o.fields.binary_search_by(|f| f.name.cmp(field)).is_ok();
+    let Some(object) = OBJECTS.iter().find(has) else {
+        return false;
+    };
+    let names: Vec<&str> = object.fields.iter().map(|f| f.name).collect();
+    !names.contains(&key) && suggest(key, &names) == Some(field)
+}
+
 pub fn check(root: &Node, target: KubernetesVersion, problems: &mut Vec<Problem>) {
     // The model reports a missing `spec` on the `kind` line; use the same span so one is kept.
     let at = root

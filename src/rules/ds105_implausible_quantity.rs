@@ -1,6 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::{DaemonSet, Quantity, ResourceQuantity};
+use crate::model::{DaemonSet, ResourceQuantity};
 
 pub static META: RuleMeta = RuleMeta {
     code: "DS105",
@@ -29,17 +29,22 @@ pub fn typo(q: &ResourceQuantity) -> Option<Typo> {
     let text = q.text.trim();
     let number = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let unit = &text[number.len()..];
-    let bare = unit.is_empty() && number.chars().all(|c| c.is_ascii_digit());
+    // A whole number without a unit, in the resource's base unit (bytes, cores).
+    let bare: Option<u128> = if unit.is_empty() {
+        number.parse().ok()
+    } else {
+        None
+    };
     match q.resource.as_str() {
         "memory" if unit == "m" => Some(Typo {
             what: format!("{number} thousandths of a byte (`m` is milli, not mega)"),
             meant: format!("{number}Mi"),
         }),
-        "memory" if bare && Quantity::parse("1Mi").is_ok_and(|mi| value < mi) => Some(Typo {
+        "memory" if bare.is_some_and(|bytes| bytes < 1 << 20) => Some(Typo {
             what: format!("{number} bytes (a number without a unit counts bytes)"),
             meant: format!("{number}Mi"),
         }),
-        "cpu" if bare && Quantity::parse("50").is_ok_and(|floor| value >= floor) => Some(Typo {
+        "cpu" if bare.is_some_and(|cores| cores >= 50) => Some(Typo {
             what: format!("{number} whole cores (a number without a unit counts cores)"),
             meant: format!("{number}m"),
         }),

@@ -40,6 +40,10 @@ impl Rule for WritableHostPath {
         // DS302's finding on a runtime socket or `/run` says to narrow the mount, which makes
         // it read-only or gone; `readOnly` alone would not stop connect(2) on its sockets.
         let runtime_finding = ds302_runtime_socket_mount::reported_paths(ds, cx.profile);
+        let runtime_installers: Vec<&Container> = pod
+            .all_containers()
+            .filter(|c| installs_runtime(&mounts, c))
+            .collect();
         for m in &mounts {
             // A privileged container can remount anything writable; DS303 is the finding.
             if m.container.privileged() {
@@ -98,7 +102,9 @@ impl Rule for WritableHostPath {
             // runtime's config and puts its shims where the runtime finds them, then restarts
             // the runtime through systemd: writing those folders is its job (held-out review 90
             // W39, W40, W42).
-            if installs_runtime(&mounts, m.container)
+            if runtime_installers
+                .iter()
+                .any(|r| std::ptr::eq(*r, m.container))
                 && ["/etc/containerd", "/etc/crio", "/usr/local/bin"].contains(&path.as_str())
             {
                 continue;

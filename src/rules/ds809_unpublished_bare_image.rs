@@ -38,10 +38,7 @@ impl Rule for UnpublishedBareImage {
             // A registry on `localhost` is each node's own: only nodes that run one (a kind
             // cluster's mirror of the developer's registry) can pull (held-out review 92 M1).
             if let (Some(host), _) = crate::model::split_registry(reference)
-                && matches!(
-                    host.split(':').next(),
-                    Some("localhost" | "127.0.0.1" | "[::1]")
-                )
+                && matches!(without_port(host), "localhost" | "127.0.0.1" | "[::1]")
             {
                 told.push(reference);
                 cx.report(
@@ -123,6 +120,14 @@ fn scaffold_placeholder(name: &str) -> bool {
     name == "controller" || name.ends_with("_image") || name.ends_with("-image")
 }
 
+/// A registry host without its port (`[::1]:5000` is `[::1]`).
+fn without_port(host: &str) -> &str {
+    match host.rsplit_once(':') {
+        Some((name, port)) if !port.is_empty() && port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    }
+}
+
 /// The tag, when it names a release: it holds a digit.
 fn release_tag(reference: &str) -> Option<&str> {
     crate::model::tag(reference).filter(|t| t.chars().any(|c| c.is_ascii_digit()))
@@ -136,6 +141,24 @@ mod tests {
         pod_spec(&format!(
             "      containers:\n      - name: a\n        image: {image}\n"
         ))
+    }
+
+    #[test]
+    fn loopback_registries() {
+        for image in [
+            "localhost:5000/agent:1.0.0",
+            "localhost/agent:1.0.0",
+            "127.0.0.1:5000/agent:1.0.0",
+            "'[::1]:5000/agent:1.0.0'",
+        ] {
+            assert_eq!(positions(&ds(image), "DS809"), ["11:16"], "{image}");
+        }
+        for image in [
+            "localhost.example.com:5000/agent:1.0.0",
+            "registry:5000/agent:1.0.0",
+        ] {
+            assert!(positions(&ds(image), "DS809").is_empty(), "{image}");
+        }
     }
 
     #[test]

@@ -79,10 +79,7 @@ impl Rule for UnknownCapability {
 /// The names of a list that are no capability, leaving `CAP_`-prefixed ones to DS811.
 fn unknown(list: &[Spanned<String>]) -> Vec<&Spanned<String>> {
     list.iter()
-        .filter(|v| {
-            !v.value.trim().to_ascii_uppercase().starts_with("CAP_")
-                && !Capabilities::known(&v.value)
-        })
+        .filter(|v| !Capabilities::prefixed(&v.value) && !Capabilities::known(&v.value))
         .collect()
 }
 

@@ -1,6 +1,6 @@
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::engine::{Context, Rule};
-use crate::model::{Capabilities, DaemonSet};
+use crate::model::{Capabilities, DaemonSet, Spanned};
 use crate::prose::listed;
 use crate::rules::hardening;
 
@@ -22,9 +22,9 @@ impl Rule for CapabilityNeverHeld {
 
     fn check(&self, ds: &DaemonSet, cx: &mut Context) {
         let Some(pod) = ds.pod() else { return };
-        for c in pod.all_containers() {
-            // A privileged container holds every capability, as root or not.
-            if c.privileged() || !hardening::non_root(pod, c) {
+        // A privileged container holds every capability, as root or not.
+        for (c, caps) in hardening::read_capability_lists(pod) {
+            if !hardening::non_root(pod, c) {
                 continue;
             }
             let Some(no_escalation) = c
@@ -35,24 +35,18 @@ impl Rule for CapabilityNeverHeld {
             else {
                 continue;
             };
-            let Some(caps) = c.capabilities() else {
-                continue;
-            };
             // Unknown names are DS813's, prefixed ones DS811's.
-            let added: Vec<String> = caps
+            let added: Vec<(&Spanned<String>, String)> = caps
                 .add
                 .iter()
-                .filter(|a| Capabilities::known(&a.value) && !a.value.trim().starts_with("CAP_"))
-                .map(|a| Capabilities::normalize(&a.value))
-                .filter(|a| a != "ALL")
+                .filter(|a| Capabilities::known(&a.value) && !Capabilities::prefixed(&a.value))
+                .map(|a| (a, Capabilities::normalize(&a.value)))
+                .filter(|(_, name)| name != "ALL")
                 .collect();
-            let Some(first) = caps.add.first() else {
+            let Some((first, _)) = added.first() else {
                 continue;
             };
-            if added.is_empty() {
-                continue;
-            }
-            let names: Vec<&str> = added.iter().map(String::as_str).collect();
+            let names: Vec<&str> = added.iter().map(|(_, name)| name.as_str()).collect();
             let who = match hardening::user(pod, c) {
                 Some(uid) => format!("as user {uid}"),
                 None => "as its image's non-root user".to_owned(),
